@@ -37,6 +37,12 @@ public struct AttestationError: Error, Sendable, Hashable, CustomStringConvertib
         public static let debugNotAllowed = Code(rawValue: "debug-not-allowed")
         /// The processor product or generation does not match the root it chains to.
         public static let productMismatch = Code(rawValue: "product-mismatch")
+        /// A measurement (or other identity value) differs from the one the policy names.
+        public static let measurementMismatch = Code(rawValue: "measurement-mismatch")
+        /// The reported TCB is below the minimum the policy names.
+        public static let tcbTooLow = Code(rawValue: "tcb-too-low")
+        /// The evidence's report data (or nonce / public key) does not bind this request.
+        public static let reportDataMismatch = Code(rawValue: "report-data-mismatch")
         /// The TEE kind is not known, or not enabled on this broker.
         public static let teeNotAllowed = Code(rawValue: "tee-not-allowed")
     }

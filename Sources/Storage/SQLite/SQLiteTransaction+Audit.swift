@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+import TransparencyLog
+
+/// What a successful audit established.
+public struct AuditSummary: Sendable, Hashable {
+    public var entries: UInt64
+    public var root: LogHash
+    public var checkpointsVerified: Int
+    public var verifierKey: String
+}
+
+extension SQLiteTransaction {
+    /// The log key as recorded in the database.
+    public func storedVerifier() throws -> NoteVerifier {
+        guard let state = try logState() else { throw StorageError(.noLogKey, "the database has no log key: nothing was ever logged") }
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: state.publicKey) else {
+            throw StorageError(.corrupt, "log_meta holds a public key that is not Ed25519")
+        }
+        return NoteVerifier(name: state.origin, publicKey: key)
+    }
+
+    /// Audits the whole log from its entry bytes: hash chain, sequence, tree, every stored
+    /// checkpoint's signature and root, and any `external` checkpoints (signed notes an owner
+    /// or workload kept, which catch a log rolled back together with its checkpoints table).
+    ///
+    /// `trustedKey`, when given, must be the key the database names: a database whose key was
+    /// swapped, with every checkpoint re-signed, then fails.
+    /// `onEntry` sees every parsed entry, in order, for checks above the log (lease invariants).
+    public func auditLog(trustedKey: NoteVerifier? = nil, external: [(note: String, source: String)] = [],
+                         onEntry: (LogEntry) throws(LogAuditor.Failure) -> Void = { _ throws(LogAuditor.Failure) in }) throws -> AuditSummary {
+        let stored = try storedVerifier()
+        if let trustedKey, trustedKey != stored {
+            throw LogAuditor.Failure(message: "the database's log key \(stored.encoded) is not the trusted key \(trustedKey.encoded)")
+        }
+        let checkpoints = try allCheckpoints().map { (note: $0.note, source: "stored checkpoint of size \($0.size)") } + external
+        var auditor = try LogAuditor(verifier: stored, signedCheckpoints: checkpoints)
+        try forEachEntry { seq, bytes, leaf in
+            let entry = try auditor.consume(seq: seq, bytes: bytes, storedLeafHash: leaf)
+            try onEntry(entry)
+        }
+        try auditor.finish()
+        if let state = try logState(), state.frontier.size != auditor.size || state.frontier.root != auditor.root {
+            throw LogAuditor.Failure(seq: nil, message: "log_meta's frontier (size \(state.frontier.size)) does not match the entries (size \(auditor.size)): the store's state was altered")
+        }
+        return AuditSummary(entries: auditor.size, root: auditor.root, checkpointsVerified: auditor.checkpointsVerified, verifierKey: stored.encoded)
+    }
+}

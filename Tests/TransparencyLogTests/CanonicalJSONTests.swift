@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import TransparencyLog
+
+@Suite struct CanonicalJSONTests {
+    @Test func encodesSortedCompactAndParsesBack() throws {
+        let v = JSONValue.dict(["b": .int(-12), "a": .string("x\"y\\z\n\u{1}é"), "c": .array([.bool(true), .null]), "A": .dict([:])])
+        let bytes = CanonicalJSON.encode(v)
+        #expect(String(decoding: bytes, as: UTF8.self) == #"{"A":{},"a":"x\"y\\z\n\u0001é","b":-12,"c":[true,null]}"#)
+        #expect(try CanonicalJSON.parse(bytes) == v)
+    }
+
+    @Test(arguments: [
+        #"{"b":1,"a":2}"#, #"{"a":1,"a":1}"#, #"{"a": 1}"#, #" {"a":1}"#, #"{"a":1} "#, #"{"a":01}"#, #"{"a":-0}"#,
+        #"{"a":1.0}"#, #"{"a":1e3}"#, #"{"a":"\u0041"}"#, #"{"a":"\/"}"#, #"{"a":"\u000a"}"#, "{\"a\":\"\u{1}\"}",
+        #"{"a":99999999999999999999}"#, #"{"a":"x"#, #"{"a":tru}"#, #"["#, "",
+    ])
+    func rejectsNonCanonical(_ text: String) {
+        #expect(throws: CanonicalJSON.ParseError.self) { try CanonicalJSON.parse(Array(text.utf8)) }
+    }
+
+    @Test func depthIsBounded() {
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: CanonicalJSON.ParseError.self) { try CanonicalJSON.parse(Array(deep.utf8)) }
+    }
+
+    @Test func invalidUTF8IsRejected() {
+        #expect(throws: CanonicalJSON.ParseError.self) { try CanonicalJSON.parse([0x22, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func entryRoundTripAndTimeFormat() throws {
+        let t = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let e = LogEntry(seq: 7, time: t, kind: "key.granted", owner: "acme", leaseId: "l1", prev: MerkleHash.leaf([1]), fields: ["keyIds": .array([.string("k")])])
+        let bytes = e.encoded()
+        let back = try LogEntry(bytes: bytes)
+        #expect(back.seq == 7 && back.kind == "key.granted" && back.owner == "acme" && back.prev == e.prev)
+        #expect(RFC3339.format(back.time) == RFC3339.format(t))
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 951_782_400.5)) == "2000-02-29T00:00:00.500Z")
+        #expect(RFC3339.parse("2000-02-29T00:00:00.500Z") == Date(timeIntervalSince1970: 951_782_400.5))
+        #expect(RFC3339.parseCanonical("2001-02-29T00:00:00.000Z") == nil)
+    }
+}

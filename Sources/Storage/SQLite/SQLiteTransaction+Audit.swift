@@ -8,6 +8,13 @@ public struct AuditSummary: Sendable, Hashable {
     public var root: LogHash
     public var checkpointsVerified: Int
     public var verifierKey: String
+
+    public init(entries: UInt64, root: LogHash, checkpointsVerified: Int, verifierKey: String) {
+        self.entries = entries
+        self.root = root
+        self.checkpointsVerified = checkpointsVerified
+        self.verifierKey = verifierKey
+    }
 }
 
 extension SQLiteTransaction {

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import Storage
+import TransparencyLog
+
+/// The legal auditor's commands. Their flags are stable: scripts rely on them.
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify, export and prove the transparency log.",
+        subcommands: [AuditVerify.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self, AuditConsistency.self]
+    )
+}
+
+struct AuditVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the hash chain, the Merkle tree and every checkpoint signature.",
+        discussion: """
+            Exit 0 only if everything holds; exit 1 naming the first bad seq otherwise.
+            --db FILE audits a broker database (read-only). --bundle DIR audits an export made by
+            `audit export`, trusting only the key given with --log-key (name+keyid+base64, @FILE or a file).
+            --checkpoint FILE adds a checkpoint kept from earlier: a log rolled back or truncated below it fails.
+            """
+    )
+
+    @Option(help: "The broker's SQLite database.") var db: String?
+    @Option(help: "An export directory (entries.jsonl, checkpoint).") var bundle: String?
+    @Option(name: .customLong("log-key"), help: "The trusted log verifier key (required with --bundle).") var logKey: String?
+    @Option(help: "A signed checkpoint kept from earlier (repeatable).") var checkpoint: [String] = []
+
+    func validate() throws {
+        guard (db == nil) != (bundle == nil) else { throw ValidationError("give exactly one of --db FILE or --bundle DIR") }
+        if bundle != nil && logKey == nil { throw ValidationError("--bundle needs --log-key: a bundle cannot vouch for its own key") }
+    }
+
+    func run() throws {
+        let external = try checkpoint.map { (note: try CLIFiles.readText($0, what: "checkpoint"), source: "checkpoint \($0)") }
+        let trusted = try logKey.map(CLIFiles.verifierKey)
+        let summary: AuditSummary
+        do {
+            if let db {
+                let store = try CLIFiles.openForAudit(db)
+                summary = try CLIFiles.read(store) { tx in try tx.auditLog(trustedKey: trusted, external: external, onEntry: LeaseInvariants.checker()) }
+            } else {
+                summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external)
+            }
+        } catch let f as LogAuditor.Failure {
+            throw CLIFailure(message: "audit failed: \(f)")
+        }
+        print("ok: \(summary.entries) entries, root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
+    }
+}
+
+struct AuditExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write an offline bundle: entries.jsonl (exact stored bytes, one per line), checkpoint, log-key."
+    )
+    @Option(help: "The broker's SQLite database.") var db: String
+    @Option(help: "Directory to write (created if missing).") var out: String
+
+    func run() throws {
+        let store = try CLIFiles.openForAudit(db)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let (lines, cp, key) = try CLIFiles.read(store) { tx -> ([UInt8], StoredCheckpoint?, String) in
+            var lines = [UInt8]()
+            try tx.forEachEntry { _, bytes, _ in
+                lines += bytes
+                lines.append(0x0A)
+            }
+            return (lines, try tx.latestCheckpoint(), try tx.storedVerifier().encoded)
+        }
+        guard let cp else { throw CLIFailure(message: "the log has no signed checkpoint yet; nothing to export") }
+        try CLIFiles.write(lines, to: out + "/entries.jsonl")
+        try CLIFiles.write(Array(cp.note.utf8), to: out + "/checkpoint")
+        try CLIFiles.write(Array((key + "\n").utf8), to: out + "/log-key")
+        print("exported \(cp.size) entries to \(out)")
+    }
+}
+
+struct AuditCheckpoint: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the latest signed checkpoint, byte for byte.")
+    @Option(help: "The broker's SQLite database.") var db: String
+
+    func run() throws {
+        let store = try CLIFiles.openForAudit(db)
+        guard let cp = try CLIFiles.read(store, { try $0.latestCheckpoint() }) else {
+            throw CLIFailure(message: "the log has no signed checkpoint yet")
+        }
+        FileHandle.standardOutput.write(Data(cp.note.utf8))
+    }
+}
+
+struct AuditLogKey: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log-key", abstract: "Print the log's verifier key (name+keyid+base64).")
+    @Option(help: "The broker's SQLite database.") var db: String
+
+    func run() throws {
+        let store = try CLIFiles.openForAudit(db)
+        print(try CLIFiles.read(store) { try $0.storedVerifier().encoded })
+    }
+}
+
+struct AuditProve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove",
+        abstract: "Print the inclusion proof of one entry against the latest checkpoint, as JSON."
+    )
+    @Option(help: "The broker's SQLite database.") var db: String
+    @Option(help: "The entry's seq (leaf index).") var index: UInt64
+
+    func run() throws {
+        let store = try CLIFiles.openForAudit(db)
+        let json = try CLIFiles.read(store) { tx -> JSONValue in
+            guard let cp = try tx.latestCheckpoint() else { throw CLIFailure(message: "the log has no signed checkpoint yet") }
+            guard index < cp.size else { throw CLIFailure(message: "index \(index) is not in the latest checkpoint (size \(cp.size))") }
+            let proof = try MerkleProofs.inclusionProof(index: index, size: cp.size, tx.subtrees)
+            let leaf = try tx.subtrees.subtreeHash(level: 0, index: index)
+            return .dict([
+                "tree_size": .int(Int64(cp.size)), "leaf_index": .int(Int64(index)), "leaf_hash": .string(leaf.base64),
+                "inclusion_proof": .array(proof.map { .string($0.base64) }),
+            ])
+        }
+        print(json.printed)
+    }
+}
+
+struct AuditConsistency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consistency",
+        abstract: "Print the consistency proof from an older size to the latest checkpoint, as JSON."
+    )
+    @Option(help: "The broker's SQLite database.") var db: String
+    @Option(help: "The older tree size.") var old: UInt64
+
+    func run() throws {
+        let store = try CLIFiles.openForAudit(db)
+        let json = try CLIFiles.read(store) { tx -> JSONValue in
+            guard let cp = try tx.latestCheckpoint() else { throw CLIFailure(message: "the log has no signed checkpoint yet") }
+            guard old <= cp.size else { throw CLIFailure(message: "old size \(old) is larger than the latest checkpoint (size \(cp.size))") }
+            let proof = try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, tx.subtrees)
+            let oldRoot = try MerkleProofs.root(size: old, tx.subtrees)
+            return .dict([
+                "old_size": .int(Int64(old)), "old_root": .string(oldRoot.base64),
+                "consistency_proof": .array(proof.map { .string($0.base64) }),
+            ])
+        }
+        print(json.printed)
+    }
+}

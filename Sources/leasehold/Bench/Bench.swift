@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `leasehold bench …`: measurements an operator runs on their own hardware to size a
+/// deployment. Never timed unit tests: figures depend on the machine.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure this machine: log appends, checkpoints, audits, attestation verification.",
+        subcommands: [BenchLog.self]
+    )
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Storage
+import TransparencyLog
+
+/// File helpers shared by the subcommands: every failure becomes a one-line `CLIFailure`.
+enum CLIFiles {
+    static func read(_ path: String, what: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIFailure(message: "cannot read \(what) \(path)")
+        }
+        return [UInt8](data)
+    }
+
+    static func readText(_ path: String, what: String) throws -> String {
+        guard let s = String(validating: try read(path, what: what), as: UTF8.self) else {
+            throw CLIFailure(message: "\(what) \(path) is not UTF-8 text")
+        }
+        return s
+    }
+
+    /// Writes atomically; `secret` files get mode 0600 before any byte is written.
+    static func write(_ bytes: [UInt8], to path: String, secret: Bool = false) throws {
+        let url = URL(fileURLWithPath: path)
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil, attributes: [.posixPermissions: secret ? 0o600 : 0o644]) else {
+            throw CLIFailure(message: "cannot create \(path)")
+        }
+        do {
+            let h = try FileHandle(forWritingTo: tmp)
+            try h.write(contentsOf: bytes)
+            try h.synchronize()
+            try h.close()
+            guard rename(tmp.path, url.path) == 0 else { throw CLIFailure(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw CLIFailure(message: "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// A verifier key given as text, `@FILE`, or the path of a file holding it.
+    static func verifierKey(_ arg: String) throws -> NoteVerifier {
+        var text = arg
+        if arg.hasPrefix("@") {
+            text = try readText(String(arg.dropFirst()), what: "log key file")
+        } else if FileManager.default.fileExists(atPath: arg) {
+            text = try readText(arg, what: "log key file")
+        }
+        do { return try NoteVerifier(encoded: text) } catch { throw CLIFailure(message: "bad log key: \(error)") }
+    }
+
+    static func openForAudit(_ path: String) throws -> SQLiteStore {
+        do { return try SQLiteStore.openForAudit(path: path) } catch { throw CLIFailure(message: error.reason) }
+    }
+
+    /// Runs a read against the store, turning store errors into one-line failures.
+    static func read<T>(_ store: SQLiteStore, _ body: (SQLiteTransaction) throws -> T) throws -> T {
+        do { return try store.read(body) } catch let e as StorageError { throw CLIFailure(message: e.reason) }
+    }
+}
+
+extension JSONValue {
+    /// The CLI's JSON output: canonical bytes plus a newline.
+    var printed: String { String(decoding: CanonicalJSON.encode(self), as: UTF8.self) }
+}

@@ -126,7 +126,7 @@ public struct NoteVerifier: Sendable, Hashable {
     }
 
     public init(encoded: String) throws(SignedNote.FormatError) {
-        let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, Self.isValidName(parts[0]), parts[1].count == 8, let idBytes = Hex.decode(parts[1]),
               let keyBytes = Base64.decodeCanonical(parts[2]) else {
             throw SignedNote.FormatError(description: "verifier key must be name+keyid(8 hex)+base64(key)")

@@ -49,6 +49,18 @@ import Testing
         #expect(throws: SignedNote.FormatError.self) { try NoteVerifier(encoded: enc) }
     }
 
+    /// The base64 part of a verifier key may itself contain '+': only the first two separate.
+    @Test func verifierKeysWhoseBase64ContainsPlusRoundTrip() throws {
+        var seen = 0
+        for _ in 0..<200 where seen < 5 {
+            let v = try NoteSigner(name: "a.example/log", privateKey: .init()).verifier
+            guard v.encoded.split(separator: "+").count > 3 else { continue }
+            seen += 1
+            #expect(try NoteVerifier(encoded: v.encoded) == v)
+        }
+        #expect(seen > 0)
+    }
+
     @Test func checkpointBodyIsStrict() {
         let root = MerkleHash.emptyRoot.base64
         #expect(throws: Checkpoint.FormatError.self) { try Checkpoint(body: "o\n007\n\(root)\n") }

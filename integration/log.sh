@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The audit log end to end with the real CLI: demo database, audit verify, export bundle,
+# proofs checked by Go's sumdb tlog/note (../shared/tools/tlogverify), tampering, rollback,
+# bad input, and a kill -9 in the middle of a burst of appends.
+source "$(dirname "$0")/lib.sh"
+TLOGVERIFY="$SHARED/tools/tlogverify/run.sh"
+D="$WORK/demo.db"
+
+expect_exit 0 "demo runs on a fresh SQLite file" "$LEASEHOLD" demo --db "$D"
+expect_exit 0 "audit verify --db passes on the demo log" "$LEASEHOLD" audit verify --db "$D"
+expect_exit 0 "audit log-key prints the verifier key" "$LEASEHOLD" audit log-key --db "$D"
+VKEY="$OUT"; echo "$VKEY" > "$WORK/vkey"
+expect_exit 0 "audit checkpoint prints the signed note" "$LEASEHOLD" audit checkpoint --db "$D"
+"$LEASEHOLD" audit checkpoint --db "$D" > "$WORK/checkpoint"
+SIZE="$(sed -n 2p "$WORK/checkpoint")"
+
+# Outside check: Go's x/mod verifies our checkpoint and every inclusion proof, and consistency from every older size.
+expect_exit 0 "tlogverify accepts the checkpoint signature" bash "$TLOGVERIFY" "$WORK/checkpoint" "$VKEY"
+for i in $(seq 0 $((SIZE - 1))); do
+  "$LEASEHOLD" audit prove --db "$D" --index "$i" > "$WORK/prove.json"
+  expect_exit 0 "tlogverify accepts inclusion proof of seq $i" bash "$TLOGVERIFY" -q "$WORK/checkpoint" "$VKEY" "$WORK/prove.json"
+done
+for m in $(seq 0 "$SIZE"); do
+  "$LEASEHOLD" audit consistency --db "$D" --old "$m" > "$WORK/cons.json"
+  expect_exit 0 "tlogverify accepts consistency proof from size $m" bash "$TLOGVERIFY" -q "$WORK/checkpoint" "$VKEY" "$WORK/cons.json"
+done
+"$LEASEHOLD" audit prove --db "$D" --index 1 > "$WORK/prove.json"
+sed 's/"leaf_index":1/"leaf_index":0/' "$WORK/prove.json" > "$WORK/prove-bad.json"
+expect_exit 1 "tlogverify rejects our proof for the wrong index" bash "$TLOGVERIFY" -q "$WORK/checkpoint" "$VKEY" "$WORK/prove-bad.json"
+
+# Export bundle, verified offline against the key the auditor trusts.
+expect_exit 0 "audit export writes a bundle" "$LEASEHOLD" audit export --db "$D" --out "$WORK/bundle"
+expect_exit 0 "audit verify --bundle passes with the log key" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$VKEY"
+expect_exit 0 "audit verify --bundle takes the key as @FILE" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "@$WORK/vkey"
+expect_exit 2 "audit verify --bundle without --log-key is a usage error" "$LEASEHOLD" audit verify --bundle "$WORK/bundle"
+OTHER="$("$LEASEHOLD" demo --db "$WORK/other.db" >/dev/null && "$LEASEHOLD" audit log-key --db "$WORK/other.db")"
+expect_exit 1 "a bundle checked with another log's key fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$OTHER"
+expect_in "not signed by" "$ERR" "  ...and says the checkpoint is not signed by that key"
+cp -r "$WORK/bundle" "$WORK/bundle-bad"
+sed -i '2s/.*/{"not":"an entry"/' "$WORK/bundle-bad/entries.jsonl"
+expect_exit 1 "a bundle with a malformed line fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle-bad" --log-key "$VKEY"
+expect_in "seq 1" "$ERR" "  ...naming seq 1"
+cp -r "$WORK/bundle" "$WORK/bundle-swap"
+awk 'NR==2{l2=$0; next} NR==3{print; print l2; next} {print}' "$WORK/bundle/entries.jsonl" > "$WORK/bundle-swap/entries.jsonl"
+expect_exit 1 "a bundle with two swapped entries fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle-swap" --log-key "$VKEY"
+expect_in "seq 1" "$ERR" "  ...naming seq 1"
+
+# Tampering with the database through sqlite3, as an insider would.
+cp "$D" "$WORK/t1.db"
+sqlite3 "$WORK/t1.db" "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'acme-health', 'acme-hea1th') AS BLOB) WHERE seq = 1"
+expect_exit 1 "a flipped byte in an entry fails" "$LEASEHOLD" audit verify --db "$WORK/t1.db"
+expect_in "seq 1" "$ERR" "  ...naming seq 1"
+cp "$D" "$WORK/t2.db"
+sqlite3 "$WORK/t2.db" "DELETE FROM log_entries WHERE seq = 1"
+expect_exit 1 "a deleted entry fails" "$LEASEHOLD" audit verify --db "$WORK/t2.db"
+expect_in "seq 1" "$ERR" "  ...naming seq 1"
+
+# Rollback: the owner kept a checkpoint; the insider truncates the log and its checkpoints.
+cp "$D" "$WORK/t3.db"
+sqlite3 "$WORK/t3.db" "DELETE FROM log_entries WHERE seq >= 2; DELETE FROM checkpoints; DELETE FROM merkle_nodes;"
+expect_exit 1 "a log truncated below a kept checkpoint fails" "$LEASEHOLD" audit verify --db "$WORK/t3.db" --checkpoint "$WORK/checkpoint"
+expect_in "truncated" "$ERR" "  ...and says it was truncated"
+
+# Bad input: clear one-line errors, never a stack trace.
+echo "hello, I am not a database" > "$WORK/junk.db"
+expect_exit 1 "a non-SQLite file is refused" "$LEASEHOLD" audit verify --db "$WORK/junk.db"
+expect_in "not an SQLite database" "$ERR" "  ...with a clear message"
+expect_exit 1 "a missing file is refused" "$LEASEHOLD" audit verify --db "$WORK/missing.db"
+expect_exit 1 "a malformed log key is refused" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "not-a-key"
+expect_in "bad log key" "$ERR" "  ...with a clear message"
+
+# Crash: kill -9 during a burst of durable appends; the log must still verify, with no half entry.
+"$LEASEHOLD" bench log --db "$WORK/crash.db" --single 1000000 --entries 0 >/dev/null 2>&1 &
+BENCH=$!
+for _ in $(seq 1 100); do
+  n="$(sqlite3 "$WORK/crash.db" 'SELECT count(*) FROM log_entries' 2>/dev/null || echo 0)"
+  [ "${n:-0}" -ge 300 ] && break
+  sleep 0.1
+done
+kill -9 "$BENCH"; wait "$BENCH" 2>/dev/null
+expect_exit 0 "after kill -9 mid-append the log verifies" "$LEASEHOLD" audit verify --db "$WORK/crash.db"
+expect_in "entries" "$OUT" "  ...($OUT)"
+n="$(sqlite3 "$WORK/crash.db" 'SELECT count(*) FROM log_entries')"
+sz="$(sqlite3 "$WORK/crash.db" 'SELECT tree_size FROM log_meta')"
+[ "$n" = "$sz" ] && [ "$n" -ge 300 ] && ok "  ...entries ($n) and the stored tree size agree" || bad "entries $n vs tree size $sz"
+
+finish

@@ -1,0 +1,45 @@
+/// The claims of a verified SGX DCAP quote: the enclave's identity from the report body, and
+/// the platform's TCB status from Intel's collateral.
+public struct SGXClaims: TEEClaims, Hashable {
+    public var tee: TEE { .sgx }
+    public var mrEnclave: [UInt8]
+    public var mrSigner: [UInt8]
+    public var isvProdId: UInt16
+    public var isvSvn: UInt16
+    /// ATTRIBUTES (FLAGS ‖ XFRM, 16 bytes).
+    public var attributes: [UInt8]
+    /// ATTRIBUTES.FLAGS bit 1.
+    public var debug: Bool
+    public var reportData: [UInt8]
+    public var cpuSvn: [UInt8]
+    public var status: DCAPTCBStatus
+    /// Intel security advisories that apply to the platform's TCB level and its QE, sorted.
+    public var advisoryIds: [String]
+    /// The platform's family-model-stepping-platform-custom-SKU (from the PCK certificate).
+    public var fmspc: [UInt8]
+
+    public var measurement: [UInt8] { mrEnclave }
+    public var tcbStatus: String? { status.rawValue }
+
+    enum CodingKeys: String, CodingKey {
+        case tee, measurement, reportData, debug, mrEnclave, mrSigner, isvProdId, isvSvn, attributes, cpuSvn,
+             tcbStatus, advisoryIds, fmspc
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tee, forKey: .tee)
+        try c.encode(Hex.encode(measurement), forKey: .measurement)
+        try c.encode(Hex.encode(reportData), forKey: .reportData)
+        try c.encode(debug, forKey: .debug)
+        try c.encode(Hex.encode(mrEnclave), forKey: .mrEnclave)
+        try c.encode(Hex.encode(mrSigner), forKey: .mrSigner)
+        try c.encode(isvProdId, forKey: .isvProdId)
+        try c.encode(isvSvn, forKey: .isvSvn)
+        try c.encode(Hex.encode(attributes), forKey: .attributes)
+        try c.encode(Hex.encode(cpuSvn), forKey: .cpuSvn)
+        try c.encode(status.rawValue, forKey: .tcbStatus)
+        try c.encode(advisoryIds, forKey: .advisoryIds)
+        try c.encode(Hex.encode(fmspc), forKey: .fmspc)
+    }
+}

@@ -34,8 +34,15 @@ enum DCAPCertificates {
         }
     }
 
-    /// `cert` names `issuer` as its issuer and `issuer` is a CA (the signature is checked
-    /// separately so that it can be memoised).
+    /// Critical extensions this verifier understands; any other critical extension means the
+    /// certificate restricts its use in a way that cannot be honoured, so it is refused.
+    static let understoodCritical: Set<ASN1ObjectIdentifier> = [
+        .X509ExtensionID.basicConstraints, .X509ExtensionID.keyUsage,
+    ]
+
+    /// `cert` names `issuer` as its issuer, `issuer` is a CA allowed to sign certificates, and
+    /// `cert` has no critical extension we do not understand. The signature is checked
+    /// separately so that it can be memoised.
     static func checkNames(_ cert: Certificate, issuer: Certificate, role: String) throws(AttestationError) {
         guard cert.issuer == issuer.subject else {
             throw AttestationError(.chainInvalid, "the \(role) certificate is issued by \(cert.issuer), not by \(issuer.subject)")
@@ -43,6 +50,12 @@ enum DCAPCertificates {
         let constraints = try? issuer.extensions.basicConstraints
         guard case .isCertificateAuthority = constraints else {
             throw AttestationError(.chainInvalid, "the issuer of the \(role) certificate (\(issuer.subject)) is not a CA")
+        }
+        if let usage = try? issuer.extensions.keyUsage, !usage.keyCertSign {
+            throw AttestationError(.chainInvalid, "the issuer of the \(role) certificate (\(issuer.subject)) may not sign certificates (keyUsage)")
+        }
+        for ext in cert.extensions where ext.critical && !understoodCritical.contains(ext.oid) {
+            throw AttestationError(.chainInvalid, "the \(role) certificate has an unknown critical extension \(ext.oid)")
         }
     }
 

@@ -92,3 +92,56 @@ struct DCAPQuoteParserTests {
         #expect(Hex.encode(ext.cpuSvn) == sample.details["pck_cpusvn"] as? String)
     }
 }
+
+@Suite("DCAP quote parser: v5 and corruption")
+struct DCAPQuoteV5Tests {
+    /// A v5 quote built from the v4 TDX vector: version 5, body descriptor (type, size) before
+    /// the body, TD 1.5 adds TEE_TCB_SVN_2 and MRSERVICETD. Not signed: parsing only.
+    private func v5(from v4: [UInt8], td15: Bool) -> [UInt8] {
+        var header = Array(v4[0..<48])
+        header[0] = 5
+        let bodySize = td15 ? 648 : 584
+        let descriptor: [UInt8] = [td15 ? 3 : 2, 0, UInt8(bodySize & 0xFF), UInt8(bodySize >> 8), 0, 0]
+        let extra: [UInt8] = td15 ? Array(repeating: 0x5A, count: 64) : []
+        return header + descriptor + Array(v4[48..<(48 + 584)]) + extra + Array(v4[(48 + 584)...])
+    }
+
+    @Test("v5 with a TD 1.0 or TD 1.5 body parses; the signed bytes include the body descriptor")
+    func parsesV5() throws {
+        let v4 = try DCAPSample.load("tdx-trustee-q4-debug-50806f").quote
+        let v4Quote = try DCAPQuote.parse(v4)
+        for td15 in [false, true] {
+            let quote = try DCAPQuote.parse(v5(from: v4, td15: td15))
+            #expect(quote.header.version == 5)
+            #expect(quote.signedBytes.count == 48 + 6 + (td15 ? 648 : 584))
+            guard case .td(let body) = quote.body, case .td(let original) = v4Quote.body else {
+                Issue.record("not a TD body"); continue
+            }
+            #expect(body.mrTd == original.mrTd)
+            #expect(body.teeTcbSvn2 == (td15 ? Array(repeating: 0x5A, count: 16) : nil))
+            #expect(body.mrServiceTd == (td15 ? Array(repeating: 0x5A, count: 48) : nil))
+            #expect(quote.signatureData == v4Quote.signatureData)
+        }
+    }
+
+    @Test("a v5 body descriptor that does not fit the TEE type is malformed")
+    func badDescriptor() throws {
+        var q = v5(from: try DCAPSample.load("tdx-phala-b0c06f").quote, td15: false)
+        q[48] = 1  // SGX body type in a TDX quote
+        #expect(dcapErrorCode { _ = try DCAPQuote.parse(q) } == .malformed)
+        q[48] = 2; q[50] = 0x49  // TD 1.0 type with the wrong size
+        #expect(dcapErrorCode { _ = try DCAPQuote.parse(q) } == .malformed)
+    }
+
+    @Test("every single-byte corruption of a quote either parses or is malformed", arguments: ["sgx-phala-00a067110000", "tdx-phala-b0c06f"])
+    func corruption(id: String) throws {
+        let quote = try DCAPSample.load(id).quote
+        for index in quote.indices {
+            var bad = quote
+            bad[index] = ~bad[index]
+            do { _ = try DCAPQuote.parse(bad) } catch {
+                #expect(error.code == .malformed, "byte \(index)")
+            }
+        }
+    }
+}

@@ -33,4 +33,13 @@ public enum DCAPTCBStatus: String, Sendable, Hashable, Codable, CaseIterable {
             return self
         }
     }
+
+    /// Refuses a status that a policy's accepted list does not name, citing the advisories so
+    /// an operator can judge whether to accept it.
+    func check(accepted: Set<String>, advisoryIds: [String]) throws(AttestationError) {
+        guard accepted.contains(rawValue) else {
+            let advisories = advisoryIds.isEmpty ? "" : " (advisories \(advisoryIds.joined(separator: ", ")))"
+            throw AttestationError(.tcbStatusNotAccepted, "TCB status \(rawValue)\(advisories) is not in the accepted list (\(accepted.sorted().joined(separator: ",")))")
+        }
+    }
 }

@@ -16,18 +16,9 @@ extension DCAPVerifier {
             let others = collateral.tcbInfos.map { "\($0.value.id) \($0.value.fmspc)" }.joined(separator: ", ")
             throw AttestationError(.collateralMissing, "no \(id) TCB info for FMSPC \(Hex.encode(fmspc)) was supplied\(others.isEmpty ? "" : " (only \(others))"); fetch it from Intel PCS")
         }
-        var firstError: AttestationError?
-        for candidate in candidates {
-            do throws(AttestationError) {
-                try verifyIntelSigned(candidate.signedBytes, signature: candidate.signature, collateral: collateral,
-                                      root: root, at: time, what: "TCB info")
-                try checkWindow(issue: candidate.value.issueDate, next: candidate.value.nextUpdate, at: time, what: "TCB info for FMSPC \(candidate.value.fmspc)")
-                return candidate.value
-            } catch {
-                if firstError == nil { firstError = error }
-            }
+        return try firstUsable(candidates, collateral: collateral, root: root, at: time) { info in
+            (info.issueDate, info.nextUpdate, "TCB info for FMSPC \(info.fmspc)")
         }
-        throw firstError ?? AttestationError(.collateralMissing, "no usable TCB info")
     }
 
     /// The QE identity for this TEE's quoting enclave ("QE" for SGX, "TD_QE" for TDX).
@@ -39,18 +30,30 @@ extension DCAPVerifier {
         guard !candidates.isEmpty else {
             throw AttestationError(.collateralMissing, "no \(id) identity was supplied; fetch it from Intel PCS")
         }
+        return try firstUsable(candidates, collateral: collateral, root: root, at: time) { identity in
+            (identity.issueDate, identity.nextUpdate, "\(identity.id) identity")
+        }
+    }
+
+    /// The first candidate (best first) that is Intel-signed and inside its issueDate ..
+    /// nextUpdate window at `time`; otherwise the first candidate's reason.
+    private func firstUsable<Value>(
+        _ candidates: [DCAPCollateral.Signed<Value>], collateral: DCAPCollateral, root: Certificate, at time: Date,
+        window: (Value) -> (issue: String, next: String, what: String)
+    ) throws(AttestationError) -> Value {
         var firstError: AttestationError?
         for candidate in candidates {
+            let (issue, next, what) = window(candidate.value)
             do throws(AttestationError) {
                 try verifyIntelSigned(candidate.signedBytes, signature: candidate.signature, collateral: collateral,
-                                      root: root, at: time, what: "\(id) identity")
-                try checkWindow(issue: candidate.value.issueDate, next: candidate.value.nextUpdate, at: time, what: "\(id) identity")
+                                      root: root, at: time, what: what)
+                try checkWindow(issue: issue, next: next, at: time, what: what)
                 return candidate.value
             } catch {
                 if firstError == nil { firstError = error }
             }
         }
-        throw firstError ?? AttestationError(.collateralMissing, "no usable \(id) identity")
+        throw firstError ?? AttestationError(.collateralMissing, "no usable collateral")
     }
 
     /// The signed JSON verifies with an "Intel SGX TCB Signing" certificate from the collateral

@@ -8,13 +8,7 @@ import Foundation
 /// `attributes` (hex 16), `attributesMask` (hex 16), `mrsigner` (hex 32), `isvprodid`,
 /// `tcbLevels` [{tcb {isvsvn}, tcbDate, tcbStatus, advisoryIDs?}].
 struct QEIdentity: Sendable, Hashable, Decodable {
-    struct TCB: Sendable, Hashable, Decodable { var isvsvn: Int }
-    struct Level: Sendable, Hashable, Decodable {
-        var tcb: TCB
-        var tcbDate: String
-        var tcbStatus: String
-        var advisoryIDs: [String]?
-    }
+    typealias Level = IntelTCBLevel<IntelISVSVN>
 
     var id: String
     var version: Int

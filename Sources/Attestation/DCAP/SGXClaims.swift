@@ -21,25 +21,11 @@ public struct SGXClaims: TEEClaims, Hashable {
     public var measurement: [UInt8] { mrEnclave }
     public var tcbStatus: String? { status.rawValue }
 
-    enum CodingKeys: String, CodingKey {
-        case tee, measurement, reportData, debug, mrEnclave, mrSigner, isvProdId, isvSvn, attributes, cpuSvn,
-             tcbStatus, advisoryIds, fmspc
-    }
-
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(tee, forKey: .tee)
-        try c.encode(Hex.encode(measurement), forKey: .measurement)
-        try c.encode(Hex.encode(reportData), forKey: .reportData)
-        try c.encode(debug, forKey: .debug)
-        try c.encode(Hex.encode(mrEnclave), forKey: .mrEnclave)
-        try c.encode(Hex.encode(mrSigner), forKey: .mrSigner)
-        try c.encode(isvProdId, forKey: .isvProdId)
-        try c.encode(isvSvn, forKey: .isvSvn)
-        try c.encode(Hex.encode(attributes), forKey: .attributes)
-        try c.encode(Hex.encode(cpuSvn), forKey: .cpuSvn)
-        try c.encode(status.rawValue, forKey: .tcbStatus)
-        try c.encode(advisoryIds, forKey: .advisoryIds)
-        try c.encode(Hex.encode(fmspc), forKey: .fmspc)
+        try DCAPClaimsEncoding.encode(
+            self, to: encoder,
+            hex: [("mrEnclave", mrEnclave), ("mrSigner", mrSigner), ("attributes", attributes), ("cpuSvn", cpuSvn),
+                  ("fmspc", fmspc)],
+            numbers: [("isvProdId", isvProdId), ("isvSvn", isvSvn)], advisoryIds: advisoryIds)
     }
 }

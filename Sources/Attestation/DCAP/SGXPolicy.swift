@@ -40,8 +40,6 @@ public struct SGXPolicy: Sendable, Hashable {
         if claims.isvSvn < minimumIsvSvn {
             throw AttestationError(.tcbTooLow, "ISVSVN \(claims.isvSvn) is below the minimum \(minimumIsvSvn)")
         }
-        if !acceptedTCBStatuses.contains(claims.status.rawValue) {
-            throw AttestationError(.tcbStatusNotAccepted, "TCB status \(claims.status.rawValue) (advisories \(claims.advisoryIds.joined(separator: ", "))) is not in the accepted list (\(acceptedTCBStatuses.sorted().joined(separator: ",")))")
-        }
+        try claims.status.check(accepted: acceptedTCBStatuses, advisoryIds: claims.advisoryIds)
     }
 }

@@ -16,19 +16,8 @@ struct TCBInfo: Sendable, Hashable, Decodable {
         var pcesvn: Int
         var tdxtcbcomponents: [Component]?
     }
-    struct Level: Sendable, Hashable, Decodable {
-        var tcb: TCB
-        var tcbDate: String
-        var tcbStatus: String
-        var advisoryIDs: [String]?
-    }
-    struct ModuleTCB: Sendable, Hashable, Decodable { var isvsvn: Int }
-    struct ModuleLevel: Sendable, Hashable, Decodable {
-        var tcb: ModuleTCB
-        var tcbDate: String
-        var tcbStatus: String
-        var advisoryIDs: [String]?
-    }
+    typealias Level = IntelTCBLevel<TCB>
+    typealias ModuleLevel = IntelTCBLevel<IntelISVSVN>
     struct Module: Sendable, Hashable, Decodable {
         var mrsigner: String
         var attributes: String

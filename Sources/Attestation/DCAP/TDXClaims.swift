@@ -27,24 +27,12 @@ public struct TDXClaims: TEEClaims, Hashable {
     public var tcbStatus: String? { status.rawValue }
     public var rtmrs: [[UInt8]] { [rtmr0, rtmr1, rtmr2, rtmr3] }
 
-    enum CodingKeys: String, CodingKey {
-        case tee, measurement, reportData, debug, mrTd, rtmr0, rtmr1, rtmr2, rtmr3, mrConfigId, mrOwner,
-             mrOwnerConfig, tdAttributes, teeTcbSvn, mrSeam, tcbStatus, advisoryIds, fmspc
-    }
-
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(tee, forKey: .tee)
-        try c.encode(Hex.encode(measurement), forKey: .measurement)
-        try c.encode(Hex.encode(reportData), forKey: .reportData)
-        try c.encode(debug, forKey: .debug)
-        let hexFields: [(CodingKeys, [UInt8])] = [
-            (.mrTd, mrTd), (.rtmr0, rtmr0), (.rtmr1, rtmr1), (.rtmr2, rtmr2), (.rtmr3, rtmr3),
-            (.mrConfigId, mrConfigId), (.mrOwner, mrOwner), (.mrOwnerConfig, mrOwnerConfig),
-            (.tdAttributes, tdAttributes), (.teeTcbSvn, teeTcbSvn), (.mrSeam, mrSeam), (.fmspc, fmspc),
-        ]
-        for (key, value) in hexFields { try c.encode(Hex.encode(value), forKey: key) }
-        try c.encode(status.rawValue, forKey: .tcbStatus)
-        try c.encode(advisoryIds, forKey: .advisoryIds)
+        try DCAPClaimsEncoding.encode(
+            self, to: encoder,
+            hex: [("mrTd", mrTd), ("rtmr0", rtmr0), ("rtmr1", rtmr1), ("rtmr2", rtmr2), ("rtmr3", rtmr3),
+                  ("mrConfigId", mrConfigId), ("mrOwner", mrOwner), ("mrOwnerConfig", mrOwnerConfig),
+                  ("tdAttributes", tdAttributes), ("teeTcbSvn", teeTcbSvn), ("mrSeam", mrSeam), ("fmspc", fmspc)],
+            advisoryIds: advisoryIds)
     }
 }

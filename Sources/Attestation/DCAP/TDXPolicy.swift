@@ -46,8 +46,6 @@ public struct TDXPolicy: Sendable, Hashable {
                 throw AttestationError(.tcbTooLow, "TEE_TCB_SVN \(Hex.encode(claims.teeTcbSvn)) is below the minimum \(Hex.encode(minimum))")
             }
         }
-        if !acceptedTCBStatuses.contains(claims.status.rawValue) {
-            throw AttestationError(.tcbStatusNotAccepted, "TCB status \(claims.status.rawValue) (advisories \(claims.advisoryIds.joined(separator: ", "))) is not in the accepted list (\(acceptedTCBStatuses.sorted().joined(separator: ",")))")
-        }
+        try claims.status.check(accepted: acceptedTCBStatuses, advisoryIds: claims.advisoryIds)
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Synchronization
+import X509
 
 /// What a `DCAPVerifier` remembers between verifications, so that a repeated verification from
 /// the same platform with the same collateral costs one P-256 verify (the quote signature)
@@ -11,13 +12,16 @@ import Synchronization
 ///   SHA-256 over all three (PCK chain links, CRLs, TCB info / QE identity, QE report). Only
 ///   successes are stored; every other check (validity at the given time, revocation, TCB
 ///   matching) still runs on every call, so a cached entry can never widen what is accepted;
-/// - parsed collateral keyed by SHA-256 of its pieces (JSON decoding and DER parsing).
+/// - parsed collateral keyed by SHA-256 of its pieces (JSON decoding and DER parsing), and
+///   parsed PCK chains keyed by SHA-256 of the quote's PEM (PEM/DER parsing costs about as
+///   much as the quote's signature check).
 ///
 /// The quote's own signature is never memoised: it is the proof of this particular quote.
 public final class DCAPCache: Sendable {
     struct State {
         var verifiedSignatures: Set<SHA256Digest> = []
         var collateral: [SHA256Digest: DCAPCollateral] = [:]
+        var pckChains: [SHA256Digest: [Certificate]] = [:]
         var directoryStamp: [String] = []
         var directoryPieces: [[UInt8]] = []
     }
@@ -64,6 +68,18 @@ public final class DCAPCache: Sendable {
             $0.collateral[digest] = parsed
         }
         return parsed
+    }
+
+    /// The quote's PCK chain, parsed (checks on it still run on every verification).
+    func pckChain(_ pem: [UInt8]) throws(AttestationError) -> [Certificate] {
+        let digest = SHA256.hash(data: pem)
+        if let hit = state.withLock({ $0.pckChains[digest] }) { return hit }
+        let certs = try DCAPCertificates.parsePEMChain(pem, what: "the quote's PCK certificate chain")
+        state.withLock {
+            if $0.pckChains.count >= capacity { $0.pckChains.removeAll() }
+            $0.pckChains[digest] = certs
+        }
+        return certs
     }
 
     /// The files of the operator's collateral directory, re-read only when a file's name,

@@ -16,11 +16,32 @@ import X509
 /// verification against the pinned root, not by where it came from (Intel re-issued the TCB
 /// signing certificate in 2025 with the same key, so both old and new collateral must work).
 struct DCAPCollateral: Sendable {
-    /// A JSON body Intel signed, with its raw r ‖ s P-256 signature.
-    struct Signed<Value: Sendable>: Sendable {
+    /// A JSON body Intel signed, with its raw r ‖ s P-256 signature and its validity window
+    /// (parsed once here: date parsing is costly next to a cached verification).
+    struct Signed<Value: IntelSignedBody>: Sendable {
         var value: Value
         var signedBytes: [UInt8]
         var signature: [UInt8]
+        var issueDate: Date
+        var nextUpdate: Date
+
+        init(value: Value, signedBytes: [UInt8], signature: [UInt8]) throws(AttestationError) {
+            guard let issue = Self.parseDate(value.issueDate), let next = Self.parseDate(value.nextUpdate) else {
+                throw AttestationError(.collateralInvalid, "\(value.what) dates \(value.issueDate) / \(value.nextUpdate) are not ISO 8601")
+            }
+            self.value = value
+            self.signedBytes = signedBytes
+            self.signature = signature
+            self.issueDate = issue
+            self.nextUpdate = next
+        }
+
+        static func parseDate(_ text: String) -> Date? {
+            let f = ISO8601DateFormatter()
+            if let d = f.date(from: text) { return d }
+            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return f.date(from: text)
+        }
     }
 
     var tcbInfos: [Signed<TCBInfo>] = []
@@ -88,10 +109,10 @@ struct DCAPCollateral: Sendable {
             throw AttestationError(.collateralInvalid, "\(name) is not a well-formed JSON object")
         }
         if let body = members["tcbInfo"] {
-            tcbInfos.append(Signed(value: try TCBInfo.parse(body), signedBytes: body,
+            tcbInfos.append(try Signed(value: try TCBInfo.parse(body), signedBytes: body,
                                    signature: try Self.hexSignature(members["signature"], name: "\(name) (TCB info)")))
         } else if let body = members["enclaveIdentity"] {
-            qeIdentities.append(Signed(value: try QEIdentity.parse(body), signedBytes: body,
+            qeIdentities.append(try Signed(value: try QEIdentity.parse(body), signedBytes: body,
                                        signature: try Self.hexSignature(members["signature"], name: "\(name) (QE identity)")))
         } else if members["tcb_info"] != nil || members["qe_identity"] != nil {
             try addQVLBundle(text, name: name)
@@ -119,9 +140,9 @@ struct DCAPCollateral: Sendable {
             return b
         }
         let tcbText = Array(try string("tcb_info").utf8)
-        tcbInfos.append(Signed(value: try TCBInfo.parse(tcbText), signedBytes: tcbText, signature: try hex("tcb_info_signature")))
+        tcbInfos.append(try Signed(value: try TCBInfo.parse(tcbText), signedBytes: tcbText, signature: try hex("tcb_info_signature")))
         let qeText = Array(try string("qe_identity").utf8)
-        qeIdentities.append(Signed(value: try QEIdentity.parse(qeText), signedBytes: qeText, signature: try hex("qe_identity_signature")))
+        qeIdentities.append(try Signed(value: try QEIdentity.parse(qeText), signedBytes: qeText, signature: try hex("qe_identity_signature")))
         for key in ["tcb_info_issuer_chain", "qe_identity_issuer_chain", "pck_crl_issuer_chain"] where object[key] != nil {
             try addPEM(try string(key), name: "\(name) \(key)")
         }
@@ -139,4 +160,20 @@ struct DCAPCollateral: Sendable {
         }
         return sig
     }
+}
+
+/// Intel-signed collateral JSON with an issueDate .. nextUpdate validity.
+protocol IntelSignedBody: Sendable {
+    var issueDate: String { get }
+    var nextUpdate: String { get }
+    /// How errors name it ("TCB info for FMSPC 00A067110000", "QE identity").
+    var what: String { get }
+}
+
+extension TCBInfo: IntelSignedBody {
+    var what: String { "\(id) TCB info for FMSPC \(fmspc)" }
+}
+
+extension QEIdentity: IntelSignedBody {
+    var what: String { "\(id) identity" }
 }

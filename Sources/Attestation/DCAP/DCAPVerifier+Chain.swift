@@ -13,7 +13,7 @@ extension DCAPVerifier {
     /// with the Root CA CRL (for the intermediate) and the PCK CA CRL (for the leaf).
     func verifyPCKChain(_ pem: [UInt8], root: Certificate, collateral: DCAPCollateral,
                         at time: Date) throws(AttestationError) -> PCKChain {
-        let certs = try DCAPCertificates.parsePEMChain(pem, what: "the quote's PCK certificate chain")
+        let certs = try cache.pckChain(pem)
         guard certs.count == 2 || certs.count == 3 else {
             throw AttestationError(.chainInvalid, "the quote's PCK chain has \(certs.count) certificates, expected PCK, PCK CA and (optionally) the Root CA")
         }

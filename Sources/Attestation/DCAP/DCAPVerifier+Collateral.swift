@@ -16,9 +16,7 @@ extension DCAPVerifier {
             let others = collateral.tcbInfos.map { "\($0.value.id) \($0.value.fmspc)" }.joined(separator: ", ")
             throw AttestationError(.collateralMissing, "no \(id) TCB info for FMSPC \(Hex.encode(fmspc)) was supplied\(others.isEmpty ? "" : " (only \(others))"); fetch it from Intel PCS")
         }
-        return try firstUsable(candidates, collateral: collateral, root: root, at: time) { info in
-            (info.issueDate, info.nextUpdate, "TCB info for FMSPC \(info.fmspc)")
-        }
+        return try firstUsable(candidates, collateral: collateral, root: root, at: time)
     }
 
     /// The QE identity for this TEE's quoting enclave ("QE" for SGX, "TD_QE" for TDX).
@@ -30,24 +28,23 @@ extension DCAPVerifier {
         guard !candidates.isEmpty else {
             throw AttestationError(.collateralMissing, "no \(id) identity was supplied; fetch it from Intel PCS")
         }
-        return try firstUsable(candidates, collateral: collateral, root: root, at: time) { identity in
-            (identity.issueDate, identity.nextUpdate, "\(identity.id) identity")
-        }
+        return try firstUsable(candidates, collateral: collateral, root: root, at: time)
     }
 
     /// The first candidate (best first) that is Intel-signed and inside its issueDate ..
     /// nextUpdate window at `time`; otherwise the first candidate's reason.
     private func firstUsable<Value>(
-        _ candidates: [DCAPCollateral.Signed<Value>], collateral: DCAPCollateral, root: Certificate, at time: Date,
-        window: (Value) -> (issue: String, next: String, what: String)
+        _ candidates: [DCAPCollateral.Signed<Value>], collateral: DCAPCollateral, root: Certificate, at time: Date
     ) throws(AttestationError) -> Value {
         var firstError: AttestationError?
         for candidate in candidates {
-            let (issue, next, what) = window(candidate.value)
+            let what = candidate.value.what
             do throws(AttestationError) {
                 try verifyIntelSigned(candidate.signedBytes, signature: candidate.signature, collateral: collateral,
                                       root: root, at: time, what: what)
-                try checkWindow(issue: issue, next: next, at: time, what: what)
+                guard candidate.issueDate <= time, time <= candidate.nextUpdate else {
+                    throw AttestationError(.collateralExpired, "the \(what) is valid \(candidate.value.issueDate) .. \(candidate.value.nextUpdate), not at \(DCAPCertificates.iso(time)); refresh it from Intel PCS")
+                }
                 return candidate.value
             } catch {
                 if firstError == nil { firstError = error }
@@ -86,21 +83,5 @@ extension DCAPVerifier {
             }
         }
         throw signerError ?? AttestationError(.signatureInvalid, "the \(what) signature does not verify with any supplied Intel SGX TCB Signing certificate (the JSON was altered or signed by someone else)")
-    }
-
-    func checkWindow(issue: String, next: String, at time: Date, what: String) throws(AttestationError) {
-        guard let issued = Self.parseDate(issue), let nextUpdate = Self.parseDate(next) else {
-            throw AttestationError(.collateralInvalid, "the \(what) dates \(issue) / \(next) are not ISO 8601")
-        }
-        guard issued <= time, time <= nextUpdate else {
-            throw AttestationError(.collateralExpired, "the \(what) is valid \(issue) .. \(next), not at \(DCAPCertificates.iso(time)); refresh it from Intel PCS")
-        }
-    }
-
-    static func parseDate(_ text: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        if let d = f.date(from: text) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: text)
     }
 }

@@ -1,0 +1,165 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// An X.509 v2 certificate revocation list as Intel PCS publishes them (Root CA CRL, PCK
+/// Platform/Processor CA CRLs). swift-certificates has no CRL type, so the DER is read here with
+/// SwiftASN1; this type only parses, `check(issuer:at:)` decides.
+///
+/// Structure (RFC 5280 §5.1):
+///
+/// ```
+/// CertificateList ::= SEQUENCE {
+///     tbsCertList          TBSCertList,
+///     signatureAlgorithm   AlgorithmIdentifier,   -- ecdsa-with-SHA256 for Intel
+///     signatureValue       BIT STRING }           -- DER ECDSA-Sig-Value
+/// TBSCertList ::= SEQUENCE {
+///     version              INTEGER OPTIONAL,      -- v2 (1)
+///     signature            AlgorithmIdentifier,
+///     issuer               Name,
+///     thisUpdate           Time,
+///     nextUpdate           Time OPTIONAL,
+///     revokedCertificates  SEQUENCE OF SEQUENCE {
+///         userCertificate     CertificateSerialNumber,
+///         revocationDate      Time,
+///         crlEntryExtensions  Extensions OPTIONAL } OPTIONAL,
+///     crlExtensions        [0] EXPLICIT Extensions OPTIONAL }
+/// ```
+struct DCAPCRL: Sendable, Hashable {
+    static let ecdsaWithSHA256: ASN1ObjectIdentifier = [1, 2, 840, 10045, 4, 3, 2]
+
+    var der: [UInt8]
+    var tbsBytes: [UInt8]
+    var issuer: DistinguishedName
+    var thisUpdate: Date
+    var nextUpdate: Date?
+    var revokedSerials: Set<[UInt8]>
+    var signatureAlgorithm: ASN1ObjectIdentifier
+    var signature: [UInt8]
+
+    /// Parses the DER of a CRL; decides nothing about its signature or freshness.
+    static func parse(der: [UInt8]) throws(AttestationError) -> DCAPCRL {
+        do {
+            let root = try DER.parse(der)
+            return try DER.sequence(root, identifier: .sequence) { nodes in
+                guard let tbsNode = nodes.next(), let algNode = nodes.next(), let sigNode = nodes.next() else {
+                    throw AttestationError(.malformed, "CRL lacks tbsCertList, algorithm or signature")
+                }
+                let alg = try algorithmOID(algNode)
+                let sig = try ASN1BitString(derEncoded: sigNode)
+                var parsed = try parseTBS(tbsNode)
+                parsed.der = der
+                parsed.signatureAlgorithm = alg
+                parsed.signature = [UInt8](sig.bytes)
+                return parsed
+            }
+        } catch let error as AttestationError {
+            throw error
+        } catch {
+            throw AttestationError(.malformed, "CRL does not parse: \(error)")
+        }
+    }
+
+    private static func algorithmOID(_ node: ASN1Node) throws -> ASN1ObjectIdentifier {
+        try DER.sequence(node, identifier: .sequence) { items in
+            guard let oid = items.next() else { throw AttestationError(.malformed, "CRL algorithm identifier is empty") }
+            while items.next() != nil {}
+            return try ASN1ObjectIdentifier(derEncoded: oid)
+        }
+    }
+
+    private static func parseTBS(_ node: ASN1Node) throws -> DCAPCRL {
+        try DER.sequence(node, identifier: .sequence) { items in
+            var all: [ASN1Node] = []
+            while let n = items.next() { all.append(n) }
+            var i = 0
+            func next() throws -> ASN1Node {
+                guard i < all.count else { throw AttestationError(.malformed, "CRL tbsCertList is truncated") }
+                defer { i += 1 }
+                return all[i]
+            }
+            var first = try next()
+            if first.identifier == .integer {
+                let version = try Int(derEncoded: first)
+                guard version == 1 else { throw AttestationError(.malformed, "CRL version \(version + 1) is not v2") }
+                first = try next()
+            }
+            let innerAlg = try algorithmOID(first)
+            let issuer = try DistinguishedName(derEncoded: try next())
+            let thisUpdate = try time(try next())
+            var nextUpdate: Date?
+            var revoked = Set<[UInt8]>()
+            while i < all.count {
+                let n = try next()
+                if n.identifier == .utcTime || n.identifier == .generalizedTime, nextUpdate == nil, revoked.isEmpty {
+                    nextUpdate = try time(n)
+                } else if n.identifier == .sequence {
+                    try DER.sequence(n, identifier: .sequence) { entries in
+                        while let entry = entries.next() {
+                            try DER.sequence(entry, identifier: .sequence) { fields in
+                                guard let serialNode = fields.next(), let dateNode = fields.next() else {
+                                    throw AttestationError(.malformed, "CRL entry lacks serial or date")
+                                }
+                                let serial = try ArraySlice<UInt8>(derEncoded: serialNode)
+                                _ = try time(dateNode)
+                                _ = fields.next()  // crlEntryExtensions
+                                revoked.insert([UInt8](serial))
+                            }
+                        }
+                    }
+                } else if n.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+                    continue  // crlExtensions: CRL number, authority key id; nothing decided on them
+                } else {
+                    throw AttestationError(.malformed, "CRL tbsCertList has an unexpected field \(n.identifier)")
+                }
+            }
+            return DCAPCRL(der: [], tbsBytes: [UInt8](node.encodedBytes), issuer: issuer, thisUpdate: thisUpdate,
+                           nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg, signature: [])
+        }
+    }
+
+    private static func time(_ node: ASN1Node) throws -> Date {
+        let parts: (Int, Int, Int, Int, Int, Int)
+        switch node.identifier {
+        case .utcTime:
+            let t = try UTCTime(derEncoded: node)
+            parts = (t.year, t.month, t.day, t.hours, t.minutes, t.seconds)
+        case .generalizedTime:
+            let t = try GeneralizedTime(derEncoded: node)
+            parts = (t.year, t.month, t.day, t.hours, t.minutes, t.seconds)
+        default:
+            throw AttestationError(.malformed, "CRL time has type \(node.identifier)")
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let comps = DateComponents(year: parts.0, month: parts.1, day: parts.2, hour: parts.3, minute: parts.4, second: parts.5)
+        guard let date = calendar.date(from: comps) else { throw AttestationError(.malformed, "CRL time is not a date") }
+        return date
+    }
+
+    /// Issued and signed by `cert`.
+    func checkSignature(issuer cert: Certificate, name: String) throws(AttestationError) {
+        guard issuer == cert.subject else {
+            throw AttestationError(.collateralInvalid, "the \(name) is issued by \(issuer), not by \(cert.subject)")
+        }
+        guard signatureAlgorithm == Self.ecdsaWithSHA256,
+              let key = P256.Signing.PublicKey(cert.publicKey),
+              let sig = try? P256.Signing.ECDSASignature(derRepresentation: signature),
+              key.isValidSignature(sig, for: tbsBytes) else {
+            throw AttestationError(.signatureInvalid, "the \(name) signature does not verify with \(cert.subject)'s key")
+        }
+    }
+
+    /// thisUpdate <= t <= nextUpdate: a CRL past its nextUpdate may miss recent revocations.
+    func checkFreshness(at time: Date, name: String) throws(AttestationError) {
+        guard thisUpdate <= time, let next = nextUpdate, time <= next else {
+            let window = "\(DCAPCertificates.iso(thisUpdate)) .. \(nextUpdate.map(DCAPCertificates.iso) ?? "(no nextUpdate)")"
+            throw AttestationError(.crlStale, "the \(name) is current \(window), not at \(DCAPCertificates.iso(time)); refresh it from Intel PCS")
+        }
+    }
+
+    func revokes(_ cert: Certificate) -> Bool {
+        revokedSerials.contains([UInt8](cert.serialNumber.bytes))
+    }
+}

@@ -1,0 +1,120 @@
+import Crypto
+import Foundation
+import Synchronization
+import X509
+
+/// What a `DCAPVerifier` remembers between verifications, so that a repeated verification from
+/// the same platform with the same collateral costs one P-256 verify (the quote signature)
+/// plus parsing.
+///
+/// Two memos, both sound by construction:
+/// - signature results: "this key verified this signature over this message" keyed by
+///   SHA-256 over all three (PCK chain links, CRLs, TCB info / QE identity, QE report). Only
+///   successes are stored; every other check (validity at the given time, revocation, TCB
+///   matching) still runs on every call, so a cached entry can never widen what is accepted;
+/// - parsed collateral keyed by SHA-256 of its pieces (JSON decoding and DER parsing), and
+///   parsed PCK chains keyed by SHA-256 of the quote's PEM (PEM/DER parsing costs about as
+///   much as the quote's signature check).
+///
+/// The quote's own signature is never memoised: it is the proof of this particular quote.
+public final class DCAPCache: Sendable {
+    struct State {
+        var verifiedSignatures: Set<SHA256Digest> = []
+        var collateral: [SHA256Digest: DCAPCollateral] = [:]
+        var pckChains: [SHA256Digest: [Certificate]] = [:]
+        var directoryStamp: [String] = []
+        var directoryPieces: [[UInt8]] = []
+    }
+
+    /// Bound on memo entries; the memo is simply emptied when it is full.
+    let capacity: Int
+    let state = Mutex(State())
+
+    public init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 16)
+    }
+
+    /// Number of remembered signature verifications (for benchmarks and tests).
+    public var verifiedSignatureCount: Int { state.withLock { $0.verifiedSignatures.count } }
+
+    /// Runs `verify` unless the same (key, signature, message) already verified.
+    func verifiedSignature(key: [UInt8], signature: [UInt8], message: [UInt8], _ verify: () -> Bool) -> Bool {
+        var h = SHA256()
+        for part in [key, signature, message] {
+            withUnsafeBytes(of: UInt64(part.count).littleEndian) { h.update(bufferPointer: $0) }
+            h.update(data: part)
+        }
+        let digest = h.finalize()
+        if state.withLock({ $0.verifiedSignatures.contains(digest) }) { return true }
+        guard verify() else { return false }
+        state.withLock {
+            if $0.verifiedSignatures.count >= capacity { $0.verifiedSignatures.removeAll(keepingCapacity: true) }
+            $0.verifiedSignatures.insert(digest)
+        }
+        return true
+    }
+
+    func collateral(for pieces: [[UInt8]]) throws(AttestationError) -> DCAPCollateral {
+        var h = SHA256()
+        for piece in pieces {
+            withUnsafeBytes(of: UInt64(piece.count).littleEndian) { h.update(bufferPointer: $0) }
+            h.update(data: piece)
+        }
+        let digest = h.finalize()
+        if let hit = state.withLock({ $0.collateral[digest] }) { return hit }
+        let parsed = try DCAPCollateral.recognise(pieces)
+        state.withLock {
+            if $0.collateral.count >= 64 { $0.collateral.removeAll() }
+            $0.collateral[digest] = parsed
+        }
+        return parsed
+    }
+
+    /// The quote's PCK chain, parsed (checks on it still run on every verification).
+    func pckChain(_ pem: [UInt8]) throws(AttestationError) -> [Certificate] {
+        let digest = SHA256.hash(data: pem)
+        if let hit = state.withLock({ $0.pckChains[digest] }) { return hit }
+        let certs = try DCAPCertificates.parsePEMChain(pem, what: "the quote's PCK certificate chain")
+        state.withLock {
+            if $0.pckChains.count >= capacity { $0.pckChains.removeAll() }
+            $0.pckChains[digest] = certs
+        }
+        return certs
+    }
+
+    /// The files of the operator's collateral directory, re-read only when a file's name,
+    /// size or modification time changed (the operator refreshes them from Intel PCS; the
+    /// broker never fetches).
+    func directoryPieces(_ directory: URL) throws(AttestationError) -> [[UInt8]] {
+        let fm = FileManager.default
+        let keys: [URLResourceKey] = [.contentModificationDateKey, .fileSizeKey, .isRegularFileKey]
+        let files: [URL]
+        do {
+            files = try fm.contentsOfDirectory(at: directory, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles])
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        } catch {
+            throw AttestationError(.collateralMissing, "the DCAP collateral directory \(directory.path) cannot be read: \(error.localizedDescription)")
+        }
+        var stamp: [String] = []
+        var regular: [URL] = []
+        for file in files {
+            let values = try? file.resourceValues(forKeys: Set(keys))
+            guard values?.isRegularFile == true else { continue }
+            regular.append(file)
+            stamp.append("\(file.lastPathComponent)|\(values?.fileSize ?? -1)|\(values?.contentModificationDate?.timeIntervalSince1970 ?? 0)")
+        }
+        if let hit = state.withLock({ $0.directoryStamp == stamp ? $0.directoryPieces : nil }) { return hit }
+        var pieces: [[UInt8]] = []
+        for file in regular {
+            guard let data = try? Data(contentsOf: file) else {
+                throw AttestationError(.collateralMissing, "the DCAP collateral file \(file.path) cannot be read")
+            }
+            pieces.append([UInt8](data))
+        }
+        state.withLock {
+            $0.directoryStamp = stamp
+            $0.directoryPieces = pieces
+        }
+        return pieces
+    }
+}

@@ -1,0 +1,157 @@
+import Crypto
+import Foundation
+import X509
+
+/// Verifies Intel DCAP ECDSA quotes: SGX (quote v3) or TDX (quote v4 / v5), offline, against the
+/// pinned Intel SGX Root CA and the collateral supplied with the evidence or in an operator's
+/// collateral directory. Follows Intel's DCAP QVL: PCK chain and CRLs, QE report signed by the
+/// PCK key and bound to the attestation key, quote signed by the attestation key, TCB info and
+/// QE identity signed by Intel and current, FMSPC / PCE id match, TCB level -> status.
+///
+/// Decides genuineness only; `SGXPolicy` / `TDXPolicy` / `EvidencePolicy` decide acceptability.
+/// One instance can be shared and called concurrently; its `DCAPCache` makes a repeated
+/// verification from the same platform cost one P-256 verify plus parsing.
+public struct DCAPVerifier: EvidenceVerifier {
+    public let tee: TEE
+    /// Accept a quote when the Root CA CRL or PCK CA CRL is not supplied (revocation is then
+    /// not checked). Off by default: Intel revokes compromised PCK keys through these CRLs.
+    public let allowMissingCRL: Bool
+    /// A directory of collateral files (PCS responses, CRLs, issuer chains) that an operator
+    /// refreshes; read in addition to `Evidence.collateral`. The verifier never fetches.
+    public let collateralDirectory: URL?
+    public let cache: DCAPCache
+
+    public init(tee: TEE, allowMissingCRL: Bool = false, collateralDirectory: URL? = nil,
+                cache: DCAPCache = DCAPCache()) throws(AttestationError) {
+        guard tee == .sgx || tee == .tdx else {
+            throw AttestationError(.teeNotAllowed, "DCAPVerifier verifies sgx or tdx evidence, not \(tee.rawValue)")
+        }
+        self.tee = tee
+        self.allowMissingCRL = allowMissingCRL
+        self.collateralDirectory = collateralDirectory
+        self.cache = cache
+    }
+
+    public func verify(_ evidence: Evidence, at time: Date) throws(AttestationError) -> any TEEClaims {
+        let verified = try verifyQuote(evidence, at: time)
+        switch verified.quote.body {
+        case .sgx(let body):
+            return SGXClaims(mrEnclave: body.mrEnclave, mrSigner: body.mrSigner, isvProdId: body.isvProdId,
+                             isvSvn: body.isvSvn, attributes: body.attributes, debug: body.debug,
+                             reportData: body.reportData, cpuSvn: body.cpuSvn, status: verified.status,
+                             advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc)
+        case .td(let body):
+            return TDXClaims(mrTd: body.mrTd, rtmr0: body.rtmrs[0], rtmr1: body.rtmrs[1], rtmr2: body.rtmrs[2],
+                             rtmr3: body.rtmrs[3], mrConfigId: body.mrConfigId, mrOwner: body.mrOwner,
+                             mrOwnerConfig: body.mrOwnerConfig, tdAttributes: body.tdAttributes, debug: body.debug,
+                             teeTcbSvn: body.teeTcbSvn, mrSeam: body.mrSeam, reportData: body.reportData,
+                             status: verified.status, advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc)
+        }
+    }
+
+    /// `verify` for SGX evidence, with the concrete claims type.
+    public func verifySGX(_ evidence: Evidence, at time: Date) throws(AttestationError) -> SGXClaims {
+        guard let claims = try verify(evidence, at: time) as? SGXClaims else {
+            throw AttestationError(.teeNotAllowed, "the quote is not an SGX quote")
+        }
+        return claims
+    }
+
+    /// `verify` for TDX evidence, with the concrete claims type.
+    public func verifyTDX(_ evidence: Evidence, at time: Date) throws(AttestationError) -> TDXClaims {
+        guard let claims = try verify(evidence, at: time) as? TDXClaims else {
+            throw AttestationError(.teeNotAllowed, "the quote is not a TDX quote")
+        }
+        return claims
+    }
+
+    struct Verified {
+        var quote: DCAPQuote
+        var pck: PCKExtensions
+        var status: DCAPTCBStatus
+        var advisoryIds: [String]
+    }
+
+    func verifyQuote(_ evidence: Evidence, at time: Date) throws(AttestationError) -> Verified {
+        guard evidence.tee == tee else {
+            throw AttestationError(.teeNotAllowed, "this verifier is configured for \(tee.rawValue), the evidence is \(evidence.tee.rawValue)")
+        }
+        let quote = try DCAPQuote.parse(evidence.bytes)
+        try checkHeader(quote)
+
+        var pieces = evidence.collateral
+        if let dir = collateralDirectory { pieces += try cache.directoryPieces(dir) }
+        let collateral = try cache.collateral(for: pieces)
+
+        // 1. PCK chain to the pinned root, with CRLs.
+        let root = try IntelRootCA.require()
+        let chain = try verifyPCKChain(quote.signatureData.pckChainPEM, root: root, collateral: collateral, at: time)
+        let pck = try PCKExtensions.parse(chain.leaf)
+
+        // 2. QE report signed by the PCK key, and bound to the attestation key.
+        let sig = quote.signatureData
+        guard let pckKey = P256.Signing.PublicKey(chain.leaf.publicKey) else {
+            throw AttestationError(.chainInvalid, "the PCK certificate's key is not P-256")
+        }
+        let qeSigned = cache.verifiedSignature(key: [UInt8](pckKey.rawRepresentation), signature: sig.qeReportSignature,
+                                               message: sig.qeReport.raw) {
+            DCAPCertificates.verifyRawP256(signature: sig.qeReportSignature, message: sig.qeReport.raw, key: pckKey)
+        }
+        guard qeSigned else {
+            throw AttestationError(.signatureInvalid, "the QE report signature does not verify with the PCK certificate's key")
+        }
+        let binding = Array(SHA256.hash(data: sig.attestationKey + sig.qeAuthData))
+        let reportData = sig.qeReport.reportData
+        guard reportData.count == 64, safeEqual(Array(reportData[0..<32]), binding),
+              reportData[32...].allSatisfy({ $0 == 0 }) else {
+            throw AttestationError(.signatureInvalid, "the QE report does not bind the attestation key: report_data is not SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes")
+        }
+
+        // 3. The quote signed by the attestation key (never memoised).
+        guard let attestationKey = try? P256.Signing.PublicKey(rawRepresentation: sig.attestationKey),
+              DCAPCertificates.verifyRawP256(signature: sig.quoteSignature, message: quote.signedBytes, key: attestationKey) else {
+            throw AttestationError(.signatureInvalid, "the quote signature does not verify with the attestation key the QE certified")
+        }
+
+        // 4. Collateral: TCB info and QE identity, Intel-signed and current.
+        let tcbInfo = try selectTCBInfo(collateral, fmspc: pck.fmspc, root: root, at: time)
+        guard let tcbPce = Hex.decode(tcbInfo.pceId), safeEqual(tcbPce, pck.pceId) else {
+            throw AttestationError(.collateralInvalid, "TCB info is for PCE id \(tcbInfo.pceId), the PCK certificate for \(Hex.encode(pck.pceId))")
+        }
+        let qeIdentity = try selectQEIdentity(collateral, root: root, at: time)
+
+        // 5. TCB status.
+        let qe = try evaluateQE(sig.qeReport, identity: qeIdentity)
+        let platform = try evaluatePlatform(tcbInfo, pck: pck, quote: quote)
+        let status = platform.status.converged(with: qe.status)
+        if status == .revoked {
+            throw AttestationError(.tcbStatusNotAccepted, "Intel lists this platform's TCB (or its quoting enclave) as Revoked")
+        }
+        let advisories = Array(Set(platform.advisoryIds + qe.advisoryIds)).sorted()
+        return Verified(quote: quote, pck: pck, status: status, advisoryIds: advisories)
+    }
+
+    private func checkHeader(_ quote: DCAPQuote) throws(AttestationError) {
+        guard quote.tee == tee else {
+            throw AttestationError(.malformed, "the quote is a \(quote.tee.rawValue) quote, this verifier is configured for \(tee.rawValue)")
+        }
+        switch tee {
+        case .sgx where quote.header.version != 3:
+            throw AttestationError(.malformed, "SGX quotes must be version 3, this is version \(quote.header.version)")
+        case .tdx where quote.header.version != 4 && quote.header.version != 5:
+            throw AttestationError(.malformed, "TDX quotes must be version 4 or 5, this is version \(quote.header.version)")
+        default: break
+        }
+        guard safeEqual(quote.header.qeVendorID, QuoteHeader.intelQEVendorID) else {
+            throw AttestationError(.chainInvalid, "the quote's QE vendor id \(Hex.encode(quote.header.qeVendorID)) is not Intel's")
+        }
+    }
+}
+
+/// Equality without early exit (digests and identities compared in constant time).
+func safeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in a.indices { diff |= a[i] ^ b[i] }
+    return diff == 0
+}

@@ -100,20 +100,27 @@ struct SNPVerifiedChain: Sendable {
     }
 
     /// An issuing certificate must be a CA allowed to sign certificates.
+    ///
+    /// AMD encodes keyUsage with one unused bit too few (`03 02 01 04`), which swift-certificates'
+    /// strict `KeyUsage` refuses; the BIT STRING is read here instead and only keyCertSign
+    /// (bit 5, mask 0x04 in the first byte) is consulted.
     private static func checkCA(_ certificate: AMDCertificate, role: String) throws(AttestationError) {
         try checkCriticalExtensions(certificate, role: role)
         let basic: BasicConstraints?
-        let usage: KeyUsage?
+        var keyCertSign = true
         do {
             basic = try certificate.extensions.basicConstraints
-            usage = try certificate.extensions.keyUsage
+            if let usage = certificate.extensions[oid: .X509ExtensionID.keyUsage] {
+                let bits = try ASN1BitString(derEncoded: DER.parse(usage.value))
+                keyCertSign = (bits.bytes.first ?? 0) & 0x04 != 0
+            }
         } catch {
             throw AttestationError(.chainInvalid, "the \(role) certificate's basic constraints or key usage do not parse: \(error)")
         }
         guard case .isCertificateAuthority = basic else {
             throw AttestationError(.chainInvalid, "the \(role) certificate \(certificate.subjectCommonName) is not a CA")
         }
-        if let usage, !usage.keyCertSign {
+        guard keyCertSign else {
             throw AttestationError(.chainInvalid, "the \(role) certificate \(certificate.subjectCommonName) may not sign certificates")
         }
     }

@@ -65,32 +65,6 @@ struct AMDCertificate: Sendable {
         return name.description
     }
 
-    init(derEncoded der: [UInt8]) throws(AttestationError) {
-        do {
-            self = try Self.parse(der)
-        } catch let error as AttestationError {
-            throw error
-        } catch {
-            throw AttestationError(.chainInvalid, "a certificate in the collateral is not valid DER X.509: \(error)")
-        }
-    }
-
-    private init(der: [UInt8], tbs: [UInt8], serialNumber: [UInt8], signatureAlgorithm: AMDSignatureAlgorithm,
-                 issuer: DistinguishedName, subject: DistinguishedName, notBefore: Date, notAfter: Date,
-                 publicKey: PublicKey, extensions: Certificate.Extensions, signature: [UInt8]) {
-        self.der = der
-        self.tbs = tbs
-        self.serialNumber = serialNumber
-        self.signatureAlgorithm = signatureAlgorithm
-        self.issuer = issuer
-        self.subject = subject
-        self.notBefore = notBefore
-        self.notAfter = notAfter
-        self.publicKey = publicKey
-        self.extensions = extensions
-        self.signature = signature
-    }
-
     private static func parse(_ der: [UInt8]) throws -> AMDCertificate {
         let root = try DER.parse(der)
         return try DER.sequence(root, identifier: .sequence) { nodes in
@@ -114,14 +88,14 @@ struct AMDCertificate: Sendable {
                 guard innerAlgorithm == outerAlgorithm else {
                     throw AttestationError(.chainInvalid, "certificate's signed and outer signature algorithms differ")
                 }
-                let issuer = try DistinguishedName(derEncoded: &tbsNodes)
+                let issuer = try name(tbsNodes.next(), "issuer")
                 guard let validityNode = tbsNodes.next() else {
                     throw AttestationError(.chainInvalid, "certificate has no validity")
                 }
                 let (notBefore, notAfter) = try DER.sequence(validityNode, identifier: .sequence) { v in
                     (try time(v.next()), try time(v.next()))
                 }
-                let subject = try DistinguishedName(derEncoded: &tbsNodes)
+                let subject = try name(tbsNodes.next(), "subject")
                 guard let spkiNode = tbsNodes.next() else {
                     throw AttestationError(.chainInvalid, "certificate has no subjectPublicKeyInfo")
                 }
@@ -136,6 +110,11 @@ struct AMDCertificate: Sendable {
                     extensions: try Certificate.Extensions(extensionList), signature: Array(bits.bytes))
             }
         }
+    }
+
+    private static func name(_ node: ASN1Node?, _ field: String) throws -> DistinguishedName {
+        guard let node else { throw AttestationError(.chainInvalid, "certificate has no \(field)") }
+        return try DistinguishedName(derEncoded: node)
     }
 
     private static func time(_ node: ASN1Node?) throws -> Date {
@@ -197,6 +176,17 @@ struct AMDCertificate: Sendable {
 }
 
 extension AMDCertificate {
+    /// Parses one DER certificate; any ASN.1 error becomes `chain-invalid`.
+    init(derEncoded der: [UInt8]) throws(AttestationError) {
+        do {
+            self = try Self.parse(der)
+        } catch let error as AttestationError {
+            throw error
+        } catch {
+            throw AttestationError(.chainInvalid, "a certificate in the collateral is not valid DER X.509: \(error)")
+        }
+    }
+
     /// True when `issuer`'s RSA key signed this certificate with RSASSA-PSS (SHA-384, MGF1-SHA-384,
     /// 48-byte salt). CryptoExtras' `.PSS` padding uses a salt as long as the digest, which is
     /// exactly AMD's 48 bytes for SHA-384; the parameters were already checked to say so.

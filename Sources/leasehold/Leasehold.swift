@@ -10,7 +10,7 @@ struct Leasehold: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leasehold",
         abstract: "A key broker that leases data keys to attested TEE workloads, with a verifiable log.",
-        subcommands: [Demo.self, Audit.self, Bench.self]
+        subcommands: [Demo.self, Audit.self, Evidence.self, Bench.self]
     )
 
     static func main() async {

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Attestation
+import Foundation
+import TransparencyLog
+
+/// `leasehold evidence verify`: check one piece of attestation evidence outside any lease.
+/// Flags are shared by every TEE and stable: scripts rely on them.
+struct Evidence: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify TEE attestation evidence.",
+        subcommands: [EvidenceVerify.self]
+    )
+}
+
+struct EvidenceVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a report, quote or attestation document against pinned vendor roots.",
+        discussion: """
+            FILE may be raw binary, hex text or base64 text. Exit 0: genuine and acceptable under the
+            default policy (debug refused, DCAP TCB status UpToDate only); exit 1: refused, with one line
+            on stderr starting with the reason code; exit 2: usage.
+              sev-snp: --chain takes the VCEK/VLEK (DER or PEM) and the ASK/ARK PEM; an unpinned ARK is refused.
+              sgx/tdx: --collateral takes TCB info, QE identity, CRLs (DER or PEM), issuer chains, or a dcap-qvl
+                       collateral JSON, recognised by content. Without CRLs the quote is refused unless --allow-missing-crl.
+            """
+    )
+
+    @Option(help: "sev-snp, sgx or tdx.") var tee: String
+    @Option(help: "The evidence file.") var evidence: String
+    @Option(help: "A certificate file (sev-snp; repeatable).") var chain: [String] = []
+    @Option(help: "A collateral file (sgx/tdx; repeatable).") var collateral: [String] = []
+    @Option(help: "Verification time, ISO 8601 (fractional seconds allowed). Default: now.") var at: String?
+    @Flag(help: "Accept evidence from a debug TEE.") var allowDebug = false
+    @Option(name: .customLong("accept-tcb"), help: "Accepted DCAP TCB statuses, comma-separated (default UpToDate).") var acceptTCB: String?
+    @Flag(help: "Accept a DCAP quote without CRLs (revocation then goes unchecked).") var allowMissingCrl = false
+    @Flag(help: "Print the claims as one JSON object.") var json = false
+
+    func validate() throws {
+        guard let kind = TEE(rawValue: tee), kind != .sandbox else {
+            throw ValidationError("--tee must be one of: sev-snp, sgx, tdx")
+        }
+        if kind == .sevSNP && !collateral.isEmpty { throw ValidationError("sev-snp takes its certificates with --chain, not --collateral") }
+        if kind != .sevSNP && !chain.isEmpty { throw ValidationError("\(tee) takes its certificates with --collateral, not --chain") }
+        if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
+    }
+
+    func run() throws {
+        let kind = TEE(rawValue: tee)!
+        let time = at.flatMap(RFC3339.parse) ?? Date()
+        let bytes = EvidenceFile.decode(try CLIFiles.read(evidence, what: "evidence"))
+        let extra = try (chain + collateral).map { try CLIFiles.read($0, what: "collateral") }
+        var policy = EvidencePolicy(allowDebug: allowDebug)
+        if let acceptTCB {
+            policy.acceptedTCBStatuses = Set(acceptTCB.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        let claims: any TEEClaims
+        do {
+            let verifier = try Self.verifier(for: kind, allowMissingCRL: allowMissingCrl)
+            claims = try verifier.verify(Attestation.Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)
+            try policy.check(claims)
+        } catch {
+            throw CLIFailure(message: "refused: \(error.code.rawValue): \(error.reason)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(claims)) ?? Data("{}".utf8)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            var line = "ok: \(kind.rawValue) measurement \(Hex.encode(claims.measurement))"
+            if let status = claims.tcbStatus { line += ", TCB \(status)" }
+            print(line)
+        }
+    }
+
+    static func verifier(for tee: TEE, allowMissingCRL: Bool) throws(AttestationError) -> any EvidenceVerifier {
+        switch tee {
+        case .sevSNP: return SNPVerifier()
+        case .sgx, .tdx: return try DCAPVerifier(tee: tee, allowMissingCRL: allowMissingCRL)
+        default: throw AttestationError(.teeNotAllowed, "no verifier for \(tee.rawValue) in this build")
+        }
+    }
+}

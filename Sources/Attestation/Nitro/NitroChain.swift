@@ -22,11 +22,17 @@ enum NitroChain {
         .X509ExtensionID.basicConstraints, .X509ExtensionID.keyUsage,
     ]
 
-    /// Verifies everything about `cabundle` that does not depend on time.
-    static func verifyBundle(_ cabundle: [[UInt8]]) throws(AttestationError) -> NitroVerifiedBundle {
-        guard let rootDER = cabundle.first, rootDER == NitroRoot.der else {
+    /// Refuses a bundle that does not start with the pinned root. Cheap (a byte comparison),
+    /// so it runs on every verification, cached bundle or not.
+    static func checkRoot(_ cabundle: [[UInt8]], pinned root: [UInt8]) throws(AttestationError) {
+        guard let first = cabundle.first, first == root else {
             throw AttestationError(.chainInvalid, "the Nitro cabundle does not start with the pinned AWS Nitro Enclaves Root-G1 certificate (SHA-256 641a0321...bb5b); the document was not issued under AWS's root")
         }
+    }
+
+    /// Verifies everything about `cabundle` that does not depend on time.
+    static func verifyBundle(_ cabundle: [[UInt8]], pinned root: [UInt8]) throws(AttestationError) -> NitroVerifiedBundle {
+        try checkRoot(cabundle, pinned: root)
         var certificates: [Certificate] = []
         for (i, der) in cabundle.enumerated() {
             certificates.append(try parse(der, name: "cabundle[\(i)]"))

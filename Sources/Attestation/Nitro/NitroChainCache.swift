@@ -27,6 +27,11 @@ public final class NitroChainCache: Sendable {
     /// How many verified bundles are cached.
     public var count: Int { state.withLock { $0.entries.count } }
 
+    /// Forgets every bundle, e.g. to measure cold verifications.
+    public func removeAll() {
+        state.withLock { $0 = State() }
+    }
+
     static func key(for cabundle: [[UInt8]]) -> [UInt8] {
         var hasher = SHA256()
         for der in cabundle {

@@ -21,8 +21,16 @@ public struct NitroVerifier: EvidenceVerifier {
 
     static let limits = CBORDecoder.Limits(maxDepth: 8, maxInputSize: maxDocumentSize)
 
+    /// The DER of the one root accepted: AWS's, except in tests that build their own PKI.
+    let pinnedRoot: [UInt8]
+
     public init(cache: NitroChainCache = NitroChainCache()) {
+        self.init(cache: cache, pinnedRoot: NitroRoot.der)
+    }
+
+    init(cache: NitroChainCache, pinnedRoot: [UInt8]) {
         self.cache = cache
+        self.pinnedRoot = pinnedRoot
     }
 
     public func verify(_ evidence: Evidence, at time: Date) throws(AttestationError) -> any TEEClaims {
@@ -54,12 +62,14 @@ public struct NitroVerifier: EvidenceVerifier {
             throw AttestationError(.malformed, "the Nitro document has no PCR\(index); it is needed to identify the enclave and to tell debug mode")
         }
 
+        // Before the cache: a cached bundle proves nothing about *this* verifier's root.
+        try NitroChain.checkRoot(document.cabundle, pinned: pinnedRoot)
         let key = NitroChainCache.key(for: document.cabundle)
         let bundle: NitroVerifiedBundle
         if let cached = cache.lookup(key) {
             bundle = cached
         } else {
-            bundle = try NitroChain.verifyBundle(document.cabundle)
+            bundle = try NitroChain.verifyBundle(document.cabundle, pinned: pinnedRoot)
             cache.insert(bundle, for: key)
         }
         try NitroChain.checkValidity(bundle, at: time)

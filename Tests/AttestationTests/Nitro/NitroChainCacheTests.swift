@@ -41,7 +41,7 @@ import Testing
     @Test func cachedBundleValidityIsRecheckedAtEachTime() throws {
         let v = try #require(NitroVector.loaded.first)
         let document = try v.document
-        let bundle = try NitroChain.verifyBundle(document.cabundle)
+        let bundle = try NitroChain.verifyBundle(document.cabundle, pinned: NitroRoot.der)
         #expect(throws: Never.self) { try NitroChain.checkValidity(bundle, at: v.validAt) }
         let earliestExpiry = try #require(bundle.windows.map(\.notAfter).min())
         #expect(refusal { try NitroChain.checkValidity(bundle, at: earliestExpiry.addingTimeInterval(1)) } == .certificateExpired)

@@ -37,6 +37,7 @@ import Testing
         var rng = SeededGenerator(state: 0x4E17_F022)
         let total = 20_000
         var refused = 0, acceptedUnchangedSignedBytes = 0, identical = 0
+        var codes: [String: Int] = [:]
         for n in 0..<total {
             let v = vectors[n % vectors.count]
             let original = try v.cose
@@ -53,9 +54,10 @@ import Testing
                 acceptedUnchangedSignedBytes += 1
             } catch {
                 refused += 1
+                codes[error.code.rawValue, default: 0] += 1
             }
         }
-        print("Nitro fuzz: \(total) mutations of \(vectors.count) documents: \(refused) refused, \(acceptedUnchangedSignedBytes) accepted with signed bytes unchanged, \(identical) no-ops")
+        print("Nitro fuzz: \(total) mutations of \(vectors.count) documents: \(refused) refused, \(acceptedUnchangedSignedBytes) accepted with signed bytes unchanged, \(identical) no-ops; refusals by code: \(codes.sorted { $0.key < $1.key })")
         #expect(refused + acceptedUnchangedSignedBytes + identical == total)
     }
 

@@ -239,13 +239,3 @@ import Testing
         }))
     }
 }
-
-/// The DER of the first certificate in a PEM file.
-func derFromPEM(_ pem: [UInt8]) throws -> [UInt8] {
-    let text = String(decoding: pem, as: UTF8.self)
-    guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"),
-          let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex),
-          let data = Data(base64Encoded: text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace })
-    else { throw AttestationError(.malformed, "no PEM certificate") }
-    return [UInt8](data)
-}

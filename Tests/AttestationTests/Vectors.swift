@@ -27,3 +27,12 @@ enum Vectors {
         return f.date(from: iso)!
     }
 }
+
+/// The index of the first occurrence of `needle` in `haystack`.
+func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
+    for i in 0...(haystack.count - needle.count) where haystack[i..<(i + needle.count)].elementsEqual(needle) {
+        return i
+    }
+    return nil
+}

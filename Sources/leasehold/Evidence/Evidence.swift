@@ -21,12 +21,13 @@ struct EvidenceVerify: ParsableCommand {
             default policy (debug refused, DCAP TCB status UpToDate only); exit 1: refused, with one line
             on stderr starting with the reason code; exit 2: usage.
               sev-snp: --chain takes the VCEK/VLEK (DER or PEM) and the ASK/ARK PEM; an unpinned ARK is refused.
+              nitro:   the document carries its CA bundle; cabundle[0] must be the pinned AWS Nitro root.
               sgx/tdx: --collateral takes TCB info, QE identity, CRLs (DER or PEM), issuer chains, or a dcap-qvl
                        collateral JSON, recognised by content. Without CRLs the quote is refused unless --allow-missing-crl.
             """
     )
 
-    @Option(help: "sev-snp, sgx or tdx.") var tee: String
+    @Option(help: "sev-snp, sgx, tdx or nitro.") var tee: String
     @Option(help: "The evidence file.") var evidence: String
     @Option(help: "A certificate file (sev-snp; repeatable).") var chain: [String] = []
     @Option(help: "A collateral file (sgx/tdx; repeatable).") var collateral: [String] = []
@@ -38,9 +39,10 @@ struct EvidenceVerify: ParsableCommand {
 
     func validate() throws {
         guard let kind = TEE(rawValue: tee), kind != .sandbox else {
-            throw ValidationError("--tee must be one of: sev-snp, sgx, tdx")
+            throw ValidationError("--tee must be one of: sev-snp, sgx, tdx, nitro")
         }
         if kind == .sevSNP && !collateral.isEmpty { throw ValidationError("sev-snp takes its certificates with --chain, not --collateral") }
+        if kind == .nitro && !(chain.isEmpty && collateral.isEmpty) { throw ValidationError("nitro carries its certificates inside the document: no --chain or --collateral") }
         if kind != .sevSNP && !chain.isEmpty { throw ValidationError("\(tee) takes its certificates with --collateral, not --chain") }
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
     }
@@ -78,6 +80,7 @@ struct EvidenceVerify: ParsableCommand {
         switch tee {
         case .sevSNP: return SNPVerifier()
         case .sgx, .tdx: return try DCAPVerifier(tee: tee, allowMissingCRL: allowMissingCRL)
+        case .nitro: return NitroVerifier()
         default: throw AttestationError(.teeNotAllowed, "no verifier for \(tee.rawValue) in this build")
         }
     }

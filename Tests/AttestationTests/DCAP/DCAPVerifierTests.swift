@@ -204,12 +204,6 @@ struct DCAPVerifierTests {
     }
 }
 
-private func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-    guard needle.count <= haystack.count else { return nil }
-    for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle { return i }
-    return nil
-}
-
 /// Flips one bit of the DER of the first PEM certificate inside `bytes`, keeping the PEM layout
 /// (same base64 length, same line breaks), so only the certificate's content changes.
 private func flipInFirstPEMCertificate(_ bytes: [UInt8], derOffset: Int) throws -> [UInt8] {

@@ -15,14 +15,6 @@ func refusal<T>(_ body: () throws -> T) -> AttestationError.Code? {
     }
 }
 
-/// The index of the first occurrence of `needle` in `haystack`.
-func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-    guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
-    for i in 0...(haystack.count - needle.count) where haystack[i..<(i + needle.count)].elementsEqual(needle) {
-        return i
-    }
-    return nil
-}
 
 /// A small seeded generator (SplitMix64) so fuzz and sampling runs are reproducible.
 struct SeededGenerator: RandomNumberGenerator {

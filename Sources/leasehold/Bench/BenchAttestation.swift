@@ -1,0 +1,92 @@
+import ArgumentParser
+import Attestation
+import Foundation
+import TransparencyLog
+
+/// `leasehold bench attestation`: verifications per second per TEE with warm caches, the cold
+/// (full chain and collateral) cost, and `openssl speed` on the same machine in the same run
+/// as the yardstick: a warm verification is dominated by one or two ECDSA verifies.
+struct BenchAttestation: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attestation",
+        abstract: "Evidence verification rates against openssl's raw ECDSA verify rate.",
+        discussion: "Uses the real evidence in --vectors (default ../shared/vectors), verified at each sample's valid_at."
+    )
+
+    @Option(help: "The vectors directory.") var vectors = "../shared/vectors"
+    @Option(help: "Seconds per measurement.") var seconds = 3.0
+
+    struct Sample {
+        var name: String
+        var tee: TEE
+        var evidence: String
+        var collateral: [String]
+        var at: String
+        var curve: String
+    }
+
+    func run() throws {
+        let samples = [
+            Sample(name: "sev-snp milan", tee: .sevSNP, evidence: "sev-snp/milan-trustee/test-report.bin",
+                   collateral: ["sev-snp/milan-trustee/test-vcek.der", "sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"], at: "2026-06-01T00:00:00Z", curve: "ecdsap384"),
+            Sample(name: "tdx", tee: .tdx, evidence: "tdx/phala-dcap-qvl/tdx_quote",
+                   collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"], at: "2025-07-01T00:00:00Z", curve: "ecdsap256"),
+            Sample(name: "sgx", tee: .sgx, evidence: "sgx/phala-dcap-qvl/sgx_quote",
+                   collateral: ["sgx/phala-dcap-qvl/sgx_quote_collateral.json"], at: "2025-07-01T00:00:00Z", curve: "ecdsap256"),
+            Sample(name: "nitro", tee: .nitro, evidence: "nitro/blocky-nitrite/nitro_attestation.b64",
+                   collateral: [], at: "2024-09-07T14:37:39.545Z", curve: "ecdsap384"),
+        ]
+        let openssl = ["ecdsap256": Self.opensslVerifyRate("ecdsap256", seconds: Int(seconds.rounded(.up))),
+                       "ecdsap384": Self.opensslVerifyRate("ecdsap384", seconds: Int(seconds.rounded(.up)))]
+        for (curve, rate) in openssl.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "openssl speed %@ verify:  %10.0f /s", curve, rate ?? .nan) + (rate == nil ? "  (openssl not available)" : ""))
+        }
+        for s in samples {
+            let bytes = EvidenceFile.decode(try CLIFiles.read(vectors + "/" + s.evidence, what: "evidence"))
+            let extra = try s.collateral.map { try CLIFiles.read(vectors + "/" + $0, what: "collateral") }
+            let evidence = Attestation.Evidence(tee: s.tee, bytes: bytes, collateral: extra)
+            let at = RFC3339.parse(s.at)!
+            // Cold: a fresh verifier (empty caches) per verification.
+            var cold = 0, t0 = Date()
+            repeat {
+                _ = try Self.verifyCold(evidence, at: at)
+                cold += 1
+            } while Date().timeIntervalSince(t0) < min(1, seconds)
+            let coldMs = Date().timeIntervalSince(t0) * 1000 / Double(cold)
+            // Warm: one verifier, caches filled by the first call.
+            let verifier = try EvidenceVerify.verifier(for: s.tee, allowMissingCRL: false)
+            _ = try verifier.verify(evidence, at: at)
+            var warm = 0
+            t0 = Date()
+            repeat {
+                _ = try verifier.verify(evidence, at: at)
+                warm += 1
+            } while Date().timeIntervalSince(t0) < seconds
+            let rate = Double(warm) / Date().timeIntervalSince(t0)
+            var line = s.name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " warm %8.0f verifications/s   cold %6.2f ms", rate, coldMs)
+            if let raw = openssl[s.curve] ?? nil { line += String(format: "   = %5.1f%% of openssl %@ verify/s", rate / raw * 100, s.curve) }
+            print(line)
+        }
+    }
+
+    static func verifyCold(_ e: Attestation.Evidence, at: Date) throws -> any TEEClaims {
+        let v = try EvidenceVerify.verifier(for: e.tee, allowMissingCRL: false)
+        do { return try v.verify(e, at: at) } catch { throw CLIFailure(message: "\(e.tee.rawValue): \(error)") }
+    }
+
+    /// Runs `openssl speed -seconds N CURVE` and reads the verify/s column of its last line.
+    static func opensslVerifyRate(_ curve: String, seconds: Int) -> Double? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["openssl", "speed", "-seconds", String(seconds), curve]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        // e.g. " 384 bits ecdsa (nistp384)   0.0011s   0.0009s    912.3   1111.0"
+        guard let line = out.split(separator: "\n").last(where: { $0.contains("ecdsa (") }) else { return nil }
+        return line.split(separator: " ").last.flatMap { Double($0) }
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `leasehold evidence verify` on the real vectors: exit codes, reason codes, JSON fields.
+source "$(dirname "$0")/lib.sh"
+V="$SHARED/vectors"
+EV() { "$LEASEHOLD" evidence verify "$@"; }
+
+MILAN=(--evidence "$V/sev-snp/milan-trustee/test-report.bin" --chain "$V/sev-snp/milan-trustee/test-vcek.der")
+expect_exit 0 "sev-snp Milan report accepted at its valid_at" EV --tee sev-snp "${MILAN[@]}" --chain "$V/sev-snp/amd-kds-cert-chains/ask_ark_milan.pem" --at 2026-06-01T00:00:00Z --json
+expect_in '"measurement":"a1f3930413247bb3' "$OUT" "  ...JSON carries the EXPECTED.json measurement"
+expect_exit 1 "sev-snp Milan report with the Genoa chain refused" EV --tee sev-snp "${MILAN[@]}" --chain "$V/sev-snp/amd-kds-cert-chains/ask_ark_genoa.pem" --at 2026-06-01T00:00:00Z
+expect_in "refused: chain-invalid" "$ERR" "  ...with chain-invalid"
+expect_exit 1 "sev-snp report outside the chain's validity refused" EV --tee sev-snp "${MILAN[@]}" --chain "$V/sev-snp/amd-kds-cert-chains/ask_ark_milan.pem" --at 2055-01-01T00:00:00.5Z
+expect_in "refused: certificate-expired" "$ERR" "  ...with certificate-expired"
+head -c 1000 "$V/sev-snp/milan-trustee/test-report.bin" > "$WORK/short.bin"
+expect_exit 1 "truncated sev-snp report refused" EV --tee sev-snp --evidence "$WORK/short.bin" --chain "$V/sev-snp/milan-trustee/test-vcek.der" --at 2026-06-01T00:00:00Z
+expect_in "refused: malformed" "$ERR" "  ...with malformed"
+xxd -p "$V/sev-snp/milan-trustee/test-report.bin" > "$WORK/report.hex"
+expect_exit 0 "sev-snp report given as hex text accepted" EV --tee sev-snp --evidence "$WORK/report.hex" --chain "$V/sev-snp/milan-trustee/test-vcek.der" --chain "$V/sev-snp/amd-kds-cert-chains/ask_ark_milan.pem" --at 2026-06-01T00:00:00Z
+
+expect_exit 0 "tdx quote accepted at its valid_at" EV --tee tdx --evidence "$V/tdx/phala-dcap-qvl/tdx_quote" --collateral "$V/tdx/phala-dcap-qvl/tdx_quote_collateral.json" --at 2025-07-01T00:00:00Z --json
+expect_in '"tcbStatus":"UpToDate"' "$OUT" "  ...UpToDate"
+expect_exit 1 "sgx quote with a non-UpToDate status refused by default" EV --tee sgx --evidence "$V/sgx/phala-dcap-qvl/sgx_quote" --collateral "$V/sgx/phala-dcap-qvl/sgx_quote_collateral.json" --at 2025-07-01T00:00:00Z
+expect_in "refused: tcb-status-not-accepted" "$ERR" "  ...with tcb-status-not-accepted"
+expect_exit 0 "...and accepted when that status is listed" EV --tee sgx --evidence "$V/sgx/phala-dcap-qvl/sgx_quote" --collateral "$V/sgx/phala-dcap-qvl/sgx_quote_collateral.json" --at 2025-07-01T00:00:00Z --accept-tcb UpToDate,ConfigurationAndSWHardeningNeeded
+expect_exit 1 "tdx quote past its collateral's validity refused" EV --tee tdx --evidence "$V/tdx/phala-dcap-qvl/tdx_quote" --collateral "$V/tdx/phala-dcap-qvl/tdx_quote_collateral.json" --at 2030-01-01T00:00:00Z
+
+expect_exit 0 "nitro document accepted at its valid_at" EV --tee nitro --evidence "$V/nitro/blocky-nitrite/nitro_attestation.b64" --at 2024-09-07T14:37:39.545Z --json
+expect_in '"measurement":"e72a46ca80a260fb' "$OUT" "  ...PCR0 as measurement"
+expect_exit 1 "nitro document after its leaf expired refused" EV --tee nitro --evidence "$V/nitro/blocky-nitrite/nitro_attestation.b64" --at 2026-01-01T00:00:00Z
+expect_in "refused: certificate-expired" "$ERR" "  ...with certificate-expired"
+
+expect_exit 2 "unknown --tee is a usage error" EV --tee sev-es --evidence "$WORK/short.bin"
+expect_exit 2 "a bad --at is a usage error" EV --tee nitro --evidence "$WORK/short.bin" --at yesterday
+: > "$WORK/empty"
+expect_exit 1 "an empty evidence file is refused" EV --tee nitro --evidence "$WORK/empty" --at 2024-09-07T14:37:39Z
+finish

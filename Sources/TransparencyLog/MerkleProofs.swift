@@ -16,7 +16,7 @@ public enum MerkleProofs {
     /// (`start` a multiple of the largest power of two not above `count`, as every range the
     /// proof recursion visits is). O(log count) look-ups.
     public static func rangeHash(start: UInt64, count: UInt64, _ source: some SubtreeHashSource) throws -> LogHash {
-        precondition(count > 0)
+        guard count > 0 else { throw ProofError(description: "the empty range has no subtree hash") }
         if count & (count - 1) == 0 {
             let level = count.trailingZeroBitCount
             return try source.subtreeHash(level: level, index: start >> UInt64(level))

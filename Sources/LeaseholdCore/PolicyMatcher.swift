@@ -24,8 +24,15 @@ public struct PolicyMatcher: Sendable {
         public var entry: WorkloadEntry
     }
 
+    /// Binding, then workload entries: everything about the evidence in one call.
     public func match(_ claims: any TEEClaims, manifest: LeaseManifest, binding: LeaseBinding) -> Result<Match, LeaseRefusal> {
         if let refusal = Self.checkBinding(claims, binding) { return .failure(refusal) }
+        return matchWorkload(claims, manifest: manifest)
+    }
+
+    /// The first workload entry the claims satisfy, or the most specific refusal. The broker
+    /// calls this after `checkBinding` and the lease state check, the order of DESIGN.md.
+    public func matchWorkload(_ claims: any TEEClaims, manifest: LeaseManifest) -> Result<Match, LeaseRefusal> {
         if claims.tee == .sandbox && !allowSandbox {
             return .failure(LeaseRefusal(.teeNotAllowed, "sandbox evidence is not genuine and this broker does not run with --allow-sandbox"))
         }
@@ -50,7 +57,7 @@ public struct PolicyMatcher: Sendable {
     /// The evidence must have been made for this request: its report data is the binding
     /// digest, and on Nitro the document's own nonce and public_key fields carry the nonce and
     /// the workload key. Compared in constant time.
-    static func checkBinding(_ claims: any TEEClaims, _ binding: LeaseBinding) -> LeaseRefusal? {
+    public static func checkBinding(_ claims: any TEEClaims, _ binding: LeaseBinding) -> LeaseRefusal? {
         guard ConstantTime.equal(claims.reportData, binding.reportData) else {
             return LeaseRefusal(.reportDataMismatch, "the evidence's report data is not the binding of this nonce, key and lease; recompute it as SHA-512 over the length-prefixed fields")
         }

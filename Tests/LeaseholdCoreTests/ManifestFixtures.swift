@@ -5,6 +5,9 @@ import Foundation
 enum ManifestFixtures {
     static let measurement48 = String(repeating: "ab", count: 48)
 
+    /// The fields every test manifest shares, up to `workloads:`; append the entries.
+    static let header = "owner: acme\nleaseId: l1\npurpose: p\nttl: 1h\nmaxGrants: 1\nkeys: [k]\nworkloads:\n"
+
     /// A valid sandbox manifest; `extra` lines are appended at the top level, `workloadExtra`
     /// inside the one workload entry.
     static func yaml(expiry: String = "ttl: 2h", extra: String = "", workloadExtra: String = "",

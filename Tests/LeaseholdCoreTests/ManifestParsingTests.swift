@@ -73,18 +73,7 @@ struct ManifestParsingTests {
     }
 
     @Test func unknownNestedFieldIsRefusedWithItsPath() throws {
-        let yaml = """
-            owner: acme
-            leaseId: l1
-            purpose: p
-            ttl: 1h
-            maxGrants: 1
-            keys: [k]
-            workloads:
-              - tee: sev-snp
-                measurement: \(ManifestFixtures.measurement48)
-                minimumReportedTcb: {bootloader: 3, tee: 0, snp: 8, microcode: 115, ucode: 1}
-            """
+        let yaml = ManifestFixtures.header + "  - tee: sev-snp\n    measurement: \(ManifestFixtures.measurement48)\n    minimumReportedTcb: {bootloader: 3, tee: 0, snp: 8, microcode: 115, ucode: 1}\n"
         #expect(refusal(yaml)?.path == "workloads[0].minimumReportedTcb.ucode")
     }
 
@@ -127,7 +116,7 @@ struct ManifestParsingTests {
     }
 
     @Test func emptyWorkloadsAreRefused() {
-        let yaml = "owner: acme\nleaseId: l\npurpose: p\nttl: 1h\nmaxGrants: 1\nkeys: [k]\nworkloads: []\n"
+        let yaml = ManifestFixtures.header.replacingOccurrences(of: "workloads:\n", with: "workloads: []\n")
         #expect(refusal(yaml)?.path == "workloads")
     }
 
@@ -147,18 +136,7 @@ struct ManifestParsingTests {
     }
 
     @Test func yesIsNotABoolean() {
-        let yaml = """
-            owner: acme
-            leaseId: l1
-            purpose: p
-            ttl: 1h
-            maxGrants: 1
-            keys: [k]
-            workloads:
-              - tee: nitro
-                pcr0: \(ManifestFixtures.measurement48)
-                allowDebug: yes
-            """
+        let yaml = ManifestFixtures.header + "  - tee: nitro\n    pcr0: \(ManifestFixtures.measurement48)\n    allowDebug: yes\n"
         #expect(refusal(yaml)?.path == "workloads[0].allowDebug")
     }
 
@@ -174,14 +152,14 @@ struct ManifestParsingTests {
     }
 
     @Test func sgxNeedsAnIdentity() {
-        let base = "owner: acme\nleaseId: l\npurpose: p\nttl: 1h\nmaxGrants: 1\nkeys: [k]\nworkloads:\n  - tee: sgx\n"
+        let base = ManifestFixtures.header + "  - tee: sgx\n"
         #expect(refusal(base + "    minimumIsvSvn: 1\n")?.path == "workloads[0]")
         #expect(refusal(base + "    mrSigner: \(String(repeating: "01", count: 32))\n")?.path == "workloads[0].isvProdId")
         #expect(refusal(base + "    mrSigner: \(String(repeating: "01", count: 32))\n    isvProdId: 1\n") == nil)
     }
 
     @Test func tdxAcceptTcbMustNameKnownStatuses() {
-        let base = "owner: acme\nleaseId: l\npurpose: p\nttl: 1h\nmaxGrants: 1\nkeys: [k]\nworkloads:\n  - tee: tdx\n    mrTd: \(ManifestFixtures.measurement48)\n"
+        let base = ManifestFixtures.header + "  - tee: tdx\n    mrTd: \(ManifestFixtures.measurement48)\n"
         #expect(refusal(base + "    acceptTcb: [UpToDate, Fine]\n")?.path == "workloads[0].acceptTcb[1]")
         #expect(refusal(base + "    minimumTeeTcbSvn: \"0601\"\n")?.path == "workloads[0].minimumTeeTcbSvn")
         #expect(refusal(base + "    acceptTcb: [UpToDate, SWHardeningNeeded]\n    rtmr2: \(ManifestFixtures.measurement48)\n") == nil)

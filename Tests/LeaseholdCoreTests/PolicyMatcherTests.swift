@@ -7,7 +7,7 @@ import TransparencyLog
 @Suite("Policy matching with real evidence")
 struct PolicyMatcherTests {
     static func manifest(_ workloads: String) throws -> LeaseManifest {
-        try LeaseManifest(yaml: "owner: acme\nleaseId: l1\npurpose: p\nttl: 1h\nmaxGrants: 1\nkeys: [k]\nworkloads:\n" + workloads)
+        try LeaseManifest(yaml: ManifestFixtures.header + workloads)
     }
 
     static func code(_ r: Result<PolicyMatcher.Match, LeaseRefusal>) -> String {

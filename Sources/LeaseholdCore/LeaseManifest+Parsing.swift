@@ -1,0 +1,126 @@
+import Attestation
+import TransparencyLog
+
+extension LeaseManifest {
+    /// Reads a manifest written in YAML.
+    public init(yaml text: String) throws(ManifestError) {
+        try self.init(node: try ManifestNode.parse(yaml: text))
+    }
+
+    /// Reads a manifest written in JSON (any white space and key order; it is parsed as the
+    /// YAML subset it is, with the same strictness).
+    public init(json text: String) throws(ManifestError) {
+        try self.init(node: try ManifestNode.parse(yaml: text))
+    }
+
+    /// Reads a manifest from its canonical JSON bytes, refusing any other form of it: the
+    /// bytes must be exactly what `canonicalJSON` writes for the manifest they describe, so a
+    /// signed payload has one meaning and one digest.
+    public init(canonicalJSON bytes: [UInt8]) throws(ManifestError) {
+        let value: JSONValue
+        do {
+            value = try CanonicalJSON.parse(bytes)
+        } catch {
+            throw ManifestError("", "the payload is not canonical JSON (\(error))")
+        }
+        try self.init(node: try ManifestNode(value))
+        guard canonicalJSON == bytes else {
+            throw ManifestError("", "the payload is JSON of a valid manifest but not its canonical form (defaults written out, times in UTC, hex in lower case)")
+        }
+    }
+
+    static let namePattern = "[A-Za-z0-9._-]{1,128}"
+
+    /// `[A-Za-z0-9._-]{1,128}`: safe in URLs, file names and log lines without escaping.
+    static func isName(_ s: String) -> Bool {
+        let b = s.utf8
+        return (1...128).contains(b.count) && b.allSatisfy { c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)
+                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+        }
+    }
+
+    init(node: ManifestNode) throws(ManifestError) {
+        var r = try ManifestReader(node, path: "")
+
+        owner = try r.string("owner")
+        guard Self.isName(owner) else { throw ManifestError("owner", "must match \(Self.namePattern)") }
+        leaseId = try r.string("leaseId")
+        guard Self.isName(leaseId) else { throw ManifestError("leaseId", "must match \(Self.namePattern)") }
+        purpose = try r.string("purpose")
+        guard !purpose.allSatisfy(\.isWhitespace), purpose.utf8.count <= 4096 else {
+            throw ManifestError("purpose", "state the purpose in 1 to 4096 bytes of text")
+        }
+
+        if let text = try r.optionalString("notBefore") {
+            guard let t = ManifestTime.parse(text) else { throw ManifestError("notBefore", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)") }
+            notBefore = t
+        } else {
+            notBefore = nil
+        }
+        let notAfterText = try r.optionalString("notAfter")
+        let ttlText = try r.optionalString("ttl")
+        switch (notAfterText, ttlText) {
+        case (nil, nil):
+            throw ManifestError("notAfter", "say when the lease ends: notAfter (a time) or ttl (a duration such as 2h)")
+        case (.some, .some):
+            throw ManifestError("ttl", "give notAfter or ttl, not both")
+        case (let text?, nil):
+            guard let t = ManifestTime.parse(text) else { throw ManifestError("notAfter", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)") }
+            if let notBefore, t <= notBefore { throw ManifestError("notAfter", "must be after notBefore") }
+            expiry = .notAfter(t)
+        case (nil, let text?):
+            guard let d = Duration(text) else {
+                throw ManifestError("ttl", "write a whole number and a unit: 90s, 30m, 2h or 7d (at most 3650 days)")
+            }
+            expiry = .ttl(d)
+        }
+
+        maxGrants = try r.integer("maxGrants", range: 1...Int64(Int32.max))
+
+        let keyNodes = try ManifestReader.list(try r.require("keys"), path: "keys")
+        guard !keyNodes.isEmpty else { throw ManifestError("keys", "name at least one vault key") }
+        var keys: [String] = []
+        for (i, node) in keyNodes.enumerated() {
+            let k = try ManifestReader.string(node, path: "keys[\(i)]")
+            guard Self.isName(k) else { throw ManifestError("keys[\(i)]", "a key id must match \(Self.namePattern)") }
+            guard !keys.contains(k) else { throw ManifestError("keys[\(i)]", "\(k) is listed twice") }
+            keys.append(k)
+        }
+        self.keys = keys
+
+        let workloadNodes = try ManifestReader.list(try r.require("workloads"), path: "workloads")
+        guard !workloadNodes.isEmpty else { throw ManifestError("workloads", "name at least one workload; a lease no software can match is useless") }
+        var workloads: [WorkloadEntry] = []
+        for (i, node) in workloadNodes.enumerated() {
+            workloads.append(try WorkloadEntry(node, path: "workloads[\(i)]"))
+        }
+        self.workloads = workloads
+
+        if let text = try r.optionalString("receipts") {
+            guard let value = Receipts(rawValue: text) else { throw ManifestError("receipts", "must be required or optional") }
+            receipts = value
+        } else {
+            receipts = .optional
+        }
+        try r.finish()
+    }
+}
+
+extension WorkloadEntry {
+    init(_ node: ManifestNode, path: String) throws(ManifestError) {
+        var r = try ManifestReader(node, path: path)
+        let teeText = try r.string("tee")
+        guard let tee = TEE(rawValue: teeText) else {
+            throw ManifestError(r.child("tee"), "unknown TEE \(teeText); one of \(TEE.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch tee {
+        case .sevSNP: self = .sevSNP(try SNPWorkload(reading: &r))
+        case .tdx: self = .tdx(try TDXWorkload(reading: &r))
+        case .sgx: self = .sgx(try SGXWorkload(reading: &r))
+        case .nitro: self = .nitro(try NitroWorkload(reading: &r))
+        case .sandbox: self = .sandbox(try SandboxWorkload(reading: &r))
+        }
+        try r.finish()
+    }
+}

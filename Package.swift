@@ -42,7 +42,16 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        .target(
+            name: "Vault",
+            dependencies: [
+                "Codecs",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TransparencyLog"]),
     ],

@@ -23,6 +23,9 @@ public enum KeyWrap {
             switch suite {
             case .x25519SHA256AES256GCM:
                 let pk = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: recipientPublicKey)
+                guard !isLowOrder(pk) else {
+                    throw VaultError(.invalidKey, "the x25519 public key is a low-order point: anything sealed to it could be read by anyone")
+                }
                 sender = try HPKE.Sender(recipientKey: pk, ciphersuite: suite.ciphersuite, info: Data(info))
             case .xwingSHA256AES256GCM:
                 let pk = try XWingMLKEM768X25519.PublicKey(rawRepresentation: recipientPublicKey)
@@ -30,11 +33,22 @@ public enum KeyWrap {
             }
             let ciphertext = try key.withUnsafeBytes { try sender.seal($0) }
             return WrappedKey(encapsulatedKey: Array(sender.encapsulatedKey), ciphertext: Array(ciphertext))
+        } catch let error as VaultError {
+            throw error
         } catch {
-            // X25519 refuses low-order points (all-zero shared secret) here; an X-Wing key of
-            // the right length is accepted as is by the library.
             throw VaultError(.invalidKey, "cannot seal to this \(suite.id) public key: \(error)")
         }
+    }
+
+    /// RFC 9180 §7.1.4: X25519 senders and recipients MUST abort when the DH output is all
+    /// zeros. swift-crypto 4.5.2 (Linux/BoringSSL) does not: it seals to the all-zero point
+    /// without complaint, and the "secret" is then computable by anyone. A point gives an
+    /// all-zero output with every clamped scalar exactly when it is of low order, so one
+    /// agreement with `scalar` (a throwaway key, or the recipient's own) decides it. The point
+    /// is public, so the comparison need not be constant-time; it is anyway (OR-accumulate).
+    static func isLowOrder(_ point: Curve25519.KeyAgreement.PublicKey, scalar: Curve25519.KeyAgreement.PrivateKey = .init()) -> Bool {
+        guard let shared = try? scalar.sharedSecretFromKeyAgreement(with: point) else { return true }
+        return shared.withUnsafeBytes { bytes in bytes.reduce(UInt8(0)) { $0 | $1 } == 0 }
     }
 
     /// Checks the shape of `wrapped` for `suite` before any cryptography runs, so a truncated or

@@ -67,6 +67,13 @@ public struct KeyWrapKeyPair: Sendable, CustomStringConvertible, CustomDebugStri
     /// Opens a key sealed to this public key with exactly this `info`.
     public func open(_ wrapped: WrappedKey, info: [UInt8]) throws(VaultError) -> DataKey {
         try KeyWrap.checkShape(wrapped, suite: suite)
+        if case .x25519(let key) = privateKey {
+            // RFC 9180 §7.1.4, recipient side (see `KeyWrap.isLowOrder`).
+            let enc = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: wrapped.encapsulatedKey)
+            guard let enc, !KeyWrap.isLowOrder(enc, scalar: key) else {
+                throw VaultError(.malformed, "the x25519 encapsulated key is a low-order point")
+            }
+        }
         let plaintext: Data
         do {
             switch privateKey {

@@ -78,10 +78,29 @@ import Testing
         #expect(vaultErrorCode { try w.open(wrapped, info: []) } == .malformed)
     }
 
-    /// The all-zero X25519 point is of low order: the shared secret would be all zeros.
-    @Test func lowOrderX25519PointIsRefused() throws {
+    /// Low-order X25519 points (RFC 7748 §6.1 / RFC 9180 §7.1.4: the DH output is all zeros) as
+    /// a recipient key or as `enc`. The points: 0, 1, and the order-8 point
+    /// 0xe0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800 (from the
+    /// well-known list of small-order Curve25519 points), plus p-1 (order 2).
+    static let lowOrderPoints: [[UInt8]] = [
+        [UInt8](repeating: 0, count: 32),
+        [1] + [UInt8](repeating: 0, count: 31),
+        hex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+        hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    ]
+
+    @Test(arguments: lowOrderPoints)
+    func lowOrderX25519PointIsRefusedAsRecipientKey(point: [UInt8]) throws {
         let key = try DataKey.generate()
-        #expect(vaultErrorCode { try KeyWrap.seal(key, to: [UInt8](repeating: 0, count: 32), suite: .x25519SHA256AES256GCM, info: []) } == .invalidKey)
+        #expect(vaultErrorCode { try KeyWrap.seal(key, to: point, suite: .x25519SHA256AES256GCM, info: []) } == .invalidKey)
+    }
+
+    @Test(arguments: lowOrderPoints)
+    func lowOrderX25519PointIsRefusedAsEncapsulatedKey(point: [UInt8]) throws {
+        let recipient = try KeyWrapKeyPair.generate(suite: .x25519SHA256AES256GCM)
+        var wrapped = try KeyWrap.seal(try DataKey.generate(), to: recipient.publicKey, suite: .x25519SHA256AES256GCM, info: [])
+        wrapped.encapsulatedKey = point
+        #expect(vaultErrorCode { try recipient.open(wrapped, info: []) } == .malformed)
     }
 
     @Test func suiteIdsAreStable() throws {

@@ -51,8 +51,17 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(
+            name: "Vault",
+            dependencies: [
+                "Codecs",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),
         .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "Attestation", "TransparencyLog"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TransparencyLog"]),
     ],

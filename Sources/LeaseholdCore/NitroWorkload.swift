@@ -45,14 +45,11 @@ public struct NitroWorkload: Sendable, Hashable, WorkloadRequirement {
         return f
     }
 
-    /// This build has no Nitro verifier, so no genuine Nitro claims can reach this check;
-    /// refusing keeps it fail-closed. When `NitroClaims`/`NitroPolicy` land in Attestation,
-    /// the body becomes:
-    ///
-    ///     guard let nitro = claims as? NitroClaims else { throw …teeNotAllowed… }
-    ///     try NitroPolicy(pcr0: pcr0, pcr1: pcr1, pcr2: pcr2, pcr3: pcr3, pcr4: pcr4,
-    ///                     pcr8: pcr8, allowDebug: allowDebug).check(nitro)
+    /// The manifest's PCRs become a `NitroPolicy`; claims from any other TEE never match.
     func check(_ claims: any TEEClaims) throws(AttestationError) {
-        throw AttestationError(.teeNotAllowed, "this broker build has no AWS Nitro verifier, so no nitro entry can match")
+        guard let nitro = claims as? NitroClaims else {
+            throw AttestationError(.teeNotAllowed, "this entry is for nitro, the evidence is \(claims.tee.rawValue)")
+        }
+        try NitroPolicy(pcr0: pcr0, pcr1: pcr1, pcr2: pcr2, pcr3: pcr3, pcr4: pcr4, pcr8: pcr8, allowDebug: allowDebug).check(nitro)
     }
 }

@@ -40,7 +40,7 @@ extension SQLiteTransaction {
     }
 
     public func logState() throws -> LogState? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT origin, public_key, tree_size, frontier FROM log_meta WHERE id = 0") else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT origin, public_key, tree_size, frontier FROM log_meta WHERE id = 0")) else { return nil }
         let size: Int64 = row[2]
         let frontierBytes: Data = row[3]
         guard size >= 0, let frontier = CompactRange(size: UInt64(size), serializedHashes: [UInt8](frontierBytes)) else {
@@ -61,7 +61,7 @@ extension SQLiteTransaction {
         if seq == 0 {
             prev = .zero
         } else {
-            guard let data = try Data.fetchOne(db, sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?", arguments: [Int64(seq - 1)]),
+            guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?"), arguments: [Int64(seq - 1)]),
                   let h = LogHash(bytes: [UInt8](data)) else {
                 throw StorageError(.corrupt, "log entry \(seq - 1) is missing")
             }
@@ -71,16 +71,16 @@ extension SQLiteTransaction {
         guard entry.seq == seq, entry.prev == prev else { throw StorageError(.corrupt, "entry built for the wrong position") }
         let bytes = entry.encoded()
         let leaf = MerkleHash.leaf(bytes)
-        try db.execute(sql: "INSERT INTO log_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)",
-                       arguments: [Int64(seq), Data(bytes), Data(leaf.bytes)])
+        try db.cachedStatement(sql: "INSERT INTO log_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)")
+            .execute(arguments: [Int64(seq), Data(bytes), Data(leaf.bytes)])
         var nodes = [CompactRange.Merged]()
         state.frontier.append(leaf) { nodes.append($0) }
         for n in nodes {
-            try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
-                           arguments: [n.level, Int64(n.index), Data(n.hash.bytes)])
+            try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")
+                .execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes)])
         }
-        try db.execute(sql: "UPDATE log_meta SET tree_size = ?, frontier = ? WHERE id = 0",
-                       arguments: [Int64(state.frontier.size), Data(state.frontier.serializedHashes)])
+        try db.cachedStatement(sql: "UPDATE log_meta SET tree_size = ?, frontier = ? WHERE id = 0")
+            .execute(arguments: [Int64(state.frontier.size), Data(state.frontier.serializedHashes)])
         return AppendedEntry(seq: seq, bytes: bytes, leafHash: leaf)
     }
 
@@ -149,9 +149,9 @@ public struct SQLiteSubtreeSource: SubtreeHashSource {
     public func subtreeHash(level: Int, index: UInt64) throws -> LogHash {
         let data: Data?
         if level == 0 {
-            data = try Data.fetchOne(db, sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?", arguments: [Int64(index)])
+            data = try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?"), arguments: [Int64(index)])
         } else {
-            data = try Data.fetchOne(db, sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(index)])
+            data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)])
         }
         guard let data, let h = LogHash(bytes: [UInt8](data)) else {
             throw StorageError(.corrupt, "subtree (level \(level), index \(index)) is missing from the store")

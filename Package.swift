@@ -59,6 +59,14 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "Broker",
+            dependencies: [
+                "Attestation", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"]),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),
         .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "Attestation", "TransparencyLog"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),

@@ -1,0 +1,65 @@
+import Crypto
+import Foundation
+import LeaseholdCore
+import TransparencyLog
+
+/// How owner-signed requests (vault put, revoke) are built and checked. Shared by the client
+/// that signs and the broker that verifies, so both use one definition of the signed bytes.
+public enum OwnerRequestSigning {
+    public static let payloadType = "application/vnd.leasehold.request+json"
+    /// How far a request's `time` may be from the broker's clock.
+    public static let maxSkew: TimeInterval = 300
+
+    /// Signs `fields` (which must include `op` and `owner`; `time` is added) with the owner key.
+    public static func sign(_ fields: [String: JSONValue], key: OwnerSigningKey, at time: Date) throws -> SignedOwnerRequest {
+        var all = fields
+        all["time"] = .string(RFC3339.format(time))
+        let payload = CanonicalJSON.encode(.dict(all))
+        let sig = try key.signature(for: DSSEEnvelope.pae(payloadType: payloadType, payload: payload))
+        return SignedOwnerRequest(payload: Base64.encode(payload), signature: Base64.encode(sig))
+    }
+
+    /// Checks the signature with the owner's registered key, that the payload is canonical JSON
+    /// for `op` by `owner`, and that its time is within `maxSkew` of `now`. Returns the fields.
+    public static func verify(_ request: SignedOwnerRequest, op: String, owner: String, key: OwnerPublicKey, now: Date) throws(BrokerError) -> [String: JSONValue] {
+        guard let payload = Base64.decodeCanonical(request.payload), let sig = Base64.decodeCanonical(request.signature) else {
+            throw BrokerError(.badRequest, "payload and signature must be canonical base64")
+        }
+        guard key.isValidSignature(sig, for: DSSEEnvelope.pae(payloadType: payloadType, payload: payload)) else {
+            throw BrokerError(.signatureInvalid, "the request is not signed by \(owner)'s registered key")
+        }
+        let value: JSONValue
+        do { value = try CanonicalJSON.parse(payload) } catch { throw BrokerError(.badRequest, "signed payload is not canonical JSON: \(error)") }
+        guard case .object(let pairs) = value else { throw BrokerError(.badRequest, "signed payload must be a JSON object") }
+        let fields = Dictionary(pairs, uniquingKeysWith: { a, _ in a })
+        guard fields["op"]?.stringValue == op else { throw BrokerError(.badRequest, "signed payload is not a \(op) request") }
+        guard fields["owner"]?.stringValue == owner else { throw BrokerError(.badRequest, "signed payload names another owner") }
+        guard let t = fields["time"]?.stringValue.flatMap(RFC3339.parse), abs(t.timeIntervalSince(now)) <= maxSkew else {
+            throw BrokerError(.requestStale, "signed request time is missing or more than \(Int(maxSkew)) s from the broker's clock")
+        }
+        return fields
+    }
+}
+
+/// Receipts and release are authenticated with HMAC-SHA256 under the receipt key the grant
+/// sealed to the workload's one-time key: only the holder of that private key can produce them.
+public enum ReceiptMAC {
+    public static let receiptKeyInfo = Array("leasehold/v1 receipt-key".utf8)
+
+    /// The canonical bytes a receipt's MAC covers.
+    public static func message(op: String, owner: String, leaseId: String, receipt r: WorkloadReceipt) -> [UInt8] {
+        var f: [String: JSONValue] = ["op": .string(op), "owner": .string(owner), "leaseId": .string(leaseId),
+                                      "grantId": .string(r.grantId), "kind": .string(r.kind), "time": .string(r.time)]
+        if let d = r.outputDigest { f["outputDigest"] = .string(d) }
+        return CanonicalJSON.encode(.dict(f))
+    }
+
+    public static func mac(key: SymmetricKey, op: String, owner: String, leaseId: String, receipt: WorkloadReceipt) -> String {
+        Base64.encode(Array(HMAC<SHA256>.authenticationCode(for: message(op: op, owner: owner, leaseId: leaseId, receipt: receipt), using: key)))
+    }
+
+    public static func isValid(key: SymmetricKey, op: String, owner: String, leaseId: String, receipt: WorkloadReceipt) -> Bool {
+        guard let mac = Base64.decodeCanonical(receipt.mac) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message(op: op, owner: owner, leaseId: leaseId, receipt: receipt), using: key)
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+
+// The JSON bodies of the REST API (documented in Sources/BrokerHTTP/openapi.yaml).
+// Byte strings are standard base64; times are RFC 3339 UTC. Decoding is strict: the HTTP
+// layer refuses unknown fields before these types are built.
+
+/// `GET /v1/broker`: what a client needs to talk to this broker.
+public struct BrokerInfo: Codable, Sendable, Hashable {
+    /// The log's signed-note verifier key, `name+keyid+base64`.
+    public var logKey: String
+    /// Vault public keys by key-wrap suite id, base64: owners seal `vault put` keys to these.
+    public var vaultPublicKeys: [String: String]
+    /// TEE kinds this broker verifies (`sandbox` only with --allow-sandbox).
+    public var tees: [String]
+    public var version: String
+}
+
+/// `POST /v1/owners` (admin token): register a data owner and its public key.
+public struct RegisterOwnerRequest: Codable, Sendable, Hashable {
+    public var owner: String
+    /// The owner's public key in `leasehold-owner-pub v1 <alg> <base64>` form.
+    public var publicKey: String
+    public init(owner: String, publicKey: String) { self.owner = owner; self.publicKey = publicKey }
+}
+
+public struct OwnerInfo: Codable, Sendable, Hashable {
+    public var owner: String
+    public var publicKeyId: String
+    public var logIndex: UInt64
+}
+
+/// An owner-signed request (vault put, revoke): the signed `payload` is canonical JSON whose
+/// `op`, `owner`, `time` and target the broker checks; `signature` is over the DSSE PAE of
+/// payloadType `application/vnd.leasehold.request+json` and the payload, by the owner's key.
+/// `time` must be within five minutes of the broker's clock, so a captured request cannot be
+/// replayed later; vault puts are further bound to a fresh version number.
+public struct SignedOwnerRequest: Codable, Sendable, Hashable {
+    /// base64 of the canonical JSON payload.
+    public var payload: String
+    /// base64 signature.
+    public var signature: String
+    public init(payload: String, signature: String) { self.payload = payload; self.signature = signature }
+}
+
+/// The payload of a signed `vault put`: the data key sealed (HPKE) to the broker's vault key.
+/// `{"op":"vault.put","owner":…,"keyId":…,"suite":…,"encapsulatedKey":…,"ciphertext":…,"time":…}`
+public struct VaultPutResult: Codable, Sendable, Hashable {
+    public var owner: String
+    public var keyId: String
+    public var version: UInt64
+    public var logIndex: UInt64
+}
+
+/// `POST /v1/leases`: body is the DSSE envelope of the owner-signed manifest, as JSON.
+public struct LeaseStatus: Codable, Sendable, Hashable {
+    public var owner: String
+    public var leaseId: String
+    /// issued | active | expired | revoked | exhausted | released
+    public var state: String
+    public var notBefore: String
+    public var notAfter: String
+    public var maxGrants: Int64
+    public var grantsIssued: Int64
+    public var keys: [String]
+    public var tees: [String]
+    /// hex SHA-256 of the manifest's canonical JSON.
+    public var manifestDigest: String
+    /// Log index of the `lease.issued` entry.
+    public var issuedLogIndex: UInt64
+}
+
+/// `POST /v1/leases/{owner}/{leaseId}/challenge`.
+public struct ChallengeResponse: Codable, Sendable, Hashable {
+    /// base64 of 32 random bytes; single use.
+    public var nonce: String
+    public var expiresAt: String
+    /// hex manifest digest, which the workload binds into its report data.
+    public var manifestDigest: String
+}
+
+/// `POST /v1/leases/{owner}/{leaseId}/grants`.
+public struct GrantRequest: Codable, Sendable, Hashable {
+    public var tee: String
+    /// base64 of the report, quote or attestation document.
+    public var evidence: String
+    /// base64 of each certificate / collateral file (SEV-SNP VCEK+ASK, DCAP collateral).
+    public var collateral: [String]?
+    public var nonce: String
+    /// Key-wrap suite id (`x25519-sha256-aes256gcm` default, `xwing-sha256-aes256gcm`).
+    public var suite: String
+    /// base64 of the workload's one-time public key for that suite.
+    public var publicKey: String
+    public init(tee: String, evidence: String, collateral: [String]?, nonce: String, suite: String, publicKey: String) {
+        self.tee = tee; self.evidence = evidence; self.collateral = collateral; self.nonce = nonce; self.suite = suite; self.publicKey = publicKey
+    }
+}
+
+public struct GrantedKey: Codable, Sendable, Hashable {
+    public var keyId: String
+    /// HPKE encapsulated key and ciphertext, base64; `info` = LeaseBinding.grantInfo(owner, leaseId, keyId, notAfter).
+    public var encapsulatedKey: String
+    public var ciphertext: String
+}
+
+/// Proof that the grant is on the log: the workload holds its own record.
+public struct GrantReceipt: Codable, Sendable, Hashable {
+    public var logIndex: UInt64
+    public var leafHash: String
+    /// The signed checkpoint (signed note text) the proof is against.
+    public var checkpoint: String
+    public var inclusionProof: [String]
+}
+
+public struct GrantResponse: Codable, Sendable, Hashable {
+    public var owner: String
+    public var leaseId: String
+    public var notAfter: String
+    public var keys: [GrantedKey]
+    public var receipt: GrantReceipt
+    /// A 32-byte MAC key sealed to the workload's one-time key (HPKE, info
+    /// `leasehold/v1 receipt-key`): the workload authenticates its receipts and release with
+    /// HMAC-SHA256 under it, proving it holds the one-time private key (an HPKE key cannot sign).
+    public var receiptKey: GrantedKey
+    public var grantId: String
+}
+
+/// `POST /v1/leases/{owner}/{leaseId}/receipts` and `…/release`: workload-authenticated.
+public struct WorkloadReceipt: Codable, Sendable, Hashable {
+    public var grantId: String
+    /// `output` (with `outputDigest`) or `shredded`; release always ends the lease.
+    public var kind: String
+    public var outputDigest: String?
+    public var time: String
+    /// base64 HMAC-SHA256 under the receipt key over the canonical JSON of the other fields.
+    public var mac: String
+    public init(grantId: String, kind: String, outputDigest: String?, time: String, mac: String) {
+        self.grantId = grantId; self.kind = kind; self.outputDigest = outputDigest; self.time = time; self.mac = mac
+    }
+}
+
+public struct LogIndexResponse: Codable, Sendable, Hashable {
+    public var logIndex: UInt64
+}
+
+/// `GET /v1/log/proof/inclusion?index=N` (against the latest checkpoint).
+public struct InclusionProofResponse: Codable, Sendable, Hashable {
+    public var tree_size: UInt64
+    public var leaf_index: UInt64
+    public var leaf_hash: String
+    public var inclusion_proof: [String]
+}
+
+/// `GET /v1/log/proof/consistency?old=M` (to the latest checkpoint).
+public struct ConsistencyProofResponse: Codable, Sendable, Hashable {
+    public var old_size: UInt64
+    public var old_root: String
+    public var consistency_proof: [String]
+}
+
+/// The JSON body of every error response: `{"error": message, "reason": code}`.
+public struct ErrorBody: Codable, Sendable, Hashable {
+    public var error: String
+    public var reason: String
+    public init(_ e: BrokerError) { error = e.message; reason = e.code.rawValue }
+}

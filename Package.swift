@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "leasehold",
             dependencies: [
-                "TransparencyLog", "Storage", "Attestation",
+                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Broker", "Vault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -28,12 +28,29 @@ public struct BrokerConfiguration: Sendable {
         self.challengeLifetime = challengeLifetime
         self.clock = clock
         self.environment = environment
+        databasePath = dataDirectory + "/leasehold.db"
+        adminTokenPath = dataDirectory + "/admin.token"
+        logKeyPath = dataDirectory + "/log-signing.key"
+        rootKeyPath = dataDirectory + "/root.key"
     }
 
-    public var databasePath: String { dataDirectory + "/leasehold.db" }
-    public var adminTokenPath: String { dataDirectory + "/admin.token" }
-    public var logKeyPath: String { dataDirectory + "/log-signing.key" }
-    public var rootKeyPath: String { dataDirectory + "/root.key" }
+    public var databasePath: String
+    public var adminTokenPath: String
+    public var logKeyPath: String
+    public var rootKeyPath: String
+
+    /// A broker whose database is `file` and whose secret files sit beside it, named after it
+    /// (`FILE.log-key`, `FILE.root-key`, `FILE.admin-token`): what `demo --db FILE` keeps.
+    public static func singleFile(_ file: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
+                                  clock: @escaping @Sendable () -> Date = { Date() }) -> BrokerConfiguration {
+        var c = BrokerConfiguration(dataDirectory: URL(fileURLWithPath: file).deletingLastPathComponent().path,
+                                    allowSandbox: allowSandbox, logOrigin: logOrigin, clock: clock)
+        c.databasePath = file
+        c.logKeyPath = file + ".log-key"
+        c.rootKeyPath = file + ".root-key"
+        c.adminTokenPath = file + ".admin-token"
+        return c
+    }
 }
 
 /// What a sweep did.
@@ -43,20 +60,88 @@ public struct SweepReport: Sendable, Hashable {
 }
 
 /// The key broker: issue, challenge, grant, revoke, release, receipts, sweep, over one store
-/// and one log. Thread-safe; every long-running part (HTTP, sweeper) calls into it.
+/// and one log. Thread-safe; the HTTP server and the sweeper both call into it.
+///
+/// Every state change is one store transaction that also appends its log entry, so the log
+/// and the state never disagree; a grant's keys are returned only after that transaction
+/// committed durably (`GroupCommitter` batches concurrent grants into one commit).
 public final class Broker: Sendable {
     public static let version = "0.1.0"
     public let configuration: BrokerConfiguration
+    let store: any BrokerStore
+    let signer: NoteSigner
+    let vault: VaultCipher
+    let vaultRecipient: VaultPut.Recipient
+    let adminToken: [UInt8]
+    let verifiers: [TEE: any EvidenceVerifier]
+    let matcher: PolicyMatcher
+    let committer: GroupCommitter
+    let timings = GrantTimings()
 
     /// Opens (creating on first start) the data directory: database, log key, root key, admin token.
-    public static func open(_ configuration: BrokerConfiguration) throws(BrokerError) -> Broker {
-        Broker(configuration: configuration)
+    public static func open(_ configuration: BrokerConfiguration) async throws(BrokerError) -> Broker {
+        let dir = configuration.dataDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw BrokerError(.internal, "cannot create data directory \(dir): \(error.localizedDescription)")
+        }
+        let signer = try SecretFiles.logSigner(path: configuration.logKeyPath, origin: configuration.logOrigin)
+        let rootKey: RootKey
+        do {
+            if let env = configuration.environment[RootKeyLoader.environmentVariable], !env.isEmpty {
+                rootKey = try RootKeyLoader.fromBase64(env)
+            } else {
+                rootKey = try RootKeyLoader.loadOrCreateFile(at: configuration.rootKeyPath).key
+            }
+        } catch {
+            throw BrokerError(.internal, "root key: \(error)")
+        }
+        let token = try SecretFiles.adminToken(path: configuration.adminTokenPath)
+        let store: SQLiteStore
+        do { store = try SQLiteStore.open(path: configuration.databasePath) } catch { throw BrokerError(.internal, error.reason) }
+        let publicKey = [UInt8](signer.verifier.publicKey.rawRepresentation)
+        let origin = signer.name
+        do {
+            try await store.write { tx in try tx.initializeLog(origin: origin, publicKey: publicKey) }
+        } catch {
+            throw BrokerError(.internal, "the database's log belongs to another key: \(error)")
+        }
+        let recipient: VaultPut.Recipient
+        do { recipient = try VaultPut.Recipient(rootKey: rootKey) } catch { throw BrokerError(.internal, "vault key: \(error)") }
+        var verifiers: [TEE: any EvidenceVerifier] = [.sevSNP: SNPVerifier(), .nitro: NitroVerifier()]
+        do {
+            verifiers[.sgx] = try DCAPVerifier(tee: .sgx)
+            verifiers[.tdx] = try DCAPVerifier(tee: .tdx)
+        } catch {
+            throw BrokerError(.internal, "DCAP verifier: \(error)")
+        }
+        if configuration.allowSandbox { verifiers[.sandbox] = SandboxVerifier() }
+        return Broker(configuration: configuration, store: store, signer: signer, vault: VaultCipher(rootKey: rootKey),
+                      vaultRecipient: recipient, adminToken: token, verifiers: verifiers)
     }
 
-    init(configuration: BrokerConfiguration) {
+    init(configuration: BrokerConfiguration, store: any BrokerStore, signer: NoteSigner, vault: VaultCipher,
+         vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier]) {
         self.configuration = configuration
+        self.store = store
+        self.signer = signer
+        self.vault = vault
+        self.vaultRecipient = vaultRecipient
+        self.adminToken = adminToken
+        self.verifiers = verifiers
+        self.matcher = PolicyMatcher(allowSandbox: configuration.allowSandbox)
+        self.committer = GroupCommitter(store: store, signer: signer, clock: configuration.clock)
     }
 
     /// The admin token (written 0600 on first start) that authorises owner registration.
     public var adminTokenPath: String { configuration.adminTokenPath }
+
+    /// The log's verifier key, `name+keyid+base64`.
+    public var logVerifierKey: String { signer.verifier.encoded }
+
+    /// Where the time of one grant went, accumulated: for `leasehold bench grants`.
+    public func grantTimings() -> GrantTimings.Snapshot { timings.snapshot() }
+
+    var now: Date { configuration.clock() }
 }

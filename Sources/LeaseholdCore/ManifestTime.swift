@@ -8,7 +8,7 @@ import TransparencyLog
 /// `ISO8601DateFormatter` accepts: a manifest's expiry must read the same on every broker and
 /// to every lawyer, so the syntax is checked here field by field first, and only then
 /// converted by the log's parser. The canonical manifest writes UTC with `Z`.
-enum ManifestTime {
+public enum ManifestTime {
     /// Seconds since 1970-01-01T00:00:00Z, or nil if `text` is not such a date-time.
     static func parse(_ text: String) -> Int64? {
         let b = Array(text.utf8)
@@ -38,16 +38,16 @@ enum ManifestTime {
     }
 
     /// UTC, whole seconds, `Z`.
-    static func format(_ seconds: Int64) -> String {
+    public static func format(_ seconds: Int64) -> String {
         let text = RFC3339.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
         // The log's form carries milliseconds, which are always .000 for whole seconds.
         return text.hasSuffix(".000Z") ? String(text.dropLast(5)) + "Z" : text
     }
 
-    static func format(_ date: Date) -> String { format(seconds(date)) }
+    public static func format(_ date: Date) -> String { format(seconds(date)) }
 
     /// Whole seconds since the epoch, rounded down; manifests never carry fractions.
-    static func seconds(_ date: Date) -> Int64 {
+    public static func seconds(_ date: Date) -> Int64 {
         let t = date.timeIntervalSince1970.rounded(.down)
         guard t.isFinite, abs(t) < 1e15 else { return t > 0 ? 253_402_300_799 : 0 }
         return Int64(t)

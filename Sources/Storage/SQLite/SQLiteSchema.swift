@@ -8,6 +8,11 @@ import GRDB
 /// | `log_entries`  | `seq INTEGER PRIMARY KEY, entry BLOB, leaf_hash BLOB`          | the entries, as the exact hashed bytes|
 /// | `merkle_nodes` | `level, idx, hash`                                             | perfect subtrees, for O(log n) proofs |
 /// | `checkpoints`  | `tree_size INTEGER PRIMARY KEY, root BLOB, note TEXT, created_at` | every signed checkpoint handed out |
+/// | `owners`       | `owner, public_key, registered_seq`                            | registered data owners                |
+/// | `vault_keys`   | `owner, key_id, version, sealed`                               | data keys sealed under the root key   |
+/// | `leases`       | `owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq` | lease state; partial index on pending expiry |
+/// | `nonces`       | `nonce, owner, lease_id, issued_at, expires_at, consumed`       | single-use challenges                 |
+/// | `grants`       | `grant_id, owner, lease_id, seq, receipt_key`                  | grants, for receipts and release      |
 enum SQLiteSchema {
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
@@ -36,6 +41,54 @@ enum SQLiteSchema {
                     root BLOB NOT NULL CHECK (length(root) = 32),
                     note TEXT NOT NULL,
                     created_at TEXT NOT NULL
+                ) STRICT;
+                """)
+        }
+        m.registerMigration("v2-broker") { db in
+            try db.execute(sql: """
+                CREATE TABLE owners (
+                    owner TEXT PRIMARY KEY,
+                    public_key TEXT NOT NULL,
+                    registered_seq INTEGER NOT NULL
+                ) STRICT;
+                CREATE TABLE vault_keys (
+                    owner TEXT NOT NULL REFERENCES owners(owner),
+                    key_id TEXT NOT NULL,
+                    version INTEGER NOT NULL CHECK (version >= 1),
+                    sealed BLOB NOT NULL,
+                    PRIMARY KEY (owner, key_id, version)
+                ) STRICT;
+                CREATE TABLE leases (
+                    owner TEXT NOT NULL REFERENCES owners(owner),
+                    lease_id TEXT NOT NULL,
+                    manifest BLOB NOT NULL,
+                    envelope BLOB NOT NULL,
+                    digest BLOB NOT NULL CHECK (length(digest) = 32),
+                    state TEXT NOT NULL CHECK (state IN ('issued','active','expired','revoked','exhausted','released')),
+                    not_before INTEGER NOT NULL,
+                    not_after INTEGER NOT NULL,
+                    max_grants INTEGER NOT NULL CHECK (max_grants >= 1),
+                    grants_issued INTEGER NOT NULL CHECK (grants_issued >= 0 AND grants_issued <= max_grants),
+                    expiry_recorded INTEGER NOT NULL CHECK (expiry_recorded IN (0, 1)),
+                    issued_seq INTEGER NOT NULL,
+                    PRIMARY KEY (owner, lease_id)
+                ) STRICT;
+                CREATE INDEX leases_pending_expiry ON leases (not_after) WHERE expiry_recorded = 0;
+                CREATE TABLE nonces (
+                    nonce BLOB PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    lease_id TEXT NOT NULL,
+                    issued_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    consumed INTEGER NOT NULL CHECK (consumed IN (0, 1))
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX nonces_expiry ON nonces (expires_at);
+                CREATE TABLE grants (
+                    grant_id TEXT PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    lease_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    receipt_key BLOB NOT NULL
                 ) STRICT;
                 """)
         }

@@ -27,6 +27,7 @@ struct AuditVerify: ParsableCommand {
     @Option(help: "An export directory (entries.jsonl, checkpoint).") var bundle: String?
     @Option(name: .customLong("log-key"), help: "The trusted log verifier key (required with --bundle).") var logKey: String?
     @Option(help: "A signed checkpoint kept from earlier (repeatable).") var checkpoint: [String] = []
+    @Option(help: "Seconds a lease may be past notAfter (at the last entry's time) before its lease.expired must be logged.") var expiryGrace: Double = 300
 
     func validate() throws {
         guard (db == nil) != (bundle == nil) else { throw ValidationError("give exactly one of --db FILE or --bundle DIR") }
@@ -40,14 +41,16 @@ struct AuditVerify: ParsableCommand {
         do {
             if let db {
                 let store = try CLIFiles.openForAudit(db)
-                summary = try CLIFiles.read(store) { tx in try tx.auditLog(trustedKey: trusted, external: external, onEntry: LeaseInvariants.checker()) }
+                let invariants = LeaseInvariants(expiryGrace: expiryGrace)
+                summary = try CLIFiles.read(store) { tx in try tx.auditLog(trustedKey: trusted, external: external, onEntry: invariants.consume) }
+                try invariants.finish()
             } else {
-                summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external)
+                summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external, invariants: LeaseInvariants(expiryGrace: expiryGrace))
             }
         } catch let f as LogAuditor.Failure {
             throw CLIFailure(message: "audit failed: \(f)")
         }
-        print("ok: \(summary.entries) entries, root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
+        print("ok: \(summary.entries) entries, lease invariants hold, root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
     }
 }
 

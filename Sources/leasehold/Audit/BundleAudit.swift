@@ -5,11 +5,10 @@ import TransparencyLog
 /// Audits an export bundle offline: no database, only `entries.jsonl`, `checkpoint` and the
 /// key the auditor trusts (never the bundle's own `log-key` file).
 enum BundleAudit {
-    static func verify(directory: String, key: NoteVerifier, external: [(note: String, source: String)]) throws -> AuditSummary {
+    static func verify(directory: String, key: NoteVerifier, external: [(note: String, source: String)], invariants: LeaseInvariants) throws -> AuditSummary {
         let entries = try CLIFiles.read(directory + "/entries.jsonl", what: "bundle entries")
         let checkpoint = try CLIFiles.readText(directory + "/checkpoint", what: "bundle checkpoint")
         var auditor = try LogAuditor(verifier: key, signedCheckpoints: [(checkpoint, "bundle checkpoint")] + external)
-        let check = LeaseInvariants.checker()
         guard entries.isEmpty || entries.last == 0x0A else {
             throw LogAuditor.Failure(seq: nil, message: "entries.jsonl does not end with a newline (truncated export?)")
         }
@@ -20,10 +19,11 @@ enum BundleAudit {
             start = i + 1
             guard !line.isEmpty else { throw LogAuditor.Failure(seq: seq, message: "entries.jsonl line \(seq + 1) is empty") }
             let entry = try auditor.consume(seq: seq, bytes: line)
-            try check(entry)
+            try invariants.consume(entry)
             seq += 1
         }
         try auditor.finish()
+        try invariants.finish()
         return AuditSummary(entries: auditor.size, root: auditor.root, checkpointsVerified: auditor.checkpointsVerified, verifierKey: key.encoded)
     }
 }

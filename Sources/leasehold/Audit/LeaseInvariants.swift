@@ -1,10 +1,17 @@
+import LeaseholdCore
 import TransparencyLog
 
-/// Checks over the log's meaning, above its integrity. The lease invariants (no grant outside
-/// the lease window, after revocation or beyond maxGrants; every expired lease recorded) are
-/// added when leases exist; until then every well-formed entry passes.
-enum LeaseInvariants {
-    static func checker() -> (LogEntry) throws(LogAuditor.Failure) -> Void {
-        { _ throws(LogAuditor.Failure) in }
+/// Runs `LeaseInvariantChecker` inside an audit, turning its violations into audit failures.
+final class LeaseInvariants {
+    var checker: LeaseInvariantChecker
+
+    init(expiryGrace: Double = 300) { checker = LeaseInvariantChecker(expiryGrace: expiryGrace) }
+
+    func consume(_ e: LogEntry) throws(LogAuditor.Failure) {
+        do { try checker.consume(e) } catch { throw LogAuditor.Failure(seq: error.seq, message: "lease invariant: \(error.message)") }
+    }
+
+    func finish() throws(LogAuditor.Failure) {
+        do { try checker.finish() } catch { throw LogAuditor.Failure(seq: error.seq, message: "lease invariant: \(error.message)") }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Broker
 import Storage
 import TransparencyLog
 
@@ -19,7 +20,8 @@ struct BenchLog: ParsableCommand {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { if db == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let path = db ?? dir + "/bench.db"
-        let signer = try LogKeyFile.loadOrCreate(path: path + ".log-key", origin: "bench.leasehold/log")
+        let signer: NoteSigner
+        do { signer = try Broker.loadOrCreateLogSigner(path: path + ".log-key", origin: "bench.leasehold/log") } catch { throw CLIFailure(message: "\(error)") }
         let store: SQLiteStore
         do { store = try SQLiteStore.open(path: path) } catch { throw CLIFailure(message: error.reason) }
         try store.write { tx in try tx.initializeLog(origin: signer.name, publicKey: [UInt8](signer.verifier.publicKey.rawRepresentation)) }

@@ -1,0 +1,240 @@
+import Attestation
+import Crypto
+import Foundation
+import LeaseholdCore
+import Storage
+import TransparencyLog
+import Vault
+
+extension Broker {
+    /// A single-use nonce for one grant attempt on this lease, valid `challengeLifetime`.
+    public func challenge(owner: String, leaseId: String) async throws(BrokerError) -> ChallengeResponse {
+        let now = self.now
+        guard let lease = try await read({ tx in try tx.lease(owner: owner, leaseId: leaseId) }) else {
+            throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let c = ChallengeStateMachine.issue(owner: owner, leaseID: leaseId, at: now, lifetime: configuration.challengeLifetime, using: &generator)
+        let record = NonceRecord(nonce: c.nonce, owner: owner, leaseId: leaseId, issuedAt: Self.millis(now),
+                                 expiresAt: Self.millis(c.expiresAt), consumed: false)
+        try await write { tx in try tx.insertNonce(record) }
+        return ChallengeResponse(nonce: Base64.encode(c.nonce), expiresAt: RFC3339.format(c.expiresAt), manifestDigest: Hex.encode(lease.digest))
+    }
+
+    /// Releases the lease's keys to attested software, in DESIGN.md's order, failing closed:
+    /// nonce -> evidence parses and chains to a vendor root -> report-data binding -> lease
+    /// active -> a workload entry matches. The nonce is consumed by the first request naming
+    /// it, whatever the outcome. Every refusal is logged as `key.denied`. On success the grant
+    /// count, nonce and `key.granted` entry commit in one transaction, and only then are the
+    /// keys, HPKE-sealed to the workload's one-time key, returned.
+    public func grant(owner: String, leaseId: String, _ r: GrantRequest) async throws(BrokerError) -> GrantResponse {
+        let now = self.now
+        guard let nonce = Base64.decodeCanonical(r.nonce), nonce.count == ChallengeStateMachine.nonceSize else {
+            throw BrokerError(.badRequest, "nonce must be base64 of \(ChallengeStateMachine.nonceSize) bytes")
+        }
+        guard let evidenceBytes = Base64.decodeCanonical(r.evidence), let publicKey = Base64.decodeCanonical(r.publicKey) else {
+            throw BrokerError(.badRequest, "evidence and publicKey must be canonical base64")
+        }
+        let collateral = try (r.collateral ?? []).map { c throws(BrokerError) -> [UInt8] in
+            guard let b = Base64.decodeCanonical(c) else { throw BrokerError(.badRequest, "collateral must be canonical base64") }
+            return b
+        }
+        let suite: KeyWrapSuite
+        do { suite = try KeyWrapSuite(id: r.suite) } catch { throw BrokerError(.badRequest, "\(error)") }
+        guard publicKey.count == suite.publicKeyByteCount else {
+            throw BrokerError(.badRequest, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes")
+        }
+        let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
+        var denial: [String: JSONValue] = ["tee": .string(r.tee), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
+
+        let (nonceRecord, lease) = try await read { tx in (try tx.nonce(nonce), try tx.lease(owner: owner, leaseId: leaseId)) }
+        let t0 = Date()
+        var claims: (any TEEClaims)?
+        var refusal: BrokerError? = Self.checkNonce(nonceRecord, owner: owner, leaseId: leaseId, now: now)
+        if refusal == nil {
+            switch verify(tee: r.tee, evidence: evidenceBytes, collateral: collateral, at: now) {
+            case .success(let c): claims = c
+            case .failure(let e): refusal = e
+            }
+        }
+        if refusal == nil, let claims {
+            denial["measurement"] = .string(Hex.encode(claims.measurement))
+            if let lease {
+                let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest)
+                refusal = PolicyMatcher.checkBinding(claims, binding).map(BrokerError.init)
+            } else {
+                refusal = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
+            }
+        }
+        var manifest: LeaseManifest?
+        if refusal == nil, let lease, let claims {
+            var sm = Self.machine(lease)
+            if case .refuse(let why) = sm.grantRequested(at: now) { refusal = BrokerError(why) }
+            if refusal == nil {
+                do { manifest = try LeaseManifest(canonicalJSON: lease.manifest) } catch { refusal = BrokerError(.internal, "stored manifest: \(error)") }
+            }
+            if refusal == nil, let manifest, case .failure(let why) = matcher.matchWorkload(claims, manifest: manifest) {
+                refusal = BrokerError(why)
+            }
+        }
+        let verifySeconds = Date().timeIntervalSince(t0)
+
+        // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
+        var sealed: [GrantedKey] = []
+        var receiptKey = GrantedKey(keyId: "receipt", encapsulatedKey: "", ciphertext: "")
+        var receiptKeySealed: [UInt8] = []
+        let grantId = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+        let t1 = Date()
+        if refusal == nil, let manifest, let lease {
+            do {
+                let notAfter = ManifestTime.format(lease.notAfter)
+                let keys = try await read { tx in try manifest.keys.map { id in (id, try tx.latestVaultKey(owner: owner, keyId: id)) } }
+                for (keyId, record) in keys {
+                    guard let record else { throw BrokerError(.keyNotFound, "key \(keyId) is gone from \(owner)'s vault") }
+                    let dataKey = try vault.open(record.sealed, owner: owner, keyId: keyId, version: record.version)
+                    let w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite,
+                                             info: LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: keyId, notAfter: notAfter))
+                    sealed.append(GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
+                }
+                let mac = try DataKey.generate(byteCount: 32)
+                let w = try KeyWrap.seal(mac, to: publicKey, suite: suite, info: ReceiptMAC.receiptKeyInfo)
+                receiptKey = GrantedKey(keyId: "receipt", encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext))
+                receiptKeySealed = try vault.seal(mac, owner: owner, keyId: "receipt:" + grantId, version: 0)
+            } catch let e as BrokerError {
+                refusal = e
+            } catch {
+                refusal = BrokerError(.badRequest, "cannot seal the keys to the workload key: \(error)")
+            }
+        }
+        let wrapSeconds = Date().timeIntervalSince(t1)
+
+        // One transaction (shared with concurrent grants): nonce, count, grant, log entry.
+        let keyIds = sealed.map(\.keyId)
+        let precheck = refusal
+        let tee = r.tee
+        let nonceKnown = nonceRecord != nil
+        let grantFields = denial
+        let receiptKeyRecord = receiptKeySealed
+        let t2 = Date()
+        let committed = await committer.submit { tx in
+            let consumed = nonceKnown ? try tx.consumeNonce(nonce) : false
+            var why = precheck
+            if why == nil && !consumed { why = BrokerError(.nonceInvalid, "the nonce was already used") }
+            var grantNumber: Int64 = 0
+            if why == nil {
+                if var current = try tx.lease(owner: owner, leaseId: leaseId) {
+                    var sm = Self.machine(current)
+                    switch sm.granted(at: now) {
+                    case .refuse(let refusal): why = BrokerError(refusal)
+                    case .commit(let n, _):
+                        grantNumber = n
+                        current.state = sm.state.rawValue
+                        current.grantsIssued = sm.grantsIssued
+                        try tx.updateLease(current)
+                    }
+                } else {
+                    why = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
+                }
+            }
+            if let why {
+                var f = grantFields
+                f["reason"] = .string(why.code.rawValue)
+                f["detail"] = .string(why.message)
+                let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.denied", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
+                return .init(seq: e.seq, value: .denied(why))
+            }
+            var f = grantFields
+            f["keyIds"] = .array(keyIds.map { .string($0) })
+            f["grantId"] = .string(grantId)
+            f["grantNumber"] = .int(grantNumber)
+            f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))
+            let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
+            try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: receiptKeyRecord))
+            return .init(seq: e.seq, value: .granted(grantNumber: grantNumber))
+        }
+        let commitSeconds = Date().timeIntervalSince(t2)
+        _ = tee
+        let done: GroupCommitter.Committed
+        switch committed {
+        case .failure(let e): throw e  // log unavailable: nothing released
+        case .success(let c): done = c
+        }
+        guard case .granted = done.outcome.value, let seq = done.outcome.seq else {
+            if case .denied(let e) = done.outcome.value { throw e }
+            throw BrokerError(.internal, "grant outcome missing")
+        }
+        timings.record(verify: verifySeconds, wrap: wrapSeconds, commit: commitSeconds)
+        let cp = done.checkpoint
+        let proof: ([LogHash], LogHash) = try await read { tx in
+            (try MerkleProofs.inclusionProof(index: seq, size: cp.size, tx.subtreeSource), try tx.subtreeSource.subtreeHash(level: 0, index: seq))
+        }
+        return GrantResponse(owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease?.notAfter ?? 0), keys: sealed,
+                             receipt: GrantReceipt(logIndex: seq, leafHash: proof.1.base64, checkpoint: cp.note, inclusionProof: proof.0.map(\.base64)),
+                             receiptKey: receiptKey, grantId: grantId)
+    }
+
+    static func checkNonce(_ n: NonceRecord?, owner: String, leaseId: String, now: Date) -> BrokerError? {
+        guard let n else { return BrokerError(.nonceInvalid, "unknown nonce: ask for a challenge first") }
+        if n.consumed { return BrokerError(.nonceInvalid, "the nonce was already used") }
+        if n.owner != owner || n.leaseId != leaseId { return BrokerError(.nonceInvalid, "the nonce was issued for another lease") }
+        if millis(now) >= n.expiresAt { return BrokerError(.nonceInvalid, "the nonce expired") }
+        return nil
+    }
+
+    /// Genuineness only: TEE kind known and enabled, evidence strict-parses and chains to a pinned root.
+    func verify(tee: String, evidence: [UInt8], collateral: [[UInt8]], at now: Date) -> Result<any TEEClaims, BrokerError> {
+        guard let kind = TEE(rawValue: tee), let verifier = verifiers[kind] else {
+            return .failure(BrokerError(.teeNotAllowed, "this broker does not accept \(tee) evidence"))
+        }
+        do {
+            return .success(try verifier.verify(Attestation.Evidence(tee: kind, bytes: evidence, collateral: collateral), at: now))
+        } catch {
+            return .failure(BrokerError(.evidenceInvalid, "\(error.code.rawValue): \(error.reason)"))
+        }
+    }
+
+    /// The workload ends the lease early; authenticated with the grant's receipt key.
+    public func release(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
+        try await checkReceipt(op: "release", owner: owner, leaseId: leaseId, r)
+        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released", fields: ["by": .string("workload"), "grantId": .string(r.grantId)]) { sm, t in
+            sm.release(at: t)
+        }
+    }
+
+    /// Records what the workload did with the keys (an output digest, or that it shredded them).
+    public func receipt(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
+        guard r.kind == "output" || r.kind == "shredded" else { throw BrokerError(.badRequest, "receipt kind must be output or shredded") }
+        if r.kind == "output" {
+            guard let d = r.outputDigest, d.utf8.count == 64, Hex.decode(d) != nil else {
+                throw BrokerError(.badRequest, "an output receipt needs outputDigest, 64 hex digits (SHA-256)")
+            }
+        }
+        try await checkReceipt(op: "receipt", owner: owner, leaseId: leaseId, r)
+        let now = self.now
+        return try await write { tx in
+            var f: [String: JSONValue] = ["grantId": .string(r.grantId), "receiptKind": .string(r.kind)]
+            if let d = r.outputDigest { f["outputDigest"] = .string(d) }
+            let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "receipt", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
+            return LogIndexResponse(logIndex: e.seq)
+        }
+    }
+
+    func checkReceipt(op: String, owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) {
+        guard let g = try await read({ tx in try tx.grant(r.grantId) }), g.owner == owner, g.leaseId == leaseId else {
+            throw BrokerError(.notFound, "no grant \(r.grantId) on lease \(owner)/\(leaseId)")
+        }
+        guard let t = RFC3339.parse(r.time), abs(t.timeIntervalSince(now)) <= OwnerRequestSigning.maxSkew else {
+            throw BrokerError(.requestStale, "receipt time is missing or more than \(Int(OwnerRequestSigning.maxSkew)) s from the broker's clock")
+        }
+        let key: DataKey
+        do { key = try vault.open(g.receiptKeySealed, owner: owner, keyId: "receipt:" + g.grantId, version: 0) } catch {
+            throw BrokerError(.internal, "receipt key: \(error)")
+        }
+        let symmetric = key.withUnsafeBytes { SymmetricKey(data: $0) }
+        guard ReceiptMAC.isValid(key: symmetric, op: op, owner: owner, leaseId: leaseId, receipt: r) else {
+            throw BrokerError(.signatureInvalid, "the receipt is not authenticated by the grant's receipt key")
+        }
+    }
+
+    static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
+}

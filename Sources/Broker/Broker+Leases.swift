@@ -1,0 +1,136 @@
+import Foundation
+import LeaseholdCore
+import Storage
+import TransparencyLog
+
+extension Broker {
+    /// Issues a lease from an owner-signed DSSE envelope. Refuses an unknown owner, a bad
+    /// signature, a duplicate lease id, keys not in the owner's vault, and a window already past.
+    public func issueLease(envelope: [UInt8]) async throws(BrokerError) -> LeaseStatus {
+        guard let text = String(validating: envelope, as: UTF8.self) else { throw BrokerError(.badRequest, "the envelope is not UTF-8 JSON") }
+        let env: DSSEEnvelope
+        do { env = try DSSEEnvelope(json: text) } catch { throw BrokerError(.manifestInvalid, "envelope: \(error)") }
+        // Read the claimed owner from the payload, then verify with that owner's registered key only.
+        let claimed: LeaseManifest
+        do { claimed = try LeaseManifest(canonicalJSON: env.payload) } catch { throw BrokerError(.manifestInvalid, "manifest: \(error)") }
+        let key = try await ownerKey(claimed.owner)
+        let verified: ManifestEnvelope.Verified
+        do { verified = try ManifestEnvelope.verify(env, trustedKeys: [key]) } catch {
+            throw BrokerError(.signatureInvalid, "the manifest is not signed by \(claimed.owner)'s registered key: \(error)")
+        }
+        let m = verified.manifest
+        let now = self.now
+        let window: LeaseWindow
+        do { window = try m.window(issuedAt: now) } catch { throw BrokerError(.manifestInvalid, "\(error)") }
+        let record = LeaseRecord(owner: m.owner, leaseId: m.leaseId, manifest: verified.payload, envelope: envelope, digest: verified.digest,
+                                 state: LeaseStateMachine.State.issued.rawValue, notBefore: window.notBefore, notAfter: window.notAfter,
+                                 maxGrants: m.maxGrants, grantsIssued: 0, expiryRecorded: false, issuedSeq: 0)
+        let stored: LeaseRecord = try await write { tx in
+            guard try tx.lease(owner: m.owner, leaseId: m.leaseId) == nil else {
+                throw BrokerError(.leaseExists, "lease \(m.owner)/\(m.leaseId) already exists; lease ids are never reused")
+            }
+            for keyId in m.keys where try tx.latestVaultKey(owner: m.owner, keyId: keyId) == nil {
+                throw BrokerError(.keyNotFound, "key \(keyId) is not in \(m.owner)'s vault")
+            }
+            let e = try tx.appendLog { seq, prev in
+                LogEntry(seq: seq, time: now, kind: "lease.issued", owner: m.owner, leaseId: m.leaseId, prev: prev, fields: [
+                    "manifestDigest": .string(Hex.encode(verified.digest)), "purpose": .string(m.purpose),
+                    "notBefore": .string(window.notBeforeText), "notAfter": .string(window.notAfterText),
+                    "maxGrants": .int(m.maxGrants), "keyIds": .array(m.keys.map { .string($0) }),
+                    "tees": .array(m.tees.map { .string($0.rawValue) }), "signer": .string(verified.signer.keyID),
+                ])
+            }
+            var r = record
+            r.issuedSeq = e.seq
+            try tx.insertLease(r)
+            return r
+        }
+        return Self.status(stored, manifest: m)
+    }
+
+    public func leaseStatus(owner: String, leaseId: String) async throws(BrokerError) -> LeaseStatus {
+        guard let r = try await read({ tx in try tx.lease(owner: owner, leaseId: leaseId) }) else {
+            throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
+        }
+        var sm = Self.machine(r)
+        _ = sm.sweep(at: now)  // report expiry as of now, even before the sweeper records it
+        var shown = r
+        shown.state = sm.state.rawValue
+        return Self.status(shown, manifest: try? LeaseManifest(canonicalJSON: r.manifest))
+    }
+
+    /// The owner revokes a lease (owner-signed request). Later grants are refused.
+    public func revoke(owner: String, leaseId: String, _ r: SignedOwnerRequest) async throws(BrokerError) -> LogIndexResponse {
+        let key = try await ownerKey(owner)
+        let f = try OwnerRequestSigning.verify(r, op: "lease.revoke", owner: owner, key: key, now: now)
+        guard f["leaseId"]?.stringValue == leaseId else { throw BrokerError(.badRequest, "the signed request is for another lease") }
+        return try await end(owner: owner, leaseId: leaseId, kind: "lease.revoked", fields: ["by": .string("owner")]) { sm, t in sm.revoke(at: t) }
+    }
+
+    /// Records `lease.revoked` / `lease.released` through the state machine, in one transaction.
+    func end(owner: String, leaseId: String, kind: String, fields: [String: JSONValue],
+             _ transition: @escaping @Sendable (inout LeaseStateMachine, Date) -> LeaseStateMachine.EndAction) async throws(BrokerError) -> LogIndexResponse {
+        let now = self.now
+        return try await write { tx in
+            guard var r = try tx.lease(owner: owner, leaseId: leaseId) else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
+            var sm = Self.machine(r)
+            if case .refuse(let refusal) = transition(&sm, now) { throw BrokerError(refusal) }
+            r.state = sm.state.rawValue
+            try tx.updateLease(r)
+            let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: kind, owner: owner, leaseId: leaseId, prev: prev, fields: fields) }
+            return LogIndexResponse(logIndex: e.seq)
+        }
+    }
+
+    /// Records `lease.expired` for every lease past its notAfter (once per lease, ever) and
+    /// purges nonces that can no longer be used. Costs O(expired): the query walks a partial
+    /// index of leases whose expiry is not yet recorded. One transaction per 1,000 leases.
+    public func sweep() async throws(BrokerError) -> SweepReport {
+        let now = self.now
+        let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
+        var report = SweepReport(expired: [], noncesPurged: 0)
+        while true {
+            let expired: [String] = try await write { tx in
+                var done = [String]()
+                for var r in try tx.leasesPastExpiry(now: nowSeconds, limit: 1000) {
+                    var sm = Self.machine(r)
+                    guard sm.sweep(at: now) == .recordExpired else { continue }
+                    r.state = sm.state.rawValue
+                    r.expiryRecorded = true
+                    try tx.updateLease(r)
+                    try tx.appendLog { seq, prev in
+                        LogEntry(seq: seq, time: now, kind: "lease.expired", owner: r.owner, leaseId: r.leaseId, prev: prev,
+                                 fields: ["notAfter": .string(ManifestTime.format(r.notAfter)), "grantsIssued": .int(r.grantsIssued)])
+                    }
+                    done.append("\(r.owner)/\(r.leaseId)")
+                }
+                if !done.isEmpty { _ = try tx.checkpoint(signer: self.signer, now: now) }
+                return done
+            }
+            report.expired += expired
+            if expired.count < 1000 { break }
+        }
+        let cutoff = Int64(now.timeIntervalSince1970 * 1000)
+        report.noncesPurged = try await write { tx in try tx.purgeNonces(before: cutoff) }
+        return report
+    }
+
+    static func machine(_ r: LeaseRecord) -> LeaseStateMachine {
+        LeaseStateMachine(state: LeaseStateMachine.State(rawValue: r.state) ?? .revoked,
+                          window: LeaseWindow(notBefore: r.notBefore, notAfter: r.notAfter),
+                          maxGrants: r.maxGrants, grantsIssued: r.grantsIssued, expiryRecorded: r.expiryRecorded)
+    }
+
+    static func status(_ r: LeaseRecord, manifest: LeaseManifest?) -> LeaseStatus {
+        LeaseStatus(owner: r.owner, leaseId: r.leaseId, state: r.state, notBefore: ManifestTime.format(r.notBefore),
+                    notAfter: ManifestTime.format(r.notAfter), maxGrants: r.maxGrants, grantsIssued: r.grantsIssued,
+                    keys: manifest?.keys ?? [], tees: manifest?.tees.map(\.rawValue) ?? [], manifestDigest: Hex.encode(r.digest),
+                    issuedLogIndex: r.issuedSeq)
+    }
+}
+
+extension BrokerError {
+    init(_ refusal: LeaseRefusal) {
+        self.init(Code(refusal.code.rawValue), refusal.reason)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Storage
+import TransparencyLog
+
+extension Broker {
+    /// The latest signed checkpoint (signing one first if the log grew since).
+    public func checkpoint() async throws(BrokerError) -> String {
+        let signer = self.signer
+        let now = self.now
+        return try await write { tx in try tx.checkpoint(signer: signer, now: now).note }
+    }
+
+    /// Up to `limit` (at most 1,000) entries from `start`, the exact stored bytes.
+    public func logEntries(start: UInt64, limit: Int) async throws(BrokerError) -> [[UInt8]] {
+        guard limit >= 1 else { throw BrokerError(.badRequest, "limit must be at least 1") }
+        let n = min(limit, 1000)
+        return try await read { tx in try tx.entries(start: start, limit: n) }
+    }
+
+    public func inclusionProof(index: UInt64) async throws(BrokerError) -> InclusionProofResponse {
+        try await read { tx in
+            guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "no checkpoint yet") }
+            guard index < cp.size else { throw BrokerError(.notFound, "index \(index) is not in the latest checkpoint (size \(cp.size))") }
+            let proof = try MerkleProofs.inclusionProof(index: index, size: cp.size, tx.subtreeSource)
+            let leaf = try tx.subtreeSource.subtreeHash(level: 0, index: index)
+            return InclusionProofResponse(tree_size: cp.size, leaf_index: index, leaf_hash: leaf.base64, inclusion_proof: proof.map(\.base64))
+        }
+    }
+
+    public func consistencyProof(old: UInt64) async throws(BrokerError) -> ConsistencyProofResponse {
+        try await read { tx in
+            guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "no checkpoint yet") }
+            guard old <= cp.size else { throw BrokerError(.badRequest, "old size \(old) is larger than the latest checkpoint (size \(cp.size))") }
+            let proof = try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, tx.subtreeSource)
+            let root = try MerkleProofs.root(size: old, tx.subtreeSource)
+            return ConsistencyProofResponse(old_size: old, old_root: root.base64, consistency_proof: proof.map(\.base64))
+        }
+    }
+}

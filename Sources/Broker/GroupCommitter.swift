@@ -1,0 +1,91 @@
+import Foundation
+import Storage
+import TransparencyLog
+
+/// Group commit: concurrent state changes (grants, denials) share one durable transaction.
+///
+/// SQLite makes each commit wait for an fsync, which caps one-at-a-time grants at a few
+/// hundred per second. Here the first caller becomes the leader and commits everything that
+/// queued up meanwhile in one transaction, each item in its own savepoint (one item failing
+/// undoes only itself), then signs one checkpoint covering the batch. No result is handed
+/// back until that transaction has committed, so no key leaves before its entry is durable.
+/// No background task: the leader is always a caller, and the actor keeps the queue.
+actor GroupCommitter {
+    typealias Work = @Sendable (any BrokerTransaction) throws -> CommitOutcome
+
+    struct CommitOutcome: Sendable {
+        /// The log entry this item appended, if any.
+        var seq: UInt64?
+        var value: Outcome
+    }
+
+    enum Outcome: Sendable {
+        case granted(grantNumber: Int64)
+        case denied(BrokerError)
+        case done
+    }
+
+    struct Committed: Sendable {
+        var outcome: CommitOutcome
+        var checkpoint: StoredCheckpoint
+    }
+
+    private let store: any BrokerStore
+    private let signer: NoteSigner
+    private let clock: @Sendable () -> Date
+    private var pending: [(ticket: Int, work: Work)] = []
+    private var waiters: [Int: CheckedContinuation<Result<Committed, BrokerError>, Never>] = [:]
+    private var nextTicket = 0
+    private var leading = false
+
+    init(store: any BrokerStore, signer: NoteSigner, clock: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.signer = signer
+        self.clock = clock
+    }
+
+    func submit(_ work: @escaping Work) async -> Result<Committed, BrokerError> {
+        let ticket = nextTicket
+        nextTicket += 1
+        pending.append((ticket, work))
+        if leading {
+            return await withCheckedContinuation { waiters[ticket] = $0 }
+        }
+        leading = true
+        defer { leading = false }
+        var mine: Result<Committed, BrokerError>?
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            for (t, result) in await run(batch) {
+                if t == ticket { mine = result } else { waiters.removeValue(forKey: t)?.resume(returning: result) }
+            }
+        }
+        return mine ?? .failure(BrokerError(.internal, "group commit lost a result"))
+    }
+
+    private func run(_ batch: [(ticket: Int, work: Work)]) async -> [(Int, Result<Committed, BrokerError>)] {
+        let signer = self.signer
+        let now = clock()
+        do {
+            let (outcomes, cp) = try await store.write { tx -> ([(Int, Result<CommitOutcome, BrokerError>)], StoredCheckpoint) in
+                var outcomes = [(Int, Result<CommitOutcome, BrokerError>)]()
+                for (t, work) in batch {
+                    do {
+                        outcomes.append((t, .success(try tx.savepoint { try work(tx) })))
+                    } catch let e as BrokerError {
+                        outcomes.append((t, .failure(e)))
+                    } catch {
+                        outcomes.append((t, .failure(BrokerError(.logUnavailable, "could not record the request: \(error)"))))
+                    }
+                }
+                return (outcomes, try tx.checkpoint(signer: signer, now: now))
+            }
+            return outcomes.map { t, r in (t, r.map { Committed(outcome: $0, checkpoint: cp) }) }
+        } catch {
+            // The transaction did not commit: nothing of the batch happened, nothing is released.
+            let e = BrokerError(.logUnavailable, "the log could not be written, nothing was released: \(error)")
+            return batch.map { ($0.ticket, .failure(e)) }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// Rows of the broker's tables, as plain values. Times are Unix seconds (leases: whole
+/// seconds, as manifests are) or Unix milliseconds where noted.
+
+public struct OwnerRecord: Sendable, Hashable {
+    public var owner: String
+    /// `leasehold-owner-pub v1 <alg> <base64>`.
+    public var publicKey: String
+    public var registeredSeq: UInt64
+    public init(owner: String, publicKey: String, registeredSeq: UInt64) {
+        self.owner = owner; self.publicKey = publicKey; self.registeredSeq = registeredSeq
+    }
+}
+
+public struct VaultKeyRecord: Sendable, Hashable {
+    public var owner: String
+    public var keyId: String
+    public var version: UInt64
+    /// The data key sealed under the root key (Vault's record format); never in clear.
+    public var sealed: [UInt8]
+    public init(owner: String, keyId: String, version: UInt64, sealed: [UInt8]) {
+        self.owner = owner; self.keyId = keyId; self.version = version; self.sealed = sealed
+    }
+}
+
+public struct LeaseRecord: Sendable, Hashable {
+    public var owner: String
+    public var leaseId: String
+    /// The manifest's canonical JSON (the DSSE payload) and the envelope as received.
+    public var manifest: [UInt8]
+    public var envelope: [UInt8]
+    public var digest: [UInt8]
+    /// issued | active | expired | revoked | exhausted | released
+    public var state: String
+    public var notBefore: Int64
+    public var notAfter: Int64
+    public var maxGrants: Int64
+    public var grantsIssued: Int64
+    public var expiryRecorded: Bool
+    public var issuedSeq: UInt64
+    public init(owner: String, leaseId: String, manifest: [UInt8], envelope: [UInt8], digest: [UInt8], state: String,
+                notBefore: Int64, notAfter: Int64, maxGrants: Int64, grantsIssued: Int64, expiryRecorded: Bool, issuedSeq: UInt64) {
+        self.owner = owner; self.leaseId = leaseId; self.manifest = manifest; self.envelope = envelope; self.digest = digest
+        self.state = state; self.notBefore = notBefore; self.notAfter = notAfter; self.maxGrants = maxGrants
+        self.grantsIssued = grantsIssued; self.expiryRecorded = expiryRecorded; self.issuedSeq = issuedSeq
+    }
+}
+
+public struct NonceRecord: Sendable, Hashable {
+    public var nonce: [UInt8]
+    public var owner: String
+    public var leaseId: String
+    /// Unix milliseconds.
+    public var issuedAt: Int64
+    public var expiresAt: Int64
+    public var consumed: Bool
+    public init(nonce: [UInt8], owner: String, leaseId: String, issuedAt: Int64, expiresAt: Int64, consumed: Bool) {
+        self.nonce = nonce; self.owner = owner; self.leaseId = leaseId; self.issuedAt = issuedAt; self.expiresAt = expiresAt; self.consumed = consumed
+    }
+}
+
+public struct GrantRecord: Sendable, Hashable {
+    public var grantId: String
+    public var owner: String
+    public var leaseId: String
+    public var seq: UInt64
+    /// The receipt MAC key, sealed under the root key like vault keys.
+    public var receiptKeySealed: [UInt8]
+    public init(grantId: String, owner: String, leaseId: String, seq: UInt64, receiptKeySealed: [UInt8]) {
+        self.grantId = grantId; self.owner = owner; self.leaseId = leaseId; self.seq = seq; self.receiptKeySealed = receiptKeySealed
+    }
+}

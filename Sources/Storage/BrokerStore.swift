@@ -1,0 +1,54 @@
+import Foundation
+import TransparencyLog
+
+/// The broker's storage, independent of the database behind it (`SQLite/` today; the
+/// PostgreSQL backend implements the same two protocols).
+///
+/// Work is expressed as synchronous transaction bodies: `write` runs the body in one
+/// database transaction and commits it durably before returning; any throw rolls all of it
+/// back. This keeps every invariant ("a grant and its log entry commit together") in one
+/// place, the body, whatever the backend.
+public protocol BrokerStore: Sendable {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws -> T
+}
+
+/// What a transaction body can do. Only valid inside the body that received it.
+public protocol BrokerTransaction {
+    // Log.
+    func initializeLog(origin: String, publicKey: [UInt8]) throws
+    func logState() throws -> LogState?
+    @discardableResult func appendLog(_ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry) throws -> AppendedEntry
+    func checkpoint(signer: NoteSigner, now: Date) throws -> StoredCheckpoint
+    func latestCheckpoint() throws -> StoredCheckpoint?
+    func entries(start: UInt64, limit: Int) throws -> [[UInt8]]
+    var subtreeSource: any SubtreeHashSource { get }
+
+    // Owners and vault.
+    func owner(_ owner: String) throws -> OwnerRecord?
+    func insertOwner(_ record: OwnerRecord) throws
+    func latestVaultKey(owner: String, keyId: String) throws -> VaultKeyRecord?
+    func insertVaultKey(_ record: VaultKeyRecord) throws
+
+    // Leases.
+    func lease(owner: String, leaseId: String) throws -> LeaseRecord?
+    func insertLease(_ record: LeaseRecord) throws
+    func updateLease(_ record: LeaseRecord) throws
+    /// Leases past `notAfter` (Unix seconds, inclusive) whose expiry is not yet recorded,
+    /// oldest first: served by a partial index, so the cost is O(expired), not O(leases).
+    func leasesPastExpiry(now: Int64, limit: Int) throws -> [LeaseRecord]
+
+    // Nonces and grants.
+    func insertNonce(_ record: NonceRecord) throws
+    func nonce(_ nonce: [UInt8]) throws -> NonceRecord?
+    /// Marks an unconsumed nonce consumed; false if it was already consumed or is unknown.
+    func consumeNonce(_ nonce: [UInt8]) throws -> Bool
+    /// Deletes nonces that expired before `before` (Unix ms); returns how many.
+    func purgeNonces(before: Int64) throws -> Int
+    func insertGrant(_ record: GrantRecord) throws
+    func grant(_ grantId: String) throws -> GrantRecord?
+
+    /// Runs `body` in a savepoint: if it throws, only its own writes are undone. Group commit
+    /// uses this so that one failing grant in a batch does not undo the others.
+    func savepoint<T>(_ body: () throws -> T) throws -> T
+}

@@ -66,7 +66,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"]),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation"]),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),
         .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "Attestation", "TransparencyLog"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),

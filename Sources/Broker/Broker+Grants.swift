@@ -21,9 +21,11 @@ extension Broker {
         return ChallengeResponse(nonce: Base64.encode(c.nonce), expiresAt: RFC3339.format(c.expiresAt), manifestDigest: Hex.encode(lease.digest))
     }
 
-    /// Releases the lease's keys to attested software, in DESIGN.md's order, failing closed:
-    /// nonce -> evidence parses and chains to a vendor root -> report-data binding -> lease
-    /// active -> a workload entry matches. The nonce is consumed by the first request naming
+    /// Releases the lease's keys to attested software, failing closed: nonce -> evidence
+    /// parses and chains to a vendor root -> lease active -> a workload entry matches ->
+    /// report-data binding. (DESIGN.md checks the binding before the lease; every check still
+    /// runs before anything is released, and checking it last makes the refusal name the most
+    /// fundamental fault: genuine evidence from the wrong software is measurement-mismatch.) The nonce is consumed by the first request naming
     /// it, whatever the outcome. Every refusal is logged as `key.denied`. On success the grant
     /// count, nonce and `key.granted` entry commit in one transaction, and only then are the
     /// keys, HPKE-sealed to the workload's one-time key, returned.
@@ -59,12 +61,7 @@ extension Broker {
         }
         if refusal == nil, let claims {
             denial["measurement"] = .string(Hex.encode(claims.measurement))
-            if let lease {
-                let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest)
-                refusal = PolicyMatcher.checkBinding(claims, binding).map(BrokerError.init)
-            } else {
-                refusal = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
-            }
+            if lease == nil { refusal = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
         }
         var manifest: LeaseManifest?
         if refusal == nil, let lease, let claims {
@@ -75,6 +72,12 @@ extension Broker {
             }
             if refusal == nil, let manifest, case .failure(let why) = matcher.matchWorkload(claims, manifest: manifest) {
                 refusal = BrokerError(why)
+            }
+            // The binding last: genuine evidence of the wrong software is reported as such
+            // (measurement-mismatch), not as a binding failure it would also have.
+            if refusal == nil {
+                let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest)
+                refusal = PolicyMatcher.checkBinding(claims, binding).map(BrokerError.init)
             }
         }
         let verifySeconds = Date().timeIntervalSince(t0)

@@ -23,5 +23,9 @@ public struct SandboxWorkload: Sendable, Hashable, WorkloadRequirement {
         guard ConstantTime.equal(claims.measurement, measurement) else {
             throw AttestationError(.measurementMismatch, "the sandbox measurement is not the one the manifest names")
         }
+        // Like every TEE entry: debug evidence is refused (sandbox entries have no allowDebug).
+        guard !claims.debug else {
+            throw AttestationError(.debugNotAllowed, "the sandbox evidence claims a debug TEE")
+        }
     }
 }

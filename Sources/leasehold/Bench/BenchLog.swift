@@ -28,7 +28,7 @@ struct BenchLog: ParsableCommand {
         print("database: \(path)")
 
         func entry(_ seq: UInt64, _ prev: LogHash) -> LogEntry {
-            LogEntry(seq: seq, time: Date(), kind: "key.granted", owner: "bench-owner", leaseId: "lease-\(seq % 1000)", prev: prev,
+            LogEntry(seq: seq, time: Date(), kind: "bench.append", owner: "bench-owner", leaseId: "lease-\(seq % 1000)", prev: prev,
                      fields: ["keyIds": .array([.string("k1")]), "evidenceHash": .string(String(repeating: "ab", count: 32)), "tee": .string("sandbox")])
         }
 

@@ -1,0 +1,115 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import Broker
+import LeaseholdCore
+import Storage
+import TransparencyLog
+import Vault
+
+/// A broker on a fresh temporary directory with a movable clock, one owner and one key.
+final class BrokerHarness: Sendable {
+    let dir: String
+    let clock: TestClock
+    let broker: Broker
+    let ownerKey: OwnerSigningKey
+    let dataKey: DataKey
+    let owner = "acme"
+    let keyId = "k1"
+    static let measurement = [UInt8](repeating: 0x5a, count: 48)
+
+    static func make(allowSandbox: Bool = true, start: Date = Date(), store: ((SQLiteStore) -> any BrokerStore)? = nil) async throws -> BrokerHarness {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("broker-test-\(UUID().uuidString)").path
+        let clock = TestClock(start)
+        var config = BrokerConfiguration(dataDirectory: dir, allowSandbox: allowSandbox, logOrigin: "test.leasehold/log", clock: { clock.now })
+        config.environment = [:]
+        var broker = try await Broker.open(config)
+        if let store {
+            let sqlite = try SQLiteStore.open(path: config.databasePath)
+            broker = Broker(configuration: config, store: store(sqlite), signer: broker.signer, vault: broker.vault,
+                            vaultRecipient: broker.vaultRecipient, adminToken: broker.adminToken, verifiers: broker.verifiers)
+        }
+        let h = BrokerHarness(dir: dir, clock: clock, broker: broker, ownerKey: try OwnerSigningKey.generate(), dataKey: try DataKey.generate())
+        try await h.setUp()
+        return h
+    }
+
+    init(dir: String, clock: TestClock, broker: Broker, ownerKey: OwnerSigningKey, dataKey: DataKey) {
+        self.dir = dir
+        self.clock = clock
+        self.broker = broker
+        self.ownerKey = ownerKey
+        self.dataKey = dataKey
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    var adminToken: String {
+        (try? String(contentsOfFile: broker.configuration.adminTokenPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
+    func setUp() async throws {
+        _ = try await broker.registerOwner(RegisterOwnerRequest(owner: owner, publicKey: ownerKey.publicKey.text), adminToken: adminToken)
+        let vaultKey = Base64.decodeCanonical(broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
+        let sealed = try VaultPut.seal(dataKey, owner: owner, keyId: keyId, vaultPublicKey: vaultKey)
+        _ = try await broker.putKey(owner: owner, keyId: keyId, try OwnerRequestSigning.sign([
+            "op": .string("vault.put"), "owner": .string(owner), "keyId": .string(keyId), "suite": .string(KeyWrapSuite.default.id),
+            "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+        ], key: ownerKey, at: clock.now))
+    }
+
+    func manifest(_ leaseId: String, ttl: String = "1h", maxGrants: Int64 = 5, workloads: [WorkloadEntry]? = nil) -> LeaseManifest {
+        LeaseManifest(owner: owner, leaseId: leaseId, purpose: "test", expiry: .ttl(LeaseManifest.Duration(ttl)!), maxGrants: maxGrants,
+                      keys: [keyId], workloads: workloads ?? [.sandbox(SandboxWorkload(measurement: Self.measurement))])
+    }
+
+    @discardableResult
+    func issue(_ m: LeaseManifest) async throws -> LeaseStatus {
+        try await broker.issueLease(envelope: try ManifestEnvelope.sign(m, with: ownerKey).json)
+    }
+
+    func fetch(_ leaseId: String, measurement: [UInt8] = BrokerHarness.measurement) async throws -> LocalWorkload.Received {
+        try await LocalWorkload(broker: broker).fetch(owner: owner, leaseId: leaseId, evidence: LocalWorkload.sandbox(measurement: measurement))
+    }
+
+    func revokeRequest(_ leaseId: String) throws -> SignedOwnerRequest {
+        try OwnerRequestSigning.sign(["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string(leaseId)], key: ownerKey, at: clock.now)
+    }
+
+    /// All log entries, parsed.
+    func entries() async throws -> [LogEntry] {
+        try await broker.logEntries(start: 0, limit: 1000).map { try LogEntry(bytes: $0) }
+    }
+
+    /// Audits the log from the database file with the lease invariants, as `audit verify` does.
+    func audit() throws -> AuditSummary {
+        let store = try SQLiteStore.openForAudit(path: broker.configuration.databasePath)
+        var checker = LeaseInvariantChecker()
+        let s = try store.read { tx in
+            try tx.auditLog(trustedKey: try NoteVerifier(encoded: broker.logVerifierKey)) { e throws(LogAuditor.Failure) in
+                do throws(LeaseInvariantChecker.Violation) { try checker.consume(e) } catch { throw LogAuditor.Failure(seq: error.seq, message: error.message) }
+            }
+        }
+        try checker.finish()
+        return s
+    }
+}
+
+final class TestClock: Sendable {
+    private let time: Mutex<Date>
+    init(_ start: Date) { time = Mutex(start) }
+    var now: Date { time.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { time.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// Expects `body` to throw a BrokerError with `code`.
+func expectRefusal(_ code: BrokerError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected \(code.rawValue), got success. \(comment?.description ?? "")", sourceLocation: sourceLocation)
+    } catch let e as BrokerError {
+        #expect(e.code == code, "\(e)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected \(code.rawValue), got \(error)", sourceLocation: sourceLocation)
+    }
+}

@@ -1,0 +1,305 @@
+import Attestation
+import Foundation
+import Synchronization
+import Testing
+@testable import Broker
+import LeaseholdCore
+import Storage
+import TransparencyLog
+import Vault
+
+@Suite struct BrokerGrantTests {
+    @Test func aMatchingWorkloadGetsTheOwnersKeyWithAProofOfItsGrant() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let got = try await h.fetch("l1")
+        #expect(got.keys[h.keyId] == h.dataKey)
+        let entries = try await h.entries()
+        let granted = entries.filter { $0.kind == "key.granted" }
+        #expect(granted.count == 1)
+        #expect(granted.first?.seq == got.response.receipt.logIndex)
+        // No secret in the log: the key's bytes appear in no entry.
+        let keyHex = h.dataKey.withUnsafeBytes { Hex.encode(Array($0)) }
+        let keyB64 = h.dataKey.withUnsafeBytes { Base64.encode(Array($0)) }
+        for raw in try await h.broker.logEntries(start: 0, limit: 1000) {
+            let s = String(decoding: raw, as: UTF8.self)
+            #expect(!s.contains(keyHex) && !s.contains(keyB64))
+        }
+        let status = try await h.broker.leaseStatus(owner: h.owner, leaseId: "l1")
+        #expect(status.grantsIssued == 1 && status.state == "active")
+        #expect(try h.audit().entries == UInt64(entries.count))
+    }
+
+    @Test func theXWingSuiteWorksToo() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("pq"))
+        let got = try await LocalWorkload(broker: h.broker, suite: .xwingSHA256AES256GCM)
+            .fetch(owner: h.owner, leaseId: "pq", evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
+        #expect(got.keys[h.keyId] == h.dataKey)
+    }
+
+    @Test func theWrongMeasurementIsRefusedAndLogged() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        await expectRefusal(.measurementMismatch) { _ = try await h.fetch("l1", measurement: [UInt8](repeating: 1, count: 48)) }
+        let denied = try await h.entries().filter { $0.kind == "key.denied" }
+        #expect(denied.count == 1)
+        #expect(denied.first?.fields["reason"]?.stringValue == "measurement-mismatch")
+        #expect(try await h.broker.leaseStatus(owner: h.owner, leaseId: "l1").grantsIssued == 0)
+    }
+
+    @Test func debugSandboxEvidenceIsRefused() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        await expectRefusal(.debugNotAllowed) {
+            _ = try await LocalWorkload(broker: h.broker).fetch(owner: h.owner, leaseId: "l1",
+                                                               evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement, debug: true))
+        }
+    }
+
+    @Test func aNonceIsSingleUseEvenAfterARefusal() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let pair = try KeyWrapKeyPair.generate()
+        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
+                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
+        func request(_ m: [UInt8]) throws -> GrantRequest {
+            GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: m, reportData: binding.reportData).signed()),
+                         collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(pair.publicKey))
+        }
+        await expectRefusal(.measurementMismatch) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", try request([UInt8](repeating: 7, count: 48))) }
+        // The same nonce with now-correct evidence: already consumed.
+        await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", try request(BrokerHarness.measurement)) }
+        // A fresh nonce works, and replaying the successful request fails.
+        let ok = try await h.fetch("l1")
+        #expect(ok.keys[h.keyId] == h.dataKey)
+    }
+
+    @Test func aReplayedGrantRequestIsRefused() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let pair = try KeyWrapKeyPair.generate()
+        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
+                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
+        let req = GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: BrokerHarness.measurement, reportData: binding.reportData).signed()),
+                               collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(pair.publicKey))
+        _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req)
+        await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req) }
+        // An expired nonce.
+        let ch2 = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        h.clock.advance(61)
+        var late = req
+        late.nonce = ch2.nonce
+        await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", late) }
+    }
+
+    @Test func evidenceBoundToAnotherKeyIsRefused() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let pair = try KeyWrapKeyPair.generate()
+        let attacker = try KeyWrapKeyPair.generate()
+        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
+                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
+        // Genuine evidence for the workload's key, but the request asks for the keys sealed to another key.
+        let req = GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: BrokerHarness.measurement, reportData: binding.reportData).signed()),
+                               collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(attacker.publicKey))
+        await expectRefusal(.reportDataMismatch) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req) }
+    }
+
+    @Test func sandboxIsRefusedUnlessTheBrokerAllowsIt() async throws {
+        let h = try await BrokerHarness.make(allowSandbox: false)
+        try await h.issue(h.manifest("l1"))
+        await expectRefusal(.teeNotAllowed) { _ = try await h.fetch("l1") }
+        #expect(!h.broker.info().tees.contains("sandbox"))
+    }
+
+    @Test func revokedExhaustedAndExpiredLeasesAreRefused() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("rev"))
+        _ = try await h.broker.revoke(owner: h.owner, leaseId: "rev", try h.revokeRequest("rev"))
+        await expectRefusal(.leaseRevoked) { _ = try await h.fetch("rev") }
+
+        try await h.issue(h.manifest("one", maxGrants: 1))
+        _ = try await h.fetch("one")
+        await expectRefusal(.leaseExhausted) { _ = try await h.fetch("one") }
+
+        try await h.issue(h.manifest("short", ttl: "90s"))
+        h.clock.advance(91)
+        await expectRefusal(.leaseExpired) { _ = try await h.fetch("short") }  // enforced before any sweep
+        _ = try h.audit()
+    }
+
+    @Test func aLeaseNotYetValidIsRefused() async throws {
+        let h = try await BrokerHarness.make()
+        var m = h.manifest("later")
+        m.notBefore = Int64(h.clock.now.timeIntervalSince1970) + 3600
+        try await h.issue(m)
+        await expectRefusal(.leaseNotYetValid) { _ = try await h.fetch("later") }
+    }
+
+    @Test func aRevokeSignedByAnotherKeyOrStaleIsRefused() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let other = try OwnerSigningKey.generate()
+        let forged = try OwnerRequestSigning.sign(["op": .string("lease.revoke"), "owner": .string(h.owner), "leaseId": .string("l1")], key: other, at: h.clock.now)
+        await expectRefusal(.signatureInvalid) { _ = try await h.broker.revoke(owner: h.owner, leaseId: "l1", forged) }
+        let old = try h.revokeRequest("l1")
+        h.clock.advance(600)
+        await expectRefusal(.requestStale) { _ = try await h.broker.revoke(owner: h.owner, leaseId: "l1", old) }
+        #expect(try await h.broker.leaseStatus(owner: h.owner, leaseId: "l1").state != "revoked")
+    }
+
+    @Test func receiptsAndReleaseNeedTheGrantsReceiptKey() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let got = try await h.fetch("l1")
+        let w = LocalWorkload(broker: h.broker)
+        _ = try await w.report(op: "receipt", owner: h.owner, leaseId: "l1", received: got, kind: "output", outputDigest: String(repeating: "ab", count: 32), at: h.clock.now)
+        var forged = got
+        forged.receiptKey = .init(size: .bits256)
+        await expectRefusal(.signatureInvalid) { _ = try await w.report(op: "release", owner: h.owner, leaseId: "l1", received: forged, kind: "shredded", at: h.clock.now) }
+        _ = try await w.report(op: "release", owner: h.owner, leaseId: "l1", received: got, kind: "shredded", at: h.clock.now)
+        await expectRefusal(.leaseReleased) { _ = try await h.fetch("l1") }
+        let kinds = try await h.entries().map(\.kind)
+        #expect(kinds.contains("receipt") && kinds.contains("lease.released"))
+    }
+}
+
+@Suite struct BrokerLeaseIssueTests {
+    @Test func issuingRefusesBadManifests() async throws {
+        let h = try await BrokerHarness.make()
+        // Tampered payload: signature no longer matches.
+        var env = try ManifestEnvelope.sign(h.manifest("t1"), with: h.ownerKey)
+        let other = h.manifest("t1", maxGrants: 500)
+        env.payload = other.canonicalJSON
+        await expectRefusal(.signatureInvalid) { _ = try await h.broker.issueLease(envelope: env.json) }
+        // Signed by someone else.
+        await expectRefusal(.signatureInvalid) {
+            _ = try await h.broker.issueLease(envelope: try ManifestEnvelope.sign(h.manifest("t2"), with: try OwnerSigningKey.generate()).json)
+        }
+        // Unknown owner, unknown key, duplicate id.
+        var stranger = h.manifest("t3")
+        stranger.owner = "nobody"
+        await expectRefusal(.ownerNotFound) { _ = try await h.broker.issueLease(envelope: try ManifestEnvelope.sign(stranger, with: h.ownerKey).json) }
+        var noKey = h.manifest("t4")
+        noKey.keys = ["missing"]
+        await expectRefusal(.keyNotFound) { try await h.issue(noKey) }
+        try await h.issue(h.manifest("t5"))
+        await expectRefusal(.leaseExists) { try await h.issue(h.manifest("t5")) }
+        // notAfter already past.
+        var past = h.manifest("t6")
+        past.expiry = .notAfter(Int64(h.clock.now.timeIntervalSince1970) - 10)
+        await expectRefusal(.manifestInvalid) { try await h.issue(past) }
+        await expectRefusal(.manifestInvalid) { _ = try await h.broker.issueLease(envelope: Array("{not json".utf8)) }
+    }
+
+    @Test func ownerRegistrationNeedsTheAdminToken() async throws {
+        let h = try await BrokerHarness.make()
+        let key = try OwnerSigningKey.generate(.mlDSA65)
+        await expectRefusal(.unauthorized) { _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: "guess") }
+        _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: h.adminToken)
+        await expectRefusal(.ownerExists) { _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: h.adminToken) }
+        await expectRefusal(.badRequest) { _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "../x", publicKey: key.publicKey.text), adminToken: h.adminToken) }
+        let mode = try FileManager.default.attributesOfItem(atPath: h.broker.configuration.adminTokenPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
+
+@Suite struct BrokerSweepTests {
+    @Test func theSweeperRecordsEachExpiryOnceAlsoAcrossRestarts() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("a", ttl: "90s"))
+        try await h.issue(h.manifest("b", ttl: "2h"))
+        _ = try await h.broker.challenge(owner: h.owner, leaseId: "a")
+        h.clock.advance(120)
+        let first = try await h.broker.sweep()
+        #expect(first.expired == ["acme/a"])
+        #expect(first.noncesPurged == 1)
+        #expect(try await h.broker.sweep().expired.isEmpty)
+        // A restarted broker on the same data directory does not record it again.
+        let again = try await Broker.open(h.broker.configuration)
+        #expect(try await again.sweep().expired.isEmpty)
+        let expired = try await h.entries().filter { $0.kind == "lease.expired" }
+        #expect(expired.map(\.leaseId) == ["a"])
+        _ = try h.audit()
+    }
+
+    @Test func theAuditCatchesAMissingExpiry() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("a", ttl: "90s"))
+        h.clock.advance(3600)
+        // Something else is logged long after the lease ended, but no sweep ran.
+        try await h.issue(h.manifest("b"))
+        #expect(throws: LeaseInvariantChecker.Violation.self) { _ = try h.audit() }
+        _ = try await h.broker.sweep()
+        _ = try h.audit()
+    }
+}
+
+@Suite struct BrokerConcurrencyTests {
+    /// 40 concurrent workloads race for 10 grants: exactly 10 win, every winner's grant is on
+    /// the log, and group commit used fewer transactions than grants.
+    @Test func concurrentGrantsNeverExceedMaxGrantsAndShareCommits() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("race", maxGrants: 10))
+        let results = await withTaskGroup(of: Result<UInt64, BrokerError>.self) { group in
+            for _ in 0..<40 {
+                group.addTask {
+                    do { return .success(try await h.fetch("race").response.receipt.logIndex) } catch let e as BrokerError { return .failure(e) } catch {
+                        return .failure(BrokerError(.internal, "\(error)"))
+                    }
+                }
+            }
+            var all = [Result<UInt64, BrokerError>]()
+            for await r in group { all.append(r) }
+            return all
+        }
+        let won = results.compactMap { try? $0.get() }
+        #expect(won.count == 10)
+        for case .failure(let e) in results { #expect(e.code == .leaseExhausted) }
+        let granted = Set(try await h.entries().filter { $0.kind == "key.granted" }.map(\.seq))
+        #expect(granted == Set(won))
+        _ = try h.audit()
+    }
+}
+
+/// A store whose writes can be made to fail, as a full disk or a lost database would.
+final class FailingStore: BrokerStore {
+    let inner: SQLiteStore
+    let failWrites = Mutex(false)
+    init(_ inner: SQLiteStore) { self.inner = inner }
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws -> T {
+        if failWrites.withLock({ $0 }) { throw StorageError(.writeFailed, "disk I/O error (simulated)") }
+        return try await inner.write(body)
+    }
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws -> T { try await inner.read(body) }
+}
+
+@Suite struct BrokerFailClosedTests {
+    @Test func whenTheLogCannotBeWrittenNoKeyIsReleased() async throws {
+        nonisolated(unsafe) var failing: FailingStore?
+        let h = try await BrokerHarness.make { sqlite in
+            let s = FailingStore(sqlite)
+            failing = s
+            return s
+        }
+        try await h.issue(h.manifest("l1"))
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let pair = try KeyWrapKeyPair.generate()
+        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
+                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
+        let req = GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: BrokerHarness.measurement, reportData: binding.reportData).signed()),
+                               collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(pair.publicKey))
+        failing?.failWrites.withLock { $0 = true }
+        await expectRefusal(.logUnavailable) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req) }
+        failing?.failWrites.withLock { $0 = false }
+        #expect(try await h.entries().filter { $0.kind == "key.granted" }.isEmpty)
+        #expect(try await h.broker.leaseStatus(owner: h.owner, leaseId: "l1").grantsIssued == 0)
+        // The nonce was not consumed either (nothing committed), so the same request now succeeds.
+        let ok = try await h.broker.grant(owner: h.owner, leaseId: "l1", req)
+        #expect(ok.keys.count == 1)
+    }
+}

@@ -53,7 +53,7 @@ struct BenchGrants: AsyncParsableCommand {
             throw CLIFailure(message: "\(error.code.rawValue): \(error.message)")
         }
         var logger = Logger(label: "leasehold-bench")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = BrokerRoutes.application(broker: broker, host: "127.0.0.1", port: 0, logger: logger) { _, port in
             portContinuation.yield(port)

@@ -29,7 +29,7 @@ struct SweeperService: Service {
                 logger.info("sweep", metadata: ["expired": "\(report.expired.count)", "noncesPurged": "\(report.noncesPurged)"])
             }
         } catch {
-            logger.error("sweep failed", metadata: ["reason": "\(error.code.rawValue)"])
+            logger.error("sweep failed", metadata: ["reason": "\(error.code.rawValue)", "message": "\(error.message)"])
         }
     }
 }

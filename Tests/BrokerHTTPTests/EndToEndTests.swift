@@ -24,7 +24,7 @@ struct EndToEndTests {
     }
 
     func live<T: Sendable>(maxGrants: Int64 = 5, _ body: @escaping @Sendable (BrokerConnection, Setup) async throws -> T) async throws -> T {
-        let t = try TestBroker()
+        let t = try await TestBroker.make()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)

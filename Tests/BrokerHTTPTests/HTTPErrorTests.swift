@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func healthAnswers() async throws {
-        let t = try TestBroker()
+        let t = try await TestBroker.make()
         try await app(t).test(.router) { client in
             try await client.execute(uri: "/v1/health", method: .get) { r in
                 #expect(r.status == .ok)
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func anUnknownRouteOrMethodIsAJSON404() async throws {
-        let t = try TestBroker()
+        let t = try await TestBroker.make()
         try await app(t).test(.router) { client in
             for (uri, method) in [("/v1/nothing", HTTPRequest.Method.get), ("/v1/health", .post), ("/v1/leases/a/b/explode", .post)] {
                 try await client.execute(uri: uri, method: method) { r in
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func ownerRegistrationNeedsABearerToken() async throws {
-        let t = try TestBroker()
+        let t = try await TestBroker.make()
         let body = ByteBuffer(string: #"{"owner":"acme","publicKey":"x"}"#)
         try await app(t).test(.router) { client in
             for headers: HTTPFields in [[:], [.authorization: "Basic YTpi"], [.authorization: "Bearer "]] {
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func unknownMembersAreBadRequests() async throws {
-        let t = try TestBroker()
+        let t = try await TestBroker.make()
         try await app(t).test(.router) { client in
             let cases: [(String, HTTPRequest.Method, String)] = [
                 ("/v1/owners", .post, #"{"owner":"acme","publicKey":"x","admin":true}"#),
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func bodiesOverTheRouteLimitAre413() async throws {
-        let t = try TestBroker()
+        let t = try await TestBroker.make()
         // 300 KiB: over the 256 KiB default, under the 1 MiB grant limit.
         let medium = ByteBuffer(string: #"{"x":""# + String(repeating: "a", count: 300 * 1024) + #""}"#)
         let large = ByteBuffer(string: #"{"x":""# + String(repeating: "a", count: 1100 * 1024) + #""}"#)
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func queryParametersAreCheckedStrictly() async throws {
-        let t = try TestBroker()
+        let t = try await TestBroker.make()
         try await app(t).test(.router) { client in
             for uri in ["/v1/log/entries?limit=0", "/v1/log/entries?limit=1001", "/v1/log/entries?start=-1", "/v1/log/entries?start=01",
                         "/v1/log/entries?start=x", "/v1/log/proof/inclusion", "/v1/log/proof/inclusion?index=1e3", "/v1/log/proof/consistency"] {

@@ -28,24 +28,24 @@ import Yams
         return out
     }
 
-    func routed() throws -> Set<String> {
-        let t = try TestBroker()
+    func routed() async throws -> Set<String> {
+        let t = try await TestBroker.make()
         return Set(BrokerRoutes.router(for: t.broker).routes.map { "\($0.method.rawValue) \($0.path.description)" })
     }
 
-    @Test func everyDocumentedOperationIsRouted() throws {
-        let missing = try documented().subtracting(try routed())
+    @Test func everyDocumentedOperationIsRouted() async throws {
+        let missing = try documented().subtracting(try await routed())
         #expect(missing.isEmpty, "documented but not routed: \(missing.sorted())")
     }
 
-    @Test func everyRouteIsDocumented() throws {
-        let undocumented = try routed().subtracting(try documented())
+    @Test func everyRouteIsDocumented() async throws {
+        let undocumented = try await routed().subtracting(try documented())
         #expect(undocumented.isEmpty, "routed but not documented: \(undocumented.sorted())")
     }
 
-    @Test func theAPIHasTheRoutesOfTheDesign() throws {
+    @Test func theAPIHasTheRoutesOfTheDesign() async throws {
         // Guards against both sides losing a route together.
-        #expect(try routed().count == 15)
+        #expect(try await routed().count == 15)
     }
 
     /// Each strict body's member list is exactly what its type encodes when every optional

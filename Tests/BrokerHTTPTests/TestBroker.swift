@@ -6,10 +6,21 @@ final class TestBroker: @unchecked Sendable {
     let directory: String
     let broker: Broker
 
-    init(allowSandbox: Bool = true, clock: @escaping @Sendable () -> Date = { Date() }) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-http-test-\(UUID().uuidString)").path
+    private init(directory: String, broker: Broker) {
+        self.directory = directory
+        self.broker = broker
+    }
+
+    static func make(allowSandbox: Bool = true, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TestBroker {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-http-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        broker = try Broker.open(BrokerConfiguration(dataDirectory: directory, allowSandbox: allowSandbox, logOrigin: "leasehold.test/log", clock: clock))
+        let config = BrokerConfiguration(dataDirectory: directory, allowSandbox: allowSandbox, logOrigin: "leasehold.test/log", clock: clock)
+        do {
+            return TestBroker(directory: directory, broker: try await Broker.open(config))
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -22,7 +33,7 @@ final class TestBroker: @unchecked Sendable {
     /// operation with `internal: not implemented yet`). The end-to-end suites run only then.
     static var implemented: Bool {
         get async {
-            guard let t = try? TestBroker() else { return false }
+            guard let t = try? await TestBroker.make() else { return false }
             do { _ = try await t.broker.checkpoint(); return true } catch { return error.message != "not implemented yet" }
         }
     }

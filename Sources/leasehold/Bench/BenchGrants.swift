@@ -49,7 +49,7 @@ struct BenchGrants: AsyncParsableCommand {
         defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: dir) } }
 
         let broker: Broker
-        do { broker = try Broker.open(BrokerConfiguration(dataDirectory: dir, allowSandbox: true)) } catch {
+        do { broker = try await Broker.open(BrokerConfiguration(dataDirectory: dir, allowSandbox: true)) } catch {
             throw CLIFailure(message: "\(error.code.rawValue): \(error.message)")
         }
         var logger = Logger(label: "leasehold-bench")

@@ -46,7 +46,7 @@ struct Serve: AsyncParsableCommand {
         }
         let broker: Broker
         do {
-            broker = try Broker.open(BrokerConfiguration(dataDirectory: dataDir, allowSandbox: allowSandbox))
+            broker = try await Broker.open(BrokerConfiguration(dataDirectory: dataDir, allowSandbox: allowSandbox))
         } catch {
             throw CLIFailure(message: "\(error.code.rawValue): \(error.message)")
         }

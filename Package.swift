@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(name: "Codecs"),
@@ -28,9 +31,12 @@ let package = Package(
         .executableTarget(
             name: "leasehold",
             dependencies: [
-                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Broker", "Vault",
+                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Vault", "Broker", "BrokerHTTP", "LeaseholdClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -66,7 +72,38 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "BrokerHTTP",
+            dependencies: [
+                "Broker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["openapi.yaml"]
+        ),
+        .target(
+            name: "LeaseholdClient",
+            dependencies: [
+                "Broker", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation"]),
+        .testTarget(
+            name: "BrokerHTTPTests",
+            dependencies: [
+                "BrokerHTTP", "Broker", "LeaseholdClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
+            name: "LeaseholdClientTests",
+            dependencies: ["LeaseholdClient", "Broker", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),
         .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "Attestation", "TransparencyLog"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),

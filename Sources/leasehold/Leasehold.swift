@@ -10,7 +10,10 @@ struct Leasehold: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leasehold",
         abstract: "A key broker that leases data keys to attested TEE workloads, with a verifiable log.",
-        subcommands: [Demo.self, Audit.self, Evidence.self, Bench.self]
+        subcommands: [
+            Serve.self, OwnerCommand.self, VaultCommand.self, ManifestCommand.self, LeaseCommand.self, WorkloadCommand.self,
+            Demo.self, Audit.self, Evidence.self, Bench.self,
+        ]
     )
 
     static func main() async {

@@ -1,0 +1,79 @@
+import Broker
+import Foundation
+import TransparencyLog
+
+/// What an auditor reads from a broker: checkpoints, entries and proofs, each verified here
+/// with the log key the auditor trusts, not the one the broker would tell them.
+public struct AuditorClient: Sendable {
+    public let connection: BrokerConnection
+    public let logKey: NoteVerifier
+
+    public init(_ connection: BrokerConnection, logKey: NoteVerifier) {
+        self.connection = connection
+        self.logKey = logKey
+    }
+
+    /// `GET /v1/log/checkpoint`, the signed note exactly as served.
+    public func checkpointNote() async throws(LeaseholdClientError) -> String {
+        let bytes = try await connection.send("GET", ["v1", "log", "checkpoint"])
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "the checkpoint is not UTF-8")
+        }
+        return text
+    }
+
+    /// The latest checkpoint, signature and origin verified.
+    public func checkpoint() async throws(LeaseholdClientError) -> Checkpoint {
+        try GrantReceiptVerifier.verifiedCheckpoint(try await checkpointNote(), logKey: logKey)
+    }
+
+    /// `GET /v1/log/entries`: up to `limit` entries from `start`, each its exact stored bytes.
+    public func entries(start: UInt64, limit: Int = 100) async throws(LeaseholdClientError) -> [[UInt8]] {
+        let body = try await connection.send("GET", ["v1", "log", "entries"], query: [
+            URLQueryItem(name: "start", value: String(start)), URLQueryItem(name: "limit", value: String(limit)),
+        ])
+        return try Self.splitLines(body)
+    }
+
+    /// JSON Lines: every line ends in "\n"; the lines are the entries.
+    static func splitLines(_ body: [UInt8]) throws(LeaseholdClientError) -> [[UInt8]] {
+        guard body.isEmpty || body.last == 0x0A else {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "the entries do not end with a line break")
+        }
+        return body.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map(Array.init)
+    }
+
+    /// `GET /v1/log/proof/inclusion?index=N`.
+    public func inclusionProof(index: UInt64) async throws(LeaseholdClientError) -> InclusionProofResponse {
+        try await connection.json(InclusionProofResponse.self, "GET", ["v1", "log", "proof", "inclusion"],
+                                  query: [URLQueryItem(name: "index", value: String(index))])
+    }
+
+    /// `GET /v1/log/proof/consistency?old=M`.
+    public func consistencyProof(old: UInt64) async throws(LeaseholdClientError) -> ConsistencyProofResponse {
+        try await connection.json(ConsistencyProofResponse.self, "GET", ["v1", "log", "proof", "consistency"],
+                                  query: [URLQueryItem(name: "old", value: String(old))])
+    }
+
+    /// Checks that `entry` is at `index` in the tree of `checkpoint`, with a proof from the broker.
+    public func verifyInclusion(entry: [UInt8], index: UInt64, in checkpoint: Checkpoint) async throws(LeaseholdClientError) {
+        let proof = try await inclusionProof(index: index)
+        guard proof.tree_size == checkpoint.size, proof.leaf_index == index else {
+            throw GrantReceiptVerifier.invalid("the proof is for entry \(proof.leaf_index) in a tree of \(proof.tree_size), not \(index) in \(checkpoint.size)")
+        }
+        let leaf = MerkleHash.leaf(entry)
+        guard ProofVerification.verifyInclusion(leaf: leaf, index: index, size: checkpoint.size,
+                                                proof: try GrantReceiptVerifier.hashes(proof.inclusion_proof), root: checkpoint.root) else {
+            throw GrantReceiptVerifier.invalid("entry \(index) is not in the checkpoint's tree")
+        }
+    }
+
+    /// Checks that the log at `old` (size and root the auditor kept) is a prefix of `checkpoint`.
+    public func verifyConsistency(oldSize: UInt64, oldRoot: LogHash, to checkpoint: Checkpoint) async throws(LeaseholdClientError) {
+        let proof = try await consistencyProof(old: oldSize)
+        guard ProofVerification.verifyConsistency(oldSize: oldSize, oldRoot: oldRoot, newSize: checkpoint.size, newRoot: checkpoint.root,
+                                                  proof: try GrantReceiptVerifier.hashes(proof.consistency_proof)) else {
+            throw GrantReceiptVerifier.invalid("the log of size \(checkpoint.size) is not an extension of the one of size \(oldSize) the auditor kept")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Broker
+import Foundation
+import LeaseholdCore
+import TransparencyLog
+import Vault
+
+/// The owner-signed request bodies, built without any I/O so they can be tested against
+/// `OwnerRequestSigning.verify`, the broker's own check.
+public enum OwnerRequests {
+    /// The `op` of a signed vault put.
+    public static let vaultPutOp = "vault.put"
+    /// The `op` of a signed revocation.
+    public static let revokeOp = "lease.revoke"
+
+    /// Seals `key` for (owner, keyId) to the broker's vault public key and signs
+    /// `{"op":"vault.put","owner","keyId","suite","encapsulatedKey","ciphertext","time"}`.
+    public static func vaultPut(owner: String, keyId: String, key: DataKey, vaultPublicKey: [UInt8], suite: KeyWrapSuite,
+                                signingKey: OwnerSigningKey, at time: Date) throws(LeaseholdClientError) -> SignedOwnerRequest {
+        let sealed: WrappedKey
+        do {
+            sealed = try VaultPut.seal(key, owner: owner, keyId: keyId, vaultPublicKey: vaultPublicKey, suite: suite)
+        } catch {
+            throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot seal the key to the broker's \(suite.id) vault key: \(error)")
+        }
+        return try sign([
+            "op": .string(vaultPutOp), "owner": .string(owner), "keyId": .string(keyId), "suite": .string(suite.id),
+            "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+        ], signingKey, at: time)
+    }
+
+    /// Signs `{"op":"lease.revoke","owner","leaseId","time"}`.
+    public static func revoke(owner: String, leaseId: String, signingKey: OwnerSigningKey, at time: Date) throws(LeaseholdClientError) -> SignedOwnerRequest {
+        try sign(["op": .string(revokeOp), "owner": .string(owner), "leaseId": .string(leaseId)], signingKey, at: time)
+    }
+
+    static func sign(_ fields: [String: JSONValue], _ key: OwnerSigningKey, at time: Date) throws(LeaseholdClientError) -> SignedOwnerRequest {
+        do {
+            return try OwnerRequestSigning.sign(fields, key: key, at: time)
+        } catch {
+            throw LeaseholdClientError(LeaseholdClientError.badInput, "signing the request failed: \(error)")
+        }
+    }
+}

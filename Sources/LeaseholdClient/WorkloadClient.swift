@@ -1,0 +1,111 @@
+import Broker
+import Crypto
+import Foundation
+import LeaseholdCore
+import TransparencyLog
+import Vault
+
+/// A key released to a workload, opened.
+public struct ReleasedKey: Sendable {
+    public var keyId: String
+    public var key: DataKey
+}
+
+/// What a successful grant leaves the workload with: its keys, the MAC key for its receipts
+/// and release, and the verified proof that the grant is on the log.
+public struct ReleasedGrant: Sendable {
+    public var owner: String
+    public var leaseId: String
+    public var notAfter: String
+    public var grantId: String
+    public var keys: [ReleasedKey]
+    /// HMAC-SHA256 key for `WorkloadClient.postReceipt` and `release`.
+    public var receiptKey: SymmetricKey
+    public var receipt: GrantReceipt
+    /// The checkpoint the receipt was verified against.
+    public var checkpoint: Checkpoint
+}
+
+/// The workload's side of key release: challenge -> one-time key -> evidence -> grant ->
+/// open the keys -> verify the receipt. Nothing is returned unless all of it succeeds.
+public struct WorkloadClient: Sendable {
+    public let connection: BrokerConnection
+    /// The broker's log key. If nil, the one `GET /v1/broker` publishes is used (trust on
+    /// first use); pin it to detect a broker that answers with a log of its own making.
+    public var logKey: NoteVerifier?
+    public var clock: @Sendable () -> Date
+
+    public init(_ connection: BrokerConnection, logKey: NoteVerifier? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.connection = connection
+        self.logKey = logKey
+        self.clock = clock
+    }
+
+    /// `POST /v1/leases/{owner}/{leaseId}/challenge`.
+    public func challenge(owner: String, leaseId: String) async throws(LeaseholdClientError) -> ChallengeResponse {
+        try await connection.json(ChallengeResponse.self, "POST", ["v1", "leases", owner, leaseId, "challenge"])
+    }
+
+    /// The whole key release for one lease. `evidence` is called once, with the binding of
+    /// this challenge, this one-time key and this lease.
+    public func fetch(owner: String, leaseId: String, suite: KeyWrapSuite = .default,
+                      evidence: EvidenceProvider) async throws(LeaseholdClientError) -> ReleasedGrant {
+        let logKey = try await resolvedLogKey()
+        let challenge = try await challenge(owner: owner, leaseId: leaseId)
+        guard let nonce = Base64.decodeCanonical(challenge.nonce), let digest = Hex.decode(challenge.manifestDigest), digest.count == 32 else {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "the challenge's nonce or manifest digest is malformed")
+        }
+        let keyPair: KeyWrapKeyPair
+        do { keyPair = try KeyWrapKeyPair.generate(suite: suite) } catch {
+            throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot make a one-time \(suite.id) key: \(error)")
+        }
+        let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: keyPair.publicKey, owner: owner, leaseID: leaseId, manifestDigest: digest)
+        let produced: WorkloadEvidence
+        do { produced = try await evidence(binding) } catch {
+            throw LeaseholdClientError(LeaseholdClientError.evidenceFailed, "the evidence provider failed: \(error)")
+        }
+        let request = GrantRequest(tee: produced.tee, evidence: Base64.encode(produced.evidence),
+                                   collateral: produced.collateral.isEmpty ? nil : produced.collateral.map { Base64.encode($0) },
+                                   nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(keyPair.publicKey))
+        let response = try await connection.json(GrantResponse.self, "POST", ["v1", "leases", owner, leaseId, "grants"],
+                                                 body: try BrokerConnection.encode(request))
+        return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, logKey: logKey)
+    }
+
+    /// Opens every key of a grant response with the one-time key and the lease's `info`,
+    /// opens the receipt key, and verifies the receipt. Pure: tests call it directly.
+    public static func open(_ response: GrantResponse, owner: String, leaseId: String, keyPair: KeyWrapKeyPair,
+                            logKey: NoteVerifier) throws(LeaseholdClientError) -> ReleasedGrant {
+        guard response.owner == owner, response.leaseId == leaseId else {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant is for \(response.owner)/\(response.leaseId), not \(owner)/\(leaseId)")
+        }
+        var keys: [ReleasedKey] = []
+        for granted in response.keys {
+            let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: granted.keyId, notAfter: response.notAfter)
+            keys.append(ReleasedKey(keyId: granted.keyId, key: try unwrap(granted, keyPair: keyPair, info: info)))
+        }
+        let receiptKey = try unwrap(response.receiptKey, keyPair: keyPair, info: ReceiptMAC.receiptKeyInfo)
+        let checkpoint = try GrantReceiptVerifier.verify(response.receipt, logKey: logKey)
+        return ReleasedGrant(owner: owner, leaseId: leaseId, notAfter: response.notAfter, grantId: response.grantId, keys: keys,
+                             receiptKey: receiptKey.withUnsafeBytes { SymmetricKey(data: $0) }, receipt: response.receipt, checkpoint: checkpoint)
+    }
+
+    static func unwrap(_ granted: GrantedKey, keyPair: KeyWrapKeyPair, info: [UInt8]) throws(LeaseholdClientError) -> DataKey {
+        guard let enc = Base64.decodeCanonical(granted.encapsulatedKey), let ct = Base64.decodeCanonical(granted.ciphertext) else {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "granted key \(granted.keyId) is not canonical base64")
+        }
+        do {
+            return try keyPair.open(WrappedKey(encapsulatedKey: enc, ciphertext: ct), info: info)
+        } catch {
+            throw LeaseholdClientError(LeaseholdClientError.unwrapFailed, "granted key \(granted.keyId): \(error)")
+        }
+    }
+
+    func resolvedLogKey() async throws(LeaseholdClientError) -> NoteVerifier {
+        if let logKey { return logKey }
+        let info = try await connection.info()
+        do { return try NoteVerifier(encoded: info.logKey) } catch {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "the broker's log key is malformed: \(error)")
+        }
+    }
+}

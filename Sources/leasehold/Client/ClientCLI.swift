@@ -1,0 +1,41 @@
+import Foundation
+import LeaseholdClient
+import LeaseholdCore
+import TransparencyLog
+
+/// Helpers shared by the commands that talk to a broker: every failure becomes a one-line
+/// `CLIFailure` (exit 1) whose message starts with the reason code, the broker's own when
+/// it refused.
+enum ClientCLI {
+    static func connection(_ url: String, maximumConnections: Int = 16) throws -> BrokerConnection {
+        do { return try BrokerConnection(url, maximumConnections: maximumConnections) } catch { throw CLIFailure.usage(error.message) }
+    }
+
+    static func failure(_ error: LeaseholdClientError) -> CLIFailure {
+        CLIFailure(message: "\(error.reason): \(error.message)")
+    }
+
+    /// Runs a client call, turning its error into a one-line failure.
+    static func call<T>(_ body: () async throws(LeaseholdClientError) -> T) async throws -> T {
+        do { return try await body() } catch { throw failure(error) }
+    }
+
+    static func ownerKey(_ path: String) throws -> OwnerSigningKey {
+        do { return try OwnerSigningKey(text: try CLIFiles.readText(path, what: "owner key")) } catch let e as ManifestError {
+            throw CLIFailure(message: "\(path): \(e)")
+        }
+    }
+
+    static func publicKey(_ path: String) throws -> OwnerPublicKey {
+        do { return try OwnerPublicKey(text: try CLIFiles.readText(path, what: "owner public key")) } catch let e as ManifestError {
+            throw CLIFailure(message: "\(path): \(e)")
+        }
+    }
+
+    /// Prints a wire value as one line of JSON, keys sorted.
+    static func printJSON<T: Encodable>(_ value: T) {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: (try? e.encode(value)) ?? Data("{}".utf8), as: UTF8.self))
+    }
+}

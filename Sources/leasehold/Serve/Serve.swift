@@ -1,0 +1,70 @@
+import ArgumentParser
+import Broker
+import BrokerHTTP
+import Foundation
+import Logging
+
+/// `leasehold serve`: the broker over HTTP, with its sweeper, until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the broker's HTTP API on a data directory.",
+        discussion: """
+            DIR holds leasehold.db (SQLite), the log signing key, the root key (unless LEASEHOLD_ROOT_KEY
+            is set) and admin.token (written 0600 on first start). Prints the listening address (port 0
+            picks a free one) and the admin token's path. SIGTERM or SIGINT stops it gracefully.
+            """
+    )
+
+    @Option(help: "The data directory (created 0700 if missing).") var dataDir: String
+    @Option(help: "HOST:PORT to listen on, e.g. 127.0.0.1:8443 or [::1]:8443.") var listen: String
+    @Flag(help: "Accept sandbox evidence (development only: anyone can make it).") var allowSandbox = false
+    @Option(help: "Seconds between sweeps of expired leases and dead nonces.") var sweepInterval = 60
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT with a port 0...65535") }
+        guard sweepInterval >= 1 else { throw ValidationError("--sweep-interval must be at least 1 second") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+    }
+
+    /// `host:port`, `[v6]:port`.
+    static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        return (host, port)
+    }
+
+    func run() async throws {
+        let (host, port) = Self.parseListen(listen)!
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CLIFailure(message: "cannot create \(dataDir): \(error.localizedDescription)")
+        }
+        let broker: Broker
+        do {
+            broker = try await Broker.open(BrokerConfiguration(dataDirectory: dataDir, allowSandbox: allowSandbox))
+        } catch {
+            throw CLIFailure(message: "\(error.code.rawValue): \(error.message)")
+        }
+        var logger = Logger(label: "leasehold")
+        logger.logLevel = Logger.Level(rawValue: logLevel)!
+        let sweeper = SweeperService(broker: broker, interval: .seconds(sweepInterval), logger: logger)
+        let tokenPath = broker.adminTokenPath
+        let sandbox = allowSandbox
+        let app = BrokerRoutes.application(broker: broker, host: host, port: port, services: [sweeper], logger: logger) { boundHost, boundPort in
+            let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
+            var lines = "leasehold: listening on http://\(shown):\(boundPort)\nleasehold: admin token in \(tokenPath)\n"
+            if sandbox { lines += "leasehold: WARNING: --allow-sandbox: sandbox evidence is accepted; for development only\n" }
+            FileHandle.standardOutput.write(Data(lines.utf8))
+        }
+        do {
+            try await app.runService()
+        } catch {
+            throw CLIFailure(message: "server stopped: \(error)")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Broker
+@testable import BrokerHTTP
+import Foundation
+import Hummingbird
+import Testing
+import Yams
+
+/// openapi.yaml and the router describe the same API: every documented path+method is
+/// routed, and every route is documented.
+@Suite struct OpenAPIRouteTests {
+    static let documentPath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Sources/BrokerHTTP/openapi.yaml").path
+
+    static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+
+    func documented() throws -> Set<String> {
+        let text = try String(contentsOfFile: Self.documentPath, encoding: .utf8)
+        let doc = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let paths = try #require(doc["paths"] as? [String: Any])
+        var out: Set<String> = []
+        for (path, item) in paths {
+            let operations = try #require(item as? [String: Any])
+            for key in operations.keys where Self.methods.contains(key) {
+                out.insert("\(key.uppercased()) \(path)")
+            }
+        }
+        return out
+    }
+
+    func routed() async throws -> Set<String> {
+        let t = try await TestBroker.make()
+        return Set(BrokerRoutes.router(for: t.broker).routes.map { "\($0.method.rawValue) \($0.path.description)" })
+    }
+
+    @Test func everyDocumentedOperationIsRouted() async throws {
+        let missing = try documented().subtracting(try await routed())
+        #expect(missing.isEmpty, "documented but not routed: \(missing.sorted())")
+    }
+
+    @Test func everyRouteIsDocumented() async throws {
+        let undocumented = try await routed().subtracting(try documented())
+        #expect(undocumented.isEmpty, "routed but not documented: \(undocumented.sorted())")
+    }
+
+    @Test func theAPIHasTheRoutesOfTheDesign() async throws {
+        // Guards against both sides losing a route together.
+        #expect(try await routed().count == 15)
+    }
+
+    /// Each strict body's member list is exactly what its type encodes when every optional
+    /// member is set, so the two cannot drift apart.
+    @Test func strictMemberListsMatchTheWireTypes() throws {
+        func keys<T: Encodable>(_ v: T) throws -> Set<String> {
+            Set(try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(v)) as? [String: Any]).keys)
+        }
+        #expect(try keys(RegisterOwnerRequest(owner: "a", publicKey: "b")) == RegisterOwnerRequest.members)
+        #expect(try keys(SignedOwnerRequest(payload: "a", signature: "b")) == SignedOwnerRequest.members)
+        #expect(try keys(GrantRequest(tee: "a", evidence: "b", collateral: ["c"], nonce: "d", suite: "e", publicKey: "f")) == GrantRequest.members)
+        #expect(try keys(WorkloadReceipt(grantId: "a", kind: "b", outputDigest: "c", time: "d", mac: "e")) == WorkloadReceipt.members)
+    }
+}

@@ -1,0 +1,31 @@
+import Broker
+import Foundation
+
+/// A broker on a fresh temporary data directory, removed when the test ends.
+final class TestBroker: @unchecked Sendable {
+    let directory: String
+    let broker: Broker
+
+    private init(directory: String, broker: Broker) {
+        self.directory = directory
+        self.broker = broker
+    }
+
+    static func make(allowSandbox: Bool = true, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TestBroker {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-http-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = BrokerConfiguration(dataDirectory: directory, allowSandbox: allowSandbox, logOrigin: "leasehold.test/log", clock: clock)
+        do {
+            return TestBroker(directory: directory, broker: try await Broker.open(config))
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    var adminToken: String {
+        get throws { try String(contentsOfFile: broker.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+}

@@ -1,0 +1,67 @@
+import Broker
+import Crypto
+import Foundation
+import LeaseholdCore
+import TransparencyLog
+import Vault
+
+/// A grant response made the way the broker documents it (keys HPKE-sealed with
+/// `LeaseBinding.grantInfo`, the receipt key with `ReceiptMAC.receiptKeyInfo`, an inclusion
+/// proof against a signed checkpoint), so the client's checks run without a broker.
+struct GrantFixture {
+    let signer: NoteSigner
+    let keyPair: KeyWrapKeyPair
+    let keys: [String: DataKey]
+    let receiptKey: DataKey
+    let notAfter = "2026-07-01T00:00:00Z"
+    var json: [String: Any]
+
+    init(suite: KeyWrapSuite = .default, entries: Int = 7, grantIndex: UInt64 = 5) throws {
+        let signer = try NoteSigner(name: "leasehold.test/log", privateKey: Curve25519.Signing.PrivateKey())
+        let keyPair = try KeyWrapKeyPair.generate(suite: suite)
+        self.keyPair = keyPair
+        let keys = ["k1": try DataKey.generate(), "k2": try DataKey.generate(byteCount: 16)]
+        let receiptKey = try DataKey.generate()
+        self.keys = keys
+        self.receiptKey = receiptKey
+        var tree = MemoryTree()
+        var leaves: [LogHash] = []
+        for i in 0..<entries {
+            let leaf = MerkleHash.leaf(Array(#"{"seq":\#(i)}"#.utf8))
+            leaves.append(leaf)
+            tree.append(leaf: leaf)
+        }
+        self.signer = signer
+        let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
+        let proof = try MerkleProofs.inclusionProof(index: grantIndex, size: tree.size, tree)
+        func sealed(_ key: DataKey, _ info: [UInt8]) throws -> [String: Any] {
+            let w = try KeyWrap.seal(key, to: keyPair.publicKey, suite: suite, info: info)
+            return ["encapsulatedKey": Base64.encode(w.encapsulatedKey), "ciphertext": Base64.encode(w.ciphertext)]
+        }
+        var granted: [[String: Any]] = []
+        for (id, key) in keys.sorted(by: { $0.key < $1.key }) {
+            var g = try sealed(key, LeaseBinding.grantInfo(owner: "acme", leaseID: "l1", keyID: id, notAfter: notAfter))
+            g["keyId"] = id
+            granted.append(g)
+        }
+        var rk = try sealed(receiptKey, ReceiptMAC.receiptKeyInfo)
+        rk["keyId"] = "receipt"
+        self.json = [
+            "owner": "acme", "leaseId": "l1", "notAfter": notAfter, "grantId": "g-1", "keys": granted, "receiptKey": rk,
+            "receipt": ["logIndex": grantIndex, "leafHash": leaves[Int(grantIndex)].base64, "checkpoint": try signer.sign(checkpoint.body),
+                        "inclusionProof": proof.map(\.base64)] as [String: Any],
+        ]
+    }
+
+    func response(_ edit: (inout [String: Any]) -> Void = { _ in }) throws -> GrantResponse {
+        var j = json
+        edit(&j)
+        return try JSONDecoder().decode(GrantResponse.self, from: JSONSerialization.data(withJSONObject: j))
+    }
+
+    static func editReceipt(_ j: inout [String: Any], _ edit: (inout [String: Any]) -> Void) {
+        var r = j["receipt"] as! [String: Any]
+        edit(&r)
+        j["receipt"] = r
+    }
+}

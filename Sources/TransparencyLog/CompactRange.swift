@@ -54,7 +54,12 @@ public struct CompactRange: Sendable, Hashable {
     }
 
     /// Serialised as the concatenated hashes, for the store.
-    public var serializedHashes: [UInt8] { hashes.flatMap(\.bytes) }
+    public var serializedHashes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(hashes.count * LogHash.byteCount)
+        for h in hashes { h.withUnsafeBytes { out.append(contentsOf: $0) } }
+        return out
+    }
 
     public init?(size: UInt64, serializedHashes: [UInt8]) {
         guard serializedHashes.count == size.nonzeroBitCount * LogHash.byteCount else { return nil }

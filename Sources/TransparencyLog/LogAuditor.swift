@@ -66,27 +66,59 @@ public struct LogAuditor: Sendable {
     /// it, if any; a mismatch means the entry bytes were altered after they were hashed.
     @discardableResult
     public mutating func consume(seq: UInt64, bytes: [UInt8], storedLeafHash: LogHash? = nil) throws(Failure) -> LogEntry {
+        try checkPosition(seq)
+        let leaf = MerkleHash.leaf(bytes)
+        try checkStored(seq, leaf, storedLeafHash)
+        let entry: LogEntry
+        do { entry = try LogEntry(bytes: bytes) } catch { throw Failure(seq: seq, message: "\(error)") }
+        try advance(seq: seq, header: LogEntryHeader(seq: entry.seq, prev: entry.prev), leaf: leaf)
+        return entry
+    }
+
+    /// `consume` for an audit that needs no `LogEntry` back: the same checks in the same
+    /// order with the same failures, but the bytes are read in place (no copy out of the
+    /// store's row) and validated by `LogEntryScanner` without building a JSON tree. Bytes the
+    /// scanner cannot vouch for go through the full `LogEntry(bytes:)` parse, which decides.
+    public mutating func consume(seq: UInt64, rawBytes: UnsafeRawBufferPointer, storedLeafHash: LogHash? = nil) throws(Failure) {
+        try checkPosition(seq)
+        let leaf = MerkleHash.leaf(rawBytes)
+        try checkStored(seq, leaf, storedLeafHash)
+        let header: LogEntryHeader
+        if let scanned = LogEntryScanner.scan(rawBytes) {
+            header = scanned
+        } else {
+            let entry: LogEntry
+            do { entry = try LogEntry(bytes: Array(rawBytes)) } catch { throw Failure(seq: seq, message: "\(error)") }
+            header = LogEntryHeader(seq: entry.seq, prev: entry.prev)
+        }
+        try advance(seq: seq, header: header, leaf: leaf)
+    }
+
+    private func checkPosition(_ seq: UInt64) throws(Failure) {
         guard seq == tree.size else {
             if seq > tree.size { throw Failure(seq: tree.size, message: "entry missing (the next stored entry is seq \(seq))") }
             throw Failure(seq: seq, message: "entry stored twice or out of order")
         }
-        let leaf = MerkleHash.leaf(bytes)
-        if let storedLeafHash, storedLeafHash != leaf {
+    }
+
+    private func checkStored(_ seq: UInt64, _ leaf: LogHash, _ stored: LogHash?) throws(Failure) {
+        if let stored, stored != leaf {
             throw Failure(seq: seq, message: "entry bytes do not match their stored leaf hash (entry altered)")
         }
-        let entry: LogEntry
-        do { entry = try LogEntry(bytes: bytes) } catch { throw Failure(seq: seq, message: "\(error)") }
-        guard entry.seq == seq else {
-            throw Failure(seq: seq, message: "entry says seq \(entry.seq) (entries swapped, moved or altered)")
+    }
+
+    /// The entry's own seq and prev against its position and its predecessor, then the tree.
+    private mutating func advance(seq: UInt64, header: LogEntryHeader, leaf: LogHash) throws(Failure) {
+        guard header.seq == seq else {
+            throw Failure(seq: seq, message: "entry says seq \(header.seq) (entries swapped, moved or altered)")
         }
-        guard entry.prev == prevHash else {
+        guard header.prev == prevHash else {
             if seq == 0 { throw Failure(seq: 0, message: "first entry's prev is not 64 zeros") }
             throw Failure(seq: seq - 1, message: "hash does not match the prev recorded by seq \(seq) (seq \(seq - 1) altered, or seq \(seq)'s prev)")
         }
         tree.append(leaf)
         prevHash = leaf
         try checkReached()
-        return entry
     }
 
     private mutating func checkReached() throws(Failure) {

@@ -43,14 +43,19 @@ public struct LogEntry: Sendable, Hashable {
 
     /// The canonical bytes. Kind-specific fields may not shadow the common ones.
     public func encoded() -> [UInt8] {
-        var all = fields.filter { !Self.reservedKeys.contains($0.key) }
-        all["seq"] = .int(Int64(seq))
-        all["time"] = .string(RFC3339.format(time))
-        all["kind"] = .string(kind)
-        if let owner { all["owner"] = .string(owner) }
-        if let leaseId { all["leaseId"] = .string(leaseId) }
-        all["prev"] = .string(prev.hex)
-        return CanonicalJSON.encode(.dict(all))
+        // The same members as a dictionary with the common ones set last would hold, built as
+        // one array and sorted once (every append encodes an entry).
+        var pairs = [(String, JSONValue)]()
+        pairs.reserveCapacity(fields.count + 6)
+        for (k, v) in fields where !Self.reservedKeys.contains(k) { pairs.append((k, v)) }
+        pairs.append(("seq", .int(Int64(seq))))
+        pairs.append(("time", .string(RFC3339.format(time))))
+        pairs.append(("kind", .string(kind)))
+        if let owner { pairs.append(("owner", .string(owner))) }
+        if let leaseId { pairs.append(("leaseId", .string(leaseId))) }
+        pairs.append(("prev", .string(prev.hex)))
+        pairs.sort { CanonicalJSON.keyLess($0.0, $1.0) }
+        return CanonicalJSON.encode(.object(pairs))
     }
 
     /// Reads canonical entry bytes back, checking that the common members are present and well typed.
@@ -104,8 +109,27 @@ public enum RFC3339 {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secOfDay = Int(seconds - days * 86400)
         let (y, m, d) = civil(fromDays: days)
-        func pad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay / 60 % 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(millis, 3))Z"
+        guard (0...9999).contains(y) else {
+            func pad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay / 60 % 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(millis, 3))Z"
+        }
+        // Every append formats a time: fixed-width digits straight into the 24 bytes.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var at = 0
+            func put(_ v: Int, _ width: Int) {
+                var v = v
+                for k in stride(from: width - 1, through: 0, by: -1) {
+                    out[at + k] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    v /= 10
+                }
+                at += width
+            }
+            func sep(_ c: UInt8) { out[at] = c; at += 1 }
+            put(y, 4); sep(0x2D); put(m, 2); sep(0x2D); put(d, 2); sep(0x54)
+            put(secOfDay / 3600, 2); sep(0x3A); put(secOfDay / 60 % 60, 2); sep(0x3A); put(secOfDay % 60, 2)
+            sep(0x2E); put(millis, 3); sep(0x5A)
+            return at
+        }
     }
 
     /// Parses an RFC 3339 time (any offset, optional fraction); the log itself only writes UTC.
@@ -121,7 +145,12 @@ public enum RFC3339 {
     /// The log's own form, `YYYY-MM-DDTHH:MM:SS.mmmZ`, without a formatter: `audit verify`
     /// reads a time from every entry and must not spend microseconds on each.
     static func parseCanonical(_ s: String) -> Date? {
-        let u = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { parseCanonical(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `parseCanonical` on the raw bytes of the string (the entry scanner reads them in place).
+    static func parseCanonical(_ u: UnsafeRawBufferPointer) -> Date? {
         guard u.count == 24, u[4] == 0x2D, u[7] == 0x2D, u[10] == 0x54, u[13] == 0x3A, u[16] == 0x3A,
               u[19] == 0x2E, u[23] == 0x5A else { return nil }
         func num(_ a: Int, _ n: Int) -> Int? {

@@ -16,18 +16,37 @@ public struct LogHash: Hashable, Sendable, CustomStringConvertible {
     private init() {}
 
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
+        // Arrays, slices and Data: one copy, not an unspecialised element-by-element loop
+        // (the store restores a frontier of up to 64 hashes on every append).
+        if let contiguous = bytes.withContiguousStorageIfAvailable({ LogHash(rawBytes: UnsafeRawBufferPointer($0)) }) {
+            guard let hash = contiguous else { return nil }
+            self = hash
+            return
+        }
         guard bytes.count == Self.byteCount else { return nil }
         self.init()
-        withUnsafeMutableBytes(of: &self) { dst in
+        Swift.withUnsafeMutableBytes(of: &self) { dst in
             for (i, b) in bytes.enumerated() { dst[i] = b }
         }
     }
 
+    /// From exactly 32 bytes in memory (a row of the store), without going through a collection.
+    public init?(rawBytes: UnsafeRawBufferPointer) {
+        guard rawBytes.count == Self.byteCount else { return nil }
+        self.init()
+        Swift.withUnsafeMutableBytes(of: &self) { $0.copyMemory(from: rawBytes) }
+    }
+
     init(digest: SHA256.Digest) {
         self.init()
-        withUnsafeMutableBytes(of: &self) { dst in
+        Swift.withUnsafeMutableBytes(of: &self) { dst in
             digest.withUnsafeBytes { src in dst.copyMemory(from: src) }
         }
+    }
+
+    /// For filling a hash in place (hex decoding in the entry scanner) without an array.
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeMutableBytes(of: &self, body)
     }
 
     public var bytes: [UInt8] { Swift.withUnsafeBytes(of: self) { Array($0) } }
@@ -60,7 +79,7 @@ public enum MerkleHash {
     /// SHA-256(0x00 || entry).
     public static func leaf<C: ContiguousBytes>(_ entry: C) -> LogHash {
         var h = SHA256()
-        h.update(data: [0x00])
+        withUnsafeBytes(of: UInt8(0x00)) { h.update(bufferPointer: $0) }
         entry.withUnsafeBytes { h.update(bufferPointer: $0) }
         return LogHash(digest: h.finalize())
     }
@@ -68,7 +87,7 @@ public enum MerkleHash {
     /// SHA-256(0x01 || left || right).
     public static func node(_ left: LogHash, _ right: LogHash) -> LogHash {
         var h = SHA256()
-        h.update(data: [0x01])
+        withUnsafeBytes(of: UInt8(0x01)) { h.update(bufferPointer: $0) }
         left.withUnsafeBytes { h.update(bufferPointer: $0) }
         right.withUnsafeBytes { h.update(bufferPointer: $0) }
         return LogHash(digest: h.finalize())

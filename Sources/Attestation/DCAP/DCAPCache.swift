@@ -14,7 +14,11 @@ import X509
 ///   matching) still runs on every call, so a cached entry can never widen what is accepted;
 /// - parsed collateral keyed by SHA-256 of its pieces (JSON decoding and DER parsing), and
 ///   parsed PCK chains keyed by SHA-256 of the quote's PEM (PEM/DER parsing costs about as
-///   much as the quote's signature check).
+///   much as the quote's signature check);
+/// - warm entries (`DCAPWarmEntry`): per platform certification data and collateral, compared
+///   byte for byte, everything that does not depend on the time, so that a repeat pays only
+///   for the quote signature and the date checks. An entry is stored only after a full
+///   verification succeeded and only answers when every time-dependent check passes.
 ///
 /// The quote's own signature is never memoised: it is the proof of this particular quote.
 public final class DCAPCache: Sendable {
@@ -24,6 +28,7 @@ public final class DCAPCache: Sendable {
         var pckChains: [SHA256Digest: [Certificate]] = [:]
         var directoryStamp: [String] = []
         var directoryPieces: [[UInt8]] = []
+        var warm: [Int: DCAPWarmEntry] = [:]
     }
 
     /// Bound on memo entries; the memo is simply emptied when it is full.
@@ -68,6 +73,21 @@ public final class DCAPCache: Sendable {
             $0.collateral[digest] = parsed
         }
         return parsed
+    }
+
+    /// The warm entry computed from exactly these inputs, if any.
+    func warmEntry(_ key: DCAPWarmEntry.Key) -> DCAPWarmEntry? {
+        let slot = key.fingerprint
+        guard let entry = state.withLock({ $0.warm[slot] }), entry.key.matches(key) else { return nil }
+        return entry
+    }
+
+    func remember(_ entry: DCAPWarmEntry) {
+        let slot = entry.key.fingerprint
+        state.withLock {
+            if $0.warm.count >= 256 { $0.warm.removeAll() }
+            $0.warm[slot] = entry
+        }
     }
 
     /// The quote's PCK chain, parsed (checks on it still run on every verification).

@@ -59,6 +59,14 @@ extension DCAPVerifier {
     /// nil only when none is supplied and `allowMissingCRL` is set.
     func currentCRL(_ collateral: DCAPCollateral, issuer: Certificate, at time: Date,
                     name: String) throws(AttestationError) -> DCAPCRL? {
+        guard let crl = try signedCRL(collateral, issuer: issuer, name: name) else { return nil }
+        // Freshness is always re-checked; the memo only spares the signature.
+        try crl.checkFreshness(at: time, name: name)
+        return crl
+    }
+
+    /// The time-independent half of `currentCRL`: which CRL applies, and its signature.
+    func signedCRL(_ collateral: DCAPCollateral, issuer: Certificate, name: String) throws(AttestationError) -> DCAPCRL? {
         let candidates = collateral.crls.filter { $0.issuer == issuer.subject }.sorted { $0.thisUpdate > $1.thisUpdate }
         guard let crl = candidates.first else {
             if allowMissingCRL { return nil }
@@ -68,12 +76,10 @@ extension DCAPVerifier {
                                          message: crl.tbsBytes) {
             (try? crl.checkSignature(issuer: issuer, name: name)) != nil
         }
-        // Freshness is always re-checked; the memo only spares the signature.
         if !ok {
             try crl.checkSignature(issuer: issuer, name: name)
             throw AttestationError(.signatureInvalid, "the \(name) signature does not verify")
         }
-        try crl.checkFreshness(at: time, name: name)
         return crl
     }
 }

@@ -81,8 +81,26 @@ public struct DCAPVerifier: EvidenceVerifier {
 
         var pieces = evidence.collateral
         if let dir = collateralDirectory { pieces += try cache.directoryPieces(dir) }
-        let collateral = try cache.collateral(for: pieces)
 
+        // Warm path: the same certification data and collateral already verified; only the
+        // time-dependent checks, the quote signature and the TCB evaluation run again.
+        let warmKey = DCAPWarmEntry.Key(tee: tee, allowMissingCRL: allowMissingCRL, signatureData: quote.signatureData,
+                                        collateral: pieces)
+        if let warm = cache.warmEntry(warmKey), let selected = warm.select(at: time) {
+            try checkQuoteSignature(quote, key: warm.attestationKey)
+            return try conclude(quote, pck: warm.pck, tcbInfo: selected.tcbInfo, qeIdentity: selected.qeIdentity)
+        }
+
+        let collateral = try cache.collateral(for: pieces)
+        let verified = try verifyQuoteCold(quote, collateral: collateral, at: time)
+        if let warm = prepareWarm(warmKey, signatureData: quote.signatureData, collateral: collateral) {
+            cache.remember(warm)
+        }
+        return verified
+    }
+
+    /// The full verification, every step from the parsed collateral (signature results memoised).
+    func verifyQuoteCold(_ quote: DCAPQuote, collateral: DCAPCollateral, at time: Date) throws(AttestationError) -> Verified {
         // 1. PCK chain to the pinned root, with CRLs.
         let root = try IntelRootCA.require()
         let chain = try verifyPCKChain(quote.signatureData.pckChainPEM, root: root, collateral: collateral, at: time)
@@ -108,10 +126,7 @@ public struct DCAPVerifier: EvidenceVerifier {
         }
 
         // 3. The quote signed by the attestation key (never memoised).
-        guard let attestationKey = try? P256.Signing.PublicKey(rawRepresentation: sig.attestationKey),
-              DCAPCertificates.verifyRawP256(signature: sig.quoteSignature, message: quote.signedBytes, key: attestationKey) else {
-            throw AttestationError(.signatureInvalid, "the quote signature does not verify with the attestation key the QE certified")
-        }
+        try checkQuoteSignature(quote, key: try? P256.Signing.PublicKey(rawRepresentation: sig.attestationKey))
 
         // 4. Collateral: TCB info and QE identity, Intel-signed and current.
         let tcbInfo = try selectTCBInfo(collateral, fmspc: pck.fmspc, root: root, at: time)
@@ -119,9 +134,21 @@ public struct DCAPVerifier: EvidenceVerifier {
             throw AttestationError(.collateralInvalid, "TCB info is for PCE id \(tcbInfo.pceId), the PCK certificate for \(Hex.encode(pck.pceId))")
         }
         let qeIdentity = try selectQEIdentity(collateral, root: root, at: time)
+        return try conclude(quote, pck: pck, tcbInfo: tcbInfo, qeIdentity: qeIdentity)
+    }
 
-        // 5. TCB status.
-        let qe = try evaluateQE(sig.qeReport, identity: qeIdentity)
+    /// Step 3: the quote's own signature, by the attestation key the QE report certified.
+    func checkQuoteSignature(_ quote: DCAPQuote, key: P256.Signing.PublicKey?) throws(AttestationError) {
+        let sig = quote.signatureData
+        guard let key, DCAPCertificates.verifyRawP256(signature: sig.quoteSignature, message: quote.signedBytes, key: key) else {
+            throw AttestationError(.signatureInvalid, "the quote signature does not verify with the attestation key the QE certified")
+        }
+    }
+
+    /// Step 5: the TCB status from the selected TCB info and QE identity.
+    func conclude(_ quote: DCAPQuote, pck: PCKExtensions, tcbInfo: TCBInfo,
+                  qeIdentity: QEIdentity) throws(AttestationError) -> Verified {
+        let qe = try evaluateQE(quote.signatureData.qeReport, identity: qeIdentity)
         let platform = try evaluatePlatform(tcbInfo, pck: pck, quote: quote)
         let status = platform.status.converged(with: qe.status)
         if status == .revoked {

@@ -33,18 +33,26 @@ extension SQLiteTransaction {
     ///
     /// `trustedKey`, when given, must be the key the database names: a database whose key was
     /// swapped, with every checkpoint re-signed, then fails.
-    /// `onEntry` sees every parsed entry, in order, for checks above the log (lease invariants).
+    /// `onEntry`, when given, sees every parsed entry, in order, for checks above the log (lease
+    /// invariants). Without it no `LogEntry` is built: entries are checked in place by the
+    /// auditor's lean path, which applies the same rules.
     public func auditLog(trustedKey: NoteVerifier? = nil, external: [(note: String, source: String)] = [],
-                         onEntry: (LogEntry) throws(LogAuditor.Failure) -> Void = { _ throws(LogAuditor.Failure) in }) throws -> AuditSummary {
+                         onEntry: ((LogEntry) throws(LogAuditor.Failure) -> Void)? = nil) throws -> AuditSummary {
         let stored = try storedVerifier()
         if let trustedKey, trustedKey != stored {
             throw LogAuditor.Failure(message: "the database's log key \(stored.encoded) is not the trusted key \(trustedKey.encoded)")
         }
         let checkpoints = try allCheckpoints().map { (note: $0.note, source: "stored checkpoint of size \($0.size)") } + external
         var auditor = try LogAuditor(verifier: stored, signedCheckpoints: checkpoints)
-        try forEachEntry { seq, bytes, leaf in
-            let entry = try auditor.consume(seq: seq, bytes: bytes, storedLeafHash: leaf)
-            try onEntry(entry)
+        if let onEntry {
+            try forEachEntry { seq, bytes, leaf in
+                let entry = try auditor.consume(seq: seq, bytes: bytes, storedLeafHash: leaf)
+                try onEntry(entry)
+            }
+        } else {
+            try forEachRawEntry { seq, bytes, leaf in
+                try auditor.consume(seq: seq, rawBytes: bytes, storedLeafHash: leaf)
+            }
         }
         try auditor.finish()
         if let state = try logState(), state.frontier.size != auditor.size || state.frontier.root != auditor.root {

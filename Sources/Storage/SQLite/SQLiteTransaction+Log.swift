@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TransparencyLog
 
 /// The log's state as the store keeps it: the key that signs its checkpoints and its frontier.
@@ -55,33 +56,63 @@ extension SQLiteTransaction {
     /// as hashed. Nothing becomes visible, or durable, until the transaction commits.
     @discardableResult
     public func appendLog(_ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry) throws -> AppendedEntry {
+        var appended: AppendedEntry?
+        try appendLog(count: 1, build, appended: { appended = $0 })
+        guard let appended else { throw StorageError(.corrupt, "append produced no entry") }
+        return appended
+    }
+
+    /// Appends `count` entries inside this transaction, exactly as `count` calls of
+    /// `appendLog(_:)` would, but reading the log's state (frontier, previous leaf hash) once
+    /// and writing `log_meta` once: with many entries per transaction those reads and writes
+    /// cost more than the entries themselves. `appended` sees each entry as it is stored.
+    ///
+    /// If `build` (or a write) throws part-way, `log_meta` is still brought up to the entries
+    /// already inserted before the error is rethrown, so the transaction stays consistent
+    /// even if the caller catches the error and commits.
+    public func appendLog(count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry,
+                          appended: (AppendedEntry) throws -> Void = { _ in }) throws {
+        guard count > 0 else { return }
         guard var state = try logState() else { throw StorageError(.noLogKey, "the log has not been initialised with a key") }
-        let seq = state.frontier.size
-        let prev: LogHash
-        if seq == 0 {
+        let start = state.frontier.size
+        var prev: LogHash
+        if start == 0 {
             prev = .zero
         } else {
-            guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?"), arguments: [Int64(seq - 1)]),
-                  let h = LogHash(bytes: [UInt8](data)) else {
-                throw StorageError(.corrupt, "log entry \(seq - 1) is missing")
+            guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?"), arguments: [Int64(start - 1)]),
+                  let h = LogHash(bytes: data) else {
+                throw StorageError(.corrupt, "log entry \(start - 1) is missing")
             }
             prev = h
         }
-        let entry = try build(seq, prev)
-        guard entry.seq == seq, entry.prev == prev else { throw StorageError(.corrupt, "entry built for the wrong position") }
-        let bytes = entry.encoded()
-        let leaf = MerkleHash.leaf(bytes)
-        try db.cachedStatement(sql: "INSERT INTO log_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)")
-            .execute(arguments: [Int64(seq), Data(bytes), Data(leaf.bytes)])
-        var nodes = [CompactRange.Merged]()
-        state.frontier.append(leaf) { nodes.append($0) }
-        for n in nodes {
-            try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")
-                .execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes)])
+        let insertEntry = try db.cachedStatement(sql: "INSERT INTO log_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)")
+        let insertNode = try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")
+        do {
+            for _ in 0..<count {
+                let seq = state.frontier.size
+                let entry = try build(seq, prev)
+                guard entry.seq == seq, entry.prev == prev else { throw StorageError(.corrupt, "entry built for the wrong position") }
+                let bytes = entry.encoded()
+                let leaf = MerkleHash.leaf(bytes)
+                try insertEntry.execute(arguments: [Int64(seq), Data(bytes), Data(leaf.bytes)])
+                var nodes = [CompactRange.Merged]()
+                state.frontier.append(leaf) { nodes.append($0) }
+                for n in nodes {
+                    try insertNode.execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes)])
+                }
+                prev = leaf
+                try appended(AppendedEntry(seq: seq, bytes: bytes, leafHash: leaf))
+            }
+        } catch {
+            if state.frontier.size != start { try writeFrontier(state.frontier) }
+            throw error
         }
+        try writeFrontier(state.frontier)
+    }
+
+    private func writeFrontier(_ frontier: CompactRange) throws {
         try db.cachedStatement(sql: "UPDATE log_meta SET tree_size = ?, frontier = ? WHERE id = 0")
-            .execute(arguments: [Int64(state.frontier.size), Data(state.frontier.serializedHashes)])
-        return AppendedEntry(seq: seq, bytes: bytes, leafHash: leaf)
+            .execute(arguments: [Int64(frontier.size), Data(frontier.serializedHashes)])
     }
 
     /// Signs and stores a checkpoint of the log as it stands in this transaction, unless the
@@ -127,6 +158,27 @@ extension SQLiteTransaction {
             let bytes = try row.withUnsafeData(atIndex: 1) { $0.map { [UInt8]($0) } } ?? []
             let leaf = try row.withUnsafeData(atIndex: 2) { $0.flatMap { LogHash(bytes: $0) } }
             try body(UInt64(seq), bytes, leaf)
+        }
+    }
+
+    /// `forEachEntry` with the entry bytes lent in place from SQLite's row buffer (valid only
+    /// during `body`): the audit reads every entry once, and a copy (or a `Data` wrapper) per
+    /// entry cost a good part of its time. The columns are read with the SQLite C API from the
+    /// statement the cursor has positioned on the row.
+    func forEachRawEntry(from start: UInt64 = 0, _ body: (UInt64, UnsafeRawBufferPointer, LogHash?) throws -> Void) throws {
+        let statement = try db.makeStatement(sql: "SELECT seq, entry, leaf_hash FROM log_entries WHERE seq >= ? ORDER BY seq")
+        let cursor = try Row.fetchCursor(statement, arguments: [Int64(start)])
+        let stmt = statement.sqliteStatement
+        func column(_ index: CInt) -> UnsafeRawBufferPointer? {
+            guard sqlite3_column_type(stmt, index) != SQLITE_NULL else { return nil }
+            let pointer = sqlite3_column_blob(stmt, index)  // before _bytes, as SQLite documents
+            return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(stmt, index)))
+        }
+        while try cursor.next() != nil {
+            let seq = sqlite3_column_int64(stmt, 0)
+            guard seq >= 0 else { throw StorageError(.corrupt, "negative seq \(seq)") }
+            let leaf = column(2).flatMap { LogHash(rawBytes: $0) }
+            try body(UInt64(seq), column(1) ?? UnsafeRawBufferPointer(start: nil, count: 0), leaf)
         }
     }
 

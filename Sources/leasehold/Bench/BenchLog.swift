@@ -45,7 +45,7 @@ struct BenchLog: ParsableCommand {
         var added = 0
         while added < toAdd {
             let n = min(batch, toAdd - added)
-            try store.write { tx in for _ in 0..<n { try tx.appendLog(entry) } }
+            try store.write { tx in try tx.appendLog(count: n, entry) }
             added += n
         }
         dt = Date().timeIntervalSince(t0)

@@ -1,0 +1,109 @@
+import Attestation
+import Broker
+import BrokerHTTP
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LeaseholdClient
+import LeaseholdCore
+import Logging
+import Synchronization
+import Testing
+import TransparencyLog
+import Vault
+
+/// Real evidence captured on real hardware (../shared/vectors) through the full HTTP path.
+/// Its report data cannot carry our nonce, so with the right measurement in the manifest it
+/// passes the chain, signature, collateral and measurement checks and is refused with
+/// report-data-mismatch; with another measurement it is refused with measurement-mismatch.
+/// The broker's clock is set to each sample's valid_at for the challenge and the grant.
+@Suite struct RealEvidenceTests {
+    struct Sample: Sendable, CustomTestStringConvertible {
+        var name: String
+        var tee: String
+        var evidence: String
+        var collateral: [String]
+        var validAt: String
+        /// The manifest's workload entry, with MEASUREMENT in place of the measurement.
+        var workload: String
+        var measurement: String
+        var testDescription: String { name }
+    }
+
+    static let samples = [
+        Sample(name: "sev-snp milan", tee: "sev-snp", evidence: "sev-snp/milan-trustee/test-report.bin",
+               collateral: ["sev-snp/milan-trustee/test-vcek.der", "sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"], validAt: "2026-06-01T00:00:00Z",
+               workload: "  - tee: sev-snp\n    measurement: MEASUREMENT\n",
+               measurement: "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c23500644e0e692e6be917f9050d3d38c"),
+        Sample(name: "tdx", tee: "tdx", evidence: "tdx/phala-dcap-qvl/tdx_quote", collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"],
+               validAt: "2025-07-01T00:00:00Z", workload: "  - tee: tdx\n    mrTd: MEASUREMENT\n",
+               measurement: "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"),
+        Sample(name: "sgx", tee: "sgx", evidence: "sgx/phala-dcap-qvl/sgx_quote", collateral: ["sgx/phala-dcap-qvl/sgx_quote_collateral.json"],
+               validAt: "2025-07-01T00:00:00Z",
+               workload: "  - tee: sgx\n    mrEnclave: MEASUREMENT\n    acceptTcb: [UpToDate, ConfigurationAndSWHardeningNeeded]\n",
+               measurement: "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"),
+        Sample(name: "nitro", tee: "nitro", evidence: "nitro/blocky-nitrite/nitro_attestation.b64", collateral: [],
+               validAt: "2024-09-07T14:37:39.545Z", workload: "  - tee: nitro\n    pcr0: MEASUREMENT\n",
+               measurement: "e72a46ca80a260fb044a125442f0c7e331813bcbaf9724d9f3857758992766f2d65710a27aa94ae3949dd54e7c9fe86a"),
+    ]
+
+    static let vectors: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("shared/vectors")
+    }()
+
+    func refusal(_ s: Sample, manifestMeasurement: String) async throws -> String? {
+        let clock = Mutex(Date())
+        let t = try await TestBroker.make(allowSandbox: false, clock: { clock.withLock { $0 } })
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
+        let token = try t.adminToken
+        let ownerKey = try OwnerSigningKey.generate()
+        let validAt = try #require(RFC3339.parse(s.validAt))
+        let evidence = EvidenceFile.decode([UInt8](try Data(contentsOf: Self.vectors.appendingPathComponent(s.evidence))))
+        let collateral = try s.collateral.map { [UInt8](try Data(contentsOf: Self.vectors.appendingPathComponent($0))) }
+        // The lease runs from an hour before the sample's valid_at to an hour from now.
+        let yaml = """
+            owner: acme
+            leaseId: real-\(s.tee)
+            purpose: real evidence through HTTP
+            notBefore: \(RFC3339.format(validAt.addingTimeInterval(-3600)).prefix(19))Z
+            notAfter: \(RFC3339.format(Date().addingTimeInterval(3600)).prefix(19))Z
+            maxGrants: 3
+            keys: [k1]
+            workloads:
+
+            """ + s.workload.replacingOccurrences(of: "MEASUREMENT", with: manifestMeasurement)
+        let manifest = try LeaseManifest(yaml: yaml)
+        return try await app.test(.live) { client in
+            let connection = try BrokerConnection("http://127.0.0.1:\(try #require(client.port))")
+            let owner = OwnerClient(connection)
+            _ = try await owner.register(owner: "acme", publicKey: ownerKey.publicKey, adminToken: token)
+            _ = try await owner.putKey(owner: "acme", keyId: "k1", key: try DataKey.generate(), signingKey: ownerKey)
+            _ = try await owner.issueLease(try ManifestEnvelope.sign(manifest, with: ownerKey))
+            clock.withLock { $0 = validAt }
+            do {
+                _ = try await WorkloadClient(connection).fetch(owner: "acme", leaseId: "real-\(s.tee)") { _ in
+                    WorkloadEvidence(tee: s.tee, evidence: evidence, collateral: collateral)
+                }
+                return nil
+            } catch {
+                return (error as? LeaseholdClientError)?.reason ?? "\(error)"
+            }
+        }
+    }
+
+    @Test(arguments: samples)
+    func genuineEvidenceWithTheRightMeasurementFailsOnlyTheBinding(_ s: Sample) async throws {
+        #expect(try await refusal(s, manifestMeasurement: s.measurement) == "report-data-mismatch")
+    }
+
+    @Test(arguments: samples)
+    func genuineEvidenceWithAnotherMeasurementIsMeasurementMismatch(_ s: Sample) async throws {
+        var other = Array(s.measurement)
+        other[0] = other[0] == "0" ? "1" : "0"
+        #expect(try await refusal(s, manifestMeasurement: String(other)) == "measurement-mismatch")
+    }
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# The broker end to end: the real `leasehold serve` on loopback, driven by the real CLI and
+# curl, on SQLite. Grant, wrong measurement, tampered manifest, exhausted, revoked, expired and
+# swept, restart with leases in flight, and kill -9 during a burst of concurrent grants.
+source "$(dirname "$0")/lib.sh"
+D="$WORK/data"
+PORT=$((20000 + RANDOM % 20000))
+URL="http://127.0.0.1:$PORT"
+M="5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+WRONG="$(printf '66%.0s' $(seq 48))"
+SERVER=""
+
+start() {
+  "$LEASEHOLD" serve --data-dir "$D" --listen "127.0.0.1:$PORT" --allow-sandbox --sweep-interval 1 >>"$WORK/serve.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -sf "$URL/v1/health" >/dev/null && return 0; sleep 0.1; done
+  bad "server did not start: $(tail -5 "$WORK/serve.log")"; finish; exit 1
+}
+
+manifest() { # leaseId ttl maxGrants
+  cat > "$WORK/$1.yaml" <<YAML
+owner: acme
+leaseId: $1
+purpose: integration test
+ttl: $2
+maxGrants: $3
+keys: [k1]
+workloads:
+  - tee: sandbox
+    measurement: $M
+YAML
+  "$LEASEHOLD" manifest sign "$WORK/$1.yaml" --owner-key "$WORK/owner.key" --out "$WORK/$1.dsse" >/dev/null
+}
+
+fetch() { # leaseId measurement outdir
+  "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease "$1" --tee sandbox --sandbox-measurement "$2" --out "$3"
+}
+
+start
+expect_exit 0 "serve answers /v1/health" curl -sf "$URL/v1/health"
+[ "$(stat -c %a "$D/admin.token")" = "600" ] && ok "admin.token is 0600" || bad "admin.token mode $(stat -c %a "$D/admin.token")"
+expect_exit 0 "owner keygen" "$LEASEHOLD" owner keygen --out "$WORK/owner"
+[ "$(stat -c %a "$WORK/owner.key")" = "600" ] && ok "owner key file is 0600" || bad "owner key mode"
+expect_exit 0 "owner register with the admin token" "$LEASEHOLD" owner register --broker "$URL" --admin-token-file "$D/admin.token" --owner acme --public-key "$WORK/owner.pub"
+echo "not the token" > "$WORK/bad.token"
+expect_exit 1 "owner register with a wrong token is refused" "$LEASEHOLD" owner register --broker "$URL" --admin-token-file "$WORK/bad.token" --owner mallory --public-key "$WORK/owner.pub"
+head -c 32 /dev/urandom > "$WORK/k1.bin"
+expect_exit 0 "vault put from a file" "$LEASEHOLD" vault put --broker "$URL" --owner acme --owner-key "$WORK/owner.key" --key-id k1 --from-file "$WORK/k1.bin"
+
+manifest grant 1h 3
+expect_exit 0 "manifest verify" "$LEASEHOLD" manifest verify "$WORK/grant.dsse" --public-key "$WORK/owner.pub"
+expect_exit 0 "lease issue" "$LEASEHOLD" lease issue --broker "$URL" "$WORK/grant.dsse"
+expect_exit 0 "workload with the right measurement gets the key" fetch grant "$M" "$WORK/out1"
+cmp -s "$WORK/k1.bin" "$WORK/out1/k1" && ok "  ...and it is the owner's key" || bad "released key differs"
+[ "$(stat -c %a "$WORK/out1/k1")" = "600" ] && ok "  ...written 0600" || bad "key file mode"
+expect_exit 1 "workload with another measurement is refused" fetch grant "$WRONG" "$WORK/out2"
+expect_in "measurement-mismatch" "$ERR" "  ...with measurement-mismatch"
+[ ! -e "$WORK/out2/k1" ] && ok "  ...and no key file was written" || bad "a refused fetch wrote a key"
+
+# Tampered manifest: change maxGrants inside the signed payload.
+python3 - "$WORK/grant.dsse" "$WORK/tampered.dsse" <<'PY'
+import base64, json, sys
+env = json.load(open(sys.argv[1]))
+p = base64.b64decode(env["payload"]).replace(b'"leaseId":"grant"', b'"leaseId":"grant2"')
+env["payload"] = base64.b64encode(p).decode()
+json.dump(env, open(sys.argv[2], "w"))
+PY
+expect_exit 1 "a tampered manifest is refused" "$LEASEHOLD" lease issue --broker "$URL" "$WORK/tampered.dsse"
+expect_in "signature" "$ERR" "  ...as a bad signature"
+expect_exit 1 "a lease id cannot be issued twice" "$LEASEHOLD" lease issue --broker "$URL" "$WORK/grant.dsse"
+
+manifest once 1h 1
+"$LEASEHOLD" lease issue --broker "$URL" "$WORK/once.dsse" >/dev/null
+expect_exit 0 "the single grant of a lease" fetch once "$M" "$WORK/out3"
+expect_exit 1 "a second grant beyond maxGrants is refused" fetch once "$M" "$WORK/out4"
+expect_in "lease-exhausted" "$ERR" "  ...with lease-exhausted"
+
+manifest rev 1h 5
+"$LEASEHOLD" lease issue --broker "$URL" "$WORK/rev.dsse" >/dev/null
+expect_exit 0 "owner revokes a lease" "$LEASEHOLD" lease revoke --broker "$URL" --owner acme --lease rev --owner-key "$WORK/owner.key"
+expect_exit 1 "a revoked lease releases nothing" fetch rev "$M" "$WORK/out5"
+expect_in "lease-revoked" "$ERR" "  ...with lease-revoked"
+
+manifest short 2s 5
+"$LEASEHOLD" lease issue --broker "$URL" "$WORK/short.dsse" >/dev/null
+sleep 3.5
+expect_exit 1 "an expired lease releases nothing" fetch short "$M" "$WORK/out6"
+expect_in "lease-expired" "$ERR" "  ...with lease-expired"
+curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
+[ "$(grep -c '"kind":"lease.expired".*"leaseId":"short"\|"leaseId":"short".*"kind":"lease.expired"' "$WORK/entries.jsonl")" = "1" ] && ok "the sweeper logged lease.expired for it, once" || bad "lease.expired for 'short': $(grep -c lease.expired "$WORK/entries.jsonl")"
+expect_exit 0 "lease show" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease short
+expect_in "expired" "$OUT" "  ...says expired"
+
+# Restart with leases in flight: state and log survive.
+kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
+start
+expect_exit 0 "after a restart the lease still grants" fetch grant "$M" "$WORK/out7"
+expect_exit 0 "lease show after restart" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease grant
+expect_in "2" "$OUT" "  ...counting both grants"
+sleep 2
+curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
+[ "$(grep -c '"kind":"lease.expired"' "$WORK/entries.jsonl")" = "1" ] && ok "no second lease.expired after the restart" || bad "lease.expired count $(grep -c '"kind":"lease.expired"' "$WORK/entries.jsonl")"
+
+# kill -9 during a burst of concurrent grants, then restart: every key a client received has
+# its key.granted entry, and the audit verifies.
+manifest burst 1h 1000
+"$LEASEHOLD" lease issue --broker "$URL" "$WORK/burst.dsse" >/dev/null
+N=48
+for i in $(seq 1 $N); do
+  ( fetch burst "$M" "$WORK/burst/$i" > "$WORK/burst-$i.out" 2>&1; echo $? > "$WORK/burst-$i.rc.tmp"; mv "$WORK/burst-$i.rc.tmp" "$WORK/burst-$i.rc" ) &
+done
+# Kill once a few clients have their keys and others are still in flight.
+for _ in $(seq 1 300); do
+  done_ok="$(cat "$WORK"/burst-*.rc 2>/dev/null | grep -c '^0$')"
+  [ "$done_ok" -ge 4 ] && break
+  sleep 0.05
+done
+kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null
+wait
+start
+curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
+got=0; missing=0
+for i in $(seq 1 $N); do
+  if [ "$(cat "$WORK/burst-$i.rc")" = "0" ]; then
+    got=$((got + 1))
+    idx="$(sed -E 's/.*log index ([0-9]+).*/\1/' "$WORK/burst-$i.out")"
+    line="$(sed -n "$((idx + 1))p" "$WORK/entries.jsonl")"
+    case "$line" in *'"kind":"key.granted"'*'"leaseId":"burst"'*|*'"leaseId":"burst"'*'"kind":"key.granted"'*) ;; *) missing=$((missing + 1));; esac
+  fi
+done
+inflight="$(cat "$WORK"/burst-*.rc | grep -vc '^0$')"
+[ "$got" -ge 1 ] && [ "$inflight" -ge 1 ] && ok "kill -9 landed mid-burst: $got clients got keys, $inflight did not" || bad "kill -9 was not mid-burst ($got got keys, $inflight did not)"
+[ "$missing" = "0" ] && ok "kill -9 mid-burst: all $got received keys have their key.granted entry" || bad "$missing of $got received keys have no key.granted entry"
+kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
+expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --db "$D/leasehold.db"
+expect_in "lease invariants hold" "$OUT" "  ...$OUT"
+finish

@@ -76,7 +76,7 @@ public final class Broker: Sendable {
     let verifiers: [TEE: any EvidenceVerifier]
     let matcher: PolicyMatcher
     let committer: GroupCommitter
-    let timings = GrantTimings()
+    let timings: GrantTimings
 
     /// Opens (creating on first start) the data directory: database, log key, root key, admin token.
     public static func open(_ configuration: BrokerConfiguration) async throws(BrokerError) -> Broker {
@@ -131,7 +131,9 @@ public final class Broker: Sendable {
         self.adminToken = adminToken
         self.verifiers = verifiers
         self.matcher = PolicyMatcher(allowSandbox: configuration.allowSandbox)
-        self.committer = GroupCommitter(store: store, signer: signer, clock: configuration.clock)
+        let timings = GrantTimings()
+        self.timings = timings
+        self.committer = GroupCommitter(store: store, signer: signer, clock: configuration.clock, timings: timings)
     }
 
     /// The admin token (written 0600 on first start) that authorises owner registration.

@@ -33,12 +33,14 @@ actor GroupCommitter {
     private let store: any BrokerStore
     private let signer: NoteSigner
     private let clock: @Sendable () -> Date
+    private let timings: GrantTimings
     private var pending: [(ticket: Int, work: Work)] = []
     private var waiters: [Int: CheckedContinuation<Result<Committed, BrokerError>, Never>] = [:]
     private var nextTicket = 0
     private var leading = false
 
-    init(store: any BrokerStore, signer: NoteSigner, clock: @escaping @Sendable () -> Date) {
+    init(store: any BrokerStore, signer: NoteSigner, clock: @escaping @Sendable () -> Date, timings: GrantTimings) {
+        self.timings = timings
         self.store = store
         self.signer = signer
         self.clock = clock
@@ -81,6 +83,7 @@ actor GroupCommitter {
                 }
                 return (outcomes, try tx.checkpoint(signer: signer, now: now))
             }
+            timings.recordCommit()
             return outcomes.map { t, r in (t, r.map { Committed(outcome: $0, checkpoint: cp) }) }
         } catch {
             // The transaction did not commit: nothing of the batch happened, nothing is released.

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import Synchronization
 import Testing
@@ -70,6 +71,17 @@ final class BrokerHarness: Sendable {
 
     func fetch(_ leaseId: String, measurement: [UInt8] = BrokerHarness.measurement) async throws -> LocalWorkload.Received {
         try await LocalWorkload(broker: broker).fetch(owner: owner, leaseId: leaseId, evidence: LocalWorkload.sandbox(measurement: measurement))
+    }
+
+    /// A grant request built by hand from challenge `ch`: sandbox evidence claiming
+    /// `measurement`, bound to `pair`'s key; `requestKey` (default `pair`) is the key the
+    /// request asks the keys to be sealed to.
+    func grantRequest(_ ch: ChallengeResponse, leaseId: String, pair: KeyWrapKeyPair, measurement: [UInt8] = BrokerHarness.measurement,
+                      requestKey: KeyWrapKeyPair? = nil) throws -> GrantRequest {
+        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: pair.suite.id, publicKey: pair.publicKey,
+                                   owner: owner, leaseID: leaseId, manifestDigest: Hex.decode(ch.manifestDigest)!)
+        return GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: measurement, reportData: binding.reportData).signed()),
+                            collateral: nil, nonce: ch.nonce, suite: pair.suite.id, publicKey: Base64.encode((requestKey ?? pair).publicKey))
     }
 
     func revokeRequest(_ leaseId: String) throws -> SignedOwnerRequest {

@@ -62,12 +62,7 @@ import Vault
         try await h.issue(h.manifest("l1"))
         let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
         let pair = try KeyWrapKeyPair.generate()
-        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
-                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
-        func request(_ m: [UInt8]) throws -> GrantRequest {
-            GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: m, reportData: binding.reportData).signed()),
-                         collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(pair.publicKey))
-        }
+        func request(_ m: [UInt8]) throws -> GrantRequest { try h.grantRequest(ch, leaseId: "l1", pair: pair, measurement: m) }
         await expectRefusal(.measurementMismatch) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", try request([UInt8](repeating: 7, count: 48))) }
         // The same nonce with now-correct evidence: already consumed.
         await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", try request(BrokerHarness.measurement)) }
@@ -80,11 +75,7 @@ import Vault
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
         let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
-        let pair = try KeyWrapKeyPair.generate()
-        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
-                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
-        let req = GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: BrokerHarness.measurement, reportData: binding.reportData).signed()),
-                               collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(pair.publicKey))
+        let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
         _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req)
         await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req) }
         // An expired nonce.
@@ -99,13 +90,8 @@ import Vault
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
         let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
-        let pair = try KeyWrapKeyPair.generate()
-        let attacker = try KeyWrapKeyPair.generate()
-        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
-                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
         // Genuine evidence for the workload's key, but the request asks for the keys sealed to another key.
-        let req = GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: BrokerHarness.measurement, reportData: binding.reportData).signed()),
-                               collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(attacker.publicKey))
+        let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate(), requestKey: try KeyWrapKeyPair.generate())
         await expectRefusal(.reportDataMismatch) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req) }
     }
 
@@ -288,11 +274,7 @@ final class FailingStore: BrokerStore {
         }
         try await h.issue(h.manifest("l1"))
         let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
-        let pair = try KeyWrapKeyPair.generate()
-        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: KeyWrapSuite.default.id, publicKey: pair.publicKey,
-                                   owner: h.owner, leaseID: "l1", manifestDigest: Hex.decode(ch.manifestDigest)!)
-        let req = GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: BrokerHarness.measurement, reportData: binding.reportData).signed()),
-                               collateral: nil, nonce: ch.nonce, suite: KeyWrapSuite.default.id, publicKey: Base64.encode(pair.publicKey))
+        let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
         failing?.failWrites.withLock { $0 = true }
         await expectRefusal(.logUnavailable) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req) }
         failing?.failWrites.withLock { $0 = false }

@@ -1,6 +1,3 @@
-import Crypto
-import Synchronization
-
 /// Remembers CA bundles that have already been verified, so that a warm verification costs
 /// only the document certificate's signature and the COSE signature (two P-384 verifies)
 /// instead of five.
@@ -12,48 +9,23 @@ import Synchronization
 /// time-independent results: validity periods are re-checked against the verification time
 /// on every use. At most `capacity` bundles are kept; the oldest is dropped first.
 public final class NitroChainCache: Sendable {
-    private struct State {
-        var entries: [[UInt8]: NitroVerifiedBundle] = [:]
-        var order: [[UInt8]] = []
-    }
+    private let store: VerifiedChainCache<NitroVerifiedBundle>
 
-    public let capacity: Int
-    private let state = Mutex(State())
+    public var capacity: Int { store.capacity }
 
     public init(capacity: Int = 256) {
-        self.capacity = max(1, capacity)
+        store = VerifiedChainCache(capacity: capacity)
     }
 
     /// How many verified bundles are cached.
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { store.count }
 
     /// Forgets every bundle, e.g. to measure cold verifications.
-    public func removeAll() {
-        state.withLock { $0 = State() }
-    }
+    public func removeAll() { store.removeAll() }
 
-    static func key(for cabundle: [[UInt8]]) -> [UInt8] {
-        var hasher = SHA256()
-        for der in cabundle {
-            let n = UInt32(truncatingIfNeeded: der.count)
-            hasher.update(data: [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)])
-            hasher.update(data: der)
-        }
-        return Array(hasher.finalize())
-    }
+    static func key(for cabundle: [[UInt8]]) -> [UInt8] { VerifiedChainCache<NitroVerifiedBundle>.key(for: cabundle) }
 
-    func lookup(_ key: [UInt8]) -> NitroVerifiedBundle? {
-        state.withLock { $0.entries[key] }
-    }
+    func lookup(_ key: [UInt8]) -> NitroVerifiedBundle? { store.value(for: key) }
 
-    func insert(_ bundle: NitroVerifiedBundle, for key: [UInt8]) {
-        state.withLock { state in
-            if state.entries.updateValue(bundle, forKey: key) == nil {
-                state.order.append(key)
-            }
-            while state.order.count > capacity {
-                state.entries[state.order.removeFirst()] = nil
-            }
-        }
-    }
+    func insert(_ bundle: NitroVerifiedBundle, for key: [UInt8]) { store.insert(bundle, for: key) }
 }

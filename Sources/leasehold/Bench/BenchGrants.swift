@@ -26,9 +26,6 @@ struct BenchGrants: AsyncParsableCommand {
     @Option(help: "Seconds per concurrency level.") var seconds = 5.0
     @Option(help: "Keep the broker's data here instead of a temporary directory.") var dataDir: String?
 
-    /// Where the broker's own split (evidence verification, HPKE, durable commit) comes from,
-    /// once it keeps timing counters: given the broker, returns lines to print, or nil.
-    nonisolated(unsafe) static var brokerTimingSplit: @Sendable (Broker) -> [String]? = { _ in nil }
 
     func validate() throws {
         guard let levels = Self.levels(clients), !levels.isEmpty else { throw ValidationError("--clients must be positive integers, comma-separated") }
@@ -92,10 +89,12 @@ struct BenchGrants: AsyncParsableCommand {
         if let one = rates[1], one > 0 {
             for n in levels where n > 1 { print(String(format: "speed-up at %d clients: %.1fx the one-client rate", n, (rates[n] ?? 0) / one)) }
         }
-        if let split = Self.brokerTimingSplit(broker) {
-            split.forEach { print($0) }
-        } else {
-            print("split (evidence verification / HPKE / durable commit): not available until the broker exposes timing counters")
+        let t = broker.grantTimings()
+        if t.grants > 0 {
+            let n = Double(t.grants)
+            print(String(format: "split per grant (all levels): evidence verification %.3f ms, HPKE key wrap %.3f ms, durable commit wait %.3f ms",
+                         t.verifySeconds * 1000 / n, t.wrapSeconds * 1000 / n, t.commitSeconds * 1000 / n))
+            print(String(format: "group commit: %d grants in %d transactions (%.1f grants per fsync)", t.grants, t.commits, n / Double(max(t.commits, 1))))
         }
     }
 

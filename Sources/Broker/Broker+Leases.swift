@@ -91,19 +91,23 @@ extension Broker {
         var report = SweepReport(expired: [], noncesPurged: 0)
         while true {
             let expired: [String] = try await write { tx in
-                var done = [String]()
+                var swept = [LeaseRecord]()
                 for var r in try tx.leasesPastExpiry(now: nowSeconds, limit: 1000) {
                     var sm = Self.machine(r)
                     guard sm.sweep(at: now) == .recordExpired else { continue }
                     r.state = sm.state.rawValue
                     r.expiryRecorded = true
                     try tx.updateLease(r)
-                    try tx.appendLog { seq, prev in
-                        LogEntry(seq: seq, time: now, kind: "lease.expired", owner: r.owner, leaseId: r.leaseId, prev: prev,
-                                 fields: ["notAfter": .string(ManifestTime.format(r.notAfter)), "grantsIssued": .int(r.grantsIssued)])
-                    }
-                    done.append("\(r.owner)/\(r.leaseId)")
+                    swept.append(r)
                 }
+                var next = 0
+                try tx.appendLog(count: swept.count, { seq, prev in
+                    let r = swept[next]
+                    next += 1
+                    return LogEntry(seq: seq, time: now, kind: "lease.expired", owner: r.owner, leaseId: r.leaseId, prev: prev,
+                                    fields: ["notAfter": .string(ManifestTime.format(r.notAfter)), "grantsIssued": .int(r.grantsIssued)])
+                }, appended: { _ in })
+                let done = swept.map { "\($0.owner)/\($0.leaseId)" }
                 if !done.isEmpty { _ = try tx.checkpoint(signer: self.signer, now: now) }
                 return done
             }

@@ -47,43 +47,67 @@ public enum BrokerRoutes {
         router.post("/v1/owners") { request, _ in
             let token = try adminToken(request)
             let body = try await HTTPBody.decode(RegisterOwnerRequest.self, request)
-            return try HTTPBody.json(try await broker.registerOwner(body, adminToken: token), status: .created)
+            let result = try await broker.registerOwner(body, adminToken: token)
+            return try HTTPBody.json(result, status: .created)
         }
         router.put("/v1/vault/{owner}/{keyId}") { request, context in
             let body = try await HTTPBody.decode(SignedOwnerRequest.self, request)
-            return try HTTPBody.json(try await broker.putKey(owner: try param(context, "owner"), keyId: try param(context, "keyId"), body))
+            let owner = try param(context, "owner")
+            let keyId = try param(context, "keyId")
+            let result = try await broker.putKey(owner: owner, keyId: keyId, body)
+            return try HTTPBody.json(result)
         }
         router.post("/v1/leases") { request, _ in
             let envelope = try await HTTPBody.read(request, limit: HTTPBody.defaultLimit)
-            return try HTTPBody.json(try await broker.issueLease(envelope: envelope), status: .created)
+            let result = try await broker.issueLease(envelope: envelope)
+            return try HTTPBody.json(result, status: .created)
         }
         router.get("/v1/leases/{owner}/{leaseId}") { _, context in
-            try HTTPBody.json(try await broker.leaseStatus(owner: try param(context, "owner"), leaseId: try param(context, "leaseId")))
+            let owner = try param(context, "owner")
+            let leaseId = try param(context, "leaseId")
+            let result = try await broker.leaseStatus(owner: owner, leaseId: leaseId)
+            return try HTTPBody.json(result)
         }
         router.post("/v1/leases/{owner}/{leaseId}/challenge") { request, context in
             // No body is expected; a large one is refused rather than read.
             _ = try await HTTPBody.read(request, limit: 1024)
-            return try HTTPBody.json(try await broker.challenge(owner: try param(context, "owner"), leaseId: try param(context, "leaseId")))
+            let owner = try param(context, "owner")
+            let leaseId = try param(context, "leaseId")
+            let result = try await broker.challenge(owner: owner, leaseId: leaseId)
+            return try HTTPBody.json(result)
         }
         router.post("/v1/leases/{owner}/{leaseId}/grants") { request, context in
             let body = try await HTTPBody.decode(GrantRequest.self, request, limit: HTTPBody.grantLimit)
-            return try HTTPBody.json(try await broker.grant(owner: try param(context, "owner"), leaseId: try param(context, "leaseId"), body))
+            let owner = try param(context, "owner")
+            let leaseId = try param(context, "leaseId")
+            let result = try await broker.grant(owner: owner, leaseId: leaseId, body)
+            return try HTTPBody.json(result)
         }
         router.post("/v1/leases/{owner}/{leaseId}/revoke") { request, context in
             let body = try await HTTPBody.decode(SignedOwnerRequest.self, request)
-            return try HTTPBody.json(try await broker.revoke(owner: try param(context, "owner"), leaseId: try param(context, "leaseId"), body))
+            let owner = try param(context, "owner")
+            let leaseId = try param(context, "leaseId")
+            let result = try await broker.revoke(owner: owner, leaseId: leaseId, body)
+            return try HTTPBody.json(result)
         }
         router.post("/v1/leases/{owner}/{leaseId}/release") { request, context in
             let body = try await HTTPBody.decode(WorkloadReceipt.self, request)
-            return try HTTPBody.json(try await broker.release(owner: try param(context, "owner"), leaseId: try param(context, "leaseId"), body))
+            let owner = try param(context, "owner")
+            let leaseId = try param(context, "leaseId")
+            let result = try await broker.release(owner: owner, leaseId: leaseId, body)
+            return try HTTPBody.json(result)
         }
         router.post("/v1/leases/{owner}/{leaseId}/receipts") { request, context in
             let body = try await HTTPBody.decode(WorkloadReceipt.self, request)
-            return try HTTPBody.json(try await broker.receipt(owner: try param(context, "owner"), leaseId: try param(context, "leaseId"), body), status: .created)
+            let owner = try param(context, "owner")
+            let leaseId = try param(context, "leaseId")
+            let result = try await broker.receipt(owner: owner, leaseId: leaseId, body)
+            return try HTTPBody.json(result, status: .created)
         }
         router.get("/v1/log/checkpoint") { _, _ in
             // The signed note byte for byte: its signature covers these exact bytes.
-            HTTPBody.bytes(Array(try await broker.checkpoint().utf8), contentType: "text/plain; charset=utf-8")
+            let note = try await broker.checkpoint()
+            return HTTPBody.bytes(Array(note.utf8), contentType: "text/plain; charset=utf-8")
         }
         router.get("/v1/log/entries") { request, _ in
             let start = try query(request, "start", default: 0)
@@ -94,7 +118,8 @@ public enum BrokerRoutes {
             // JSON Lines: each entry's exact stored bytes (canonical JSON, never a raw line
             // break inside), then "\n"; an auditor hashes each line without its "\n".
             var out: [UInt8] = []
-            for entry in try await broker.logEntries(start: start, limit: Int(limit)) {
+            let entries = try await broker.logEntries(start: start, limit: Int(limit))
+            for entry in entries {
                 out += entry
                 out.append(0x0A)
             }
@@ -102,11 +127,13 @@ public enum BrokerRoutes {
         }
         router.get("/v1/log/proof/inclusion") { request, _ in
             guard request.uri.queryParameters.get("index") != nil else { throw BrokerError(.badRequest, "index is required") }
-            return try HTTPBody.json(try await broker.inclusionProof(index: try query(request, "index", default: 0)))
+            let result = try await broker.inclusionProof(index: try query(request, "index", default: 0))
+            return try HTTPBody.json(result)
         }
         router.get("/v1/log/proof/consistency") { request, _ in
             guard request.uri.queryParameters.get("old") != nil else { throw BrokerError(.badRequest, "old is required") }
-            return try HTTPBody.json(try await broker.consistencyProof(old: try query(request, "old", default: 0)))
+            let result = try await broker.consistencyProof(old: try query(request, "old", default: 0))
+            return try HTTPBody.json(result)
         }
     }
 

@@ -19,6 +19,8 @@ public protocol BrokerTransaction {
     func initializeLog(origin: String, publicKey: [UInt8]) throws
     func logState() throws -> LogState?
     @discardableResult func appendLog(_ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry) throws -> AppendedEntry
+    /// Appends `count` entries, reading and writing the log's state once (for sweeps).
+    func appendLog(count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry, appended: (AppendedEntry) throws -> Void) throws
     func checkpoint(signer: NoteSigner, now: Date) throws -> StoredCheckpoint
     func latestCheckpoint() throws -> StoredCheckpoint?
     func entries(start: UInt64, limit: Int) throws -> [[UInt8]]

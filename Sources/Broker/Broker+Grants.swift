@@ -47,7 +47,7 @@ extension Broker {
             throw BrokerError(.badRequest, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes")
         }
         let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
-        var denial: [String: JSONValue] = ["tee": .string(r.tee), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
+        var entryFields: [String: JSONValue] = ["tee": .string(r.tee), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
 
         let (nonceRecord, lease) = try await read { tx in (try tx.nonce(nonce), try tx.lease(owner: owner, leaseId: leaseId)) }
         let t0 = Date()
@@ -60,7 +60,7 @@ extension Broker {
             }
         }
         if refusal == nil, let claims {
-            denial["measurement"] = .string(Hex.encode(claims.measurement))
+            entryFields["measurement"] = .string(Hex.encode(claims.measurement))
             if lease == nil { refusal = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
         }
         var manifest: LeaseManifest?
@@ -114,9 +114,8 @@ extension Broker {
         // One transaction (shared with concurrent grants): nonce, count, grant, log entry.
         let keyIds = sealed.map(\.keyId)
         let precheck = refusal
-        let tee = r.tee
         let nonceKnown = nonceRecord != nil
-        let grantFields = denial
+        let grantFields = entryFields
         let receiptKeyRecord = receiptKeySealed
         let t2 = Date()
         let committed = await committer.submit { tx in
@@ -156,7 +155,6 @@ extension Broker {
             return .init(seq: e.seq, value: .granted(grantNumber: grantNumber))
         }
         let commitSeconds = Date().timeIntervalSince(t2)
-        _ = tee
         let done: GroupCommitter.Committed
         switch committed {
         case .failure(let e): throw e  // log unavailable: nothing released

@@ -174,11 +174,15 @@ extension Broker {
                              receiptKey: receiptKey, grantId: grantId)
     }
 
+    /// The challenge rules live in `ChallengeStateMachine`; this only rebuilds it from the row.
+    /// (Consumption itself is stored in the grant's transaction, as a conditional update.)
     static func checkNonce(_ n: NonceRecord?, owner: String, leaseId: String, now: Date) -> BrokerError? {
         guard let n else { return BrokerError(.nonceInvalid, "unknown nonce: ask for a challenge first") }
-        if n.consumed { return BrokerError(.nonceInvalid, "the nonce was already used") }
-        if n.owner != owner || n.leaseId != leaseId { return BrokerError(.nonceInvalid, "the nonce was issued for another lease") }
-        if millis(now) >= n.expiresAt { return BrokerError(.nonceInvalid, "the nonce expired") }
+        var challenge = ChallengeStateMachine(nonce: n.nonce, owner: n.owner, leaseID: n.leaseId,
+                                              issuedAt: Date(timeIntervalSince1970: Double(n.issuedAt) / 1000),
+                                              expiresAt: Date(timeIntervalSince1970: Double(n.expiresAt) / 1000),
+                                              state: n.consumed ? .consumed : .issued)
+        if case .refuse(let why, _) = challenge.grantRequested(owner: owner, leaseID: leaseId, at: now) { return BrokerError(why) }
         return nil
     }
 

@@ -18,6 +18,11 @@ public struct BrokerConfiguration: Sendable {
     public var clock: @Sendable () -> Date
     /// Environment, for LEASEHOLD_ROOT_KEY.
     public var environment: [String: String]
+    /// PostgreSQL instead of the SQLite file: `postgres://USER:PASSWORD@HOST:PORT/DB`. Several
+    /// brokers may share one database if they share the data directory's keys.
+    public var databaseURL: String?
+    /// Concurrent PostgreSQL transactions (connections and their threads).
+    public var databaseConnections = 4
 
     public init(dataDirectory: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
                 challengeLifetime: TimeInterval = 60, clock: @escaping @Sendable () -> Date = { Date() },
@@ -98,14 +103,23 @@ public final class Broker: Sendable {
             throw BrokerError(.internal, "root key: \(error)")
         }
         let token = try SecretFiles.adminToken(path: configuration.adminTokenPath)
-        let store: SQLiteStore
-        do { store = try SQLiteStore.open(path: configuration.databasePath) } catch { throw BrokerError(.internal, error.reason) }
+        let store: any BrokerStore
+        do {
+            if let url = configuration.databaseURL {
+                store = try await PostgresStore.open(try PostgresLocation(url: url), connections: configuration.databaseConnections)
+            } else {
+                store = try SQLiteStore.open(path: configuration.databasePath)
+            }
+        } catch {
+            throw BrokerError(.internal, error.reason)
+        }
         let publicKey = [UInt8](signer.verifier.publicKey.rawRepresentation)
         let origin = signer.name
         do {
             try await store.write { tx in try tx.initializeLog(origin: origin, publicKey: publicKey) }
         } catch {
-            throw BrokerError(.internal, "the database's log belongs to another key: \(error)")
+            await store.close()
+            throw BrokerError(.internal, "cannot open the log: \(error)")
         }
         let recipient: VaultPut.Recipient
         do { recipient = try VaultPut.Recipient(rootKey: rootKey) } catch { throw BrokerError(.internal, "vault key: \(error)") }
@@ -146,4 +160,8 @@ public final class Broker: Sendable {
     public func grantTimings() -> GrantTimings.Snapshot { timings.snapshot() }
 
     var now: Date { configuration.clock() }
+
+    /// Closes the store (PostgreSQL connections and threads). Call once, when nothing else
+    /// uses the broker any more.
+    public func close() async { await store.close() }
 }

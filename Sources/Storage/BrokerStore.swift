@@ -1,8 +1,9 @@
 import Foundation
 import TransparencyLog
 
-/// The broker's storage, independent of the database behind it (`SQLite/` today; the
-/// PostgreSQL backend implements the same two protocols).
+/// The broker's storage, independent of the database behind it: `SQLite/` (one process, the
+/// embedded default) and `Postgres/` (several replicas on one database) implement the same two
+/// protocols, and one contract suite (StorageTests) runs against both.
 ///
 /// Work is expressed as synchronous transaction bodies: `write` runs the body in one
 /// database transaction and commits it durably before returning; any throw rolls all of it
@@ -11,6 +12,12 @@ import TransparencyLog
 public protocol BrokerStore: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws -> T
     func read<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws -> T
+    /// Releases connections and threads; the store is unusable afterwards.
+    func close() async
+}
+
+extension BrokerStore {
+    public func close() async {}
 }
 
 /// What a transaction body can do. Only valid inside the body that received it.
@@ -18,8 +25,9 @@ public protocol BrokerTransaction {
     // Log.
     func initializeLog(origin: String, publicKey: [UInt8]) throws
     func logState() throws -> LogState?
-    @discardableResult func appendLog(_ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry) throws -> AppendedEntry
-    /// Appends `count` entries, reading and writing the log's state once (for sweeps).
+    /// Appends `count` entries inside this transaction, reading and writing the log's state
+    /// once (`LogWriter.append`). `build` receives each entry's seq and the previous entry's
+    /// leaf hash; nothing becomes visible, or durable, until the transaction commits.
     func appendLog(count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry, appended: (AppendedEntry) throws -> Void) throws
     func checkpoint(signer: NoteSigner, now: Date) throws -> StoredCheckpoint
     func latestCheckpoint() throws -> StoredCheckpoint?
@@ -53,4 +61,15 @@ public protocol BrokerTransaction {
     /// Runs `body` in a savepoint: if it throws, only its own writes are undone. Group commit
     /// uses this so that one failing grant in a batch does not undo the others.
     func savepoint<T>(_ body: () throws -> T) throws -> T
+}
+
+extension BrokerTransaction {
+    /// Appends one entry: `appendLog(count: 1, …)`.
+    @discardableResult
+    public func appendLog(_ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry) throws -> AppendedEntry {
+        var appended: AppendedEntry?
+        try appendLog(count: 1, build, appended: { appended = $0 })
+        guard let appended else { throw StorageError(.corrupt, "append produced no entry") }
+        return appended
+    }
 }

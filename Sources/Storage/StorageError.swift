@@ -17,6 +17,10 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let conflict = Code(rawValue: "conflict")
         /// The database refused the write (disk full, read-only, I/O error).
         public static let writeFailed = Code(rawValue: "write-failed")
+        /// The database server cannot be reached, refused the login, or the connection broke.
+        public static let unavailable = Code(rawValue: "database-unavailable")
+        /// The database location (URL) is malformed or names an unsupported option.
+        public static let badLocation = Code(rawValue: "bad-database-location")
     }
 
     public var code: Code

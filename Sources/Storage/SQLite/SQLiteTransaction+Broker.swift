@@ -112,6 +112,9 @@ extension SQLiteStore: BrokerStore {
         do {
             return try await writer.write { db in try body(SQLiteTransaction(db: db)) }
         } catch let e as DatabaseError {
+            if e.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || e.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StorageError(.conflict, "duplicate: \(e.message ?? e.description)")
+            }
             throw StorageError(.writeFailed, "database write failed: \(e.message ?? e.description)")
         }
     }

@@ -25,112 +25,62 @@ public struct StoredCheckpoint: Sendable, Hashable {
     public var note: String
 }
 
-extension SQLiteTransaction {
+extension SQLiteTransaction: LogRows {
     /// Creates the log's state on first use; afterwards checks that the key is the same one.
-    /// A database is bound to one log key for life: checkpoints signed by two keys could not
-    /// be checked by one verifier key.
     public func initializeLog(origin: String, publicKey: [UInt8]) throws {
-        if let state = try logState() {
-            guard state.origin == origin, state.publicKey == publicKey else {
-                throw StorageError(.conflict, "this database's log is signed by \(state.origin) with another key; refusing to sign it with a different log key")
-            }
-            return
-        }
+        try LogWriter.initialize(self, origin: origin, publicKey: publicKey)
+    }
+
+    public func logState() throws -> LogState? { try LogWriter.state(self) }
+
+    /// Appends `count` entries inside this transaction, exactly as `count` calls of
+    /// `appendLog(_:)` would, but reading and writing the log's state once (`LogWriter.append`).
+    public func appendLog(count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry,
+                          appended: (AppendedEntry) throws -> Void = { _ in }) throws {
+        try LogWriter.append(self, count: count, build, appended: appended)
+    }
+
+    /// Signs and stores a checkpoint unless the latest one already covers this size.
+    public func checkpoint(signer: NoteSigner, now: Date) throws -> StoredCheckpoint {
+        try LogWriter.checkpoint(self, signer: signer, now: now)
+    }
+
+    func logMetaRow() throws -> (origin: String, publicKey: [UInt8], size: Int64, frontier: [UInt8])? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT origin, public_key, tree_size, frontier FROM log_meta WHERE id = 0")) else { return nil }
+        return (row[0], [UInt8]((row[1] as Data)), row[2], [UInt8]((row[3] as Data)))
+    }
+
+    func insertLogMeta(origin: String, publicKey: [UInt8]) throws {
         try db.execute(sql: "INSERT INTO log_meta (id, origin, public_key, tree_size, frontier) VALUES (0, ?, ?, 0, x'')",
                        arguments: [origin, Data(publicKey)])
     }
 
-    public func logState() throws -> LogState? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT origin, public_key, tree_size, frontier FROM log_meta WHERE id = 0")) else { return nil }
-        let size: Int64 = row[2]
-        let frontierBytes: Data = row[3]
-        guard size >= 0, let frontier = CompactRange(size: UInt64(size), serializedHashes: [UInt8](frontierBytes)) else {
-            throw StorageError(.corrupt, "log_meta holds a frontier that does not fit tree size \(size)")
-        }
-        let key: Data = row[1]
-        return LogState(origin: row[0], publicKey: [UInt8](key), frontier: frontier)
+    func leafHash(seq: UInt64) throws -> [UInt8]? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?"), arguments: [Int64(seq)]).map { [UInt8]($0) }
     }
 
-    /// Appends one entry inside this transaction. `build` receives the new entry's seq and the
-    /// previous entry's leaf hash and returns the entry; its canonical bytes are stored exactly
-    /// as hashed. Nothing becomes visible, or durable, until the transaction commits.
-    @discardableResult
-    public func appendLog(_ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry) throws -> AppendedEntry {
-        var appended: AppendedEntry?
-        try appendLog(count: 1, build, appended: { appended = $0 })
-        guard let appended else { throw StorageError(.corrupt, "append produced no entry") }
-        return appended
+    func insertEntry(seq: UInt64, bytes: [UInt8], leafHash: LogHash) throws {
+        try db.cachedStatement(sql: "INSERT INTO log_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)")
+            .execute(arguments: [Int64(seq), Data(bytes), Data(leafHash.bytes)])
     }
 
-    /// Appends `count` entries inside this transaction, exactly as `count` calls of
-    /// `appendLog(_:)` would, but reading the log's state (frontier, previous leaf hash) once
-    /// and writing `log_meta` once: with many entries per transaction those reads and writes
-    /// cost more than the entries themselves. `appended` sees each entry as it is stored.
-    ///
-    /// If `build` (or a write) throws part-way, `log_meta` is still brought up to the entries
-    /// already inserted before the error is rethrown, so the transaction stays consistent
-    /// even if the caller catches the error and commits.
-    public func appendLog(count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry,
-                          appended: (AppendedEntry) throws -> Void = { _ in }) throws {
-        guard count > 0 else { return }
-        guard var state = try logState() else { throw StorageError(.noLogKey, "the log has not been initialised with a key") }
-        let start = state.frontier.size
-        var prev: LogHash
-        if start == 0 {
-            prev = .zero
-        } else {
-            guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?"), arguments: [Int64(start - 1)]),
-                  let h = LogHash(bytes: data) else {
-                throw StorageError(.corrupt, "log entry \(start - 1) is missing")
-            }
-            prev = h
-        }
-        let insertEntry = try db.cachedStatement(sql: "INSERT INTO log_entries (seq, entry, leaf_hash) VALUES (?, ?, ?)")
-        let insertNode = try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")
-        do {
-            for _ in 0..<count {
-                let seq = state.frontier.size
-                let entry = try build(seq, prev)
-                guard entry.seq == seq, entry.prev == prev else { throw StorageError(.corrupt, "entry built for the wrong position") }
-                let bytes = entry.encoded()
-                let leaf = MerkleHash.leaf(bytes)
-                try insertEntry.execute(arguments: [Int64(seq), Data(bytes), Data(leaf.bytes)])
-                var nodes = [CompactRange.Merged]()
-                state.frontier.append(leaf) { nodes.append($0) }
-                for n in nodes {
-                    try insertNode.execute(arguments: [n.level, Int64(n.index), Data(n.hash.bytes)])
-                }
-                prev = leaf
-                try appended(AppendedEntry(seq: seq, bytes: bytes, leafHash: leaf))
-            }
-        } catch {
-            if state.frontier.size != start { try writeFrontier(state.frontier) }
-            throw error
-        }
-        try writeFrontier(state.frontier)
+    func insertNode(level: Int, index: UInt64, hash: LogHash) throws {
+        try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")
+            .execute(arguments: [level, Int64(index), Data(hash.bytes)])
     }
 
-    private func writeFrontier(_ frontier: CompactRange) throws {
+    func writeFrontier(_ frontier: CompactRange) throws {
         try db.cachedStatement(sql: "UPDATE log_meta SET tree_size = ?, frontier = ? WHERE id = 0")
             .execute(arguments: [Int64(frontier.size), Data(frontier.serializedHashes)])
     }
 
-    /// Signs and stores a checkpoint of the log as it stands in this transaction, unless the
-    /// latest checkpoint already covers this size. Costs O(log n): the root comes from the
-    /// frontier, never from re-reading entries.
-    public func checkpoint(signer: NoteSigner, now: Date) throws -> StoredCheckpoint {
-        guard let state = try logState() else { throw StorageError(.noLogKey, "the log has not been initialised with a key") }
-        guard state.origin == signer.name, state.publicKey == [UInt8](signer.verifier.publicKey.rawRepresentation) else {
-            throw StorageError(.conflict, "the signing key is not this log's key (\(state.origin))")
-        }
-        if let latest = try latestCheckpoint(), latest.size == state.frontier.size { return latest }
-        let cp = Checkpoint(origin: state.origin, size: state.frontier.size, root: state.frontier.root)
-        let note = try signer.sign(cp.body)
+    func insertCheckpoint(_ cp: StoredCheckpoint, createdAt: String) throws {
         try db.execute(sql: "INSERT INTO checkpoints (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [Int64(cp.size), Data(cp.root.bytes), note, RFC3339.format(now)])
-        return StoredCheckpoint(size: cp.size, root: cp.root, note: note)
+                       arguments: [Int64(cp.size), Data(cp.root.bytes), cp.note, createdAt])
     }
+}
 
+extension SQLiteTransaction {
     public func latestCheckpoint() throws -> StoredCheckpoint? {
         try checkpoints(sql: "SELECT tree_size, root, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1").first
     }

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import Storage
 import TransparencyLog
 
 /// The legal auditor's commands. Their flags are stable: scripts rely on them.
-struct Audit: ParsableCommand {
+struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify, export and prove the transparency log.",
         subcommands: [AuditVerify.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self, AuditConsistency.self]
@@ -54,26 +55,63 @@ struct AuditVerify: ParsableCommand {
     }
 }
 
-struct AuditExport: ParsableCommand {
+struct AuditExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write an offline bundle: entries.jsonl (exact stored bytes, one per line), checkpoint, log-key."
+        abstract: "Write an offline bundle: entries.jsonl (exact stored bytes, one per line), checkpoint, log-key.",
+        discussion: """
+            --db FILE exports an SQLite broker database; --database URL (or LEASEHOLD_DATABASE_URL) a
+            PostgreSQL one. Either is read in one consistent snapshot and never written. Verify the
+            bundle with `audit verify --bundle DIR --log-key KEY`, trusting a key you got elsewhere.
+            """
     )
-    @Option(help: "The broker's SQLite database.") var db: String
+    @Option(help: "The broker's SQLite database.") var db: String?
+    @Option(help: "The broker's PostgreSQL database, postgres://USER:PASSWORD@HOST:PORT/DB.") var database: String?
     @Option(help: "Directory to write (created if missing).") var out: String
 
-    func run() throws {
-        let store = try CLIFiles.openForAudit(db)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let (lines, cp, key) = try CLIFiles.read(store) { tx -> ([UInt8], StoredCheckpoint?, String) in
-            var lines = [UInt8]()
-            try tx.forEachEntry { _, bytes, _ in
-                lines += bytes
-                lines.append(0x0A)
+    /// --database, else LEASEHOLD_DATABASE_URL (keeps the password off the command line).
+    var databaseURL: String? { database ?? ProcessInfo.processInfo.environment["LEASEHOLD_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    func validate() throws {
+        if db != nil && database != nil { throw ValidationError("give one of --db FILE or --database URL, not both") }
+        if db == nil && databaseURL == nil { throw ValidationError("give --db FILE or --database URL") }
+    }
+
+    func run() async throws {
+        let store: any BrokerStore
+        if let db {
+            store = try CLIFiles.openForAudit(db)
+        } else {
+            do {
+                store = try await PostgresStore.open(try PostgresLocation(url: databaseURL ?? ""), connections: 1, migrate: false)
+            } catch {
+                throw CLIFailure(message: error.reason)
             }
-            return (lines, try tx.latestCheckpoint(), try tx.storedVerifier().encoded)
         }
+        let exported: ([UInt8], StoredCheckpoint?, String)
+        do {
+            exported = try await store.read { tx in
+                guard let state = try tx.logState(), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: state.publicKey) else {
+                    throw StorageError(.noLogKey, "the database has no log key: nothing was ever logged")
+                }
+                var lines = [UInt8]()
+                var next: UInt64 = 0
+                while true {
+                    let page = try tx.entries(start: next, limit: 10_000)
+                    for bytes in page { lines += bytes; lines.append(0x0A) }
+                    next += UInt64(page.count)
+                    if page.count < 10_000 { break }
+                }
+                return (lines, try tx.latestCheckpoint(), NoteVerifier(name: state.origin, publicKey: key).encoded)
+            }
+        } catch let e as StorageError {
+            await store.close()
+            throw CLIFailure(message: e.reason)
+        }
+        await store.close()
+        let (lines, cp, key) = exported
         guard let cp else { throw CLIFailure(message: "the log has no signed checkpoint yet; nothing to export") }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try CLIFiles.write(lines, to: out + "/entries.jsonl")
         try CLIFiles.write(Array(cp.note.utf8), to: out + "/checkpoint")
         try CLIFiles.write(Array((key + "\n").utf8), to: out + "/log-key")

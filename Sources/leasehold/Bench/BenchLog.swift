@@ -34,7 +34,7 @@ struct BenchLog: ParsableCommand {
 
         // 1. One durable transaction (one fsync) per entry.
         var t0 = Date()
-        for _ in 0..<single { try store.write { tx in try tx.appendLog(entry) } }
+        for _ in 0..<single { _ = try store.write { tx in try tx.appendLog(entry) } }
         var dt = Date().timeIntervalSince(t0)
         print(String(format: "append, 1 entry per transaction:      %8.0f entries/s  (%d entries, %.2f ms each)", Double(single) / dt, single, dt * 1000 / Double(single)))
 

@@ -12,6 +12,12 @@ struct Serve: AsyncParsableCommand {
             DIR holds leasehold.db (SQLite), the log signing key, the root key (unless LEASEHOLD_ROOT_KEY
             is set) and admin.token (written 0600 on first start). Prints the listening address (port 0
             picks a free one) and the admin token's path. SIGTERM or SIGINT stops it gracefully.
+
+            With --database (or LEASEHOLD_DATABASE_URL, which keeps the password off the command line)
+            the state and the log live in PostgreSQL instead of DIR/leasehold.db, and several brokers
+            can serve one database: give each a copy of the same DIR (same log key, root key and admin
+            token). Writes are serialised in the database; sweeps run on one replica at a time.
+            TLS to the database is verified (sslmode=verify-full) except on loopback.
             """
     )
 
@@ -20,11 +26,15 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept sandbox evidence (development only: anyone can make it).") var allowSandbox = false
     @Option(help: "Seconds between sweeps of expired leases and dead nonces.") var sweepInterval = 60
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DB instead of DIR/leasehold.db (default: $LEASEHOLD_DATABASE_URL).")
+    var database: String?
+    @Option(help: "Concurrent PostgreSQL transactions (connections).") var databaseConnections = 4
 
     func validate() throws {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT with a port 0...65535") }
         guard sweepInterval >= 1 else { throw ValidationError("--sweep-interval must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard (1...64).contains(databaseConnections) else { throw ValidationError("--database-connections must be 1...64") }
     }
 
     /// `host:port`, `[v6]:port`.
@@ -44,9 +54,12 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CLIFailure(message: "cannot create \(dataDir): \(error.localizedDescription)")
         }
+        var configuration = BrokerConfiguration(dataDirectory: dataDir, allowSandbox: allowSandbox)
+        configuration.databaseURL = database ?? ProcessInfo.processInfo.environment["LEASEHOLD_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.databaseConnections = databaseConnections
         let broker: Broker
         do {
-            broker = try await Broker.open(BrokerConfiguration(dataDirectory: dataDir, allowSandbox: allowSandbox))
+            broker = try await Broker.open(configuration)
         } catch {
             throw CLIFailure(message: "\(error.code.rawValue): \(error.message)")
         }
@@ -64,7 +77,9 @@ struct Serve: AsyncParsableCommand {
         do {
             try await app.runService()
         } catch {
+            await broker.close()
             throw CLIFailure(message: "server stopped: \(error)")
         }
+        await broker.close()
     }
 }

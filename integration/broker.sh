@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # The broker end to end: the real `leasehold serve` on loopback, driven by the real CLI and
-# curl, on SQLite. Grant, wrong measurement, tampered manifest, exhausted, revoked, expired and
-# swept, restart with leases in flight, and kill -9 during a burst of concurrent grants.
+# curl, on SQLite (or PostgreSQL with BROKER_BACKEND=postgres: broker-postgres.sh). Grant, wrong
+# measurement, replayed nonce, tampered manifest, exhausted, revoked, expired and swept, restart
+# with leases in flight, and kill -9 during a burst of concurrent grants.
 source "$(dirname "$0")/lib.sh"
+BACKEND="${BROKER_BACKEND:-sqlite}"
+SCENARIO="broker.sh ($BACKEND)"
+if [ "$BACKEND" = postgres ]; then
+  postgres_db broker || { finish; exit $?; }
+  export LEASEHOLD_DATABASE_URL="$PGURL"
+fi
 D="$WORK/data"
 PORT=$((20000 + RANDOM % 20000))
 URL="http://127.0.0.1:$PORT"
@@ -32,12 +39,13 @@ YAML
   "$LEASEHOLD" manifest sign "$WORK/$1.yaml" --owner-key "$WORK/owner.key" --out "$WORK/$1.dsse" >/dev/null
 }
 
-fetch() { # leaseId measurement outdir
-  "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease "$1" --tee sandbox --sandbox-measurement "$2" --out "$3"
+fetch() { # leaseId measurement outdir [more flags]
+  "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease "$1" --tee sandbox --sandbox-measurement "$2" --out "$3" "${@:4}"
 }
 
 start
 expect_exit 0 "serve answers /v1/health" curl -sf "$URL/v1/health"
+LOGKEY="$(curl -sf "$URL/v1/broker" | json_field logKey)"
 [ "$(stat -c %a "$D/admin.token")" = "600" ] && ok "admin.token is 0600" || bad "admin.token mode $(stat -c %a "$D/admin.token")"
 expect_exit 0 "owner keygen" "$LEASEHOLD" owner keygen --out "$WORK/owner"
 [ "$(stat -c %a "$WORK/owner.key")" = "600" ] && ok "owner key file is 0600" || bad "owner key mode"
@@ -56,6 +64,19 @@ cmp -s "$WORK/k1.bin" "$WORK/out1/k1" && ok "  ...and it is the owner's key" || 
 expect_exit 1 "workload with another measurement is refused" fetch grant "$WRONG" "$WORK/out2"
 expect_in "measurement-mismatch" "$ERR" "  ...with measurement-mismatch"
 [ ! -e "$WORK/out2/k1" ] && ok "  ...and no key file was written" || bad "a refused fetch wrote a key"
+
+# Replayed nonce: the exact grant request of a successful grant, sent again by someone else.
+manifest replay 1h 5
+"$LEASEHOLD" lease issue --broker "$URL" "$WORK/replay.dsse" >/dev/null
+expect_exit 0 "a grant whose request is kept" fetch replay "$M" "$WORK/out-replay" --save-request "$WORK/replay.json"
+code="$(curl -s -o "$WORK/replay.out" -w '%{http_code}' -X POST -H 'content-type: application/json' --data-binary @"$WORK/replay.json" "$URL/v1/leases/acme/replay/grants")"
+case "$code" in 4??) ok "the same grant request replayed is refused (HTTP $code)";; *) bad "a replayed grant request got HTTP $code";; esac
+expect_in '"reason":"nonce-invalid"' "$(cat "$WORK/replay.out")" "  ...with nonce-invalid"
+grep -q '"keys"' "$WORK/replay.out" && bad "  ...but the refusal carries keys" || ok "  ...and carries no key"
+expect_exit 0 "lease show after the replay" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease replay
+expect_in '"grantsIssued":1' "$OUT" "  ...counts one grant, not two"
+curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
+grep '"kind":"key.denied"' "$WORK/entries.jsonl" | grep '"leaseId":"replay"' | grep -q 'nonce-invalid' && ok "  ...and the log has its key.denied nonce-invalid" || bad "no key.denied nonce-invalid entry for the replay"
 
 # Tampered manifest: change maxGrants inside the signed payload.
 python3 - "$WORK/grant.dsse" "$WORK/tampered.dsse" <<'PY'
@@ -132,6 +153,11 @@ inflight="$(cat "$WORK"/burst-*.rc | grep -vc '^0$')"
 [ "$got" -ge 1 ] && [ "$inflight" -ge 1 ] && ok "kill -9 landed mid-burst: $got clients got keys, $inflight did not" || bad "kill -9 was not mid-burst ($got got keys, $inflight did not)"
 [ "$missing" = "0" ] && ok "kill -9 mid-burst: all $got received keys have their key.granted entry" || bad "$missing of $got received keys have no key.granted entry"
 kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
-expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --db "$D/leasehold.db"
+if [ "$BACKEND" = postgres ]; then
+  expect_exit 0 "audit export from PostgreSQL" "$LEASEHOLD" audit export --out "$WORK/bundle"
+  expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$LOGKEY"
+else
+  expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --db "$D/leasehold.db" --log-key "$LOGKEY"
+fi
 expect_in "lease invariants hold" "$OUT" "  ...$OUT"
 finish

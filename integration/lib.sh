@@ -24,7 +24,28 @@ expect_in() {
   case "$2" in *"$1"*) ok "$3";; *) bad "$3: '$1' not in: $2";; esac
 }
 
+# postgres_db NAME: creates a fresh PostgreSQL database for this scenario and sets PGURL to it.
+# Needs LEASEHOLD_TEST_POSTGRES_URL (a database whose user may create databases; .ci/run sets
+# it up). Without it, returns 1 after a SKIP line, or a FAIL line if LEASEHOLD_REQUIRE_POSTGRES=1.
+postgres_db() {
+  PGURL=""
+  if [ -z "${LEASEHOLD_TEST_POSTGRES_URL:-}" ]; then
+    if [ "${LEASEHOLD_REQUIRE_POSTGRES:-}" = 1 ]; then bad "PostgreSQL is required but LEASEHOLD_TEST_POSTGRES_URL is not set"
+    else echo "SKIP PostgreSQL scenario: LEASEHOLD_TEST_POSTGRES_URL is not set"; fi
+    return 1
+  fi
+  local name="lh_it_${1}_$$"
+  if ! psql "$LEASEHOLD_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null 2>"$WORK/psql.err"; then
+    bad "cannot create database $name: $(cat "$WORK/psql.err")"; return 1
+  fi
+  PGURL="${LEASEHOLD_TEST_POSTGRES_URL%/*}/$name"
+  trap 'rm -rf "$WORK"; jobs -p | xargs -r kill -9 2>/dev/null; psql "$LEASEHOLD_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS '"$name"' WITH (FORCE)" >/dev/null 2>&1' EXIT
+}
+
+# json_field FIELD: prints one top-level string field of the JSON object on stdin.
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
 finish() {
-  echo "$(basename "$0"): $pass passed, $fail failed"
+  echo "${SCENARIO:-$(basename "$0")}: $pass passed, $fail failed"
   [ "$fail" -eq 0 ]
 }

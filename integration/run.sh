@@ -6,7 +6,7 @@ total_pass=0; total_fail=0
 for s in "$here"/*.sh; do
   case "$(basename "$s")" in run.sh|lib.sh) continue;; esac
   out="$(bash "$s" 2>&1)"; echo "$out"
-  line="$(echo "$out" | grep -E '^[a-z0-9._-]+: [0-9]+ passed, [0-9]+ failed$' | tail -1)"
+  line="$(echo "$out" | grep -E '^[^ ].*: [0-9]+ passed, [0-9]+ failed$' | tail -1)"
   if [ -z "$line" ]; then total_fail=$((total_fail + 1)); echo "FAIL $(basename "$s") did not finish"; continue; fi
   p="$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1/')"
   f="$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\2/')"

@@ -47,9 +47,11 @@ public struct WorkloadClient: Sendable {
     }
 
     /// The whole key release for one lease. `evidence` is called once, with the binding of
-    /// this challenge, this one-time key and this lease.
-    public func fetch(owner: String, leaseId: String, suite: KeyWrapSuite = .default,
-                      evidence: EvidenceProvider) async throws(LeaseholdClientError) -> ReleasedGrant {
+    /// this challenge, this one-time key and this lease. `sending`, if given, sees the grant
+    /// request's body just before it is sent (it holds nothing secret: evidence, nonce and
+    /// the one-time public key), for operators who need to inspect or replay it.
+    public func fetch(owner: String, leaseId: String, suite: KeyWrapSuite = .default, evidence: EvidenceProvider,
+                      sending: (@Sendable (_ body: [UInt8]) -> Void)? = nil) async throws(LeaseholdClientError) -> ReleasedGrant {
         let logKey = try await resolvedLogKey()
         let challenge = try await challenge(owner: owner, leaseId: leaseId)
         guard let nonce = Base64.decodeCanonical(challenge.nonce), let digest = Hex.decode(challenge.manifestDigest), digest.count == 32 else {
@@ -67,8 +69,9 @@ public struct WorkloadClient: Sendable {
         let request = GrantRequest(tee: produced.tee, evidence: Base64.encode(produced.evidence),
                                    collateral: produced.collateral.isEmpty ? nil : produced.collateral.map { Base64.encode($0) },
                                    nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(keyPair.publicKey))
-        let response = try await connection.json(GrantResponse.self, "POST", ["v1", "leases", owner, leaseId, "grants"],
-                                                 body: try BrokerConnection.encode(request))
+        let body = try BrokerConnection.encode(request)
+        sending?(body)
+        let response = try await connection.json(GrantResponse.self, "POST", ["v1", "leases", owner, leaseId, "grants"], body: body)
         return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, logKey: logKey)
     }
 

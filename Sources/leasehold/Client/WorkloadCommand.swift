@@ -32,6 +32,8 @@ struct WorkloadFetch: AsyncParsableCommand {
     @Option(help: "The sandbox measurement to claim, 96 hex digits.") var sandboxMeasurement: String?
     @Option(help: "Directory to write the keys to (created 0700 if missing).") var out: String
     @Option(help: "x25519-sha256-aes256gcm (default) or xwing-sha256-aes256gcm.") var suite = KeyWrapSuite.default.id
+    @Option(help: "Also write the grant request as sent to FILE (evidence, nonce, one-time public key: nothing secret).")
+    var saveRequest: String?
     @Option(name: .customLong("log-key"), help: "Pin the broker's log key (name+keyid+base64, @FILE or a file); default: the one it publishes.") var logKey: String?
 
     func validate() throws {
@@ -46,9 +48,18 @@ struct WorkloadFetch: AsyncParsableCommand {
         let measurement = Hex.decode(sandboxMeasurement!)!
         let pinned = try logKey.map(CLIFiles.verifierKey)
         let client = WorkloadClient(try ClientCLI.connection(broker), logKey: pinned)
+        var sending: (@Sendable ([UInt8]) -> Void)?
+        if let path = saveRequest {
+            sending = { body in
+                do { try CLIFiles.write(body, to: path) } catch {
+                    FileHandle.standardError.write(Data("leasehold: warning: cannot save the grant request: \(error)\n".utf8))
+                }
+            }
+        }
+        let send = sending
         let grant = try await ClientCLI.call { () async throws(LeaseholdClientError) in
             try await client.fetch(owner: owner, leaseId: lease, suite: KeyWrapSuite(rawValue: suite)!,
-                                   evidence: EvidenceProviders.sandbox(measurement: measurement))
+                                   evidence: EvidenceProviders.sandbox(measurement: measurement), sending: send)
         }
         try Self.writeKeys(grant.keys, to: out)
         print("granted \(grant.keys.count) key(s) of \(owner)/\(lease) -> \(out); grant \(grant.grantId), log index \(grant.receipt.logIndex) proven in checkpoint of size \(grant.checkpoint.size)")

@@ -2,6 +2,8 @@ import Broker
 import ServiceLifecycle
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 
 /// The REST API of a broker (documented route by route in `openapi.yaml` beside this file; a
@@ -22,11 +24,13 @@ public enum BrokerRoutes {
     /// An application listening on `host:port` (port 0 picks a free one; `onServerRunning`
     /// receives the bound address), running `services` (the sweeper) in its service group.
     public static func application(
-        broker: Broker, host: String, port: Int, services: [any Service] = [], logger: Logger,
+        broker: Broker, host: String, port: Int, tls: BrokerTLS? = nil, services: [any Service] = [], logger: Logger,
         onServerRunning: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
-    ) -> some ApplicationProtocol {
-        Application(
+    ) throws -> some ApplicationProtocol {
+        let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
+        return Application(
             router: router(for: broker),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "leasehold/\(Broker.version)"),
             services: services,
             onServerRunning: { channel in

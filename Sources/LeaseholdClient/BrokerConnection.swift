@@ -1,28 +1,70 @@
+import AsyncHTTPClient
 import Broker
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 /// HTTP to one broker: sends a request, returns the body of a 2xx answer, and turns an error
 /// answer into a `LeaseholdClientError` carrying the broker's reason code.
+///
+/// AsyncHTTPClient rather than URLSession: on Linux, URLSession cannot be told which CA to
+/// trust, and a broker behind a private CA (`--ca-file`) is the common deployment. Redirects
+/// are refused: a broker never redirects, and a redirect would carry a signed request elsewhere.
 public struct BrokerConnection: Sendable {
     public let baseURL: URL
-    let session: URLSession
+    let client: HTTPClient
+    let timeout: TimeAmount
 
-    /// `url` is the broker's base URL, e.g. `http://127.0.0.1:8443`.
-    public init(_ url: String, maximumConnections: Int = 16, timeout: TimeInterval = 30) throws(LeaseholdClientError) {
+    /// At most this many bytes are read of an answer (a page of log entries is far smaller).
+    static let maximumResponse = 16 << 20
+
+    /// `url` is the broker's base URL, e.g. `https://broker.example:8443`. `caFile`, a PEM
+    /// file, replaces the system's trust store for https: only certificates it issued are
+    /// accepted.
+    public init(_ url: String, maximumConnections: Int = 16, timeout: TimeInterval = 30, caFile: String? = nil) throws(LeaseholdClientError) {
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil else {
             throw LeaseholdClientError(LeaseholdClientError.badInput, "broker URL \(url) is not an http(s) URL")
         }
+        if let caFile {
+            do {
+                guard !(try NIOSSLCertificate.fromPEMFile(caFile)).isEmpty else {
+                    throw LeaseholdClientError(LeaseholdClientError.badInput, "\(caFile) holds no PEM certificate")
+                }
+            } catch let e as LeaseholdClientError {
+                throw e
+            } catch {
+                throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot read CA certificates from \(caFile): \(error)")
+            }
+        }
         baseURL = u
-        let config = URLSessionConfiguration.ephemeral
-        config.httpMaximumConnectionsPerHost = maximumConnections
-        config.timeoutIntervalForRequest = timeout
-        config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.urlCache = nil
-        config.httpCookieStorage = nil
-        session = URLSession(configuration: config)
+        client = Self.client(.init(maximumConnections: max(1, maximumConnections), caFile: caFile))
+        self.timeout = .milliseconds(Int64(timeout * 1000))
+    }
+
+    struct ClientKey: Hashable, Sendable {
+        var maximumConnections: Int
+        var caFile: String?
+    }
+
+    /// One HTTP client per configuration, for the life of the process: a client owns a
+    /// connection pool that must outlive every connection value copied from it.
+    static let clients = Mutex<[ClientKey: HTTPClient]>([:])
+
+    static func client(_ key: ClientKey) -> HTTPClient {
+        clients.withLock { clients in
+            if let existing = clients[key] { return existing }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv12
+            if let caFile = key.caFile { tls.trustRoots = .file(caFile) }
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: key.maximumConnections)
+            configuration.httpVersion = .http1Only
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[key] = client
+            return client
+        }
     }
 
     /// Path segments are percent-encoded one by one, so an owner or lease id can never add a
@@ -43,30 +85,37 @@ public struct BrokerConnection: Sendable {
         }
         if !query.isEmpty { components.queryItems = query }
         guard let url = components.url else { throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot build a URL from \(text)") }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
         if let body {
-            request.httpBody = Data(body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: "application/json")
         }
-        let data: Data
-        let response: URLResponse
+        let status: Int
+        let data: [UInt8]
         do {
-            (data, response) = try await session.data(for: request)
+            let response = try await client.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            data = Array(buffer: try await response.body.collect(upTo: Self.maximumResponse))
         } catch {
-            throw LeaseholdClientError(LeaseholdClientError.transport, "\(method) \(url.path): \(error.localizedDescription)")
+            throw LeaseholdClientError(LeaseholdClientError.transport, "\(method) \(url.path): \(Self.describe(error))")
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw LeaseholdClientError(LeaseholdClientError.badResponse, "\(method) \(url.path): not an HTTP response")
-        }
-        guard (200..<300).contains(http.statusCode) else {
-            if let err = try? JSONDecoder().decode(ErrorBody.self, from: data) {
-                throw LeaseholdClientError(err.reason, err.error, httpStatus: http.statusCode)
+        guard (200..<300).contains(status) else {
+            if let err = try? JSONDecoder().decode(ErrorBody.self, from: Data(data)) {
+                throw LeaseholdClientError(err.reason, err.error, httpStatus: status)
             }
-            throw LeaseholdClientError(LeaseholdClientError.badResponse, "\(method) \(url.path): HTTP \(http.statusCode) without an error body", httpStatus: http.statusCode)
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "\(method) \(url.path): HTTP \(status) without an error body", httpStatus: status)
         }
-        return Array(data)
+        return data
+    }
+
+    /// A transport error in words an operator can act on (a certificate problem names itself).
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        if let e = error as? BoringSSLError { return "TLS: \(e)" }
+        if let e = error as? HTTPClientError { return "\(e)" }
+        return String(describing: error)
     }
 
     func json<T: Decodable>(_ type: T.Type, _ method: String, _ segments: [String], query: [URLQueryItem] = [],

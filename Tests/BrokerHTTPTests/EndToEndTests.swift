@@ -25,7 +25,7 @@ struct EndToEndTests {
         let t = try await TestBroker.make()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
+        let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
         let ownerKey = try OwnerSigningKey.generate()
         let dataKey = try DataKey.generate()
         let token = try t.adminToken

@@ -10,10 +10,10 @@ import Testing
 /// parameters, and the JSON error body. These refuse before the broker is called, so they
 /// pass against the BASE stubs too.
 @Suite struct HTTPErrorTests {
-    func app(_ t: TestBroker) -> some ApplicationProtocol {
+    func app(_ t: TestBroker) throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
+        return try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
     }
 
     static func errorBody(_ r: TestResponse) throws -> ErrorBody {

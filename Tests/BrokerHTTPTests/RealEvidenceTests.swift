@@ -58,7 +58,7 @@ import Vault
         let t = try await TestBroker.make(allowSandbox: false, clock: { clock.withLock { $0 } })
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
+        let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
         let token = try t.adminToken
         let ownerKey = try OwnerSigningKey.generate()
         let validAt = try #require(RFC3339.parse(s.validAt))

@@ -52,7 +52,7 @@ struct BenchGrants: AsyncParsableCommand {
         var logger = Logger(label: "leasehold-bench")
         logger.logLevel = .critical
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = BrokerRoutes.application(broker: broker, host: "127.0.0.1", port: 0, logger: logger) { _, port in
+        let app = try BrokerRoutes.application(broker: broker, host: "127.0.0.1", port: 0, logger: logger) { _, port in
             portContinuation.yield(port)
             portContinuation.finish()
         }

@@ -7,8 +7,10 @@ import TransparencyLog
 /// `CLIFailure` (exit 1) whose message starts with the reason code, the broker's own when
 /// it refused.
 enum ClientCLI {
-    static func connection(_ url: String, maximumConnections: Int = 16) throws -> BrokerConnection {
-        do { return try BrokerConnection(url, maximumConnections: maximumConnections) } catch { throw CLIFailure.usage(error.message) }
+    /// `caFile`: `--ca-file`, else LEASEHOLD_CA_FILE, else the system's trust store.
+    static func connection(_ url: String, caFile: String? = nil, maximumConnections: Int = 16) throws -> BrokerConnection {
+        let ca = caFile ?? ProcessInfo.processInfo.environment["LEASEHOLD_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        do { return try BrokerConnection(url, maximumConnections: maximumConnections, caFile: ca) } catch { throw CLIFailure.usage(error.message) }
     }
 
     static func failure(_ error: LeaseholdClientError) -> CLIFailure {

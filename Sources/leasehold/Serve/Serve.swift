@@ -3,6 +3,7 @@ import Broker
 import BrokerHTTP
 import Foundation
 import Logging
+import Storage
 
 /// `leasehold serve`: the broker over HTTP, with its sweeper, until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
@@ -29,11 +30,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DB instead of DIR/leasehold.db (default: $LEASEHOLD_DATABASE_URL).")
     var database: String?
     @Option(help: "Concurrent PostgreSQL transactions (connections).") var databaseConnections = 4
+    @Option(help: "PEM certificate (chain, leaf first) to serve HTTPS with; needs --tls-key.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert (keep it 0600).") var tlsKey: String?
 
     func validate() throws {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT with a port 0...65535") }
         guard sweepInterval >= 1 else { throw ValidationError("--sweep-interval must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (1...64).contains(databaseConnections) else { throw ValidationError("--database-connections must be 1...64") }
     }
 
@@ -49,6 +53,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (host, port) = Self.parseListen(listen)!
+        var tls: BrokerTLS?
+        if let tlsCert, let tlsKey {
+            do { tls = try BrokerTLS.load(certificateFile: tlsCert, keyFile: tlsKey) } catch { throw CLIFailure(message: error.description) }
+            if let warning = tls?.warning { FileHandle.standardError.write(Data("leasehold: warning: \(warning)\n".utf8)) }
+        }
         do {
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -68,9 +77,11 @@ struct Serve: AsyncParsableCommand {
         let sweeper = SweeperService(broker: broker, interval: .seconds(sweepInterval), logger: logger)
         let tokenPath = broker.adminTokenPath
         let sandbox = allowSandbox
-        let app = BrokerRoutes.application(broker: broker, host: host, port: port, services: [sweeper], logger: logger) { boundHost, boundPort in
+        let scheme = tls == nil ? "http" : "https"
+        let storage = configuration.databaseURL.map { (try? PostgresLocation(url: $0))?.description ?? "PostgreSQL" } ?? configuration.databasePath
+        let app = try BrokerRoutes.application(broker: broker, host: host, port: port, tls: tls, services: [sweeper], logger: logger) { boundHost, boundPort in
             let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
-            var lines = "leasehold: listening on http://\(shown):\(boundPort)\nleasehold: admin token in \(tokenPath)\n"
+            var lines = "leasehold: listening on \(scheme)://\(shown):\(boundPort)\nleasehold: state and log in \(storage)\nleasehold: admin token in \(tokenPath)\n"
             if sandbox { lines += "leasehold: WARNING: --allow-sandbox: sandbox evidence is accepted; for development only\n" }
             FileHandle.standardOutput.write(Data(lines.utf8))
         }

@@ -13,11 +13,11 @@ extension Broker {
         guard let lease = try await read({ tx in try tx.lease(owner: owner, leaseId: leaseId) }) else {
             throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
         }
+        // Nothing is stored: the nonce authenticates itself (ChallengeToken); its first use is
+        // recorded by the grant request that names it.
         var generator = SystemRandomNumberGenerator()
-        let c = ChallengeStateMachine.issue(owner: owner, leaseID: leaseId, at: now, lifetime: configuration.challengeLifetime, using: &generator)
-        let record = NonceRecord(nonce: c.nonce, owner: owner, leaseId: leaseId, issuedAt: Self.millis(now),
-                                 expiresAt: Self.millis(c.expiresAt), consumed: false)
-        try await write { tx in try tx.insertNonce(record) }
+        let c = ChallengeStateMachine.issue(owner: owner, leaseID: leaseId, at: now, lifetime: configuration.challengeLifetime,
+                                            key: challengeKey, using: &generator)
         return ChallengeResponse(nonce: Base64.encode(c.nonce), expiresAt: RFC3339.format(c.expiresAt), manifestDigest: Hex.encode(lease.digest))
     }
 
@@ -31,9 +31,7 @@ extension Broker {
     /// keys, HPKE-sealed to the workload's one-time key, returned.
     public func grant(owner: String, leaseId: String, _ r: GrantRequest) async throws(BrokerError) -> GrantResponse {
         let now = self.now
-        guard let nonce = Base64.decodeCanonical(r.nonce), nonce.count == ChallengeStateMachine.nonceSize else {
-            throw BrokerError(.badRequest, "nonce must be base64 of \(ChallengeStateMachine.nonceSize) bytes")
-        }
+        guard let nonce = Base64.decodeCanonical(r.nonce) else { throw BrokerError(.badRequest, "nonce must be canonical base64") }
         guard let evidenceBytes = Base64.decodeCanonical(r.evidence), let publicKey = Base64.decodeCanonical(r.publicKey) else {
             throw BrokerError(.badRequest, "evidence and publicKey must be canonical base64")
         }
@@ -49,10 +47,20 @@ extension Broker {
         let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
         var entryFields: [String: JSONValue] = ["tee": .string(r.tee), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
 
-        let (nonceRecord, lease) = try await read { tx in (try tx.nonce(nonce), try tx.lease(owner: owner, leaseId: leaseId)) }
+        // One read: was the nonce used, the lease, and the vault records of its keys.
+        let challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
+        let (used, lease, stored) = try await read { tx -> (Bool, LeaseRecord?, [String: VaultKeyRecord]) in
+            let used = try challenge.map { _ in try tx.nonceUsed(nonce) } ?? false
+            guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, [:]) }
+            var stored: [String: VaultKeyRecord] = [:]
+            if let manifest = try? LeaseManifest(canonicalJSON: lease.manifest) {
+                for id in manifest.keys { stored[id] = try tx.latestVaultKey(owner: owner, keyId: id) }
+            }
+            return (used, lease, stored)
+        }
         let t0 = Date()
         var claims: (any TEEClaims)?
-        var refusal: BrokerError? = Self.checkNonce(nonceRecord, owner: owner, leaseId: leaseId, now: now)
+        var refusal: BrokerError? = Self.checkNonce(challenge, used: used, owner: owner, leaseId: leaseId, now: now)
         if refusal == nil {
             switch verify(tee: r.tee, evidence: evidenceBytes, collateral: collateral, at: now) {
             case .success(let c): claims = c
@@ -91,9 +99,8 @@ extension Broker {
         if refusal == nil, let manifest, let lease {
             do {
                 let notAfter = ManifestTime.format(lease.notAfter)
-                let keys = try await read { tx in try manifest.keys.map { id in (id, try tx.latestVaultKey(owner: owner, keyId: id)) } }
-                for (keyId, record) in keys {
-                    guard let record else { throw BrokerError(.keyNotFound, "key \(keyId) is gone from \(owner)'s vault") }
+                for keyId in manifest.keys {
+                    guard let record = stored[keyId] else { throw BrokerError(.keyNotFound, "key \(keyId) is gone from \(owner)'s vault") }
                     let dataKey = try vault.open(record.sealed, owner: owner, keyId: keyId, version: record.version)
                     let w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite,
                                              info: LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: keyId, notAfter: notAfter))
@@ -114,12 +121,14 @@ extension Broker {
         // One transaction (shared with concurrent grants): nonce, count, grant, log entry.
         let keyIds = sealed.map(\.keyId)
         let precheck = refusal
-        let nonceKnown = nonceRecord != nil
+        // A nonce this broker issued for this lease is used up by this request, whatever the
+        // outcome; bytes it never issued are refused and not remembered.
+        let use = challenge.map { NonceRecord(nonce: nonce, owner: owner, leaseId: leaseId, usedAt: Self.millis(now), expiresAt: Self.millis($0.expiresAt)) }
         let grantFields = entryFields
         let receiptKeyRecord = receiptKeySealed
         let t2 = Date()
         let committed = await committer.submit { tx in
-            let consumed = nonceKnown ? try tx.consumeNonce(nonce) : false
+            let consumed = try use.map { try tx.recordNonceUse($0) } ?? false
             var why = precheck
             if why == nil && !consumed { why = BrokerError(.nonceInvalid, "the nonce was already used") }
             var grantNumber: Int64 = 0
@@ -174,14 +183,12 @@ extension Broker {
                              receiptKey: receiptKey, grantId: grantId)
     }
 
-    /// The challenge rules live in `ChallengeStateMachine`; this only rebuilds it from the row.
-    /// (Consumption itself is stored in the grant's transaction, as a conditional update.)
-    static func checkNonce(_ n: NonceRecord?, owner: String, leaseId: String, now: Date) -> BrokerError? {
-        guard let n else { return BrokerError(.nonceInvalid, "unknown nonce: ask for a challenge first") }
-        var challenge = ChallengeStateMachine(nonce: n.nonce, owner: n.owner, leaseID: n.leaseId,
-                                              issuedAt: Date(timeIntervalSince1970: Double(n.issuedAt) / 1000),
-                                              expiresAt: Date(timeIntervalSince1970: Double(n.expiresAt) / 1000),
-                                              state: n.consumed ? .consumed : .issued)
+    /// The challenge rules live in `ChallengeStateMachine`; `ChallengeToken` rebuilt it from the
+    /// nonce's own bytes, and `used` says whether a request already named it. (The use itself
+    /// is recorded in the grant's transaction, which refuses a nonce recorded meanwhile.)
+    static func checkNonce(_ challenge: ChallengeStateMachine?, used: Bool, owner: String, leaseId: String, now: Date) -> BrokerError? {
+        guard var challenge else { return BrokerError(.nonceInvalid, "not a nonce this broker issued for this lease: ask for a challenge first") }
+        if used { return BrokerError(.nonceInvalid, "the nonce was already used; ask for a new challenge") }
         if case .refuse(let why, _) = challenge.grantRequested(owner: owner, leaseID: leaseId, at: now) { return BrokerError(why) }
         return nil
     }

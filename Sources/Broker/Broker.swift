@@ -1,4 +1,5 @@
 import Attestation
+import Crypto
 import Foundation
 import LeaseholdCore
 import Storage
@@ -82,6 +83,8 @@ public final class Broker: Sendable {
     let matcher: PolicyMatcher
     let committer: GroupCommitter
     let timings: GrantTimings
+    /// Authenticates challenge nonces (derived from the root key; see `ChallengeToken`).
+    let challengeKey: SymmetricKey
 
     /// Opens (creating on first start) the data directory: database, log key, root key, admin token.
     public static func open(_ configuration: BrokerConfiguration) async throws(BrokerError) -> Broker {
@@ -132,11 +135,12 @@ public final class Broker: Sendable {
         }
         if configuration.allowSandbox { verifiers[.sandbox] = SandboxVerifier() }
         return Broker(configuration: configuration, store: store, signer: signer, vault: VaultCipher(rootKey: rootKey),
-                      vaultRecipient: recipient, adminToken: token, verifiers: verifiers)
+                      vaultRecipient: recipient, adminToken: token, verifiers: verifiers, challengeKey: rootKey.challengeKey())
     }
 
     init(configuration: BrokerConfiguration, store: any BrokerStore, signer: NoteSigner, vault: VaultCipher,
-         vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier]) {
+         vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier], challengeKey: SymmetricKey) {
+        self.challengeKey = challengeKey
         self.configuration = configuration
         self.store = store
         self.signer = signer

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// One challenge nonce, from issue to use: single use, short-lived, bound to one lease.
@@ -26,7 +27,7 @@ public struct ChallengeStateMachine: Sendable, Hashable {
     /// About a minute: long enough for a TEE to produce a report (a TDX quote takes a few
     /// seconds), short enough that a captured challenge is of little use.
     public static let defaultLifetime: TimeInterval = 60
-    public static let nonceSize = 32
+    public static let nonceSize = ChallengeToken.size
 
     public let nonce: [UInt8]
     public let owner: String
@@ -51,12 +52,14 @@ public struct ChallengeStateMachine: Sendable, Hashable {
         self.state = state
     }
 
-    /// A new challenge with a fresh random nonce.
+    /// A new challenge: a `ChallengeToken` with 16 fresh random bytes, authenticated with `key`.
     public static func issue<R: RandomNumberGenerator>(owner: String, leaseID: String, at time: Date,
-                                                       lifetime: TimeInterval = defaultLifetime,
+                                                       lifetime: TimeInterval = defaultLifetime, key: SymmetricKey,
                                                        using generator: inout R) -> ChallengeStateMachine {
-        let nonce = (0..<nonceSize).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return ChallengeStateMachine(nonce: nonce, owner: owner, leaseID: leaseID, issuedAt: time, lifetime: lifetime)
+        let random = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let expires = time.addingTimeInterval(lifetime)
+        let nonce = ChallengeToken.make(random: random, owner: owner, leaseID: leaseID, issuedAt: time, expiresAt: expires, key: key)
+        return ChallengeStateMachine(nonce: nonce, owner: owner, leaseID: leaseID, issuedAt: time, expiresAt: expires, state: .issued)
     }
 
     /// A grant request names this nonce for `owner`/`leaseID` at `time`.

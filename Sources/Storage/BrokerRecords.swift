@@ -45,16 +45,18 @@ public struct LeaseRecord: Sendable, Hashable {
     }
 }
 
+/// A challenge nonce that a grant request named. Nonces are never stored when issued (they
+/// authenticate themselves, `ChallengeToken`); recording the first use is what makes them
+/// single-use. A row can go once its nonce has expired: the nonce is refused by its expiry.
 public struct NonceRecord: Sendable, Hashable {
     public var nonce: [UInt8]
     public var owner: String
     public var leaseId: String
     /// Unix milliseconds.
-    public var issuedAt: Int64
+    public var usedAt: Int64
     public var expiresAt: Int64
-    public var consumed: Bool
-    public init(nonce: [UInt8], owner: String, leaseId: String, issuedAt: Int64, expiresAt: Int64, consumed: Bool) {
-        self.nonce = nonce; self.owner = owner; self.leaseId = leaseId; self.issuedAt = issuedAt; self.expiresAt = expiresAt; self.consumed = consumed
+    public init(nonce: [UInt8], owner: String, leaseId: String, usedAt: Int64, expiresAt: Int64) {
+        self.nonce = nonce; self.owner = owner; self.leaseId = leaseId; self.usedAt = usedAt; self.expiresAt = expiresAt
     }
 }
 

@@ -49,11 +49,11 @@ public protocol BrokerTransaction {
     func leasesPastExpiry(now: Int64, limit: Int) throws -> [LeaseRecord]
 
     // Nonces and grants.
-    func insertNonce(_ record: NonceRecord) throws
-    func nonce(_ nonce: [UInt8]) throws -> NonceRecord?
-    /// Marks an unconsumed nonce consumed; false if it was already consumed or is unknown.
-    func consumeNonce(_ nonce: [UInt8]) throws -> Bool
-    /// Deletes nonces that expired before `before` (Unix ms); returns how many.
+    /// Whether a grant request already named this nonce.
+    func nonceUsed(_ nonce: [UInt8]) throws -> Bool
+    /// Records the first use of a nonce; false (and nothing written) if it was already used.
+    func recordNonceUse(_ record: NonceRecord) throws -> Bool
+    /// Deletes used nonces that expired before `before` (Unix ms); returns how many.
     func purgeNonces(before: Int64) throws -> Int
     func insertGrant(_ record: GrantRecord) throws
     func grant(_ grantId: String) throws -> GrantRecord?

@@ -28,7 +28,8 @@ final class BrokerHarness: Sendable {
         if let store {
             let sqlite = try SQLiteStore.open(path: config.databasePath)
             broker = Broker(configuration: config, store: store(sqlite), signer: broker.signer, vault: broker.vault,
-                            vaultRecipient: broker.vaultRecipient, adminToken: broker.adminToken, verifiers: broker.verifiers)
+                            vaultRecipient: broker.vaultRecipient, adminToken: broker.adminToken, verifiers: broker.verifiers,
+                            challengeKey: broker.challengeKey)
         }
         let h = BrokerHarness(dir: dir, clock: clock, broker: broker, ownerKey: try OwnerSigningKey.generate(), dataKey: try DataKey.generate())
         try await h.setUp()

@@ -1,3 +1,4 @@
+import Crypto
 import Attestation
 import Foundation
 import Synchronization
@@ -84,6 +85,62 @@ import Vault
         var late = req
         late.nonce = ch2.nonce
         await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", late) }
+    }
+
+    @Test func twoConcurrentRequestsWithOneNonceGetOneGrant() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
+        let broker = h.broker, owner = h.owner
+        let outcomes = await withTaskGroup(of: BrokerError.Code?.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do { _ = try await broker.grant(owner: owner, leaseId: "l1", req); return nil } catch let e as BrokerError { return e.code } catch { return .internal }
+                }
+            }
+            return await group.reduce(into: [BrokerError.Code?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 1)
+        #expect(outcomes.filter { $0 == BrokerError.Code.nonceInvalid }.count == 7)
+        #expect(try await h.broker.leaseStatus(owner: owner, leaseId: "l1").grantsIssued == 1)
+        _ = try h.audit()
+    }
+
+    @Test func aNonceIsGoodOnlyForItsLeaseAndOnlyAsIssued() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        try await h.issue(h.manifest("l2"))
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        // Evidence correctly bound to l2 (so only the nonce is wrong), with l1's nonce.
+        let elsewhere = try h.grantRequest(ch, leaseId: "l2", pair: try KeyWrapKeyPair.generate())
+        await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l2", elsewhere) }
+        // One bit changed anywhere in the nonce (here its expiry) makes it unknown.
+        var bytes = Base64.decodeCanonical(ch.nonce)!
+        bytes[30] ^= 0x01
+        var altered = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
+        altered.nonce = Base64.encode(bytes)
+        await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", altered) }
+        let denied = try await h.entries().filter { $0.kind == "key.denied" }
+        #expect(denied.count == 2)
+        // The untouched nonce still works for its own lease: neither refusal used it up.
+        let good = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
+        _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", good)
+    }
+
+    @Test func aChallengeSurvivesARestartButNotAnotherRootKey() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
+        let restarted = try await Broker.open(h.broker.configuration)
+        _ = try await restarted.grant(owner: h.owner, leaseId: "l1", req)
+        let other = Broker(configuration: restarted.configuration, store: restarted.store, signer: restarted.signer, vault: restarted.vault,
+                           vaultRecipient: restarted.vaultRecipient, adminToken: restarted.adminToken, verifiers: restarted.verifiers,
+                           challengeKey: SymmetricKey(size: .bits256))
+        let ch2 = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let req2 = try h.grantRequest(ch2, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
+        await expectRefusal(.nonceInvalid) { _ = try await other.grant(owner: h.owner, leaseId: "l1", req2) }
     }
 
     @Test func evidenceBoundToAnotherKeyIsRefused() async throws {
@@ -199,7 +256,7 @@ import Vault
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("a", ttl: "90s"))
         try await h.issue(h.manifest("b", ttl: "2h"))
-        _ = try await h.broker.challenge(owner: h.owner, leaseId: "a")
+        _ = try await h.fetch("a")  // a grant records its nonce's use; the sweep purges it once expired
         h.clock.advance(120)
         let first = try await h.broker.sweep()
         #expect(first.expired == ["acme/a"])

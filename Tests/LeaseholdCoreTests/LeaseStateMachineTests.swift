@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import LeaseholdCore
@@ -151,11 +152,46 @@ struct ChallengeStateMachineTests {
         #expect(c.sweep(at: Self.issued) == .purge)
     }
 
-    @Test func issuedNoncesAreFreshAndFullLength() {
+    @Test func issuedNoncesAreFreshAndOpenOnlyForTheirLeaseAndKey() throws {
         var rng = SystemRandomNumberGenerator()
-        let a = ChallengeStateMachine.issue(owner: "acme", leaseID: "l1", at: Self.issued, using: &rng)
-        let b = ChallengeStateMachine.issue(owner: "acme", leaseID: "l1", at: Self.issued, using: &rng)
-        #expect(a.nonce.count == 32)
+        let key = SymmetricKey(size: .bits256)
+        let a = ChallengeStateMachine.issue(owner: "acme", leaseID: "l1", at: Self.issued, key: key, using: &rng)
+        let b = ChallengeStateMachine.issue(owner: "acme", leaseID: "l1", at: Self.issued, key: key, using: &rng)
+        #expect(a.nonce.count == ChallengeToken.size)
         #expect(a.nonce != b.nonce)
+        let opened = try #require(ChallengeToken.open(a.nonce, owner: "acme", leaseID: "l1", key: key))
+        #expect(opened == a)
+        #expect(ChallengeToken.open(a.nonce, owner: "acme", leaseID: "l2", key: key) == nil)
+        #expect(ChallengeToken.open(a.nonce, owner: "acmf", leaseID: "l1", key: key) == nil)
+        #expect(ChallengeToken.open(a.nonce, owner: "acme", leaseID: "l1", key: SymmetricKey(size: .bits256)) == nil)
+        // lp() framing: moving a byte between owner and lease id changes the tag.
+        let c = ChallengeStateMachine.issue(owner: "ab", leaseID: "c", at: Self.issued, key: key, using: &rng)
+        #expect(ChallengeToken.open(c.nonce, owner: "a", leaseID: "bc", key: key) == nil)
+    }
+
+    @Test func everyBitOfAChallengeTokenIsAuthenticated() {
+        var rng = SystemRandomNumberGenerator()
+        let key = SymmetricKey(size: .bits256)
+        let c = ChallengeStateMachine.issue(owner: "acme", leaseID: "l1", at: Self.issued, key: key, using: &rng)
+        for bit in 0..<(c.nonce.count * 8) {
+            var flipped = c.nonce
+            flipped[bit / 8] ^= 1 << (bit % 8)
+            #expect(ChallengeToken.open(flipped, owner: "acme", leaseID: "l1", key: key) == nil, "bit \(bit)")
+        }
+        #expect(ChallengeToken.open(Array(c.nonce.dropLast()), owner: "acme", leaseID: "l1", key: key) == nil)
+        #expect(ChallengeToken.open(c.nonce + [0], owner: "acme", leaseID: "l1", key: key) == nil)
+        #expect(ChallengeToken.open([], owner: "acme", leaseID: "l1", key: key) == nil)
+    }
+
+    @Test func aTokenCarriesItsLifetime() throws {
+        var rng = SystemRandomNumberGenerator()
+        let key = SymmetricKey(size: .bits256)
+        let c = ChallengeStateMachine.issue(owner: "acme", leaseID: "l1", at: Self.issued, lifetime: 30, key: key, using: &rng)
+        var opened = try #require(ChallengeToken.open(c.nonce, owner: "acme", leaseID: "l1", key: key))
+        #expect(opened.expiresAt == Self.issued.addingTimeInterval(30))
+        guard case .refuse(let r, _) = opened.grantRequested(owner: "acme", leaseID: "l1", at: Self.issued.addingTimeInterval(30)) else {
+            Issue.record("a nonce was accepted at its expiry"); return
+        }
+        #expect(r.code == .nonceInvalid)
     }
 }

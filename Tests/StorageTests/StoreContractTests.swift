@@ -105,7 +105,7 @@ import TransparencyLog
     func recordsRoundTripExactly(_ backend: Backend) async throws {
         try await withStore(backend) { s in
             let lease = Self.lease("l1")
-            let nonce = NonceRecord(nonce: [0, 0, 1, 0xfe], owner: "acme", leaseId: "l1", issuedAt: 1_800_000_000_123, expiresAt: 1_800_000_060_123, consumed: false)
+            let nonce = NonceRecord(nonce: [0, 0, 1, 0xfe], owner: "acme", leaseId: "l1", usedAt: 1_800_000_000_123, expiresAt: 1_800_000_060_123)
             let vault = VaultKeyRecord(owner: "acme", keyId: "k1", version: 2, sealed: [0, 9, 0])
             let grant = GrantRecord(grantId: "g-1", owner: "acme", leaseId: "l1", seq: UInt64(Int64.max), receiptKeySealed: [1, 0, 1])
             try await s.store.write { tx in
@@ -113,20 +113,20 @@ import TransparencyLog
                 try tx.insertVaultKey(VaultKeyRecord(owner: "acme", keyId: "k1", version: 1, sealed: [1]))
                 try tx.insertVaultKey(vault)
                 try tx.insertLease(lease)
-                try tx.insertNonce(nonce)
+                _ = try tx.recordNonceUse(nonce)
                 try tx.insertGrant(grant)
             }
             let got = try await s.store.read { tx in
                 (try tx.owner("acme")?.publicKey, try tx.owner("nobody"), try tx.latestVaultKey(owner: "acme", keyId: "k1"),
                  try tx.latestVaultKey(owner: "acme", keyId: "k2"), try tx.lease(owner: "acme", leaseId: "l1"),
-                 try tx.nonce(nonce.nonce), try tx.grant("g-1"))
+                 try tx.nonceUsed(nonce.nonce), try tx.grant("g-1"))
             }
             #expect(got.0 == "leasehold-owner-pub v1 ed25519 AAAA")
             #expect(got.1 == nil)
             #expect(got.2 == vault)
             #expect(got.3 == nil)
             #expect(got.4 == lease)
-            #expect(got.5 == nonce)
+            #expect(got.5)
             #expect(got.6 == grant)
             var updated = lease
             updated.state = "exhausted"; updated.grantsIssued = 3; updated.expiryRecorded = true
@@ -180,17 +180,20 @@ import TransparencyLog
     }
 
     @Test(arguments: Backend.available)
-    func aNonceIsConsumedOnceAndPurgedAfterExpiry(_ backend: Backend) async throws {
+    func aNonceUseIsRecordedOnceAndPurgedAfterExpiry(_ backend: Backend) async throws {
         try await withStore(backend) { s in
-            let n1 = NonceRecord(nonce: [1], owner: "acme", leaseId: "l1", issuedAt: 1000, expiresAt: 2000, consumed: false)
-            let n2 = NonceRecord(nonce: [2], owner: "acme", leaseId: "l1", issuedAt: 1000, expiresAt: 5000, consumed: false)
-            try await s.store.write { tx in try tx.insertNonce(n1); try tx.insertNonce(n2) }
-            #expect(try await s.store.write { tx in try tx.consumeNonce([1]) })
-            #expect(try await s.store.write { tx in try tx.consumeNonce([1]) } == false)
-            #expect(try await s.store.write { tx in try tx.consumeNonce([3]) } == false)
-            #expect(try await s.store.write { tx in try tx.purgeNonces(before: 3000) } == 1)
-            #expect(try await s.store.read { tx in try tx.nonce([1]) } == nil)
-            #expect(try await s.store.read { tx in try tx.nonce([2]) } == n2)
+            let n1 = NonceRecord(nonce: [1], owner: "acme", leaseId: "l1", usedAt: 1000, expiresAt: 2000)
+            let n2 = NonceRecord(nonce: [2], owner: "acme", leaseId: "l1", usedAt: 1000, expiresAt: 5000)
+            let before = try await s.store.read { tx in try tx.nonceUsed([1]) }
+            let first = try await s.store.write { tx in try tx.recordNonceUse(n1) }
+            let again = try await s.store.write { tx in try tx.recordNonceUse(n1) }
+            let other = try await s.store.write { tx in try tx.recordNonceUse(n2) }
+            let after = try await s.store.read { tx in try tx.nonceUsed([1]) }
+            let purged = try await s.store.write { tx in try tx.purgeNonces(before: 3000) }
+            let left = try await s.store.read { tx in (try tx.nonceUsed([1]), try tx.nonceUsed([2])) }
+            #expect(!before && first && !again && other && after)
+            #expect(purged == 1)
+            #expect(left == (false, true))
         }
     }
 

@@ -9,7 +9,7 @@ import Foundation
 /// | `log_entries`  | `seq bigint PRIMARY KEY, entry bytea, leaf_hash bytea`         | the entries, as the exact hashed bytes|
 /// | `merkle_nodes` | `level, idx, hash`                                             | perfect subtrees, for O(log n) proofs |
 /// | `checkpoints`  | `tree_size bigint PRIMARY KEY, root, note, created_at`         | every signed checkpoint handed out    |
-/// | `owners`, `vault_keys`, `leases`, `nonces`, `grants` | as in SQLite             | broker state                          |
+/// | `owners`, `vault_keys`, `leases`, `used_nonces`, `grants` | as in SQLite        | broker state                          |
 ///
 /// Migrations run under an advisory lock, so replicas starting together migrate once.
 enum PostgresSchema {
@@ -85,6 +85,18 @@ enum PostgresSchema {
                 seq bigint NOT NULL,
                 receipt_key bytea NOT NULL
             );
+            """),
+        // Challenges authenticate themselves (ChallengeToken); only a nonce's first use is stored.
+        ("v3-used-nonces", """
+            DROP TABLE nonces;
+            CREATE TABLE used_nonces (
+                nonce bytea PRIMARY KEY,
+                owner text NOT NULL,
+                lease_id text NOT NULL,
+                used_at bigint NOT NULL,
+                expires_at bigint NOT NULL
+            );
+            CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
             """),
     ]
 

@@ -56,23 +56,16 @@ extension PostgresTransaction: BrokerTransaction {
             .map(leaseRecord)
     }
 
-    public func insertNonce(_ r: NonceRecord) throws {
-        try execute("INSERT INTO nonces (nonce, owner, lease_id, issued_at, expires_at, consumed) VALUES (\(Data(r.nonce)), \(r.owner), \(r.leaseId), \(r.issuedAt), \(r.expiresAt), \(r.consumed))")
+    public func nonceUsed(_ nonce: [UInt8]) throws -> Bool {
+        try execute("SELECT 1 FROM used_nonces WHERE nonce = \(Data(nonce))").first != nil
     }
 
-    public func nonce(_ nonce: [UInt8]) throws -> NonceRecord? {
-        try execute("SELECT owner, lease_id, issued_at, expires_at, consumed FROM nonces WHERE nonce = \(Data(nonce))").first.map {
-            let (owner, leaseId, issuedAt, expiresAt, consumed) = try decode($0, (String, String, Int64, Int64, Bool).self)
-            return NonceRecord(nonce: nonce, owner: owner, leaseId: leaseId, issuedAt: issuedAt, expiresAt: expiresAt, consumed: consumed)
-        }
-    }
-
-    public func consumeNonce(_ nonce: [UInt8]) throws -> Bool {
-        try changes("UPDATE nonces SET consumed = true WHERE nonce = \(Data(nonce)) AND NOT consumed") == 1
+    public func recordNonceUse(_ r: NonceRecord) throws -> Bool {
+        try changes("INSERT INTO used_nonces (nonce, owner, lease_id, used_at, expires_at) VALUES (\(Data(r.nonce)), \(r.owner), \(r.leaseId), \(r.usedAt), \(r.expiresAt)) ON CONFLICT (nonce) DO NOTHING") == 1
     }
 
     public func purgeNonces(before: Int64) throws -> Int {
-        try changes("DELETE FROM nonces WHERE expires_at < \(before)")
+        try changes("DELETE FROM used_nonces WHERE expires_at < \(before)")
     }
 
     public func insertGrant(_ r: GrantRecord) throws {

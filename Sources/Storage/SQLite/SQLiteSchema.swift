@@ -11,7 +11,7 @@ import GRDB
 /// | `owners`       | `owner, public_key, registered_seq`                            | registered data owners                |
 /// | `vault_keys`   | `owner, key_id, version, sealed`                               | data keys sealed under the root key   |
 /// | `leases`       | `owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq` | lease state; partial index on pending expiry |
-/// | `nonces`       | `nonce, owner, lease_id, issued_at, expires_at, consumed`       | single-use challenges                 |
+/// | `used_nonces`  | `nonce, owner, lease_id, used_at, expires_at`                  | challenges already used (single use)  |
 /// | `grants`       | `grant_id, owner, lease_id, seq, receipt_key`                  | grants, for receipts and release      |
 enum SQLiteSchema {
     static let migrator: DatabaseMigrator = {
@@ -90,6 +90,20 @@ enum SQLiteSchema {
                     seq INTEGER NOT NULL,
                     receipt_key BLOB NOT NULL
                 ) STRICT;
+                """)
+        }
+        // Challenges authenticate themselves (ChallengeToken); only a nonce's first use is stored.
+        m.registerMigration("v3-used-nonces") { db in
+            try db.execute(sql: """
+                DROP TABLE nonces;
+                CREATE TABLE used_nonces (
+                    nonce BLOB PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    lease_id TEXT NOT NULL,
+                    used_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
                 """)
         }
         return m

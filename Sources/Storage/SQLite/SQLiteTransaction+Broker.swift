@@ -63,25 +63,18 @@ extension SQLiteTransaction: BrokerTransaction {
                          arguments: [now, limit]).map(Self.lease)
     }
 
-    public func insertNonce(_ r: NonceRecord) throws {
-        try db.cachedStatement(sql: "INSERT INTO nonces (nonce, owner, lease_id, issued_at, expires_at, consumed) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [Data(r.nonce), r.owner, r.leaseId, r.issuedAt, r.expiresAt, r.consumed ? 1 : 0])
+    public func nonceUsed(_ nonce: [UInt8]) throws -> Bool {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM used_nonces WHERE nonce = ?"), arguments: [Data(nonce)]) != nil
     }
 
-    public func nonce(_ nonce: [UInt8]) throws -> NonceRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT owner, lease_id, issued_at, expires_at, consumed FROM nonces WHERE nonce = ?"),
-                         arguments: [Data(nonce)]).map {
-            NonceRecord(nonce: nonce, owner: $0[0], leaseId: $0[1], issuedAt: $0[2], expiresAt: $0[3], consumed: ($0[4] as Int64) != 0)
-        }
-    }
-
-    public func consumeNonce(_ nonce: [UInt8]) throws -> Bool {
-        try db.cachedStatement(sql: "UPDATE nonces SET consumed = 1 WHERE nonce = ? AND consumed = 0").execute(arguments: [Data(nonce)])
+    public func recordNonceUse(_ r: NonceRecord) throws -> Bool {
+        try db.cachedStatement(sql: "INSERT INTO used_nonces (nonce, owner, lease_id, used_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (nonce) DO NOTHING")
+            .execute(arguments: [Data(r.nonce), r.owner, r.leaseId, r.usedAt, r.expiresAt])
         return db.changesCount == 1
     }
 
     public func purgeNonces(before: Int64) throws -> Int {
-        try db.cachedStatement(sql: "DELETE FROM nonces WHERE expires_at < ?").execute(arguments: [before])
+        try db.cachedStatement(sql: "DELETE FROM used_nonces WHERE expires_at < ?").execute(arguments: [before])
         return db.changesCount
     }
 

@@ -49,14 +49,18 @@ extension Broker {
 
         // One read: was the nonce used, the lease, and the vault records of its keys.
         let challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
-        let (used, lease, stored) = try await read { tx -> (Bool, LeaseRecord?, [String: VaultKeyRecord]) in
+        let (used, lease, parsed, stored) = try await read { tx -> (Bool, LeaseRecord?, Result<LeaseManifest, BrokerError>?, [String: VaultKeyRecord]) in
             let used = try challenge.map { _ in try tx.nonceUsed(nonce) } ?? false
-            guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, [:]) }
+            guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, nil, [:]) }
+            let parsed: Result<LeaseManifest, BrokerError>
+            do { parsed = .success(try LeaseManifest(canonicalJSON: lease.manifest)) } catch {
+                parsed = .failure(BrokerError(.internal, "stored manifest: \(error)"))
+            }
             var stored: [String: VaultKeyRecord] = [:]
-            if let manifest = try? LeaseManifest(canonicalJSON: lease.manifest) {
+            if case .success(let manifest) = parsed {
                 for id in manifest.keys { stored[id] = try tx.latestVaultKey(owner: owner, keyId: id) }
             }
-            return (used, lease, stored)
+            return (used, lease, parsed, stored)
         }
         let t0 = Date()
         var claims: (any TEEClaims)?
@@ -76,7 +80,11 @@ extension Broker {
             var sm = Self.machine(lease)
             if case .refuse(let why) = sm.grantRequested(at: now) { refusal = BrokerError(why) }
             if refusal == nil {
-                do { manifest = try LeaseManifest(canonicalJSON: lease.manifest) } catch { refusal = BrokerError(.internal, "stored manifest: \(error)") }
+                switch parsed {
+                case .success(let m): manifest = m
+                case .failure(let e): refusal = e
+                case nil: refusal = BrokerError(.internal, "the lease's manifest was not read")
+                }
             }
             if refusal == nil, let manifest, case .failure(let why) = matcher.matchWorkload(claims, manifest: manifest) {
                 refusal = BrokerError(why)

@@ -25,12 +25,17 @@ struct BenchGrants: AsyncParsableCommand {
     @Option(help: "Comma-separated client counts.") var clients = "1,16,64"
     @Option(help: "Seconds per concurrency level.") var seconds = 5.0
     @Option(help: "Keep the broker's data here instead of a temporary directory.") var dataDir: String?
-
+    @Option(help: "Drive this running broker (serve --allow-sandbox) instead of one in-process: the client load then runs alone in this process, e.g. pinned to other cores or on another host.")
+    var broker: String?
+    @Option(help: "The admin token file of --broker.") var adminTokenFile: String?
+    @Option(help: "PEM CA certificate(s) to trust for an https --broker (default: $LEASEHOLD_CA_FILE).") var caFile: String?
 
     func validate() throws {
         guard let levels = Self.levels(clients), !levels.isEmpty else { throw ValidationError("--clients must be positive integers, comma-separated") }
         guard levels.allSatisfy({ $0 <= 1024 }) else { throw ValidationError("--clients: at most 1024") }
         guard seconds > 0 && seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
+        guard (broker == nil) == (adminTokenFile == nil) else { throw ValidationError("--broker and --admin-token-file go together") }
+        guard broker == nil || dataDir == nil else { throw ValidationError("--data-dir is for the in-process broker; not with --broker") }
     }
 
     static func levels(_ text: String) -> [Int]? {
@@ -40,7 +45,12 @@ struct BenchGrants: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let levels = Self.levels(clients)!
+        if let broker, let adminTokenFile {
+            let token = try CLIFiles.readText(adminTokenFile, what: "admin token").trimmingCharacters(in: .whitespacesAndNewlines)
+            print("broker: \(broker) (external: the split below is not available; CPU is this process's, the client load only)")
+            try await drive(url: broker, adminToken: token, timings: nil)
+            return
+        }
         let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-bench-grants-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: dir) } }
@@ -56,18 +66,29 @@ struct BenchGrants: AsyncParsableCommand {
             portContinuation.yield(port)
             portContinuation.finish()
         }
-        let server = Task { try await app.run() }
-        defer { server.cancel() }
-        var port: Int?
-        for await p in portStream { port = p }
-        guard let port else { throw CLIFailure(message: "the in-process server did not start") }
-        let url = "http://127.0.0.1:\(port)"
-        print("broker: \(url), data \(dir)")
+        let token = try CLIFiles.readText(broker.adminTokenPath, what: "admin token").trimmingCharacters(in: .whitespacesAndNewlines)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var port: Int?
+            for await p in portStream { port = p }
+            guard let port else { throw CLIFailure(message: "the in-process server did not start") }
+            let url = "http://127.0.0.1:\(port)"
+            print("broker: \(url), data \(dir) (in-process: CPU below is the broker's and the clients' together)")
+            try await drive(url: url, adminToken: token, timings: { broker.grantTimings() })
+            group.cancelAll()
+        }
+        await broker.close()
+    }
 
-        let connection = try ClientCLI.connection(url, maximumConnections: max(levels.max() ?? 1, 1))
+    /// Sets up an owner, key and lease on the broker at `url`, then runs each client level.
+    func drive(url: String, adminToken: String, timings: (@Sendable () -> GrantTimings.Snapshot)?) async throws {
+        let levels = Self.levels(clients)!
+        let connection = try ClientCLI.connection(url, caFile: caFile, maximumConnections: max(levels.max() ?? 1, 1))
         let measurement = [UInt8](repeating: 0x5A, count: 48)
-        let (owner, leaseId) = ("bench-owner", "bench-lease")
-        let logKey = try await Self.setUp(connection: connection, broker: broker, owner: owner, leaseId: leaseId, measurement: measurement)
+        // Fresh names, so an external broker can be benchmarked again and again.
+        let tag = String(UUID().uuidString.prefix(8)).lowercased()
+        let (owner, leaseId) = ("bench-\(tag)", "bench-lease")
+        let logKey = try await Self.setUp(connection: connection, adminToken: adminToken, owner: owner, leaseId: leaseId, measurement: measurement)
         let workload = WorkloadClient(connection, logKey: logKey)
         let evidence = EvidenceProviders.sandbox(measurement: measurement)
 
@@ -76,21 +97,22 @@ struct BenchGrants: AsyncParsableCommand {
             try await workload.fetch(owner: owner, leaseId: leaseId, evidence: evidence)
         }
 
-        print("clients    grants/s    p50 ms    p99 ms   errors")
+        print("clients    grants/s    p50 ms    p99 ms   errors   CPU ms/grant")
         var rates: [Int: Double] = [:]
         for n in levels {
+            let cpu0 = Self.processCPUSeconds()
             let r = await Self.measure(clients: n, seconds: seconds) {
                 _ = try await workload.fetch(owner: owner, leaseId: leaseId, evidence: evidence)
             }
+            let cpu = (Self.processCPUSeconds() - cpu0) / max(r.rate * seconds, 1)
             rates[n] = r.rate
-            print(String(format: "%7d  %10.1f  %8.2f  %8.2f  %7d", n, r.rate, r.p50 * 1000, r.p99 * 1000, r.errors)
+            print(String(format: "%7d  %10.1f  %8.2f  %8.2f  %7d   %12.2f", n, r.rate, r.p50 * 1000, r.p99 * 1000, r.errors, cpu * 1000)
                   + (r.firstError.map { "   first error: \($0)" } ?? ""))
         }
         if let one = rates[1], one > 0 {
             for n in levels where n > 1 { print(String(format: "speed-up at %d clients: %.1fx the one-client rate", n, (rates[n] ?? 0) / one)) }
         }
-        let t = broker.grantTimings()
-        if t.grants > 0 {
+        if let t = timings?(), t.grants > 0 {
             let n = Double(t.grants)
             print(String(format: "split per grant (all levels): evidence verification %.3f ms, HPKE key wrap %.3f ms, durable commit wait %.3f ms",
                          t.verifySeconds * 1000 / n, t.wrapSeconds * 1000 / n, t.commitSeconds * 1000 / n))
@@ -98,10 +120,16 @@ struct BenchGrants: AsyncParsableCommand {
         }
     }
 
+    /// User + system CPU time of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+
     /// Registers the owner, puts a fresh key, issues a sandbox lease with a huge maxGrants;
     /// returns the broker's log key.
-    static func setUp(connection: BrokerConnection, broker: Broker, owner: String, leaseId: String, measurement: [UInt8]) async throws -> NoteVerifier {
-        let token = try CLIFiles.readText(broker.adminTokenPath, what: "admin token").trimmingCharacters(in: .whitespacesAndNewlines)
+    static func setUp(connection: BrokerConnection, adminToken token: String, owner: String, leaseId: String, measurement: [UInt8]) async throws -> NoteVerifier {
         let ownerKey: OwnerSigningKey
         let envelope: DSSEEnvelope
         do {

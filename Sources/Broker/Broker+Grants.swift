@@ -215,8 +215,9 @@ extension Broker {
 
     /// The workload ends the lease early; authenticated with the grant's receipt key.
     public func release(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
-        try await checkReceipt(op: "release", owner: owner, leaseId: leaseId, r)
-        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released", fields: ["by": .string("workload"), "grantId": .string(r.grantId)]) { sm, t in
+        let use = try await checkReceipt(op: "release", owner: owner, leaseId: leaseId, r)
+        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released", fields: ["by": .string("workload"), "grantId": .string(r.grantId)],
+                             singleUse: use) { sm, t in
             sm.release(at: t)
         }
     }
@@ -229,9 +230,10 @@ extension Broker {
                 throw BrokerError(.badRequest, "an output receipt needs outputDigest, 64 hex digits (SHA-256)")
             }
         }
-        try await checkReceipt(op: "receipt", owner: owner, leaseId: leaseId, r)
+        let use = try await checkReceipt(op: "receipt", owner: owner, leaseId: leaseId, r)
         let now = self.now
         return try await write { tx in
+            try SingleUse.claim(use, in: tx)
             var f: [String: JSONValue] = ["grantId": .string(r.grantId), "receiptKind": .string(r.kind)]
             if let d = r.outputDigest { f["outputDigest"] = .string(d) }
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "receipt", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
@@ -239,7 +241,8 @@ extension Broker {
         }
     }
 
-    func checkReceipt(op: String, owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) {
+    /// Checks a receipt's grant, time and MAC; returns its single-use record (keyed by its MAC).
+    func checkReceipt(op: String, owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> NonceRecord {
         guard let g = try await read({ tx in try tx.grant(r.grantId) }), g.owner == owner, g.leaseId == leaseId else {
             throw BrokerError(.notFound, "no grant \(r.grantId) on lease \(owner)/\(leaseId)")
         }
@@ -254,6 +257,7 @@ extension Broker {
         guard ReceiptMAC.isValid(key: symmetric, op: op, owner: owner, leaseId: leaseId, receipt: r) else {
             throw BrokerError(.signatureInvalid, "the receipt is not authenticated by the grant's receipt key")
         }
+        return SingleUse.record(kind: op, bytes: Array(r.mac.utf8), owner: owner, target: leaseId, time: t, now: now)
     }
 
     static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }

@@ -64,14 +64,16 @@ extension Broker {
         let key = try await ownerKey(owner)
         let f = try OwnerRequestSigning.verify(r, op: "lease.revoke", owner: owner, key: key, now: now)
         guard f["leaseId"]?.stringValue == leaseId else { throw BrokerError(.badRequest, "the signed request is for another lease") }
-        return try await end(owner: owner, leaseId: leaseId, kind: "lease.revoked", fields: ["by": .string("owner")]) { sm, t in sm.revoke(at: t) }
+        let use = SingleUse.record(r, fields: f, owner: owner, target: leaseId, now: now)
+        return try await end(owner: owner, leaseId: leaseId, kind: "lease.revoked", fields: ["by": .string("owner")], singleUse: use) { sm, t in sm.revoke(at: t) }
     }
 
     /// Records `lease.revoked` / `lease.released` through the state machine, in one transaction.
-    func end(owner: String, leaseId: String, kind: String, fields: [String: JSONValue],
+    func end(owner: String, leaseId: String, kind: String, fields: [String: JSONValue], singleUse: NonceRecord,
              _ transition: @escaping @Sendable (inout LeaseStateMachine, Date) -> LeaseStateMachine.EndAction) async throws(BrokerError) -> LogIndexResponse {
         let now = self.now
         return try await write { tx in
+            try SingleUse.claim(singleUse, in: tx)
             guard var r = try tx.lease(owner: owner, leaseId: leaseId) else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
             var sm = Self.machine(r)
             if case .refuse(let refusal) = transition(&sm, now) { throw BrokerError(refusal) }

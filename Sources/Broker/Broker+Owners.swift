@@ -51,7 +51,9 @@ extension Broker {
         }
         let vault = self.vault
         let now = self.now
+        let use = SingleUse.record(r, fields: f, owner: owner, target: keyId, now: now)
         return try await write { tx in
+            try SingleUse.claim(use, in: tx)
             let version = (try tx.latestVaultKey(owner: owner, keyId: keyId)?.version ?? 0) + 1
             let sealed: [UInt8]
             do { sealed = try vault.seal(dataKey, owner: owner, keyId: keyId, version: version) } catch { throw BrokerError(.internal, "\(error)") }

@@ -143,6 +143,46 @@ import Vault
         await expectRefusal(.nonceInvalid) { _ = try await other.grant(owner: h.owner, leaseId: "l1", req2) }
     }
 
+    /// A captured vault put, revoke or receipt sent again inside its time window is refused:
+    /// an old key replayed after a rotation must not become the newest version again.
+    @Test func signedRequestsAndReceiptsAreGoodOnce() async throws {
+        let h = try await BrokerHarness.make()
+        let vaultKey = Base64.decodeCanonical(h.broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
+        func put(_ key: DataKey, at time: Date) throws -> SignedOwnerRequest {
+            let sealed = try VaultPut.seal(key, owner: h.owner, keyId: h.keyId, vaultPublicKey: vaultKey)
+            return try OwnerRequestSigning.sign([
+                "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(h.keyId), "suite": .string(KeyWrapSuite.default.id),
+                "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+            ], key: h.ownerKey, at: time)
+        }
+        let old = try DataKey.generate(), rotated = try DataKey.generate()
+        let captured = try put(old, at: h.clock.now)
+        _ = try await h.broker.putKey(owner: h.owner, keyId: h.keyId, captured)
+        h.clock.advance(1)
+        _ = try await h.broker.putKey(owner: h.owner, keyId: h.keyId, try put(rotated, at: h.clock.now))
+        h.clock.advance(1)
+        await expectRefusal(.requestReplayed) { _ = try await h.broker.putKey(owner: h.owner, keyId: h.keyId, captured) }
+        try await h.issue(h.manifest("l1"))
+        let got = try await h.fetch("l1")
+        #expect(got.keys[h.keyId] == rotated)
+
+        // A receipt, then the same receipt again.
+        let time = RFC3339.format(h.clock.now)
+        var receipt = WorkloadReceipt(grantId: got.response.grantId, kind: "shredded", outputDigest: nil, time: time, mac: "")
+        receipt.mac = ReceiptMAC.mac(key: got.receiptKey, op: "receipt", owner: h.owner, leaseId: "l1", receipt: receipt)
+        _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", receipt)
+        await expectRefusal(.requestReplayed) { _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", receipt) }
+
+        // A revoke, replayed: refused as a replay before the lease's state is even looked at.
+        let revoke = try h.revokeRequest("l1")
+        _ = try await h.broker.revoke(owner: h.owner, leaseId: "l1", revoke)
+        await expectRefusal(.requestReplayed) { _ = try await h.broker.revoke(owner: h.owner, leaseId: "l1", revoke) }
+        let kinds = try await h.entries().map(\.kind)
+        #expect(kinds.filter { $0 == "receipt" }.count == 1)
+        #expect(kinds.filter { $0 == "vault.key.put" }.count == 3)  // the harness's own, the captured one, the rotation
+        _ = try h.audit()
+    }
+
     @Test func evidenceBoundToAnotherKeyIsRefused() async throws {
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))

@@ -34,6 +34,8 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let leaseExists = Code("lease-exists")
         public static let keyNotFound = Code("key-not-found")
         public static let requestStale = Code("request-stale")
+        /// A signed request (vault put, revoke) or a receipt was already used once.
+        public static let requestReplayed = Code("request-replayed")
         public static let notFound = Code("not-found")
         /// The log (or the database under it) could not be written: nothing was released.
         public static let logUnavailable = Code("log-unavailable")
@@ -56,7 +58,7 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .badRequest, .manifestInvalid, .requestStale: return 400
         case .unauthorized, .signatureInvalid: return 401
         case .leaseNotFound, .ownerNotFound, .keyNotFound, .notFound: return 404
-        case .ownerExists, .leaseExists: return 409
+        case .ownerExists, .leaseExists, .requestReplayed: return 409
         case .logUnavailable: return 503
         case .internal: return 500
         default: return 403  // every key-release refusal

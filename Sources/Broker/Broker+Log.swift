@@ -21,8 +21,9 @@ extension Broker {
         try await read { tx in
             guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "no checkpoint yet") }
             guard index < cp.size else { throw BrokerError(.notFound, "index \(index) is not in the latest checkpoint (size \(cp.size))") }
-            let proof = try MerkleProofs.inclusionProof(index: index, size: cp.size, tx.subtreeSource)
-            let leaf = try tx.subtreeSource.subtreeHash(level: 0, index: index)
+            let (proof, leaf) = try tx.withPrefetchedSubtrees { t in
+                (try MerkleProofs.inclusionProof(index: index, size: cp.size, t), try t.subtreeHash(level: 0, index: index))
+            }
             return InclusionProofResponse(tree_size: cp.size, leaf_index: index, leaf_hash: leaf.base64, inclusion_proof: proof.map(\.base64))
         }
     }
@@ -31,8 +32,9 @@ extension Broker {
         try await read { tx in
             guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "no checkpoint yet") }
             guard old <= cp.size else { throw BrokerError(.badRequest, "old size \(old) is larger than the latest checkpoint (size \(cp.size))") }
-            let proof = try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, tx.subtreeSource)
-            let root = try MerkleProofs.root(size: old, tx.subtreeSource)
+            let (proof, root) = try tx.withPrefetchedSubtrees { t in
+                (try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, t), try MerkleProofs.root(size: old, t))
+            }
             return ConsistencyProofResponse(old_size: old, old_root: root.base64, consistency_proof: proof.map(\.base64))
         }
     }

@@ -33,6 +33,9 @@ public protocol BrokerTransaction {
     func latestCheckpoint() throws -> StoredCheckpoint?
     func entries(start: UInt64, limit: Int) throws -> [[UInt8]]
     var subtreeSource: any SubtreeHashSource { get }
+    /// The subtree hashes named, in one batch where the backend can (see `SubtreePrefetch`);
+    /// absent ones are left out.
+    func subtreeHashes(_ ids: [SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash]
 
     // Owners and vault.
     func owner(_ owner: String) throws -> OwnerRecord?
@@ -71,5 +74,12 @@ extension BrokerTransaction {
         try appendLog(count: 1, build, appended: { appended = $0 })
         guard let appended else { throw StorageError(.corrupt, "append produced no entry") }
         return appended
+    }
+}
+
+extension BrokerTransaction {
+    /// Runs proof generation with its O(log n) subtree hashes fetched in one batch.
+    public func withPrefetchedSubtrees<T>(_ proof: (SubtreePrefetch.Table) throws -> T) throws -> T {
+        try SubtreePrefetch.run(proof, fetch: subtreeHashes)
     }
 }

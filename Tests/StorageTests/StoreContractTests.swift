@@ -64,6 +64,13 @@ import TransparencyLog
                 (try MerkleProofs.consistencyProof(oldSize: 7, newSize: 20, tx.subtreeSource), try MerkleProofs.root(size: 7, tx.subtreeSource))
             }
             #expect(ProofVerification.verifyConsistency(oldSize: 7, oldRoot: consistency.1, newSize: 20, newRoot: cp.root, proof: consistency.0))
+            // The batch look-up (one query on PostgreSQL) gives the same proofs.
+            let batched = try await s.store.read { tx in
+                try (0..<20).map { i in try tx.withPrefetchedSubtrees { try MerkleProofs.inclusionProof(index: i, size: 20, $0) } }
+            }
+            #expect(batched == proofs.map(\.1))
+            let missing = try await s.store.read { tx in try tx.subtreeHashes([.init(level: 0, index: 999), .init(level: 3, index: 999)]) }
+            #expect(missing.isEmpty)
             #expect(try await Self.audit(s.store) == 20)
             let page = try await s.store.read { tx in try tx.entries(start: 18, limit: 10) }
             #expect(page.count == 2)

@@ -128,3 +128,42 @@ import Testing
         #expect(CompactRange(size: 12, serializedHashes: r.serializedHashes) == nil)
     }
 }
+
+/// Prefetching must give exactly the proofs that look-ups one at a time give, and ask for
+/// O(log n) subtrees, not more.
+@Suite struct SubtreePrefetchTests {
+    @Test func prefetchedProofsEqualDirectOnes() throws {
+        var tree = MemoryTree()
+        for i in 0..<300 { tree.append(leaf: MerkleHash.leaf(Array("leaf \(i)".utf8))) }
+        var fetches = 0
+        func fetch(_ ids: [SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash] {
+            fetches += 1
+            #expect(ids.count <= 2 * 64, "a proof asks for O(log n) subtrees")
+            #expect(Set(ids).count == ids.count, "each subtree is asked for once")
+            return Dictionary(uniqueKeysWithValues: try ids.map { ($0, try tree.subtreeHash(level: $0.level, index: $0.index)) })
+        }
+        for size in [1, 2, 3, 7, 8, 9, 100, 255, 256, 257, 300] as [UInt64] {
+            for index in Set([0, size / 2, size - 1]) {
+                let direct = try MerkleProofs.inclusionProof(index: index, size: size, tree)
+                let prefetched = try SubtreePrefetch.run({ try MerkleProofs.inclusionProof(index: index, size: size, $0) }, fetch: fetch)
+                #expect(prefetched == direct, "inclusion \(index) in \(size)")
+            }
+            for old in Set([1, size / 3 + 1, size]) where old <= size {
+                let direct = try MerkleProofs.consistencyProof(oldSize: old, newSize: size, tree)
+                let prefetched = try SubtreePrefetch.run({ try MerkleProofs.consistencyProof(oldSize: old, newSize: size, $0) }, fetch: fetch)
+                #expect(prefetched == direct, "consistency \(old) -> \(size)")
+            }
+        }
+        #expect(fetches > 0)
+    }
+
+    @Test func aSubtreeTheStoreLacksFailsTheProof() {
+        var tree = MemoryTree()
+        for i in 0..<10 { tree.append(leaf: MerkleHash.leaf([UInt8(i)])) }
+        #expect(throws: MerkleProofs.ProofError.self) {
+            _ = try SubtreePrefetch.run({ try MerkleProofs.inclusionProof(index: 3, size: 10, $0) }, fetch: { ids in
+                Dictionary(uniqueKeysWithValues: try ids.dropFirst().map { ($0, try tree.subtreeHash(level: $0.level, index: $0.index)) })
+            })
+        }
+    }
+}

@@ -62,6 +62,31 @@ extension PostgresTransaction: LogRows {
     }
 
     public var subtreeSource: any SubtreeHashSource { PostgresSubtreeSource(tx: self) }
+
+    /// Two queries whatever the proof's size: leaves from `log_entries`, nodes from `merkle_nodes`.
+    public func subtreeHashes(_ ids: [SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash] {
+        var found: [SubtreePrefetch.ID: LogHash] = [:]
+        let leaves = ids.filter { $0.level == 0 }.map { Int64(clamping: $0.index) }
+        if !leaves.isEmpty {
+            for row in try execute("SELECT seq, leaf_hash FROM log_entries WHERE seq = ANY(\(leaves))") {
+                let (seq, hash) = try decode(row, (Int64, Data).self)
+                if let h = LogHash(bytes: hash) { found[SubtreePrefetch.ID(level: 0, index: UInt64(clamping: seq))] = h }
+            }
+        }
+        let nodes = ids.filter { $0.level > 0 }
+        if !nodes.isEmpty {
+            let levels = nodes.map { Int32($0.level) }, indices = nodes.map { Int64(clamping: $0.index) }
+            let query: PostgresQuery = """
+                SELECT m.level, m.idx, m.hash FROM merkle_nodes m
+                JOIN unnest(\(levels)::int4[], \(indices)::int8[]) AS q(level, idx) ON m.level = q.level AND m.idx = q.idx
+                """
+            for row in try execute(query) {
+                let (level, idx, hash) = try decode(row, (Int32, Int64, Data).self)
+                if let h = LogHash(bytes: hash) { found[SubtreePrefetch.ID(level: Int(level), index: UInt64(clamping: idx))] = h }
+            }
+        }
+        return found
+    }
 }
 
 /// Answers proof generation from the stored subtree hashes: O(log n) indexed look-ups.

@@ -10,6 +10,13 @@ extension SQLiteTransaction: BrokerTransaction {
 
     public var subtreeSource: any SubtreeHashSource { subtrees }
 
+    /// In-process look-ups with cached statements cost microseconds: one at a time is fine.
+    public func subtreeHashes(_ ids: [SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash] {
+        var found: [SubtreePrefetch.ID: LogHash] = [:]
+        for id in ids { found[id] = try? subtrees.subtreeHash(level: id.level, index: id.index) }
+        return found
+    }
+
     public func owner(_ owner: String) throws -> OwnerRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT owner, public_key, registered_seq FROM owners WHERE owner = ?"), arguments: [owner]).map {
             OwnerRecord(owner: $0[0], publicKey: $0[1], registeredSeq: UInt64(($0[2] as Int64)))

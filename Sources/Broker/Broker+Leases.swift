@@ -137,6 +137,6 @@ extension Broker {
 
 extension BrokerError {
     init(_ refusal: LeaseRefusal) {
-        self.init(Code(refusal.code.rawValue), refusal.reason)
+        self.init(refusal.code, refusal.reason)
     }
 }

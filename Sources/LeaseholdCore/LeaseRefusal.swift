@@ -3,30 +3,37 @@ import Attestation
 /// Why the broker refused a request about a lease: a stable kebab-case `code` (logged in
 /// `key.denied`, returned as the HTTP `reason`, relied on by scripts) and a sentence a person
 /// can act on. Codes are never renamed once shipped.
-public struct LeaseRefusal: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+/// A stable, machine-readable reason: the `reason` of HTTP error bodies and of `key.denied`
+/// log entries. One vocabulary for the whole broker: the key-release refusals are declared
+/// here, beside the rules that decide them; the broker adds its own codes in an extension.
+public struct ReasonCode: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ raw: String) { rawValue = raw }
+    public var description: String { rawValue }
 
-        /// No lease with this owner and id (decided by the broker's store, not here).
-        public static let leaseNotFound = Code(rawValue: "lease-not-found")
-        public static let leaseNotYetValid = Code(rawValue: "lease-not-yet-valid")
-        public static let leaseExpired = Code(rawValue: "lease-expired")
-        public static let leaseRevoked = Code(rawValue: "lease-revoked")
-        public static let leaseExhausted = Code(rawValue: "lease-exhausted")
-        public static let leaseReleased = Code(rawValue: "lease-released")
-        /// The nonce is unknown, already used, expired, or was issued for another lease.
-        public static let nonceInvalid = Code(rawValue: "nonce-invalid")
-        /// The evidence did not verify (the verifier's own code is in the reason).
-        public static let evidenceInvalid = Code(rawValue: "evidence-invalid")
-        public static let teeNotAllowed = Code(rawValue: "tee-not-allowed")
-        public static let measurementMismatch = Code(rawValue: "measurement-mismatch")
-        public static let debugNotAllowed = Code(rawValue: "debug-not-allowed")
-        public static let tcbTooLow = Code(rawValue: "tcb-too-low")
-        public static let tcbStatusNotAccepted = Code(rawValue: "tcb-status-not-accepted")
-        public static let reportDataMismatch = Code(rawValue: "report-data-mismatch")
-    }
+    /// No lease with this owner and id (decided by the broker's store, not here).
+    public static let leaseNotFound = ReasonCode("lease-not-found")
+    public static let leaseNotYetValid = ReasonCode("lease-not-yet-valid")
+    public static let leaseExpired = ReasonCode("lease-expired")
+    public static let leaseRevoked = ReasonCode("lease-revoked")
+    public static let leaseExhausted = ReasonCode("lease-exhausted")
+    public static let leaseReleased = ReasonCode("lease-released")
+    /// The nonce is unknown, already used, expired, or was issued for another lease.
+    public static let nonceInvalid = ReasonCode("nonce-invalid")
+    /// The evidence did not verify (the verifier's own code is in the reason).
+    public static let evidenceInvalid = ReasonCode("evidence-invalid")
+    public static let teeNotAllowed = ReasonCode("tee-not-allowed")
+    public static let measurementMismatch = ReasonCode("measurement-mismatch")
+    public static let debugNotAllowed = ReasonCode("debug-not-allowed")
+    public static let tcbTooLow = ReasonCode("tcb-too-low")
+    public static let tcbStatusNotAccepted = ReasonCode("tcb-status-not-accepted")
+    public static let reportDataMismatch = ReasonCode("report-data-mismatch")
+}
+
+/// Why a lease (or its policy) refuses a grant: a `ReasonCode` and words a person can act on.
+public struct LeaseRefusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public typealias Code = ReasonCode
 
     public var code: Code
     public var reason: String

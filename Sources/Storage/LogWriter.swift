@@ -22,13 +22,14 @@ enum LogWriter {
     /// A database is bound to one log key for life: checkpoints signed by two keys could not
     /// be checked by one verifier key.
     static func initialize(_ rows: some LogRows, origin: String, publicKey: [UInt8]) throws {
-        if let state = try state(rows) {
-            guard state.origin == origin, state.publicKey == publicKey else {
-                throw StorageError(.conflict, "this database's log is signed by \(state.origin) with another key; refusing to sign it with a different log key")
-            }
-            return
+        if try state(rows) == nil {
+            try rows.insertLogMeta(origin: origin, publicKey: publicKey)
         }
-        try rows.insertLogMeta(origin: origin, publicKey: publicKey)
+        // Read back what is there now: another broker may have created it first.
+        guard let state = try state(rows) else { throw StorageError(.corrupt, "the log's state was not created") }
+        guard state.origin == origin, state.publicKey == publicKey else {
+            throw StorageError(.conflict, "this database's log is signed by \(state.origin) with another key; refusing to sign it with a different log key")
+        }
     }
 
     static func state(_ rows: some LogRows) throws -> LogState? {

@@ -249,4 +249,21 @@ import TransparencyLog
             #expect(try await Self.audit(s.store) == 40)
         }
     }
+
+    /// PostgreSQL only: commits must be durable when the broker answers, whatever the
+    /// database's default says.
+    @Test(arguments: Backend.available.filter { $0 == .postgres })
+    func postgresSessionsCommitDurablyWhateverTheDefault(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let name = try PostgresLocation(url: s.location).database
+            try await TestStore.adminSQL(Backend.adminURL!, "ALTER DATABASE \(name) SET synchronous_commit = off")
+            let replica = try await s.reopen()  // new connections see the new default
+            let setting = try await replica.read { tx in
+                let pg = try #require(tx as? PostgresTransaction)
+                return try pg.execute("SELECT current_setting('synchronous_commit')").first.map { try pg.decode($0, String.self) }
+            }
+            await replica.close()
+            #expect(setting == "on")
+        }
+    }
 }

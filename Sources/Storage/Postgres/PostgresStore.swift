@@ -60,7 +60,8 @@ public final class PostgresStore: Sendable {
         let store = PostgresStore(location: location, threads: threads, configuration: configuration, logger: logger)
         do {
             try await store.run { connection in
-                if migrate { try PostgresSchema.migrate(connection) } else { _ = try connection.query("SELECT 1", logger: logger).wait() }
+                try PostgresSchema.checkDurable(connection)
+                if migrate { try PostgresSchema.migrate(connection) }
             }
         } catch {
             await store.close()
@@ -98,14 +99,25 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// A new connection whose commits wait for the WAL flush (`synchronous_commit = on`, set
+    /// per session whatever the database's default): a grant's key is returned only after its
+    /// entry is durable, so a commit that is not durable would break that promise.
     private func connect() throws -> PostgresConnection {
         let id = nextID.add(1, ordering: .relaxed).oldValue
+        let connection: PostgresConnection
         do {
-            return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
-                                                  id: id, logger: logger).wait()
+            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+                                                        id: id, logger: logger).wait()
         } catch {
             throw StorageError(.unavailable, "cannot connect to the database at \(location): \(PostgresTransaction.describe(error))")
         }
+        do {
+            try PostgresTransaction(connection: connection, logger: logger, readOnly: false).execute("SET synchronous_commit TO on")
+        } catch {
+            _ = try? connection.close().wait()
+            throw error
+        }
+        return connection
     }
 
     /// One transaction: BEGIN, the write lock (for writes), `body`, COMMIT; ROLLBACK on any throw.
@@ -142,6 +154,20 @@ extension PostgresStore: BrokerStore {
 }
 
 extension PostgresSchema {
+    /// Refuses a server that does not fsync its WAL (`fsync = off`): its commits would not
+    /// survive a crash, and the broker's promise (no key without a durable log entry) with them.
+    static func checkDurable(_ connection: PostgresConnection) throws {
+        let tx = PostgresTransaction(connection: connection, logger: Logger(label: "leasehold.postgres"), readOnly: true)
+        let fsync = try tx.execute("SELECT current_setting('fsync')").first.map { try tx.decode($0, String.self) }
+        let commit = try tx.execute("SELECT current_setting('synchronous_commit')").first.map { try tx.decode($0, String.self) }
+        guard fsync == "on" else {
+            throw StorageError(.unavailable, "the database server runs with fsync = \(fsync ?? "?"): its commits do not survive a crash; refusing to keep the log there")
+        }
+        guard commit != "off" else {
+            throw StorageError(.unavailable, "synchronous_commit is still off for this session: commits would not be durable when the broker answers")
+        }
+    }
+
     /// Applies the migrations this database lacks, in order, in one transaction under the
     /// migration lock; refuses a database that has migrations this build does not know.
     static func migrate(_ connection: PostgresConnection) throws {

@@ -131,10 +131,17 @@ public final class PostgresStore: Sendable {
                 if !readOnly { try tx.execute("SELECT pg_advisory_xact_lock(\(PostgresSchema.writeLock))") }
                 result = try body(tx)
             } catch {
-                _ = try? tx.execute("ROLLBACK")
+                // A connection whose ROLLBACK failed is in an unknown state: never reuse it.
+                do { try tx.execute("ROLLBACK") } catch { _ = try? connection.close().wait() }
                 throw error
             }
-            let tag = try tx.execute("COMMIT").metadata.command
+            let tag: String
+            do { tag = try tx.execute("COMMIT").metadata.command } catch {
+                // Committed or not, nobody can say: the caller sees a failure (no key leaves), and
+                // the connection goes.
+                _ = try? connection.close().wait()
+                throw error
+            }
             guard tag == "COMMIT" else {
                 throw StorageError(.writeFailed, "the database rolled the transaction back instead of committing it (\(tag))")
             }

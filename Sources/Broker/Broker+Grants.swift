@@ -183,13 +183,9 @@ extension Broker {
         }
         timings.record(verify: verifySeconds, wrap: wrapSeconds, commit: commitSeconds)
         let cp = done.checkpoint
-        let proof: ([LogHash], LogHash) = try await read { tx in
-            try tx.withPrefetchedSubtrees { t in
-                (try MerkleProofs.inclusionProof(index: seq, size: cp.size, t), try t.subtreeHash(level: 0, index: seq))
-            }
-        }
+        guard let proof = done.proof else { throw BrokerError(.internal, "the grant's inclusion proof is missing") }
         return GrantResponse(owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease?.notAfter ?? 0), keys: sealed,
-                             receipt: GrantReceipt(logIndex: seq, leafHash: proof.1.base64, checkpoint: cp.note, inclusionProof: proof.0.map(\.base64)),
+                             receipt: GrantReceipt(logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note, inclusionProof: proof.path.map(\.base64)),
                              receiptKey: receiptKey, grantId: grantId)
     }
 

@@ -28,6 +28,9 @@ actor GroupCommitter {
     struct Committed: Sendable {
         var outcome: CommitOutcome
         var checkpoint: StoredCheckpoint
+        /// The entry's inclusion proof in `checkpoint` and its leaf hash, when it appended one:
+        /// built in the same transaction, all of the batch's subtrees fetched at once.
+        var proof: (path: [LogHash], leaf: LogHash)?
     }
 
     private let store: any BrokerStore
@@ -70,7 +73,7 @@ actor GroupCommitter {
         let signer = self.signer
         let now = clock()
         do {
-            let (outcomes, cp) = try await store.write { tx -> ([(Int, Result<CommitOutcome, BrokerError>)], StoredCheckpoint) in
+            let (outcomes, cp, proofs) = try await store.write { tx -> ([(Int, Result<CommitOutcome, BrokerError>)], StoredCheckpoint, [UInt64: ([LogHash], LogHash)]) in
                 var outcomes = [(Int, Result<CommitOutcome, BrokerError>)]()
                 for (t, work) in batch {
                     do {
@@ -81,10 +84,19 @@ actor GroupCommitter {
                         outcomes.append((t, .failure(BrokerError(.logUnavailable, "could not record the request: \(error)"))))
                     }
                 }
-                return (outcomes, try tx.checkpoint(signer: signer, now: now))
+                let cp = try tx.checkpoint(signer: signer, now: now)
+                let seqs = outcomes.compactMap { _, r in try? r.get().seq }
+                let proofs = try tx.withPrefetchedSubtrees { t in
+                    try Dictionary(uniqueKeysWithValues: seqs.map { seq in
+                        (seq, (try MerkleProofs.inclusionProof(index: seq, size: cp.size, t), try t.subtreeHash(level: 0, index: seq)))
+                    })
+                }
+                return (outcomes, cp, proofs)
             }
             timings.recordCommit()
-            return outcomes.map { t, r in (t, r.map { Committed(outcome: $0, checkpoint: cp) }) }
+            return outcomes.map { t, r in
+                (t, r.map { o in Committed(outcome: o, checkpoint: cp, proof: o.seq.flatMap { proofs[$0] }.map { (path: $0.0, leaf: $0.1) }) })
+            }
         } catch {
             // The transaction did not commit: nothing of the batch happened, nothing is released.
             let e = BrokerError(.logUnavailable, "the log could not be written, nothing was released: \(error)")

@@ -18,24 +18,32 @@ extension Broker {
     }
 
     public func inclusionProof(index: UInt64) async throws(BrokerError) -> InclusionProofResponse {
-        try await read { tx in
-            guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "no checkpoint yet") }
-            guard index < cp.size else { throw BrokerError(.notFound, "index \(index) is not in the latest checkpoint (size \(cp.size))") }
-            let (proof, leaf) = try tx.withPrefetchedSubtrees { t in
-                (try MerkleProofs.inclusionProof(index: index, size: cp.size, t), try t.subtreeHash(level: 0, index: index))
-            }
-            return InclusionProofResponse(tree_size: cp.size, leaf_index: index, leaf_hash: leaf.base64, inclusion_proof: proof.map(\.base64))
-        }
+        try await read { tx in try Self.inclusionProof(index: index, in: tx) }
     }
 
     public func consistencyProof(old: UInt64) async throws(BrokerError) -> ConsistencyProofResponse {
-        try await read { tx in
-            guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "no checkpoint yet") }
-            guard old <= cp.size else { throw BrokerError(.badRequest, "old size \(old) is larger than the latest checkpoint (size \(cp.size))") }
-            let (proof, root) = try tx.withPrefetchedSubtrees { t in
-                (try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, t), try MerkleProofs.root(size: old, t))
-            }
-            return ConsistencyProofResponse(old_size: old, old_root: root.base64, consistency_proof: proof.map(\.base64))
+        try await read { tx in try Self.consistencyProof(old: old, in: tx) }
+    }
+
+    /// The inclusion proof of entry `index` in the latest checkpoint: what `GET
+    /// /v1/log/proof/inclusion` answers and `leasehold audit prove` prints, from any store.
+    public static func inclusionProof(index: UInt64, in tx: any BrokerTransaction) throws -> InclusionProofResponse {
+        guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "the log has no signed checkpoint yet") }
+        guard index < cp.size else { throw BrokerError(.notFound, "index \(index) is not in the latest checkpoint (size \(cp.size))") }
+        let (proof, leaf) = try tx.withPrefetchedSubtrees { t in
+            (try MerkleProofs.inclusionProof(index: index, size: cp.size, t), try t.subtreeHash(level: 0, index: index))
         }
+        return InclusionProofResponse(tree_size: cp.size, leaf_index: index, leaf_hash: leaf.base64, inclusion_proof: proof.map(\.base64))
+    }
+
+    /// The consistency proof from size `old` to the latest checkpoint, with the old root:
+    /// what `GET /v1/log/proof/consistency` answers and `leasehold audit consistency` prints.
+    public static func consistencyProof(old: UInt64, in tx: any BrokerTransaction) throws -> ConsistencyProofResponse {
+        guard let cp = try tx.latestCheckpoint() else { throw BrokerError(.notFound, "the log has no signed checkpoint yet") }
+        guard old <= cp.size else { throw BrokerError(.badRequest, "old size \(old) is larger than the latest checkpoint (size \(cp.size))") }
+        let (proof, root) = try tx.withPrefetchedSubtrees { t in
+            (try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, t), try MerkleProofs.root(size: old, t))
+        }
+        return ConsistencyProofResponse(old_size: old, old_root: root.base64, consistency_proof: proof.map(\.base64))
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TransparencyLog
 
@@ -32,7 +33,6 @@ public protocol BrokerTransaction {
     func checkpoint(signer: NoteSigner, now: Date) throws -> StoredCheckpoint
     func latestCheckpoint() throws -> StoredCheckpoint?
     func entries(start: UInt64, limit: Int) throws -> [[UInt8]]
-    var subtreeSource: any SubtreeHashSource { get }
     /// The subtree hashes named, in one batch where the backend can (see `SubtreePrefetch`);
     /// absent ones are left out.
     func subtreeHashes(_ ids: [SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash]
@@ -78,6 +78,15 @@ extension BrokerTransaction {
 }
 
 extension BrokerTransaction {
+    /// The log key as recorded in the database, whatever the backend.
+    public func storedVerifier() throws -> NoteVerifier {
+        guard let state = try logState() else { throw StorageError(.noLogKey, "the database has no log key: nothing was ever logged") }
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: state.publicKey) else {
+            throw StorageError(.corrupt, "log_meta holds a public key that is not Ed25519")
+        }
+        return NoteVerifier(name: state.origin, publicKey: key)
+    }
+
     /// Runs proof generation with its O(log n) subtree hashes fetched in one batch.
     public func withPrefetchedSubtrees<T>(_ proof: (SubtreePrefetch.Table) throws -> T) throws -> T {
         try SubtreePrefetch.run(proof, fetch: subtreeHashes)

@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 import Storage
 import TransparencyLog
@@ -37,6 +38,11 @@ enum CLIFiles {
         }
     }
 
+    /// An environment variable that stands in for an option; unset and empty are the same.
+    static func environment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// A verifier key given as text, `@FILE`, or the path of a file holding it.
     static func verifierKey(_ arg: String) throws -> NoteVerifier {
         var text = arg
@@ -54,7 +60,11 @@ enum CLIFiles {
 
     /// Runs a read against the store, turning store errors into one-line failures.
     static func read<T>(_ store: SQLiteStore, _ body: (SQLiteTransaction) throws -> T) throws -> T {
-        do { return try store.read(body) } catch let e as StorageError { throw CLIFailure(message: e.reason) }
+        do { return try store.read(body) } catch let e as StorageError {
+            throw CLIFailure(message: e.reason)
+        } catch let e as BrokerError {
+            throw CLIFailure(message: e.message)
+        }
     }
 }
 

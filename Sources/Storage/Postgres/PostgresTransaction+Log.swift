@@ -61,8 +61,6 @@ extension PostgresTransaction: LogRows {
             .map { [UInt8](try decode($0, Data.self)) }
     }
 
-    public var subtreeSource: any SubtreeHashSource { PostgresSubtreeSource(tx: self) }
-
     /// Two queries whatever the proof's size: leaves from `log_entries`, nodes from `merkle_nodes`.
     public func subtreeHashes(_ ids: [SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash] {
         var found: [SubtreePrefetch.ID: LogHash] = [:]
@@ -86,24 +84,5 @@ extension PostgresTransaction: LogRows {
             }
         }
         return found
-    }
-}
-
-/// Answers proof generation from the stored subtree hashes: O(log n) indexed look-ups.
-struct PostgresSubtreeSource: SubtreeHashSource {
-    let tx: PostgresTransaction
-
-    func subtreeHash(level: Int, index: UInt64) throws -> LogHash {
-        let data: Data?
-        if level == 0 {
-            data = try tx.leafHash(seq: index).map { Data($0) }
-        } else {
-            data = try tx.execute("SELECT hash FROM merkle_nodes WHERE level = \(Int32(level)) AND idx = \(Int64(index))").first
-                .map { try tx.decode($0, Data.self) }
-        }
-        guard let data, let h = LogHash(bytes: data) else {
-            throw StorageError(.corrupt, "subtree (level \(level), index \(index)) is missing from the store")
-        }
-        return h
     }
 }

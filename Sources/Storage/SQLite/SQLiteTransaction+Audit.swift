@@ -18,15 +18,6 @@ public struct AuditSummary: Sendable, Hashable {
 }
 
 extension SQLiteTransaction {
-    /// The log key as recorded in the database.
-    public func storedVerifier() throws -> NoteVerifier {
-        guard let state = try logState() else { throw StorageError(.noLogKey, "the database has no log key: nothing was ever logged") }
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: state.publicKey) else {
-            throw StorageError(.corrupt, "log_meta holds a public key that is not Ed25519")
-        }
-        return NoteVerifier(name: state.origin, publicKey: key)
-    }
-
     /// Audits the whole log from its entry bytes: hash chain, sequence, tree, every stored
     /// checkpoint's signature and root, and any `external` checkpoints (signed notes an owner
     /// or workload kept, which catch a log rolled back together with its checkpoints table).

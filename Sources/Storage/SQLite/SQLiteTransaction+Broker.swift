@@ -8,8 +8,6 @@ extension SQLiteTransaction: BrokerTransaction {
                           arguments: [Int64(clamping: start), limit]).map { [UInt8]($0) }
     }
 
-    public var subtreeSource: any SubtreeHashSource { subtrees }
-
     /// In-process look-ups with cached statements cost microseconds: one at a time is fine.
     public func subtreeHashes(_ ids: [SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash] {
         var found: [SubtreePrefetch.ID: LogHash] = [:]

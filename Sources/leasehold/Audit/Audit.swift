@@ -1,5 +1,5 @@
 import ArgumentParser
-import Crypto
+import Broker
 import Foundation
 import Storage
 import TransparencyLog
@@ -70,7 +70,7 @@ struct AuditExport: AsyncParsableCommand {
     @Option(help: "Directory to write (created if missing).") var out: String
 
     /// --database, else LEASEHOLD_DATABASE_URL (keeps the password off the command line).
-    var databaseURL: String? { database ?? ProcessInfo.processInfo.environment["LEASEHOLD_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    var databaseURL: String? { database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL") }
 
     func validate() throws {
         if db != nil && database != nil { throw ValidationError("give one of --db FILE or --database URL, not both") }
@@ -91,9 +91,7 @@ struct AuditExport: AsyncParsableCommand {
         let exported: ([UInt8], StoredCheckpoint?, String)
         do {
             exported = try await store.read { tx in
-                guard let state = try tx.logState(), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: state.publicKey) else {
-                    throw StorageError(.noLogKey, "the database has no log key: nothing was ever logged")
-                }
+                let key = try tx.storedVerifier()
                 var lines = [UInt8]()
                 var next: UInt64 = 0
                 while true {
@@ -102,7 +100,7 @@ struct AuditExport: AsyncParsableCommand {
                     next += UInt64(page.count)
                     if page.count < 10_000 { break }
                 }
-                return (lines, try tx.latestCheckpoint(), NoteVerifier(name: state.origin, publicKey: key).encoded)
+                return (lines, try tx.latestCheckpoint(), key.encoded)
             }
         } catch let e as StorageError {
             await store.close()
@@ -152,17 +150,7 @@ struct AuditProve: ParsableCommand {
 
     func run() throws {
         let store = try CLIFiles.openForAudit(db)
-        let json = try CLIFiles.read(store) { tx -> JSONValue in
-            guard let cp = try tx.latestCheckpoint() else { throw CLIFailure(message: "the log has no signed checkpoint yet") }
-            guard index < cp.size else { throw CLIFailure(message: "index \(index) is not in the latest checkpoint (size \(cp.size))") }
-            let proof = try MerkleProofs.inclusionProof(index: index, size: cp.size, tx.subtrees)
-            let leaf = try tx.subtrees.subtreeHash(level: 0, index: index)
-            return .dict([
-                "tree_size": .int(Int64(cp.size)), "leaf_index": .int(Int64(index)), "leaf_hash": .string(leaf.base64),
-                "inclusion_proof": .array(proof.map { .string($0.base64) }),
-            ])
-        }
-        print(json.printed)
+        ClientCLI.printJSON(try CLIFiles.read(store) { tx in try Broker.inclusionProof(index: index, in: tx) })
     }
 }
 
@@ -176,16 +164,6 @@ struct AuditConsistency: ParsableCommand {
 
     func run() throws {
         let store = try CLIFiles.openForAudit(db)
-        let json = try CLIFiles.read(store) { tx -> JSONValue in
-            guard let cp = try tx.latestCheckpoint() else { throw CLIFailure(message: "the log has no signed checkpoint yet") }
-            guard old <= cp.size else { throw CLIFailure(message: "old size \(old) is larger than the latest checkpoint (size \(cp.size))") }
-            let proof = try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, tx.subtrees)
-            let oldRoot = try MerkleProofs.root(size: old, tx.subtrees)
-            return .dict([
-                "old_size": .int(Int64(old)), "old_root": .string(oldRoot.base64),
-                "consistency_proof": .array(proof.map { .string($0.base64) }),
-            ])
-        }
-        print(json.printed)
+        ClientCLI.printJSON(try CLIFiles.read(store) { tx in try Broker.consistencyProof(old: old, in: tx) })
     }
 }

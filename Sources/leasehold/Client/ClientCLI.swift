@@ -9,7 +9,7 @@ import TransparencyLog
 enum ClientCLI {
     /// `caFile`: `--ca-file`, else LEASEHOLD_CA_FILE, else the system's trust store.
     static func connection(_ url: String, caFile: String? = nil, maximumConnections: Int = 16) throws -> BrokerConnection {
-        let ca = caFile ?? ProcessInfo.processInfo.environment["LEASEHOLD_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let ca = caFile ?? CLIFiles.environment("LEASEHOLD_CA_FILE")
         do { return try BrokerConnection(url, maximumConnections: maximumConnections, caFile: ca) } catch { throw CLIFailure.usage(error.message) }
     }
 

@@ -64,7 +64,7 @@ struct Serve: AsyncParsableCommand {
             throw CLIFailure(message: "cannot create \(dataDir): \(error.localizedDescription)")
         }
         var configuration = BrokerConfiguration(dataDirectory: dataDir, allowSandbox: allowSandbox)
-        configuration.databaseURL = database ?? ProcessInfo.processInfo.environment["LEASEHOLD_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.databaseURL = database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL")
         configuration.databaseConnections = databaseConnections
         let broker: Broker
         do {

@@ -85,7 +85,11 @@ actor GroupCommitter {
                     }
                 }
                 let cp = try tx.checkpoint(signer: signer, now: now)
-                let seqs = outcomes.compactMap { _, r in try? r.get().seq }
+                // Only a grant hands out a receipt; denials and other entries need no proof.
+                let seqs = outcomes.compactMap { _, r -> UInt64? in
+                    guard case .success(let o) = r, case .granted = o.value else { return nil }
+                    return o.seq
+                }
                 let proofs = try tx.withPrefetchedSubtrees { t in
                     try Dictionary(uniqueKeysWithValues: seqs.map { seq in
                         (seq, (try MerkleProofs.inclusionProof(index: seq, size: cp.size, t), try t.subtreeHash(level: 0, index: seq)))

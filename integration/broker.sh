@@ -107,8 +107,8 @@ manifest short 2s 5
 sleep 3.5
 expect_exit 1 "an expired lease releases nothing" fetch short "$M" "$WORK/out6"
 expect_in "lease-expired" "$ERR" "  ...with lease-expired"
-curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
-[ "$(grep -c '"kind":"lease.expired".*"leaseId":"short"\|"leaseId":"short".*"kind":"lease.expired"' "$WORK/entries.jsonl")" = "1" ] && ok "the sweeper logged lease.expired for it, once" || bad "lease.expired for 'short': $(grep -c lease.expired "$WORK/entries.jsonl")"
+n="$(expired_count "$URL" short)"
+[ "$n" = 1 ] && ok "the sweeper logged lease.expired for it, once" || bad "lease.expired for 'short' logged $n times"
 expect_exit 0 "lease show" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease short
 expect_in "expired" "$OUT" "  ...says expired"
 

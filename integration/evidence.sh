@@ -11,6 +11,10 @@ expect_exit 1 "sev-snp Milan report with the Genoa chain refused" EV --tee sev-s
 expect_in "refused: chain-invalid" "$ERR" "  ...with chain-invalid"
 expect_exit 1 "sev-snp report outside the chain's validity refused" EV --tee sev-snp "${MILAN[@]}" --chain "$V/sev-snp/amd-kds-cert-chains/ask_ark_milan.pem" --at 2055-01-01T00:00:00.5Z
 expect_in "refused: certificate-expired" "$ERR" "  ...with certificate-expired"
+expect_exit 1 "sev-snp with --require-crl and no AMD CRL refused" EV --tee sev-snp "${MILAN[@]}" --chain "$V/sev-snp/amd-kds-cert-chains/ask_ark_milan.pem" --at 2026-06-01T00:00:00Z --require-crl
+expect_in "collateral-missing" "$ERR" "  ...as collateral-missing"
+expect_in "AMD KDS" "$ERR" "  ...saying where the CRL comes from"
+expect_exit 2 "--require-crl is refused for sgx (usage)" EV --tee sgx --evidence "$V/sev-snp/milan-trustee/test-report.bin" --require-crl
 head -c 1000 "$V/sev-snp/milan-trustee/test-report.bin" > "$WORK/short.bin"
 expect_exit 1 "truncated sev-snp report refused" EV --tee sev-snp --evidence "$WORK/short.bin" --chain "$V/sev-snp/milan-trustee/test-vcek.der" --at 2026-06-01T00:00:00Z
 expect_in "refused: malformed" "$ERR" "  ...with malformed"

@@ -24,6 +24,9 @@ public struct BrokerConfiguration: Sendable {
     public var databaseURL: String?
     /// Concurrent PostgreSQL transactions (connections and their threads).
     public var databaseConnections = 4
+    /// Refuse SEV-SNP evidence whose collateral lacks AMD's CRL for the product (a CRL that is
+    /// supplied is always checked).
+    public var requireSNPCRL = false
 
     public init(dataDirectory: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
                 challengeLifetime: TimeInterval = 60, clock: @escaping @Sendable () -> Date = { Date() },
@@ -126,7 +129,7 @@ public final class Broker: Sendable {
         }
         let recipient: VaultPut.Recipient
         do { recipient = try VaultPut.Recipient(rootKey: rootKey) } catch { throw BrokerError(.internal, "vault key: \(error)") }
-        var verifiers: [TEE: any EvidenceVerifier] = [.sevSNP: SNPVerifier(), .nitro: NitroVerifier()]
+        var verifiers: [TEE: any EvidenceVerifier] = [.sevSNP: SNPVerifier(requireCRL: configuration.requireSNPCRL), .nitro: NitroVerifier()]
         do {
             verifiers[.sgx] = try DCAPVerifier(tee: .sgx)
             verifiers[.tdx] = try DCAPVerifier(tee: .tdx)

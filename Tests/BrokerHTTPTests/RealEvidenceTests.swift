@@ -53,9 +53,9 @@ import Vault
         return url.appendingPathComponent("shared/vectors")
     }()
 
-    func refusal(_ s: Sample, manifestMeasurement: String) async throws -> String? {
+    func refusal(_ s: Sample, manifestMeasurement: String, requireSNPCRL: Bool = false) async throws -> String? {
         let clock = Mutex(Date())
-        let t = try await TestBroker.make(allowSandbox: false, clock: { clock.withLock { $0 } })
+        let t = try await TestBroker.make(allowSandbox: false, requireSNPCRL: requireSNPCRL, clock: { clock.withLock { $0 } })
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
@@ -105,5 +105,12 @@ import Vault
         var other = Array(s.measurement)
         other[0] = other[0] == "0" ? "1" : "0"
         #expect(try await refusal(s, manifestMeasurement: String(other)) == "measurement-mismatch")
+    }
+
+    /// `serve --sev-snp-require-crl`: the same genuine report, without AMD's CRL in its
+    /// collateral, is refused before any policy runs.
+    @Test func aBrokerThatRequiresAMDsCRLRefusesAReportWithoutIt() async throws {
+        let milan = try #require(Self.samples.first { $0.tee == "sev-snp" })
+        #expect(try await refusal(milan, manifestMeasurement: milan.measurement, requireSNPCRL: true) == "evidence-invalid")
     }
 }

@@ -47,7 +47,7 @@ struct DCAPCollateral: Sendable {
     var tcbInfos: [Signed<TCBInfo>] = []
     var qeIdentities: [Signed<QEIdentity>] = []
     var certificates: [Certificate] = []
-    var crls: [DCAPCRL] = []
+    var crls: [CertificateRevocationList] = []
 
     static func recognise(_ pieces: [[UInt8]]) throws(AttestationError) -> DCAPCollateral {
         var out = DCAPCollateral()
@@ -78,7 +78,7 @@ struct DCAPCollateral: Sendable {
             certificates.append(cert)
             return
         }
-        do throws(AttestationError) { crls.append(try DCAPCRL.parse(der: der)) } catch {
+        do throws(AttestationError) { crls.append(try CertificateRevocationList.parse(der: der)) } catch {
             throw AttestationError(.collateralInvalid, "\(name) is DER but neither a certificate nor a CRL: \(error.reason)")
         }
     }
@@ -95,7 +95,7 @@ struct DCAPCollateral: Sendable {
                     throw AttestationError(.collateralInvalid, "\(name): a PEM certificate does not parse: \(error)")
                 }
             case "X509 CRL":
-                do throws(AttestationError) { crls.append(try DCAPCRL.parse(der: doc.derBytes)) } catch {
+                do throws(AttestationError) { crls.append(try CertificateRevocationList.parse(der: doc.derBytes)) } catch {
                     throw AttestationError(.collateralInvalid, "\(name): a PEM CRL does not parse: \(error.reason)")
                 }
             default:
@@ -147,7 +147,7 @@ struct DCAPCollateral: Sendable {
             try addPEM(try string(key), name: "\(name) \(key)")
         }
         for key in ["pck_crl", "root_ca_crl"] where object[key] != nil {
-            do throws(AttestationError) { crls.append(try DCAPCRL.parse(der: try hex(key))) } catch {
+            do throws(AttestationError) { crls.append(try CertificateRevocationList.parse(der: try hex(key))) } catch {
                 throw AttestationError(.collateralInvalid, "\(name): \(key) does not parse: \(error.reason)")
             }
         }

@@ -58,15 +58,15 @@ extension DCAPVerifier {
     /// The newest CRL from `issuer` among the collateral, checked for signature and freshness.
     /// nil only when none is supplied and `allowMissingCRL` is set.
     func currentCRL(_ collateral: DCAPCollateral, issuer: Certificate, at time: Date,
-                    name: String) throws(AttestationError) -> DCAPCRL? {
+                    name: String) throws(AttestationError) -> CertificateRevocationList? {
         guard let crl = try signedCRL(collateral, issuer: issuer, name: name) else { return nil }
         // Freshness is always re-checked; the memo only spares the signature.
-        try crl.checkFreshness(at: time, name: name)
+        try crl.checkFreshness(at: time, name: name, source: "Intel PCS")
         return crl
     }
 
     /// The time-independent half of `currentCRL`: which CRL applies, and its signature.
-    func signedCRL(_ collateral: DCAPCollateral, issuer: Certificate, name: String) throws(AttestationError) -> DCAPCRL? {
+    func signedCRL(_ collateral: DCAPCollateral, issuer: Certificate, name: String) throws(AttestationError) -> CertificateRevocationList? {
         let candidates = collateral.crls.filter { $0.issuer == issuer.subject }.sorted { $0.thisUpdate > $1.thisUpdate }
         guard let crl = candidates.first else {
             if allowMissingCRL { return nil }

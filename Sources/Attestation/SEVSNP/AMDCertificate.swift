@@ -191,9 +191,14 @@ extension AMDCertificate {
     /// 48-byte salt). CryptoExtras' `.PSS` padding uses a salt as long as the digest, which is
     /// exactly AMD's 48 bytes for SHA-384; the parameters were already checked to say so.
     func isSigned(by issuer: AMDCertificate) -> Bool {
-        guard case .rsa(let key) = issuer.publicKey, key.keySizeInBits >= 4096 else { return false }
-        let signature = _RSA.Signing.RSASignature(rawRepresentation: self.signature)
-        return key.isValidSignature(signature, for: SHA384.hash(data: tbs), padding: .PSS)
+        issuer.verifiesPSS(signature, over: tbs)
+    }
+
+    /// True when this certificate's RSA key (4096 bits or more) made `signature` over `message`
+    /// with RSASSA-PSS SHA-384 (see `isSigned(by:)`); a CRL's signature is checked the same way.
+    func verifiesPSS(_ signature: [UInt8], over message: [UInt8]) -> Bool {
+        guard case .rsa(let key) = publicKey, key.keySizeInBits >= 4096 else { return false }
+        return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA384.hash(data: message), padding: .PSS)
     }
 
     /// Whether the certificate is inside its validity period at `time` (both ends inclusive,
@@ -212,18 +217,51 @@ extension AMDCertificate {
     /// single DER certificate. Only the armour is removed here, so a cache lookup can hash the
     /// certificates without parsing them.
     static func derCertificates(in item: [UInt8]) throws(AttestationError) -> [[UInt8]] {
+        let documents = try derDocuments(in: item)
+        guard !documents.certificates.isEmpty else {
+            throw AttestationError(.chainInvalid, "the collateral holds no certificate")
+        }
+        return documents.certificates
+    }
+
+    /// The certificates and CRLs in one collateral item: PEM (CERTIFICATE and X509 CRL blocks;
+    /// any other block is refused) or one DER document, told apart by the shape of its first
+    /// field (a certificate's tbs starts with [0] version, a CRL's with INTEGER or SEQUENCE).
+    static func derDocuments(in item: [UInt8]) throws(AttestationError) -> (certificates: [[UInt8]], crls: [[UInt8]]) {
         let text = item.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-        guard text.starts(with: "-----BEGIN".utf8) else { return [item] }
+        guard text.starts(with: "-----BEGIN".utf8) else {
+            return isCRL(der: item) ? ([], [item]) : ([item], [])
+        }
         let documents: [PEMDocument]
         do {
             documents = try PEMDocument.parseMultiple(pemString: String(decoding: item, as: UTF8.self))
         } catch {
             throw AttestationError(.chainInvalid, "PEM collateral does not parse: \(error)")
         }
-        let ders = documents.filter { $0.discriminator == "CERTIFICATE" }.map(\.derBytes)
-        guard !ders.isEmpty else {
+        var certificates: [[UInt8]] = []
+        var crls: [[UInt8]] = []
+        for document in documents {
+            switch document.discriminator {
+            case "CERTIFICATE": certificates.append(document.derBytes)
+            case "X509 CRL": crls.append(document.derBytes)
+            default: throw AttestationError(.collateralInvalid, "PEM collateral holds a \(document.discriminator) block; only CERTIFICATE and X509 CRL belong there")
+            }
+        }
+        guard !(certificates.isEmpty && crls.isEmpty) else {
             throw AttestationError(.chainInvalid, "PEM collateral holds no CERTIFICATE block")
         }
-        return ders
+        return (certificates, crls)
+    }
+
+    /// Whether DER bytes have a CRL's shape: SEQUENCE { SEQUENCE { INTEGER | SEQUENCE, ...
+    /// Anything else, including what does not parse, goes to the certificate parser, which
+    /// says precisely what is wrong with it.
+    static func isCRL(der: [UInt8]) -> Bool {
+        guard let root = try? DER.parse(der), case .constructed(let outer) = root.content else { return false }
+        var fields = outer.makeIterator()
+        guard let tbs = fields.next(), case .constructed(let tbsFields) = tbs.content else { return false }
+        var inner = tbsFields.makeIterator()
+        guard let first = inner.next() else { return false }
+        return first.identifier == .integer || first.identifier == .sequence
     }
 }

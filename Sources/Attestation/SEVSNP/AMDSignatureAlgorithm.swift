@@ -28,6 +28,15 @@ struct AMDSignatureAlgorithm: Sendable, Hashable {
         guard let node = nodes.next() else {
             throw AttestationError(.chainInvalid, "certificate signature algorithm is missing")
         }
+        try self.init(node: node)
+    }
+
+    /// From a whole AlgorithmIdentifier's DER (a CRL's, kept by `CertificateRevocationList`).
+    init(derEncoded bytes: [UInt8]) throws {
+        try self.init(node: try DER.parse(bytes))
+    }
+
+    init(node: ASN1Node) throws {
         self = try DER.sequence(node, identifier: .sequence) { n in
             let oid = try ASN1ObjectIdentifier(derEncoded: &n)
             guard oid == Self.rsassaPSS else {

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// `evidence.bytes` is the 1184-byte ATTESTATION_REPORT; `evidence.collateral` holds the
 /// VCEK or VLEK (DER or PEM) and AMD's cert_chain (ASK/ASVK, optionally the ARK) as PEM or DER,
-/// in any order. The chain must end at an ARK compiled into this binary (`AMDRoots`).
+/// and optionally AMD KDS's CRL (DER or PEM), in any order. The chain must end at an ARK
+/// compiled into this binary (`AMDRoots`).
 ///
 /// In order, failing closed:
 /// 1. the report parses strictly (`malformed`) and is signed (`signature-invalid` if not);
@@ -13,6 +14,9 @@ import Foundation
 ///    `chain-invalid`, `signature-invalid`, `product-mismatch`), from the cache when it has
 ///    been verified before;
 /// 3. every certificate is valid at `time` (`certificate-expired`), also on a cache hit;
+///    a supplied CRL is genuine, current and does not list the ASK/ASVK (`SNPRevocation`:
+///    `signature-invalid`, `crl-stale`, `certificate-revoked`), and with `requireCRL` one
+///    must be supplied (`collateral-missing`);
 /// 4. the report's CPUID and TCB layout name the chain's product (`product-mismatch`);
 /// 5. the VCEK/VLEK vouches for exactly the report's REPORTED_TCB and (VCEK) CHIP_ID
 ///    (`tcb-mismatch`);
@@ -23,10 +27,14 @@ public struct SNPVerifier: EvidenceVerifier {
     public var tee: TEE { .sevSNP }
     /// Shared between copies of the verifier; pass one cache to every verifier of a broker.
     public let cache: SNPChainCache
+    /// Refuse a report whose collateral lacks the ARK's CRL. Off by default: the guest's
+    /// extended report carries certificates only; a CRL that is supplied is always checked.
+    public let requireCRL: Bool
     private let roots: [SNPProduct: AMDCertificate]
 
-    public init(cache: SNPChainCache = SNPChainCache()) {
+    public init(cache: SNPChainCache = SNPChainCache(), requireCRL: Bool = false) {
         self.cache = cache
+        self.requireCRL = requireCRL
         self.roots = AMDRoots.pinned
     }
 
@@ -43,11 +51,12 @@ public struct SNPVerifier: EvidenceVerifier {
         guard report.signingKey != .none else {
             throw AttestationError(.signatureInvalid, "the report is unsigned (SIGNING_KEY = none); request it from the guest with a VCEK or VLEK")
         }
-        let chain = try verifiedChain(evidence.collateral)
+        let (chain, crls) = try verifiedChain(evidence.collateral)
         guard chain.keyKind == report.signingKey else {
             throw AttestationError(.chainInvalid, "the report says it was signed with the \(report.signingKey.rawValue), but the collateral holds a \(chain.keyKind.rawValue)")
         }
         try chain.checkValidity(at: time)
+        try SNPRevocation.check(crls, chain: chain, at: time, required: requireCRL)
         try Self.checkProduct(report, chain)
         try Self.checkEndorsement(report, chain)
 
@@ -63,24 +72,33 @@ public struct SNPVerifier: EvidenceVerifier {
         return SNPClaims(report: report, product: chain.product)
     }
 
-    /// The verified chain for the collateral, from the cache or verified now and cached.
-    private func verifiedChain(_ collateral: [[UInt8]]) throws(AttestationError) -> SNPVerifiedChain {
+    /// The verified chain for the collateral's certificates, from the cache or verified now and
+    /// cached, and the collateral's CRLs, parsed (they are checked on every use: freshness
+    /// depends on the time).
+    private func verifiedChain(_ collateral: [[UInt8]]) throws(AttestationError) -> (SNPVerifiedChain, [CertificateRevocationList]) {
         guard !collateral.isEmpty else {
             throw AttestationError(.collateralMissing, "SEV-SNP evidence needs the VCEK or VLEK and AMD's ASK/ARK cert_chain as collateral")
         }
         var ders: [[UInt8]] = []
+        var crls: [CertificateRevocationList] = []
         for item in collateral {
-            ders += try AMDCertificate.derCertificates(in: item)
+            let documents = try AMDCertificate.derDocuments(in: item)
+            ders += documents.certificates
+            for der in documents.crls {
+                do throws(AttestationError) { crls.append(try CertificateRevocationList.parse(der: der)) } catch {
+                    throw AttestationError(.collateralInvalid, "a CRL in the collateral does not parse: \(error.reason)")
+                }
+            }
         }
         let key = SNPChainCache.key(for: ders)
-        if let chain = cache.chain(for: key) { return chain }
+        if let chain = cache.chain(for: key) { return (chain, crls) }
         var certificates: [AMDCertificate] = []
         for der in ders {
             certificates.append(try AMDCertificate(derEncoded: der))
         }
         let chain = try SNPVerifiedChain(certificates: certificates, roots: roots)
         cache.insert(chain, for: key)
-        return chain
+        return (chain, crls)
     }
 
     /// The product is established by the root the chain ends at; the report's CPUID (version 3

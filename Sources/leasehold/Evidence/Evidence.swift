@@ -20,7 +20,8 @@ struct EvidenceVerify: ParsableCommand {
             FILE may be raw binary, hex text or base64 text. Exit 0: genuine and acceptable under the
             default policy (debug refused, DCAP TCB status UpToDate only); exit 1: refused, with one line
             on stderr starting with the reason code; exit 2: usage.
-              sev-snp: --chain takes the VCEK/VLEK (DER or PEM) and the ASK/ARK PEM; an unpinned ARK is refused.
+              sev-snp: --chain takes the VCEK/VLEK (DER or PEM), the ASK/ARK PEM and optionally AMD KDS's CRL
+                       (DER or PEM; checked when given, required with --require-crl); an unpinned ARK is refused.
               nitro:   the document carries its CA bundle; cabundle[0] must be the pinned AWS Nitro root.
               sgx/tdx: --collateral takes TCB info, QE identity, CRLs (DER or PEM), issuer chains, or a dcap-qvl
                        collateral JSON, recognised by content. Without CRLs the quote is refused unless --allow-missing-crl.
@@ -35,6 +36,7 @@ struct EvidenceVerify: ParsableCommand {
     @Flag(help: "Accept evidence from a debug TEE.") var allowDebug = false
     @Option(name: .customLong("accept-tcb"), help: "Accepted DCAP TCB statuses, comma-separated (default UpToDate).") var acceptTCB: String?
     @Flag(help: "Accept a DCAP quote without CRLs (revocation then goes unchecked).") var allowMissingCrl = false
+    @Flag(help: "Refuse SEV-SNP evidence without AMD KDS's CRL among the --chain files.") var requireCrl = false
     @Flag(help: "Print the claims as one JSON object.") var json = false
 
     func validate() throws {
@@ -42,6 +44,7 @@ struct EvidenceVerify: ParsableCommand {
             throw ValidationError("--tee must be one of: sev-snp, sgx, tdx, nitro")
         }
         if kind == .sevSNP && !collateral.isEmpty { throw ValidationError("sev-snp takes its certificates with --chain, not --collateral") }
+        if kind != .sevSNP && requireCrl { throw ValidationError("--require-crl is for sev-snp (sgx/tdx require CRLs unless --allow-missing-crl)") }
         if kind == .nitro && !(chain.isEmpty && collateral.isEmpty) { throw ValidationError("nitro carries its certificates inside the document: no --chain or --collateral") }
         if kind != .sevSNP && !chain.isEmpty { throw ValidationError("\(tee) takes its certificates with --collateral, not --chain") }
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
@@ -58,7 +61,7 @@ struct EvidenceVerify: ParsableCommand {
         }
         let claims: any TEEClaims
         do {
-            let verifier = try Self.verifier(for: kind, allowMissingCRL: allowMissingCrl)
+            let verifier = try Self.verifier(for: kind, allowMissingCRL: allowMissingCrl, requireSNPCRL: requireCrl)
             claims = try verifier.verify(Attestation.Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)
             try policy.check(claims)
         } catch {
@@ -76,9 +79,9 @@ struct EvidenceVerify: ParsableCommand {
         }
     }
 
-    static func verifier(for tee: TEE, allowMissingCRL: Bool) throws(AttestationError) -> any EvidenceVerifier {
+    static func verifier(for tee: TEE, allowMissingCRL: Bool, requireSNPCRL: Bool = false) throws(AttestationError) -> any EvidenceVerifier {
         switch tee {
-        case .sevSNP: return SNPVerifier()
+        case .sevSNP: return SNPVerifier(requireCRL: requireSNPCRL)
         case .sgx, .tdx: return try DCAPVerifier(tee: tee, allowMissingCRL: allowMissingCRL)
         case .nitro: return NitroVerifier()
         default: throw AttestationError(.teeNotAllowed, "no verifier for \(tee.rawValue) in this build")

@@ -32,6 +32,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Concurrent PostgreSQL transactions (connections).") var databaseConnections = 4
     @Option(help: "PEM certificate (chain, leaf first) to serve HTTPS with; needs --tls-key.") var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert (keep it 0600).") var tlsKey: String?
+    @Flag(help: "Refuse SEV-SNP evidence without AMD KDS's CRL in its collateral (a supplied CRL is always checked).")
+    var sevSnpRequireCrl = false
 
     func validate() throws {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT with a port 0...65535") }
@@ -66,6 +68,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = BrokerConfiguration(dataDirectory: dataDir, allowSandbox: allowSandbox)
         configuration.databaseURL = database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL")
         configuration.databaseConnections = databaseConnections
+        configuration.requireSNPCRL = sevSnpRequireCrl
         let broker: Broker
         do {
             broker = try await Broker.open(configuration)

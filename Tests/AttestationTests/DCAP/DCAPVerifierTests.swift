@@ -163,7 +163,7 @@ struct DCAPVerifierTests {
         let collateral = try DCAPCollateral.recognise([phala])
         let pck = try #require(collateral.crls.first { DCAPCertificates.commonName($0.issuer) == "Intel SGX PCK Platform CA" })
         #expect(pck.revokedSerials.count == 44)
-        let trustee = try DCAPCRL.parse(der: Vectors.bytes("tdx/trustee-q4-lunal-collateral/pck_crl_platform.der"))
+        let trustee = try CertificateRevocationList.parse(der: Vectors.bytes("tdx/trustee-q4-lunal-collateral/pck_crl_platform.der"))
         #expect(trustee.revokedSerials.count == 57)
         #expect(Hex.encode([UInt8](trustee.der)) == Hex.encode(try Vectors.bytes("tdx/trustee-q4-lunal-collateral/pck_crl_platform.der")))
     }

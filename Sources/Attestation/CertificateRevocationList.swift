@@ -3,20 +3,22 @@ import Foundation
 import SwiftASN1
 import X509
 
-/// An X.509 v2 certificate revocation list as Intel PCS publishes them (Root CA CRL, PCK
-/// Platform/Processor CA CRLs). swift-certificates has no CRL type, so the DER is read here with
-/// SwiftASN1; this type only parses, `check(issuer:at:)` decides.
+/// An X.509 v2 certificate revocation list: Intel PCS's (Root CA CRL, PCK Platform/Processor
+/// CA CRLs) and AMD KDS's (the ARK's list of revoked ASKs/ASVKs). swift-certificates has no CRL
+/// type, so the DER is read here with SwiftASN1. This type only parses; each verifier decides
+/// whose signature it must carry (`+Intel`: ECDSA P-256; `SNPRevocation`: RSASSA-PSS) and
+/// whether it is fresh enough (`checkFreshness`).
 ///
 /// Structure (RFC 5280 §5.1):
 ///
 /// ```
 /// CertificateList ::= SEQUENCE {
 ///     tbsCertList          TBSCertList,
-///     signatureAlgorithm   AlgorithmIdentifier,   -- ecdsa-with-SHA256 for Intel
-///     signatureValue       BIT STRING }           -- DER ECDSA-Sig-Value
+///     signatureAlgorithm   AlgorithmIdentifier,   -- ecdsa-with-SHA256 (Intel), RSASSA-PSS (AMD)
+///     signatureValue       BIT STRING }           -- DER ECDSA-Sig-Value, or the RSA signature
 /// TBSCertList ::= SEQUENCE {
 ///     version              INTEGER OPTIONAL,      -- v2 (1)
-///     signature            AlgorithmIdentifier,
+///     signature            AlgorithmIdentifier,   -- must equal signatureAlgorithm (§5.1.1.2)
 ///     issuer               Name,
 ///     thisUpdate           Time,
 ///     nextUpdate           Time OPTIONAL,
@@ -26,29 +28,36 @@ import X509
 ///         crlEntryExtensions  Extensions OPTIONAL } OPTIONAL,
 ///     crlExtensions        [0] EXPLICIT Extensions OPTIONAL }
 /// ```
-struct DCAPCRL: Sendable, Hashable {
-    static let ecdsaWithSHA256: ASN1ObjectIdentifier = [1, 2, 840, 10045, 4, 3, 2]
-
+struct CertificateRevocationList: Sendable, Hashable {
     var der: [UInt8]
     var tbsBytes: [UInt8]
     var issuer: DistinguishedName
     var thisUpdate: Date
     var nextUpdate: Date?
+    /// The serial numbers listed, as the INTEGER's content octets (as `Certificate.SerialNumber.bytes`).
     var revokedSerials: Set<[UInt8]>
     var signatureAlgorithm: ASN1ObjectIdentifier
+    /// The whole signatureAlgorithm AlgorithmIdentifier as DER, for verifiers whose algorithm
+    /// has parameters to check (RSASSA-PSS).
+    var signatureAlgorithmDER: [UInt8]
     var signature: [UInt8]
 
     /// Parses the DER of a CRL; decides nothing about its signature or freshness.
-    static func parse(der: [UInt8]) throws(AttestationError) -> DCAPCRL {
+    static func parse(der: [UInt8]) throws(AttestationError) -> CertificateRevocationList {
         do {
             let root = try DER.parse(der)
             return try DER.sequence(root, identifier: .sequence) { nodes in
                 guard let tbsNode = nodes.next(), let algNode = nodes.next(), let sigNode = nodes.next() else {
                     throw AttestationError(.malformed, "CRL lacks tbsCertList, algorithm or signature")
                 }
+                guard nodes.next() == nil else { throw AttestationError(.malformed, "CRL has fields after its signature") }
                 let alg = try algorithmOID(algNode)
                 let sig = try ASN1BitString(derEncoded: sigNode)
+                guard sig.paddingBits == 0 else { throw AttestationError(.malformed, "CRL signature BIT STRING has \(sig.paddingBits) padding bits") }
                 var parsed = try parseTBS(tbsNode)
+                guard parsed.signatureAlgorithmDER == Array(algNode.encodedBytes) else {
+                    throw AttestationError(.malformed, "CRL's signed and outer signature algorithms differ")
+                }
                 parsed.der = der
                 parsed.signatureAlgorithm = alg
                 parsed.signature = [UInt8](sig.bytes)
@@ -69,7 +78,7 @@ struct DCAPCRL: Sendable, Hashable {
         }
     }
 
-    private static func parseTBS(_ node: ASN1Node) throws -> DCAPCRL {
+    private static func parseTBS(_ node: ASN1Node) throws -> CertificateRevocationList {
         try DER.sequence(node, identifier: .sequence) { items in
             var all: [ASN1Node] = []
             while let n = items.next() { all.append(n) }
@@ -86,6 +95,7 @@ struct DCAPCRL: Sendable, Hashable {
                 first = try next()
             }
             let innerAlg = try algorithmOID(first)
+            let innerAlgDER = Array(first.encodedBytes)
             let issuer = try DistinguishedName(derEncoded: try next())
             let thisUpdate = try time(try next())
             var nextUpdate: Date?
@@ -104,7 +114,7 @@ struct DCAPCRL: Sendable, Hashable {
                                 let serial = try ArraySlice<UInt8>(derEncoded: serialNode)
                                 _ = try time(dateNode)
                                 _ = fields.next()  // crlEntryExtensions
-                                revoked.insert([UInt8](serial))
+                                revoked.insert(Self.canonicalSerial([UInt8](serial)))
                             }
                         }
                     }
@@ -114,8 +124,9 @@ struct DCAPCRL: Sendable, Hashable {
                     throw AttestationError(.malformed, "CRL tbsCertList has an unexpected field \(n.identifier)")
                 }
             }
-            return DCAPCRL(der: [], tbsBytes: [UInt8](node.encodedBytes), issuer: issuer, thisUpdate: thisUpdate,
-                           nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg, signature: [])
+            return CertificateRevocationList(der: [], tbsBytes: [UInt8](node.encodedBytes), issuer: issuer, thisUpdate: thisUpdate,
+                           nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg,
+                                            signatureAlgorithmDER: innerAlgDER, signature: [])
         }
     }
 
@@ -138,28 +149,23 @@ struct DCAPCRL: Sendable, Hashable {
         return date
     }
 
-    /// Issued and signed by `cert`.
-    func checkSignature(issuer cert: Certificate, name: String) throws(AttestationError) {
-        guard issuer == cert.subject else {
-            throw AttestationError(.collateralInvalid, "the \(name) is issued by \(issuer), not by \(cert.subject)")
-        }
-        guard signatureAlgorithm == Self.ecdsaWithSHA256,
-              let key = P256.Signing.PublicKey(cert.publicKey),
-              let sig = try? P256.Signing.ECDSASignature(derRepresentation: signature),
-              key.isValidSignature(sig, for: tbsBytes) else {
-            throw AttestationError(.signatureInvalid, "the \(name) signature does not verify with \(cert.subject)'s key")
-        }
-    }
-
-    /// thisUpdate <= t <= nextUpdate: a CRL past its nextUpdate may miss recent revocations.
-    func checkFreshness(at time: Date, name: String) throws(AttestationError) {
+    /// thisUpdate <= t <= nextUpdate: a CRL past its nextUpdate may miss recent revocations,
+    /// and one without a nextUpdate never says when it stops being current, so it never is.
+    /// `source` names where a fresh one comes from ("Intel PCS", "AMD KDS").
+    func checkFreshness(at time: Date, name: String, source: String) throws(AttestationError) {
         guard thisUpdate <= time, let next = nextUpdate, time <= next else {
             let window = "\(DCAPCertificates.iso(thisUpdate)) .. \(nextUpdate.map(DCAPCertificates.iso) ?? "(no nextUpdate)")"
-            throw AttestationError(.crlStale, "the \(name) is current \(window), not at \(DCAPCertificates.iso(time)); refresh it from Intel PCS")
+            throw AttestationError(.crlStale, "the \(name) is current \(window), not at \(DCAPCertificates.iso(time)); refresh it from \(source)")
         }
     }
 
-    func revokes(_ cert: Certificate) -> Bool {
-        revokedSerials.contains([UInt8](cert.serialNumber.bytes))
+    /// Whether the serial number (INTEGER content octets) is listed.
+    func revokes(serial: [UInt8]) -> Bool { revokedSerials.contains(Self.canonicalSerial(serial)) }
+
+    /// Serials compared as numbers: without the leading zero octets that DER puts before a
+    /// high bit, or that one decoder keeps and another strips (serial 0 is then empty; both
+    /// VCEKs in the vectors have serial 0).
+    static func canonicalSerial(_ bytes: [UInt8]) -> [UInt8] {
+        Array(bytes.drop { $0 == 0 })
     }
 }

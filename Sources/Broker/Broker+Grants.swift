@@ -100,23 +100,28 @@ extension Broker {
 
         // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
         var sealed: [GrantedKey] = []
-        var receiptKey = GrantedKey(keyId: "receipt", encapsulatedKey: "", ciphertext: "")
         var receiptKeySealed: [UInt8] = []
         let grantId = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
         let t1 = Date()
         if refusal == nil, let manifest, let lease {
             do {
                 let notAfter = ManifestTime.format(lease.notAfter)
+                var mac: DataKey?
                 for keyId in manifest.keys {
                     guard let record = stored[keyId] else { throw BrokerError(.keyNotFound, "key \(keyId) is gone from \(owner)'s vault") }
                     let dataKey = try vault.open(record.sealed, owner: owner, keyId: keyId, version: record.version)
-                    let w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite,
-                                             info: LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: keyId, notAfter: notAfter))
+                    let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: keyId, notAfter: notAfter)
+                    let w: WrappedKey
+                    if mac == nil {
+                        // The receipt key comes from the first key's HPKE context (RFC 9180
+                        // export): only the workload can derive it, and no second seal is needed.
+                        (w, mac) = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info, exporting: ReceiptMAC.receiptKeyContext)
+                    } else {
+                        w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info)
+                    }
                     sealed.append(GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
                 }
-                let mac = try DataKey.generate(byteCount: 32)
-                let w = try KeyWrap.seal(mac, to: publicKey, suite: suite, info: ReceiptMAC.receiptKeyInfo)
-                receiptKey = GrantedKey(keyId: "receipt", encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext))
+                guard let mac else { throw BrokerError(.internal, "the lease names no key") }
                 receiptKeySealed = try vault.seal(mac, owner: owner, keyId: "receipt:" + grantId, version: 0)
             } catch let e as BrokerError {
                 refusal = e
@@ -186,7 +191,7 @@ extension Broker {
         guard let proof = done.proof else { throw BrokerError(.internal, "the grant's inclusion proof is missing") }
         return GrantResponse(owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease?.notAfter ?? 0), keys: sealed,
                              receipt: GrantReceipt(logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note, inclusionProof: proof.path.map(\.base64)),
-                             receiptKey: receiptKey, grantId: grantId)
+                             grantId: grantId)
     }
 
     /// The challenge rules live in `ChallengeStateMachine`; `ChallengeToken` rebuilt it from the

@@ -45,10 +45,16 @@ public struct LocalWorkload: Sendable {
             nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(pair.publicKey)))
         try Self.checkReceipt(response.receipt, logKey: broker.logVerifierKey)
         var keys = [String: DataKey]()
+        var mac: DataKey?
         for k in response.keys {
-            keys[k.keyId] = try pair.open(try Self.wrapped(k), info: LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: k.keyId, notAfter: response.notAfter))
+            let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: k.keyId, notAfter: response.notAfter)
+            if mac == nil {
+                (keys[k.keyId], mac) = try pair.open(try Self.wrapped(k), info: info, exporting: ReceiptMAC.receiptKeyContext)
+            } else {
+                keys[k.keyId] = try pair.open(try Self.wrapped(k), info: info)
+            }
         }
-        let mac = try pair.open(try Self.wrapped(response.receiptKey), info: ReceiptMAC.receiptKeyInfo)
+        guard let mac else { throw BrokerError(.internal, "the grant holds no key") }
         return Received(keys: keys, response: response, receiptKey: mac.withUnsafeBytes { SymmetricKey(data: $0) })
     }
 

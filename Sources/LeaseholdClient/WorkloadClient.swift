@@ -83,25 +83,48 @@ public struct WorkloadClient: Sendable {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant is for \(response.owner)/\(response.leaseId), not \(owner)/\(leaseId)")
         }
         var keys: [ReleasedKey] = []
+        var receiptKey: DataKey?
         for granted in response.keys {
             let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: granted.keyId, notAfter: response.notAfter)
-            keys.append(ReleasedKey(keyId: granted.keyId, key: try unwrap(granted, keyPair: keyPair, info: info)))
+            if receiptKey == nil {
+                // The first key's HPKE context also yields the receipt key (ReceiptMAC).
+                let (key, exported) = try unwrap(granted, keyPair: keyPair, info: info, exporting: ReceiptMAC.receiptKeyContext)
+                keys.append(ReleasedKey(keyId: granted.keyId, key: key))
+                receiptKey = exported
+            } else {
+                keys.append(ReleasedKey(keyId: granted.keyId, key: try unwrap(granted, keyPair: keyPair, info: info)))
+            }
         }
-        let receiptKey = try unwrap(response.receiptKey, keyPair: keyPair, info: ReceiptMAC.receiptKeyInfo)
+        guard let receiptKey else {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant holds no key")
+        }
         let checkpoint = try GrantReceiptVerifier.verify(response.receipt, logKey: logKey)
         return ReleasedGrant(owner: owner, leaseId: leaseId, notAfter: response.notAfter, grantId: response.grantId, keys: keys,
                              receiptKey: receiptKey.withUnsafeBytes { SymmetricKey(data: $0) }, receipt: response.receipt, checkpoint: checkpoint)
     }
 
     static func unwrap(_ granted: GrantedKey, keyPair: KeyWrapKeyPair, info: [UInt8]) throws(LeaseholdClientError) -> DataKey {
-        guard let enc = Base64.decodeCanonical(granted.encapsulatedKey), let ct = Base64.decodeCanonical(granted.ciphertext) else {
-            throw LeaseholdClientError(LeaseholdClientError.badResponse, "granted key \(granted.keyId) is not canonical base64")
-        }
         do {
-            return try keyPair.open(WrappedKey(encapsulatedKey: enc, ciphertext: ct), info: info)
+            return try keyPair.open(try wrapped(granted), info: info)
         } catch {
             throw LeaseholdClientError(LeaseholdClientError.unwrapFailed, "granted key \(granted.keyId): \(error)")
         }
+    }
+
+    static func unwrap(_ granted: GrantedKey, keyPair: KeyWrapKeyPair, info: [UInt8],
+                       exporting context: [UInt8]) throws(LeaseholdClientError) -> (key: DataKey, exported: DataKey) {
+        do {
+            return try keyPair.open(try wrapped(granted), info: info, exporting: context)
+        } catch {
+            throw LeaseholdClientError(LeaseholdClientError.unwrapFailed, "granted key \(granted.keyId): \(error)")
+        }
+    }
+
+    static func wrapped(_ granted: GrantedKey) throws(LeaseholdClientError) -> WrappedKey {
+        guard let enc = Base64.decodeCanonical(granted.encapsulatedKey), let ct = Base64.decodeCanonical(granted.ciphertext) else {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "granted key \(granted.keyId) is not canonical base64")
+        }
+        return WrappedKey(encapsulatedKey: enc, ciphertext: ct)
     }
 
     func resolvedLogKey() async throws(LeaseholdClientError) -> NoteVerifier {

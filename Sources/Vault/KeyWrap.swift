@@ -15,6 +15,22 @@ import Foundation
 public enum KeyWrap {
     /// Seals `key` to `recipientPublicKey` (the suite's HPKE serialization, length checked).
     public static func seal(_ key: DataKey, to recipientPublicKey: [UInt8], suite: KeyWrapSuite, info: [UInt8]) throws(VaultError) -> WrappedKey {
+        try seal(key, to: recipientPublicKey, suite: suite, info: info, export: nil).wrapped
+    }
+
+    /// Seals `key` as `seal` does, and exports a secret from the same HPKE context (RFC 9180
+    /// §5.3, `Export(exporter_context, L)`): a second key for the recipient without a second
+    /// encapsulation. Only the holder of the recipient's private key can derive it
+    /// (`KeyWrapKeyPair.open(_:info:exporting:)`), and it is bound to `info` like the seal.
+    public static func seal(_ key: DataKey, to recipientPublicKey: [UInt8], suite: KeyWrapSuite, info: [UInt8],
+                            exporting context: [UInt8]) throws(VaultError) -> (wrapped: WrappedKey, exported: DataKey) {
+        let (wrapped, exported) = try seal(key, to: recipientPublicKey, suite: suite, info: info, export: context)
+        guard let exported else { throw VaultError(.cryptoFailure, "the HPKE export is missing") }
+        return (wrapped, exported)
+    }
+
+    private static func seal(_ key: DataKey, to recipientPublicKey: [UInt8], suite: KeyWrapSuite, info: [UInt8],
+                             export context: [UInt8]?) throws(VaultError) -> (wrapped: WrappedKey, exported: DataKey?) {
         guard recipientPublicKey.count == suite.publicKeyByteCount else {
             throw VaultError(.invalidKey, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes, got \(recipientPublicKey.count)")
         }
@@ -32,7 +48,8 @@ public enum KeyWrap {
                 sender = try HPKE.Sender(recipientKey: pk, ciphersuite: suite.ciphersuite, info: Data(info))
             }
             let ciphertext = try key.withUnsafeBytes { try sender.seal($0) }
-            return WrappedKey(encapsulatedKey: Array(sender.encapsulatedKey), ciphertext: Array(ciphertext))
+            let exported = try context.map { try DataKey(bytes: try sender.exportSecret(context: $0, outputByteCount: exportByteCount)) }
+            return (WrappedKey(encapsulatedKey: Array(sender.encapsulatedKey), ciphertext: Array(ciphertext)), exported)
         } catch let error as VaultError {
             throw error
         } catch {
@@ -63,16 +80,28 @@ public enum KeyWrap {
         }
     }
 
+    /// The length of an exported secret: 32 bytes, an HMAC-SHA256 or AES-256 key.
+    public static let exportByteCount = 32
+
     /// RFC 9180 base-mode single-shot open with a DHKEM private key and any ciphersuite.
     /// Internal so the RFC's own test vectors (other AEADs) can exercise the same code path.
     static func open<SK: HPKEDiffieHellmanPrivateKey>(privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = []) throws -> Data {
+        try open(privateKey: privateKey, ciphersuite: ciphersuite, encapsulatedKey: encapsulatedKey, ciphertext: ciphertext, info: info, aad: aad, export: nil).plaintext
+    }
+
+    /// The open, and the secret exported under `export` from the same context (if asked).
+    static func open<SK: HPKEDiffieHellmanPrivateKey>(privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = [],
+                                                      export: [UInt8]?) throws -> (plaintext: Data, exported: SymmetricKey?) {
         var recipient = try HPKE.Recipient(privateKey: privateKey, ciphersuite: ciphersuite, info: Data(info), encapsulatedKey: Data(encapsulatedKey))
-        return try recipient.open(ciphertext, authenticating: aad)
+        let plaintext = try recipient.open(ciphertext, authenticating: aad)
+        return (plaintext, try export.map { try recipient.exportSecret(context: $0, outputByteCount: exportByteCount) })
     }
 
     /// The same for a KEM private key (X-Wing).
-    static func open<SK: HPKEKEMPrivateKey>(privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = []) throws -> Data {
+    static func open<SK: HPKEKEMPrivateKey>(privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = [],
+                                            export: [UInt8]?) throws -> (plaintext: Data, exported: SymmetricKey?) {
         var recipient = try HPKE.Recipient(privateKey: privateKey, ciphersuite: ciphersuite, info: Data(info), encapsulatedKey: Data(encapsulatedKey))
-        return try recipient.open(ciphertext, authenticating: aad)
+        let plaintext = try recipient.open(ciphertext, authenticating: aad)
+        return (plaintext, try export.map { try recipient.exportSecret(context: $0, outputByteCount: exportByteCount) })
     }
 }

@@ -66,6 +66,18 @@ public struct KeyWrapKeyPair: Sendable, CustomStringConvertible, CustomDebugStri
 
     /// Opens a key sealed to this public key with exactly this `info`.
     public func open(_ wrapped: WrappedKey, info: [UInt8]) throws(VaultError) -> DataKey {
+        try open(wrapped, info: info, export: nil).key
+    }
+
+    /// Opens as `open(_:info:)` does, and derives the secret the sender exported under
+    /// `context` from the same context (`KeyWrap.seal(_:to:suite:info:exporting:)`).
+    public func open(_ wrapped: WrappedKey, info: [UInt8], exporting context: [UInt8]) throws(VaultError) -> (key: DataKey, exported: DataKey) {
+        let (key, exported) = try open(wrapped, info: info, export: context)
+        guard let exported else { throw VaultError(.cryptoFailure, "the HPKE export is missing") }
+        return (key, exported)
+    }
+
+    private func open(_ wrapped: WrappedKey, info: [UInt8], export context: [UInt8]?) throws(VaultError) -> (key: DataKey, exported: DataKey?) {
         try KeyWrap.checkShape(wrapped, suite: suite)
         if case .x25519(let key) = privateKey {
             // RFC 9180 §7.1.4, recipient side (see `KeyWrap.isLowOrder`).
@@ -74,18 +86,18 @@ public struct KeyWrapKeyPair: Sendable, CustomStringConvertible, CustomDebugStri
                 throw VaultError(.malformed, "the x25519 encapsulated key is a low-order point")
             }
         }
-        let plaintext: Data
+        let opened: (plaintext: Data, exported: SymmetricKey?)
         do {
             switch privateKey {
             case .x25519(let key):
-                plaintext = try KeyWrap.open(privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext, info: info)
+                opened = try KeyWrap.open(privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext, info: info, export: context)
             case .xwing(let key):
-                plaintext = try KeyWrap.open(privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext, info: info)
+                opened = try KeyWrap.open(privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext, info: info, export: context)
             }
         } catch {
             throw VaultError(.decryptionFailed, "the \(suite.id) wrapped key does not open with this key and info: wrong recipient, wrong info, or tampered")
         }
-        return try DataKey(bytes: SymmetricKey(data: plaintext))
+        return (try DataKey(bytes: SymmetricKey(data: opened.plaintext)), try opened.exported.map { k throws(VaultError) in try DataKey(bytes: k) })
     }
 
     public var description: String { "KeyWrapKeyPair(\(suite.id), private key <redacted>)" }

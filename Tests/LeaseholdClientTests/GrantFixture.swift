@@ -6,7 +6,8 @@ import TransparencyLog
 import Vault
 
 /// A grant response made the way the broker documents it (keys HPKE-sealed with
-/// `LeaseBinding.grantInfo`, the receipt key with `ReceiptMAC.receiptKeyInfo`, an inclusion
+/// `LeaseBinding.grantInfo`, the receipt key exported from the first one's context under
+/// `ReceiptMAC.receiptKeyContext`, an inclusion
 /// proof against a signed checkpoint), so the client's checks run without a broker.
 struct GrantFixture {
     let signer: NoteSigner
@@ -21,9 +22,7 @@ struct GrantFixture {
         let keyPair = try KeyWrapKeyPair.generate(suite: suite)
         self.keyPair = keyPair
         let keys = ["k1": try DataKey.generate(), "k2": try DataKey.generate(byteCount: 16)]
-        let receiptKey = try DataKey.generate()
         self.keys = keys
-        self.receiptKey = receiptKey
         var tree = MemoryTree()
         var leaves: [LogHash] = []
         for i in 0..<entries {
@@ -34,20 +33,21 @@ struct GrantFixture {
         self.signer = signer
         let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
         let proof = try MerkleProofs.inclusionProof(index: grantIndex, size: tree.size, tree)
-        func sealed(_ key: DataKey, _ info: [UInt8]) throws -> [String: Any] {
-            let w = try KeyWrap.seal(key, to: keyPair.publicKey, suite: suite, info: info)
-            return ["encapsulatedKey": Base64.encode(w.encapsulatedKey), "ciphertext": Base64.encode(w.ciphertext)]
-        }
         var granted: [[String: Any]] = []
+        var receiptKey: DataKey?
         for (id, key) in keys.sorted(by: { $0.key < $1.key }) {
-            var g = try sealed(key, LeaseBinding.grantInfo(owner: "acme", leaseID: "l1", keyID: id, notAfter: notAfter))
-            g["keyId"] = id
-            granted.append(g)
+            let info = LeaseBinding.grantInfo(owner: "acme", leaseID: "l1", keyID: id, notAfter: notAfter)
+            let w: WrappedKey
+            if receiptKey == nil {
+                (w, receiptKey) = try KeyWrap.seal(key, to: keyPair.publicKey, suite: suite, info: info, exporting: ReceiptMAC.receiptKeyContext)
+            } else {
+                w = try KeyWrap.seal(key, to: keyPair.publicKey, suite: suite, info: info)
+            }
+            granted.append(["keyId": id, "encapsulatedKey": Base64.encode(w.encapsulatedKey), "ciphertext": Base64.encode(w.ciphertext)])
         }
-        var rk = try sealed(receiptKey, ReceiptMAC.receiptKeyInfo)
-        rk["keyId"] = "receipt"
+        self.receiptKey = receiptKey!
         self.json = [
-            "owner": "acme", "leaseId": "l1", "notAfter": notAfter, "grantId": "g-1", "keys": granted, "receiptKey": rk,
+            "owner": "acme", "leaseId": "l1", "notAfter": notAfter, "grantId": "g-1", "keys": granted,
             "receipt": ["logIndex": grantIndex, "leafHash": leaves[Int(grantIndex)].base64, "checkpoint": try signer.sign(checkpoint.body),
                         "inclusionProof": proof.map(\.base64)] as [String: Any],
         ]

@@ -17,6 +17,25 @@ import Testing
         #expect(try recipient.open(wrapped, info: Self.info) == key)
     }
 
+    /// The receipt key of a grant: exported from the seal's HPKE context, equal on both sides,
+    /// and different for another context, another seal or another info.
+    @Test(arguments: KeyWrapSuite.allCases)
+    func exportedSecretsMatchOnlyForTheSameContextSealAndInfo(suite: KeyWrapSuite) throws {
+        let recipient = try KeyWrapKeyPair.generate(suite: suite)
+        let key = try DataKey.generate()
+        let context = Array("leasehold/v1 receipt-key".utf8)
+        let (wrapped, exported) = try KeyWrap.seal(key, to: recipient.publicKey, suite: suite, info: Self.info, exporting: context)
+        #expect(exported.byteCount == KeyWrap.exportByteCount)
+        let opened = try recipient.open(wrapped, info: Self.info, exporting: context)
+        #expect(opened.key == key && opened.exported == exported)
+        #expect(exported != key)
+        #expect(try recipient.open(wrapped, info: Self.info, exporting: context + [0]).exported != exported)
+        let (_, again) = try KeyWrap.seal(key, to: recipient.publicKey, suite: suite, info: Self.info, exporting: context)
+        #expect(again != exported)   // a fresh encapsulation, a fresh secret
+        #expect(vaultErrorCode { _ = try recipient.open(wrapped, info: Self.info + [0], exporting: context) } == .decryptionFailed)
+        #expect(vaultErrorCode { _ = try KeyWrapKeyPair.generate(suite: suite).open(wrapped, info: Self.info, exporting: context) } == .decryptionFailed)
+    }
+
     @Test(arguments: KeyWrapSuite.allCases)
     func wrongInfoWrongKeyAndFlippedBitsAreRefused(suite: KeyWrapSuite) throws {
         let recipient = try KeyWrapKeyPair.generate(suite: suite)

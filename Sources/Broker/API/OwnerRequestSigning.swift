@@ -70,10 +70,13 @@ enum SingleUse {
     }
 }
 
-/// Receipts and release are authenticated with HMAC-SHA256 under the receipt key the grant
-/// sealed to the workload's one-time key: only the holder of that private key can produce them.
+/// Receipts and release are authenticated with HMAC-SHA256 under the grant's receipt key:
+/// 32 bytes exported (RFC 9180 §5.3) under `receiptKeyContext` from the HPKE context that
+/// sealed the grant's first key to the workload's one-time key. Only the holder of that
+/// private key can derive it, so only it can produce them (an HPKE key cannot sign); the
+/// broker keeps its copy sealed in the vault under the grant id.
 public enum ReceiptMAC {
-    public static let receiptKeyInfo = Array("leasehold/v1 receipt-key".utf8)
+    public static let receiptKeyContext = Array("leasehold/v1 receipt-key".utf8)
 
     /// The canonical bytes a receipt's MAC covers.
     public static func message(op: String, owner: String, leaseId: String, receipt r: WorkloadReceipt) -> [UInt8] {

@@ -117,10 +117,8 @@ public struct GrantResponse: Codable, Sendable, Hashable {
     public var notAfter: String
     public var keys: [GrantedKey]
     public var receipt: GrantReceipt
-    /// A 32-byte MAC key sealed to the workload's one-time key (HPKE, info
-    /// `leasehold/v1 receipt-key`): the workload authenticates its receipts and release with
-    /// HMAC-SHA256 under it, proving it holds the one-time private key (an HPKE key cannot sign).
-    public var receiptKey: GrantedKey
+    /// Names the grant in receipts and release. Their MAC key is not sent: the workload
+    /// derives it from the first key's HPKE context (`ReceiptMAC.receiptKeyContext`).
     public var grantId: String
 }
 

@@ -34,7 +34,7 @@ struct CertificateRevocationList: Sendable, Hashable {
     var issuer: DistinguishedName
     var thisUpdate: Date
     var nextUpdate: Date?
-    /// The serial numbers listed, as the INTEGER's content octets (as `Certificate.SerialNumber.bytes`).
+    /// The serial numbers listed, as `canonicalSerial` of the INTEGER's content octets.
     var revokedSerials: Set<[UInt8]>
     var signatureAlgorithm: ASN1ObjectIdentifier
     /// The whole signatureAlgorithm AlgorithmIdentifier as DER, for verifiers whose algorithm
@@ -114,6 +114,7 @@ struct CertificateRevocationList: Sendable, Hashable {
                                 let serial = try ArraySlice<UInt8>(derEncoded: serialNode)
                                 _ = try time(dateNode)
                                 _ = fields.next()  // crlEntryExtensions
+                                guard fields.next() == nil else { throw AttestationError(.malformed, "CRL entry has fields after its extensions") }
                                 revoked.insert(Self.canonicalSerial([UInt8](serial)))
                             }
                         }
@@ -125,8 +126,8 @@ struct CertificateRevocationList: Sendable, Hashable {
                 }
             }
             return CertificateRevocationList(der: [], tbsBytes: [UInt8](node.encodedBytes), issuer: issuer, thisUpdate: thisUpdate,
-                           nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg,
-                                            signatureAlgorithmDER: innerAlgDER, signature: [])
+                                             nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg,
+                                             signatureAlgorithmDER: innerAlgDER, signature: [])
         }
     }
 

@@ -113,14 +113,18 @@ struct CertificateRevocationList: Sendable, Hashable {
                                 }
                                 let serial = try ArraySlice<UInt8>(derEncoded: serialNode)
                                 _ = try time(dateNode)
-                                _ = fields.next()  // crlEntryExtensions
+                                if let extensions = fields.next() { try Self.refuseCriticalExtensions(extensions, in: "a CRL entry") }
                                 guard fields.next() == nil else { throw AttestationError(.malformed, "CRL entry has fields after its extensions") }
                                 revoked.insert(Self.canonicalSerial([UInt8](serial)))
                             }
                         }
                     }
-                } else if n.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
-                    continue  // crlExtensions: CRL number, authority key id; nothing decided on them
+                } else if n.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific), i == all.count {
+                    // crlExtensions, last: CRL number and authority key id (non-critical) decide nothing.
+                    guard case .constructed(let wrapped) = n.content else { throw AttestationError(.malformed, "CRL extensions are not constructed") }
+                    var inner = wrapped.makeIterator()
+                    guard let list = inner.next(), inner.next() == nil else { throw AttestationError(.malformed, "CRL extensions are not one SEQUENCE") }
+                    try Self.refuseCriticalExtensions(list, in: "the CRL")
                 } else {
                     throw AttestationError(.malformed, "CRL tbsCertList has an unexpected field \(n.identifier)")
                 }
@@ -128,6 +132,17 @@ struct CertificateRevocationList: Sendable, Hashable {
             return CertificateRevocationList(der: [], tbsBytes: [UInt8](node.encodedBytes), issuer: issuer, thisUpdate: thisUpdate,
                                              nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg,
                                              signatureAlgorithmDER: innerAlgDER, signature: [])
+        }
+    }
+
+    /// RFC 5280 §5.2: a CRL with a critical extension the reader does not process must not be
+    /// used to decide revocation. None is processed here (Intel's and AMD's CRLs carry only
+    /// non-critical ones), so any critical extension (an issuing distribution point narrowing
+    /// the CRL's scope, an indirect CRL's certificate issuer, ...) refuses the whole CRL.
+    private static func refuseCriticalExtensions(_ node: ASN1Node, in place: String) throws {
+        let extensions = try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: node)
+        if let critical = extensions.first(where: \.critical) {
+            throw AttestationError(.malformed, "\(place) has a critical extension \(critical.oid) that this verifier does not process (RFC 5280 §5.2), so it cannot decide revocation")
         }
     }
 

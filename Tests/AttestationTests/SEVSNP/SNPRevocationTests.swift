@@ -47,6 +47,7 @@ import X509
 
     /// A v2 CRL from `issuer`, signed with `testKey` unless `sign` says otherwise.
     static func crl(issuer: AMDCertificate, algorithm: [UInt8], thisUpdate: Date, nextUpdate: Date?, revoking serials: [[UInt8]] = [],
+                    extensions: [Certificate.Extension] = [], entryExtensions: [Certificate.Extension] = [],
                     outerAlgorithm: [UInt8]? = nil, sign: ([UInt8]) throws -> [UInt8] = signPSS) throws -> [UInt8] {
         var tbs = DER.Serializer()
         try tbs.appendConstructedNode(identifier: .sequence) { c in
@@ -61,9 +62,13 @@ import X509
                         try list.appendConstructedNode(identifier: .sequence) { entry in
                             try entry.serialize(ArraySlice(CertificateRevocationList.canonicalSerial(serial)))
                             try entry.serialize(try utc(thisUpdate))
+                            if !entryExtensions.isEmpty { try entry.serializeSequenceOf(entryExtensions) }
                         }
                     }
                 }
+            }
+            if !extensions.isEmpty {
+                try c.serialize(explicitlyTaggedWithTagNumber: 0, tagClass: .contextSpecific) { try $0.serializeSequenceOf(extensions) }
             }
         }
         let tbsBytes = tbs.serializedBytes
@@ -188,6 +193,29 @@ import X509
             _ = try? CertificateRevocationList.parse(der: good.flipping(byte: i, bit: i % 8))   // never traps
             _ = try? CertificateRevocationList.parse(der: Array(good.prefix(i)))
         }
+    }
+
+    /// RFC 5280 §5.2: non-critical extensions (CRL number, reason code) are read past; a
+    /// critical one (an issuing distribution point narrowing the CRL, an indirect CRL's
+    /// certificate issuer) makes the CRL unusable, so it is refused rather than half-read.
+    @Test func criticalExtensionsMakeACRLUnusable() throws {
+        let m = try Self.milan()
+        let day: TimeInterval = 86_400
+        let crlNumber = Certificate.Extension(oid: [2, 5, 29, 20], critical: false, value: [0x02, 0x01, 0x01])
+        let reason = Certificate.Extension(oid: [2, 5, 29, 21], critical: false, value: [0x0A, 0x01, 0x01])
+        let idp = Certificate.Extension(oid: [2, 5, 29, 28], critical: true, value: [0x30, 0x03, 0x81, 0x01, 0xFF])
+        let certificateIssuer = Certificate.Extension(oid: [2, 5, 29, 29], critical: true, value: [0x30, 0x00])
+        func make(_ ext: [Certificate.Extension], entry: [Certificate.Extension] = []) throws -> [UInt8] {
+            try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day,
+                         revoking: [m.ask.serialNumber], extensions: ext, entryExtensions: entry)
+        }
+        #expect(code([try make([crlNumber], entry: [reason])], m) == .certificateRevoked)   // read, and used
+        #expect(code([try make([crlNumber, idp], entry: [reason])], m) == .malformed)
+        #expect(code([try make([crlNumber], entry: [reason, certificateIssuer])], m) == .malformed)
+        let sample = try SNPSample.milan
+        let evidence = Evidence(tee: .sevSNP, bytes: sample.report, collateral: sample.collateral + [try make([idp])])
+        let error = #expect(throws: AttestationError.self) { try SNPVerifier().verifyReport(evidence, at: sample.validAt) }
+        #expect(error?.code == .collateralInvalid && error?.reason.contains("2.5.29.28") == true)
     }
 
     /// Through `SNPVerifier`, on the real Milan report: collateral sorting (DER and PEM CRLs

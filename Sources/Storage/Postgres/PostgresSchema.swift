@@ -11,7 +11,9 @@ import Foundation
 /// | `checkpoints`  | `tree_size bigint PRIMARY KEY, root, note, created_at`         | every signed checkpoint handed out    |
 /// | `owners`, `vault_keys`, `leases`, `used_nonces`, `grants` | as in SQLite        | broker state                          |
 ///
-/// Migrations run under an advisory lock, so replicas starting together migrate once.
+/// Migrations run under an advisory lock, so replicas starting together migrate once. (This
+/// backend was born after challenges became self-authenticating, so unlike SQLite it never
+/// had a `nonces` table: `used_nonces` is part of v2-broker.)
 enum PostgresSchema {
     static let migrations: [(id: String, sql: String)] = [
         ("v1-log", """
@@ -69,26 +71,6 @@ enum PostgresSchema {
                 PRIMARY KEY (owner, lease_id)
             );
             CREATE INDEX leases_pending_expiry ON leases (not_after) WHERE NOT expiry_recorded;
-            CREATE TABLE nonces (
-                nonce bytea PRIMARY KEY,
-                owner text NOT NULL,
-                lease_id text NOT NULL,
-                issued_at bigint NOT NULL,
-                expires_at bigint NOT NULL,
-                consumed boolean NOT NULL
-            );
-            CREATE INDEX nonces_expiry ON nonces (expires_at);
-            CREATE TABLE grants (
-                grant_id text PRIMARY KEY,
-                owner text NOT NULL,
-                lease_id text NOT NULL,
-                seq bigint NOT NULL,
-                receipt_key bytea NOT NULL
-            );
-            """),
-        // Challenges authenticate themselves (ChallengeToken); only a nonce's first use is stored.
-        ("v3-used-nonces", """
-            DROP TABLE nonces;
             CREATE TABLE used_nonces (
                 nonce bytea PRIMARY KEY,
                 owner text NOT NULL,
@@ -97,6 +79,13 @@ enum PostgresSchema {
                 expires_at bigint NOT NULL
             );
             CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
+            CREATE TABLE grants (
+                grant_id text PRIMARY KEY,
+                owner text NOT NULL,
+                lease_id text NOT NULL,
+                seq bigint NOT NULL,
+                receipt_key bytea NOT NULL
+            );
             """),
     ]
 

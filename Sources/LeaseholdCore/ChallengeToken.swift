@@ -43,11 +43,10 @@ public enum ChallengeToken {
     }
 
     static func tag(_ body: [UInt8], owner: String, leaseID: String, key: SymmetricKey) -> [UInt8] {
+        var framed: [UInt8] = []
+        for field in [label, owner, leaseID] { LeaseBinding.appendLengthPrefixed(Array(field.utf8), to: &framed) }
         var mac = HMAC<SHA256>(key: key)
-        for field in [Array(label.utf8), Array(owner.utf8), Array(leaseID.utf8)] {
-            mac.update(data: bigEndian32(UInt32(truncatingIfNeeded: field.count)))
-            mac.update(data: field)
-        }
+        mac.update(data: framed)
         mac.update(data: body)
         return Array(Array(mac.finalize()).prefix(tagSize))
     }
@@ -60,6 +59,5 @@ public enum ChallengeToken {
     }
 
     static func bigEndian(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) } }
-    static func bigEndian32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) } }
     static func readBigEndian(_ b: ArraySlice<UInt8>) -> UInt64 { b.reduce(0) { $0 << 8 | UInt64($1) } }
 }

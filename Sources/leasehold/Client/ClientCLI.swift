@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LeaseholdClient
 import LeaseholdCore
@@ -40,4 +41,9 @@ enum ClientCLI {
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: (try? e.encode(value)) ?? Data("{}".utf8), as: UTF8.self))
     }
+}
+
+/// `--ca-file`, for every command that talks to a broker: one declaration, one help text.
+struct BrokerTrustOptions: ParsableArguments {
+    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system's (default: $LEASEHOLD_CA_FILE).") var caFile: String?
 }

@@ -18,12 +18,12 @@ struct LeaseIssue: AsyncParsableCommand {
     )
 
     @Option(help: "The broker's base URL.") var broker: String
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system\'s (default: $LEASEHOLD_CA_FILE).") var caFile: String?
+    @OptionGroup var trust: BrokerTrustOptions
     @Argument(help: "The envelope written by `manifest sign`.") var envelope: String
 
     func run() async throws {
         let bytes = try CLIFiles.read(envelope, what: "envelope")
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: caFile))
+        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
         let status = try await ClientCLI.call { () async throws(LeaseholdClientError) in try await client.issueLease(envelopeJSON: bytes) }
         ClientCLI.printJSON(status)
     }
@@ -36,14 +36,14 @@ struct LeaseRevoke: AsyncParsableCommand {
     )
 
     @Option(help: "The broker's base URL.") var broker: String
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system\'s (default: $LEASEHOLD_CA_FILE).") var caFile: String?
+    @OptionGroup var trust: BrokerTrustOptions
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The lease id.") var lease: String
     @Option(help: "The owner's private key file (PREFIX.key).") var ownerKey: String
 
     func run() async throws {
         let key = try ClientCLI.ownerKey(ownerKey)
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: caFile))
+        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
         let r = try await ClientCLI.call { () async throws(LeaseholdClientError) in try await client.revoke(owner: owner, leaseId: lease, signingKey: key) }
         print("revoked \(owner)/\(lease), log index \(r.logIndex)")
     }
@@ -56,12 +56,12 @@ struct LeaseShow: AsyncParsableCommand {
     )
 
     @Option(help: "The broker's base URL.") var broker: String
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system\'s (default: $LEASEHOLD_CA_FILE).") var caFile: String?
+    @OptionGroup var trust: BrokerTrustOptions
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The lease id.") var lease: String
 
     func run() async throws {
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: caFile))
+        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
         let status = try await ClientCLI.call { () async throws(LeaseholdClientError) in try await client.leaseStatus(owner: owner, leaseId: lease) }
         ClientCLI.printJSON(status)
     }

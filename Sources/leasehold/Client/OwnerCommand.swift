@@ -44,7 +44,7 @@ struct OwnerRegister: AsyncParsableCommand {
     )
 
     @Option(help: "The broker's base URL, e.g. http://127.0.0.1:8443.") var broker: String
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system\'s (default: $LEASEHOLD_CA_FILE).") var caFile: String?
+    @OptionGroup var trust: BrokerTrustOptions
     @Option(help: "File holding the admin token (the broker's DATA_DIR/admin.token).") var adminTokenFile: String
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The owner's public key file (PREFIX.pub).") var publicKey: String
@@ -52,7 +52,7 @@ struct OwnerRegister: AsyncParsableCommand {
     func run() async throws {
         let token = try CLIFiles.readText(adminTokenFile, what: "admin token").trimmingCharacters(in: .whitespacesAndNewlines)
         let pub = try ClientCLI.publicKey(publicKey)
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: caFile))
+        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
         let info = try await ClientCLI.call { () async throws(LeaseholdClientError) in
             try await client.register(owner: owner, publicKey: pub, adminToken: token)
         }

@@ -24,7 +24,7 @@ struct VaultPutCommand: AsyncParsableCommand {
     )
 
     @Option(help: "The broker's base URL.") var broker: String
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system\'s (default: $LEASEHOLD_CA_FILE).") var caFile: String?
+    @OptionGroup var trust: BrokerTrustOptions
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The owner's private key file (PREFIX.key).") var ownerKey: String
     @Option(help: "The key's id in the vault.") var keyId: String
@@ -45,7 +45,7 @@ struct VaultPutCommand: AsyncParsableCommand {
         } catch let e as VaultError {
             throw CLIFailure(message: "\(e)")
         }
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: caFile))
+        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
         let result = try await ClientCLI.call { () async throws(LeaseholdClientError) in
             try await client.putKey(owner: owner, keyId: keyId, key: key, signingKey: signingKey, suite: KeyWrapSuite(rawValue: suite)!)
         }

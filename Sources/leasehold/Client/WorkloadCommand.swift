@@ -26,7 +26,7 @@ struct WorkloadFetch: AsyncParsableCommand {
     )
 
     @Option(help: "The broker's base URL.") var broker: String
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system\'s (default: $LEASEHOLD_CA_FILE).") var caFile: String?
+    @OptionGroup var trust: BrokerTrustOptions
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The lease id.") var lease: String
     @Option(help: "The TEE kind (sandbox).") var tee: String
@@ -48,7 +48,7 @@ struct WorkloadFetch: AsyncParsableCommand {
     func run() async throws {
         let measurement = Hex.decode(sandboxMeasurement!)!
         let pinned = try logKey.map(CLIFiles.verifierKey)
-        let client = WorkloadClient(try ClientCLI.connection(broker, caFile: caFile), logKey: pinned)
+        let client = WorkloadClient(try ClientCLI.connection(broker, caFile: trust.caFile), logKey: pinned)
         var sending: (@Sendable ([UInt8]) -> Void)?
         if let path = saveRequest {
             sending = { body in

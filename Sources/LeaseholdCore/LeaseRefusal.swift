@@ -1,11 +1,9 @@
 import Attestation
 
-/// Why the broker refused a request about a lease: a stable kebab-case `code` (logged in
-/// `key.denied`, returned as the HTTP `reason`, relied on by scripts) and a sentence a person
-/// can act on. Codes are never renamed once shipped.
-/// A stable, machine-readable reason: the `reason` of HTTP error bodies and of `key.denied`
-/// log entries. One vocabulary for the whole broker: the key-release refusals are declared
-/// here, beside the rules that decide them; the broker adds its own codes in an extension.
+/// A stable, machine-readable kebab-case reason: the `reason` of HTTP error bodies and of
+/// `key.denied` log entries, relied on by scripts, so never renamed once shipped. One
+/// vocabulary for the whole broker: the key-release refusals are declared here, beside the
+/// rules that decide them; the broker adds its own codes in an extension.
 public struct ReasonCode: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }

@@ -93,5 +93,4 @@ extension PostgresTransaction: BrokerTransaction {
             throw error
         }
     }
-
 }

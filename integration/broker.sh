@@ -76,7 +76,7 @@ grep -q '"keys"' "$WORK/replay.out" && bad "  ...but the refusal carries keys" |
 expect_exit 0 "lease show after the replay" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease replay
 expect_in '"grantsIssued":1' "$OUT" "  ...counts one grant, not two"
 curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
-grep '"kind":"key.denied"' "$WORK/entries.jsonl" | grep '"leaseId":"replay"' | grep -q 'nonce-invalid' && ok "  ...and the log has its key.denied nonce-invalid" || bad "no key.denied nonce-invalid entry for the replay"
+grep '"kind":"key.denied"' "$WORK/entries.jsonl" | grep '"leaseId":"replay"' | grep -q 'nonce-invalid' && bad "a used nonce bought a key.denied entry" || ok "  ...and the used nonce added no log entry (only a genuine, unused nonce can)"
 
 # Tampered manifest: change maxGrants inside the signed payload.
 python3 - "$WORK/grant.dsse" "$WORK/tampered.dsse" <<'PY'

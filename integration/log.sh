@@ -7,7 +7,8 @@ TLOGVERIFY="$SHARED/tools/tlogverify/run.sh"
 D="$WORK/demo.db"
 
 expect_exit 0 "demo runs on a fresh SQLite file" "$LEASEHOLD" demo --db "$D"
-expect_exit 0 "audit verify --db passes on the demo log" "$LEASEHOLD" audit verify --db "$D"
+expect_exit 0 "audit verify --db passes on the demo log" "$LEASEHOLD" audit verify --db "$D" --trust-db-key
+expect_exit 2 "audit verify --db without --log-key or --trust-db-key is a usage error (a database cannot vouch for its own key)" "$LEASEHOLD" audit verify --db "$D"
 expect_exit 0 "audit log-key prints the verifier key" "$LEASEHOLD" audit log-key --db "$D"
 VKEY="$OUT"; echo "$VKEY" > "$WORK/vkey"
 expect_exit 0 "audit checkpoint prints the signed note" "$LEASEHOLD" audit checkpoint --db "$D"
@@ -48,24 +49,24 @@ expect_in "seq 1" "$ERR" "  ...naming seq 1"
 # Tampering with the database through sqlite3, as an insider would.
 cp "$D" "$WORK/t1.db"
 sqlite3 "$WORK/t1.db" "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), 'acme-health', 'acme-hea1th') AS BLOB) WHERE seq = 1"
-expect_exit 1 "a flipped byte in an entry fails" "$LEASEHOLD" audit verify --db "$WORK/t1.db"
+expect_exit 1 "a flipped byte in an entry fails" "$LEASEHOLD" audit verify --db "$WORK/t1.db" --trust-db-key
 expect_in "seq 1" "$ERR" "  ...naming seq 1"
 cp "$D" "$WORK/t2.db"
 sqlite3 "$WORK/t2.db" "DELETE FROM log_entries WHERE seq = 1"
-expect_exit 1 "a deleted entry fails" "$LEASEHOLD" audit verify --db "$WORK/t2.db"
+expect_exit 1 "a deleted entry fails" "$LEASEHOLD" audit verify --db "$WORK/t2.db" --trust-db-key
 expect_in "seq 1" "$ERR" "  ...naming seq 1"
 
 # Rollback: the owner kept a checkpoint; the insider truncates the log and its checkpoints.
 cp "$D" "$WORK/t3.db"
 sqlite3 "$WORK/t3.db" "DELETE FROM log_entries WHERE seq >= 2; DELETE FROM checkpoints; DELETE FROM merkle_nodes;"
-expect_exit 1 "a log truncated below a kept checkpoint fails" "$LEASEHOLD" audit verify --db "$WORK/t3.db" --checkpoint "$WORK/checkpoint"
+expect_exit 1 "a log truncated below a kept checkpoint fails" "$LEASEHOLD" audit verify --db "$WORK/t3.db" --trust-db-key --checkpoint "$WORK/checkpoint"
 expect_in "truncated" "$ERR" "  ...and says it was truncated"
 
 # Bad input: clear one-line errors, never a stack trace.
 echo "hello, I am not a database" > "$WORK/junk.db"
-expect_exit 1 "a non-SQLite file is refused" "$LEASEHOLD" audit verify --db "$WORK/junk.db"
+expect_exit 1 "a non-SQLite file is refused" "$LEASEHOLD" audit verify --db "$WORK/junk.db" --trust-db-key
 expect_in "not an SQLite database" "$ERR" "  ...with a clear message"
-expect_exit 1 "a missing file is refused" "$LEASEHOLD" audit verify --db "$WORK/missing.db"
+expect_exit 1 "a missing file is refused" "$LEASEHOLD" audit verify --db "$WORK/missing.db" --trust-db-key
 expect_exit 1 "a malformed log key is refused" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "not-a-key"
 expect_in "bad log key" "$ERR" "  ...with a clear message"
 
@@ -78,7 +79,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 kill -9 "$BENCH"; wait "$BENCH" 2>/dev/null
-expect_exit 0 "after kill -9 mid-append the log verifies" "$LEASEHOLD" audit verify --db "$WORK/crash.db"
+expect_exit 0 "after kill -9 mid-append the log verifies" "$LEASEHOLD" audit verify --db "$WORK/crash.db" --trust-db-key
 expect_in "entries" "$OUT" "  ...($OUT)"
 n="$(sqlite3 "$WORK/crash.db" 'SELECT count(*) FROM log_entries')"
 sz="$(sqlite3 "$WORK/crash.db" 'SELECT tree_size FROM log_meta')"

@@ -90,8 +90,11 @@ struct CertificateRevocationList: Sendable, Hashable {
             }
             var first = try next()
             if first.identifier == .integer {
-                let version = try Int(derEncoded: first)
-                guard version == 1 else { throw AttestationError(.malformed, "CRL version \(version + 1) is not v2") }
+                // Version is decoded into a UInt8 so no INTEGER an attacker writes can overflow
+                // anything here; an out-of-range value fails to decode and is malformed.
+                guard let version = try? UInt8(derEncoded: first), version == 1 else {
+                    throw AttestationError(.malformed, "CRL version is not v2 (INTEGER 1)")
+                }
                 first = try next()
             }
             let innerAlg = try algorithmOID(first)

@@ -9,6 +9,8 @@ import Vault
 extension Broker {
     /// A single-use nonce for one grant attempt on this lease, valid `challengeLifetime`.
     public func challenge(owner: String, leaseId: String) async throws(BrokerError) -> ChallengeResponse {
+        try Self.checkName(owner, what: "owner")
+        try Self.checkName(leaseId, what: "lease id")
         let now = self.now
         guard let lease = try await read({ tx in try tx.lease(owner: owner, leaseId: leaseId) }) else {
             throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
@@ -26,11 +28,23 @@ extension Broker {
     /// report-data binding. (DESIGN.md checks the binding before the lease; every check still
     /// runs before anything is released, and checking it last makes the refusal name the most
     /// fundamental fault: genuine evidence from the wrong software is measurement-mismatch.) The nonce is consumed by the first request naming
-    /// it, whatever the outcome. Every refusal is logged as `key.denied`. On success the grant
+    /// it, whatever the outcome.
+    ///
+    /// The log grows only for a genuine, unused nonce of an existing lease: a request that
+    /// fails before that point (malformed body, unknown TEE kind, a nonce this broker did not
+    /// issue for this lease, a used or expired one) is refused without an entry, so nobody can
+    /// fill the permanent log without first getting a challenge for a real lease, and each
+    /// challenge buys at most one `key.denied`. Every field that reaches an entry is checked
+    /// and bounded (see `DeniedEntry`). On success the grant
     /// count, nonce and `key.granted` entry commit in one transaction, and only then are the
     /// keys, HPKE-sealed to the workload's one-time key, returned.
     public func grant(owner: String, leaseId: String, _ r: GrantRequest) async throws(BrokerError) -> GrantResponse {
         let now = self.now
+        try Self.checkName(owner, what: "owner")
+        try Self.checkName(leaseId, what: "lease id")
+        guard let tee = TEE(rawValue: r.tee) else {
+            throw BrokerError(.badRequest, "tee must be one of \(TEE.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard let nonce = Base64.decodeCanonical(r.nonce) else { throw BrokerError(.badRequest, "nonce must be canonical base64") }
         guard let evidenceBytes = Base64.decodeCanonical(r.evidence), let publicKey = Base64.decodeCanonical(r.publicKey) else {
             throw BrokerError(.badRequest, "evidence and publicKey must be canonical base64")
@@ -45,7 +59,7 @@ extension Broker {
             throw BrokerError(.badRequest, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes")
         }
         let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
-        var entryFields: [String: JSONValue] = ["tee": .string(r.tee), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
+        var entryFields: [String: JSONValue] = ["tee": .string(tee.rawValue), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
 
         // One read: was the nonce used, the lease, and the vault records of its keys.
         let challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
@@ -62,11 +76,14 @@ extension Broker {
             }
             return (used, lease, parsed, stored)
         }
+        // Not a genuine, unused, unexpired nonce of an existing lease: refused, nothing logged.
+        if let why = Self.checkNonce(challenge, used: used, owner: owner, leaseId: leaseId, now: now) { throw why }
+        guard lease != nil else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
         let t0 = Date()
         var claims: (any TEEClaims)?
-        var refusal: BrokerError? = Self.checkNonce(challenge, used: used, owner: owner, leaseId: leaseId, now: now)
+        var refusal: BrokerError?
         if refusal == nil {
-            switch verify(tee: r.tee, evidence: evidenceBytes, collateral: collateral, at: now) {
+            switch verify(tee: tee, evidence: evidenceBytes, collateral: collateral, at: now) {
             case .success(let c): claims = c
             case .failure(let e): refusal = e
             }
@@ -140,10 +157,18 @@ extension Broker {
         let grantFields = entryFields
         let receiptKeyRecord = receiptKeySealed
         let t2 = Date()
+        let clock = configuration.clock
         let committed = await committer.submit { tx in
-            let consumed = try use.map { try tx.recordNonceUse($0) } ?? false
+            // A concurrent request named the same nonce first: it owns the one entry this
+            // nonce may produce; this one is refused without another.
+            guard try use.map({ try tx.recordNonceUse($0) }) == true else {
+                return .init(seq: nil, value: .denied(BrokerError(.nonceInvalid, "the nonce was already used; ask for a new challenge")))
+            }
+            // The clock is read again here, inside the transaction: the lease must still be
+            // active when its keys are committed, however long verification and the commit
+            // queue took, and the entry carries the time the decision was made.
+            let now = max(now, clock())
             var why = precheck
-            if why == nil && !consumed { why = BrokerError(.nonceInvalid, "the nonce was already used") }
             var grantNumber: Int64 = 0
             if why == nil {
                 if var current = try tx.lease(owner: owner, leaseId: leaseId) {
@@ -163,7 +188,7 @@ extension Broker {
             if let why {
                 var f = grantFields
                 f["reason"] = .string(why.code.rawValue)
-                f["detail"] = .string(why.message)
+                f["detail"] = .string(Self.boundedDetail(why.message))
                 let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.denied", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
                 return .init(seq: e.seq, value: .denied(why))
             }
@@ -174,7 +199,7 @@ extension Broker {
             f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
             try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: receiptKeyRecord))
-            return .init(seq: e.seq, value: .granted(grantNumber: grantNumber))
+            return .init(seq: e.seq, value: .granted(grantNumber: grantNumber), entry: e.bytes)
         }
         let commitSeconds = Date().timeIntervalSince(t2)
         let done: GroupCommitter.Committed
@@ -190,7 +215,8 @@ extension Broker {
         let cp = done.checkpoint
         guard let proof = done.proof else { throw BrokerError(.internal, "the grant's inclusion proof is missing") }
         return GrantResponse(owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease?.notAfter ?? 0), keys: sealed,
-                             receipt: GrantReceipt(logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note, inclusionProof: proof.path.map(\.base64)),
+                             receipt: GrantReceipt(logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note,
+                                                   inclusionProof: proof.path.map(\.base64), entry: Base64.encode(done.outcome.entry ?? [])),
                              grantId: grantId)
     }
 
@@ -204,10 +230,28 @@ extension Broker {
         return nil
     }
 
+    /// A `key.denied` entry's `detail` holds at most this many UTF-8 bytes: reasons can quote
+    /// parts of the evidence (a certificate's name), and the permanent log must stay small.
+    static let maximumDetailBytes = 512
+
+    /// `message` cut to `maximumDetailBytes` on a character boundary, marked when cut.
+    static func boundedDetail(_ message: String) -> String {
+        guard message.utf8.count > maximumDetailBytes else { return message }
+        var out = ""
+        var used = 0
+        for ch in message {
+            let n = String(ch).utf8.count
+            guard used + n <= maximumDetailBytes - 3 else { break }
+            out.append(ch)
+            used += n
+        }
+        return out + "..."
+    }
+
     /// Genuineness only: TEE kind known and enabled, evidence strict-parses and chains to a pinned root.
-    func verify(tee: String, evidence: [UInt8], collateral: [[UInt8]], at now: Date) -> Result<any TEEClaims, BrokerError> {
-        guard let kind = TEE(rawValue: tee), let verifier = verifiers[kind] else {
-            return .failure(BrokerError(.teeNotAllowed, "this broker does not accept \(tee) evidence"))
+    func verify(tee kind: TEE, evidence: [UInt8], collateral: [[UInt8]], at now: Date) -> Result<any TEEClaims, BrokerError> {
+        guard let verifier = verifiers[kind] else {
+            return .failure(BrokerError(.teeNotAllowed, "this broker does not accept \(kind.rawValue) evidence"))
         }
         do {
             return .success(try verifier.verify(Attestation.Evidence(tee: kind, bytes: evidence, collateral: collateral), at: now))

@@ -7,19 +7,37 @@ extension Broker {
     /// Issues a lease from an owner-signed DSSE envelope. Refuses an unknown owner, a bad
     /// signature, a duplicate lease id, keys not in the owner's vault, and a window already past.
     public func issueLease(envelope: [UInt8]) async throws(BrokerError) -> LeaseStatus {
-        guard let text = String(validating: envelope, as: UTF8.self) else { throw BrokerError(.badRequest, "the envelope is not UTF-8 JSON") }
+        // Strict JSON, never YAML: this body arrives unauthenticated (see DSSEEnvelope).
         let env: DSSEEnvelope
-        do { env = try DSSEEnvelope(json: text) } catch { throw BrokerError(.manifestInvalid, "envelope: \(error)") }
-        // Read the claimed owner from the payload, then verify with that owner's registered key only.
-        let claimed: LeaseManifest
-        do { claimed = try LeaseManifest(canonicalJSON: env.payload) } catch { throw BrokerError(.manifestInvalid, "manifest: \(error)") }
-        let key = try await ownerKey(claimed.owner)
+        do { env = try DSSEEnvelope(json: envelope) } catch { throw BrokerError(.manifestInvalid, "envelope: \(error)") }
+        // The signature is checked before the manifest is read: only the claimed owner's name
+        // is taken from the payload first (strict canonical JSON, linear in its length), to
+        // pick the one key that must have signed it.
+        let claimedOwner: String
+        do { claimedOwner = try ManifestEnvelope.claimedOwner(env) } catch { throw BrokerError(.manifestInvalid, "manifest: \(error)") }
+        try Self.checkName(claimedOwner, what: "owner")
+        let key = try await ownerKey(claimedOwner)
         let verified: ManifestEnvelope.Verified
         do { verified = try ManifestEnvelope.verify(env, trustedKeys: [key]) } catch {
-            throw BrokerError(.signatureInvalid, "the manifest is not signed by \(claimed.owner)'s registered key: \(error)")
+            if error.path.hasPrefix("signatures") || error.path == "payloadType" {
+                throw BrokerError(.signatureInvalid, "the manifest is not signed by \(claimedOwner)'s registered key: \(error)")
+            }
+            throw BrokerError(.manifestInvalid, "manifest: \(error)")
         }
         let m = verified.manifest
         let now = self.now
+        guard m.owner == claimedOwner else { throw BrokerError(.manifestInvalid, "the manifest names owner \(m.owner), not \(claimedOwner)") }
+        if let audience = m.broker, audience != logVerifierKey {
+            throw BrokerError(.manifestInvalid, "the manifest is addressed to another broker (broker: \(audience)); this broker's log key is \(logVerifierKey)")
+        }
+        if let deadline = m.issueBefore, ManifestTime.seconds(now) >= deadline {
+            throw BrokerError(.manifestInvalid, "the manifest had to be issued before \(ManifestTime.format(deadline))")
+        }
+        // A sandbox lease is refused where sandbox evidence is: otherwise it would become
+        // usable the moment any replica sharing the database starts with --allow-sandbox.
+        if m.tees.contains(.sandbox) && !configuration.allowSandbox {
+            throw BrokerError(.manifestInvalid, "the manifest names a sandbox workload and this broker does not accept sandbox evidence (serve --allow-sandbox, development only)")
+        }
         let window: LeaseWindow
         do { window = try m.window(issuedAt: now) } catch { throw BrokerError(.manifestInvalid, "\(error)") }
         let record = LeaseRecord(owner: m.owner, leaseId: m.leaseId, manifest: verified.payload, envelope: envelope, digest: verified.digest,
@@ -38,6 +56,7 @@ extension Broker {
                     "notBefore": .string(window.notBeforeText), "notAfter": .string(window.notAfterText),
                     "maxGrants": .int(m.maxGrants), "keyIds": .array(m.keys.map { .string($0) }),
                     "tees": .array(m.tees.map { .string($0.rawValue) }), "signer": .string(verified.signer.keyID),
+                    "receipts": .string(m.receipts.rawValue),
                 ])
             }
             var r = record
@@ -62,7 +81,7 @@ extension Broker {
     /// The owner revokes a lease (owner-signed request). Later grants are refused.
     public func revoke(owner: String, leaseId: String, _ r: SignedOwnerRequest) async throws(BrokerError) -> LogIndexResponse {
         let key = try await ownerKey(owner)
-        let f = try OwnerRequestSigning.verify(r, op: "lease.revoke", owner: owner, key: key, now: now)
+        let f = try OwnerRequestSigning.verify(r, op: "lease.revoke", owner: owner, key: key, now: now, broker: logVerifierKey)
         guard f["leaseId"]?.stringValue == leaseId else { throw BrokerError(.badRequest, "the signed request is for another lease") }
         let use = SingleUse.record(r, fields: f, owner: owner, target: leaseId, now: now)
         return try await end(owner: owner, leaseId: leaseId, kind: "lease.revoked", fields: ["by": .string("owner")], singleUse: use) { sm, t in sm.revoke(at: t) }
@@ -116,10 +135,16 @@ extension Broker {
             report.expired += expired
             if expired.count < 1000 { break }
         }
-        let cutoff = Int64(now.timeIntervalSince1970 * 1000)
+        // Single-use records outlive their expiry by a grace period: a request checked its
+        // time at its start, and another replica's clock may run ahead of ours; purging at
+        // exactly `expiresAt` would let a replay in at the edge of the window.
+        let cutoff = Int64((now.timeIntervalSince1970 - Self.singleUseGrace) * 1000)
         report.noncesPurged = try await write { tx in try tx.purgeNonces(before: cutoff) }
         return report
     }
+
+    /// How long a used nonce or signed request is remembered past its expiry (seconds).
+    static let singleUseGrace: TimeInterval = 600
 
     static func machine(_ r: LeaseRecord) -> LeaseStateMachine {
         LeaseStateMachine(state: LeaseStateMachine.State(rawValue: r.state) ?? .revoked,

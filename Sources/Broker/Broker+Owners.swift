@@ -36,7 +36,7 @@ extension Broker {
     public func putKey(owner: String, keyId: String, _ r: SignedOwnerRequest) async throws(BrokerError) -> VaultPutResult {
         try Self.checkName(keyId, what: "key id")
         let ownerKey = try await ownerKey(owner)
-        let f = try OwnerRequestSigning.verify(r, op: "vault.put", owner: owner, key: ownerKey, now: now)
+        let f = try OwnerRequestSigning.verify(r, op: "vault.put", owner: owner, key: ownerKey, now: now, broker: logVerifierKey)
         guard f["keyId"]?.stringValue == keyId else { throw BrokerError(.badRequest, "the signed request is for another key id") }
         guard let suiteID = f["suite"]?.stringValue, let enc = f["encapsulatedKey"]?.stringValue.flatMap(Base64.decodeCanonical),
               let ct = f["ciphertext"]?.stringValue.flatMap(Base64.decodeCanonical) else {
@@ -83,9 +83,20 @@ extension Broker {
     }
 
     /// A store write whose errors become BrokerErrors: a BrokerError thrown by the body passes
-    /// through (and rolls back); a storage failure means the log could not be written.
+    /// through (and rolls back); a storage failure means the log could not be written. If
+    /// the body appended, a checkpoint covering it is signed in the same transaction, so that
+    /// `checkpoint()` (unauthenticated) never needs the write lock. The storage error's text
+    /// stays in the error for the operator's log; BrokerHTTP does not send it to clients.
     func write<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws(BrokerError) -> T {
-        do { return try await store.write(body) } catch let e as BrokerError {
+        let signer = self.signer
+        let clock = configuration.clock
+        do {
+            return try await store.write { tx in
+                let result = try body(tx)
+                _ = try tx.checkpoint(signer: signer, now: clock())
+                return result
+            }
+        } catch let e as BrokerError {
             throw e
         } catch {
             throw BrokerError(.logUnavailable, "the change could not be recorded: \(error)")

@@ -44,6 +44,12 @@ public struct LocalWorkload: Sendable {
             tee: e.tee, evidence: Base64.encode(e.evidence), collateral: e.collateral.isEmpty ? nil : e.collateral.map { Base64.encode($0) },
             nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(pair.publicKey)))
         try Self.checkReceipt(response.receipt, logKey: broker.logVerifierKey)
+        do {
+            _ = try response.receipt.checkEntry(owner: owner, leaseId: leaseId, grantId: response.grantId,
+                                                keyIds: response.keys.map(\.keyId), publicKey: pair.publicKey)
+        } catch {
+            throw BrokerError(.internal, "the grant's receipt is not this grant's entry: \(error.description); do not trust these keys")
+        }
         var keys = [String: DataKey]()
         var mac: DataKey?
         for k in response.keys {

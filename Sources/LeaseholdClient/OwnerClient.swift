@@ -31,7 +31,7 @@ public struct OwnerClient: Sendable {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the broker publishes no \(suite.id) vault public key")
         }
         let request = try OwnerRequests.vaultPut(owner: owner, keyId: keyId, key: key, vaultPublicKey: vaultKey, suite: suite,
-                                                 signingKey: signingKey, at: clock())
+                                                 signingKey: signingKey, at: clock(), broker: info.logKey)
         return try await connection.json(VaultPutResult.self, "PUT", ["v1", "vault", owner, keyId], body: try BrokerConnection.encode(request))
     }
 
@@ -46,7 +46,8 @@ public struct OwnerClient: Sendable {
 
     /// `POST /v1/leases/{owner}/{leaseId}/revoke`, owner-signed.
     public func revoke(owner: String, leaseId: String, signingKey: OwnerSigningKey) async throws(LeaseholdClientError) -> LogIndexResponse {
-        let request = try OwnerRequests.revoke(owner: owner, leaseId: leaseId, signingKey: signingKey, at: clock())
+        let info = try await connection.info()
+        let request = try OwnerRequests.revoke(owner: owner, leaseId: leaseId, signingKey: signingKey, at: clock(), broker: info.logKey)
         return try await connection.json(LogIndexResponse.self, "POST", ["v1", "leases", owner, leaseId, "revoke"], body: try BrokerConnection.encode(request))
     }
 

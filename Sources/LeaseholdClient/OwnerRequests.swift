@@ -13,9 +13,9 @@ public enum OwnerRequests {
     public static let revokeOp = "lease.revoke"
 
     /// Seals `key` for (owner, keyId) to the broker's vault public key and signs
-    /// `{"op":"vault.put","owner","keyId","suite","encapsulatedKey","ciphertext","time"}`.
+    /// `{"op":"vault.put","owner","keyId","suite","encapsulatedKey","ciphertext","time","broker"}`.
     public static func vaultPut(owner: String, keyId: String, key: DataKey, vaultPublicKey: [UInt8], suite: KeyWrapSuite,
-                                signingKey: OwnerSigningKey, at time: Date) throws(LeaseholdClientError) -> SignedOwnerRequest {
+                                signingKey: OwnerSigningKey, at time: Date, broker: String) throws(LeaseholdClientError) -> SignedOwnerRequest {
         let sealed: WrappedKey
         do {
             sealed = try VaultPut.seal(key, owner: owner, keyId: keyId, vaultPublicKey: vaultPublicKey, suite: suite)
@@ -25,17 +25,19 @@ public enum OwnerRequests {
         return try sign([
             "op": .string(vaultPutOp), "owner": .string(owner), "keyId": .string(keyId), "suite": .string(suite.id),
             "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-        ], signingKey, at: time)
+        ], signingKey, at: time, broker: broker)
     }
 
-    /// Signs `{"op":"lease.revoke","owner","leaseId","time"}`.
-    public static func revoke(owner: String, leaseId: String, signingKey: OwnerSigningKey, at time: Date) throws(LeaseholdClientError) -> SignedOwnerRequest {
-        try sign(["op": .string(revokeOp), "owner": .string(owner), "leaseId": .string(leaseId)], signingKey, at: time)
+    /// Signs `{"op":"lease.revoke","owner","leaseId","time","broker"}`.
+    public static func revoke(owner: String, leaseId: String, signingKey: OwnerSigningKey, at time: Date,
+                              broker: String) throws(LeaseholdClientError) -> SignedOwnerRequest {
+        try sign(["op": .string(revokeOp), "owner": .string(owner), "leaseId": .string(leaseId)], signingKey, at: time, broker: broker)
     }
 
-    static func sign(_ fields: [String: JSONValue], _ key: OwnerSigningKey, at time: Date) throws(LeaseholdClientError) -> SignedOwnerRequest {
+    /// `broker` is the audience, the broker's log key as `GET /v1/broker` publishes it.
+    static func sign(_ fields: [String: JSONValue], _ key: OwnerSigningKey, at time: Date, broker: String) throws(LeaseholdClientError) -> SignedOwnerRequest {
         do {
-            return try OwnerRequestSigning.sign(fields, key: key, at: time)
+            return try OwnerRequestSigning.sign(fields, key: key, at: time, broker: broker)
         } catch {
             throw LeaseholdClientError(LeaseholdClientError.badInput, "signing the request failed: \(error)")
         }

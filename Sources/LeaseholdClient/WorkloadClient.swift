@@ -99,6 +99,12 @@ public struct WorkloadClient: Sendable {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant holds no key")
         }
         let checkpoint = try GrantReceiptVerifier.verify(response.receipt, logKey: logKey)
+        do {
+            _ = try response.receipt.checkEntry(owner: owner, leaseId: leaseId, grantId: response.grantId,
+                                                keyIds: response.keys.map(\.keyId), publicKey: keyPair.publicKey)
+        } catch {
+            throw LeaseholdClientError(LeaseholdClientError.receiptInvalid, "\(error.description): the broker did not prove that it logged this grant")
+        }
         return ReleasedGrant(owner: owner, leaseId: leaseId, notAfter: response.notAfter, grantId: response.grantId, keys: keys,
                              receiptKey: receiptKey.withUnsafeBytes { SymmetricKey(data: $0) }, receipt: response.receipt, checkpoint: checkpoint)
     }

@@ -12,6 +12,8 @@ extension LeaseManifest {
             "workloads": .array(workloads.map(\.jsonValue)), "receipts": .string(receipts.rawValue),
         ]
         f.set("notBefore", notBefore.map { .string(ManifestTime.format($0)) })
+        f.set("broker", broker.map { .string($0) })
+        f.set("issueBefore", issueBefore.map { .string(ManifestTime.format($0)) })
         switch expiry {
         case .notAfter(let t): f["notAfter"] = .string(ManifestTime.format(t))
         case .ttl(let d): f["ttl"] = .string(d.description)

@@ -103,6 +103,20 @@ extension LeaseManifest {
         } else {
             receipts = .optional
         }
+        if let text = try r.optionalString("broker") {
+            guard !text.isEmpty, text.utf8.count <= 512, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw ManifestError("broker", "the broker's log key as GET /v1/broker shows it (name+keyid+base64)")
+            }
+            broker = text
+        } else {
+            broker = nil
+        }
+        if let text = try r.optionalString("issueBefore") {
+            guard let t = ManifestTime.parse(text) else { throw ManifestError("issueBefore", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)") }
+            issueBefore = t
+        } else {
+            issueBefore = nil
+        }
         try r.finish()
     }
 }

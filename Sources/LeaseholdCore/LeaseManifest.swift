@@ -72,9 +72,19 @@ public struct LeaseManifest: Sendable, Hashable {
     /// The software allowed to receive the keys; the first entry that matches is used.
     public var workloads: [WorkloadEntry]
     public var receipts: Receipts
+    /// The audience: the log key (`name+keyid+base64`, as `GET /v1/broker` publishes it) of the
+    /// one broker that may issue this lease. Without it, anyone holding the envelope can issue
+    /// it on any broker where the owner is registered (SECURITY-REVIEW-2026-12, M3).
+    public var broker: String?
+    /// Seconds since 1970: the envelope may not be issued at or after this time, so that a
+    /// signed but unissued envelope does not stay a bearer token for ever.
+    public var issueBefore: Int64?
 
     public init(owner: String, leaseId: String, purpose: String, notBefore: Int64? = nil, expiry: Expiry,
-                maxGrants: Int64, keys: [String], workloads: [WorkloadEntry], receipts: Receipts = .optional) {
+                maxGrants: Int64, keys: [String], workloads: [WorkloadEntry], receipts: Receipts = .optional,
+                broker: String? = nil, issueBefore: Int64? = nil) {
+        self.broker = broker
+        self.issueBefore = issueBefore
         self.owner = owner
         self.leaseId = leaseId
         self.purpose = purpose
@@ -121,8 +131,19 @@ extension LeaseManifest {
         }
         guard end > issued else { throw ManifestError("notAfter", "the lease ended at \(ManifestTime.format(end)), before it was issued (\(ManifestTime.format(issued)))") }
         guard end > start else { throw ManifestError("notAfter", "the lease ends (\(ManifestTime.format(end))) before it starts (\(ManifestTime.format(start)))") }
+        // Ten years from whichever is later, the start or the issue, as for a ttl; and never
+        // past 9999-12-31T23:59:59Z, the last time RFC 3339 parsers (an auditor's tools) read.
+        guard end <= Self.latestTime else {
+            throw ManifestError("notAfter", "the lease would end after 9999-12-31T23:59:59Z (\(end) s since 1970)")
+        }
+        guard end - max(start, issued) <= Duration.maximumSeconds else {
+            throw ManifestError("notAfter", "the lease would last more than 3650 days from \(ManifestTime.format(max(start, issued))); a longer lease is a transfer")
+        }
         return LeaseWindow(notBefore: start, notAfter: end)
     }
+
+    /// 9999-12-31T23:59:59Z in seconds since 1970: the latest time a lease may name.
+    static let latestTime: Int64 = 253_402_300_799
 
     /// The TEE kinds the manifest names, in order of first appearance.
     public var tees: [TEEKind] {

@@ -1,4 +1,5 @@
 import Foundation
+import TransparencyLog
 
 /// Signing and verifying lease manifests as DSSE envelopes.
 public enum ManifestEnvelope {
@@ -21,6 +22,22 @@ public enum ManifestEnvelope {
         let sig = try key.signature(for: DSSEEnvelope.pae(payloadType: payloadType, payload: payload))
         return DSSEEnvelope(payloadType: payloadType, payload: payload,
                             signatures: [.init(keyID: key.publicKey.keyID, signature: sig)])
+    }
+
+    /// The `owner` a manifest envelope claims, read from the payload without interpreting
+    /// anything else: the broker needs it to choose the key that must have signed the
+    /// envelope, and checks that signature before reading the manifest. The payload must be
+    /// canonical JSON (linear to parse, 32 levels at most), as `verify` requires anyway.
+    public static func claimedOwner(_ envelope: DSSEEnvelope) throws(ManifestError) -> String {
+        guard envelope.payloadType == payloadType else {
+            throw ManifestError("payloadType", "is \(envelope.payloadType), not \(payloadType)")
+        }
+        let value: JSONValue
+        do { value = try CanonicalJSON.parse(envelope.payload) } catch {
+            throw ManifestError("", "the payload is not canonical JSON (\(error))")
+        }
+        guard let owner = value["owner"]?.stringValue else { throw ManifestError("owner", "the payload names no owner") }
+        return owner
     }
 
     /// Verifies an envelope against the owner's trusted keys (one, or several during a key

@@ -7,8 +7,10 @@ import Yams
 /// of a DSSE payload all become this one tree, so one schema reader checks all three and
 /// they cannot drift apart. Tags other than the core schema's and duplicate keys are refused
 /// here: neither has a meaning in a manifest, and each is a way to make what a lawyer reads
-/// differ from what the broker enforces. YAML aliases are expanded by the parser into copies;
-/// a budget on the number of nodes stops an alias bomb (a few lines expanding to millions).
+/// differ from what the broker enforces. YAML anchors and aliases are refused from the parse
+/// events before anything is composed (`checkEvents`), with a node budget and a depth limit,
+/// so no text can cost more than linear time. The broker itself never parses YAML: envelopes
+/// and payloads are strict JSON; YAML is for the files an owner writes.
 indirect enum ManifestNode: Sendable, Equatable {
     case scalar(Scalar)
     case mapping([(String, ManifestNode)])
@@ -53,6 +55,7 @@ indirect enum ManifestNode: Sendable, Equatable {
 extension ManifestNode {
     /// Parses YAML (or JSON) text: exactly one document, whose root must be a mapping.
     static func parse(yaml text: String) throws(ManifestError) -> ManifestNode {
+        try checkEvents(yaml: text)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text, Resolver.default)

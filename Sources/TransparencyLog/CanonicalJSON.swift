@@ -121,9 +121,24 @@ public enum CanonicalJSON {
     /// Parses bytes that must already be canonical; anything else is an error naming the
     /// offending byte. Nesting is limited to 32 levels, so no input can exhaust the stack.
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
+        try parse(bytes, strictOnly: false)
+    }
+
+    /// Parses strict JSON written by another program (a DSSE envelope, a request body): white
+    /// space between tokens and any key order are allowed, but still no duplicate key, no
+    /// fraction or exponent, no escape other than the canonical ones, valid UTF-8, at most 32
+    /// levels, and nothing after the value. Linear in the input: unlike YAML there are no
+    /// aliases, so a small body can never cost much. Keys come back in canonical order.
+    public static func parseStrict(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
+        try parse(bytes, strictOnly: true)
+    }
+
+    static func parse(_ bytes: [UInt8], strictOnly: Bool) throws(ParseError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buf) throws(ParseError) -> JSONValue in
-            var p = Parser(buf: buf)
+            var p = Parser(buf: buf, whitespace: strictOnly)
+            p.skipWhitespace()
             let v = try p.value(depth: 0)
+            p.skipWhitespace()
             guard p.i == buf.count else { throw ParseError(offset: p.i, message: "trailing bytes after the JSON value") }
             return v
         }
@@ -131,7 +146,15 @@ public enum CanonicalJSON {
 
     struct Parser {
         let buf: UnsafeBufferPointer<UInt8>
+        /// Allow insignificant white space and any key order (strict, not canonical, JSON).
+        var whitespace = false
         var i = 0
+
+        /// Skips JSON white space (space, tab, LF, CR) when `whitespace` allows it.
+        mutating func skipWhitespace() {
+            guard whitespace else { return }
+            while i < buf.count, buf[i] == 0x20 || buf[i] == 0x09 || buf[i] == 0x0A || buf[i] == 0x0D { i += 1 }
+        }
 
         func fail(_ message: String) -> ParseError { ParseError(offset: i, message: message) }
 
@@ -252,11 +275,13 @@ public enum CanonicalJSON {
         mutating func array(depth: Int) throws(ParseError) -> JSONValue {
             i += 1
             var items = [JSONValue]()
+            skipWhitespace()
             if i < buf.count, buf[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
             while true {
                 items.append(try value(depth: depth + 1))
+                skipWhitespace()
                 guard i < buf.count else { throw fail("unterminated array") }
-                if buf[i] == UInt8(ascii: ",") { i += 1; continue }
+                if buf[i] == UInt8(ascii: ",") { i += 1; skipWhitespace(); continue }
                 if buf[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
                 throw fail("expected , or ]")
             }
@@ -265,20 +290,31 @@ public enum CanonicalJSON {
         mutating func object(depth: Int) throws(ParseError) -> JSONValue {
             i += 1
             var pairs = [(String, JSONValue)]()
+            var seen = Set<String>()
+            skipWhitespace()
             if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
             while true {
                 guard i < buf.count, buf[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                 let keyOffset = i
                 let key = try string()
-                if let last = pairs.last?.0, !CanonicalJSON.keyLess(last, key) {
+                if whitespace {
+                    guard seen.insert(key).inserted else { throw ParseError(offset: keyOffset, message: "duplicate key \"\(key)\"") }
+                } else if let last = pairs.last?.0, !CanonicalJSON.keyLess(last, key) {
                     throw ParseError(offset: keyOffset, message: last == key ? "duplicate key \"\(key)\"" : "keys are not in canonical order")
                 }
+                skipWhitespace()
                 guard i < buf.count, buf[i] == UInt8(ascii: ":") else { throw fail("expected :") }
                 i += 1
+                skipWhitespace()
                 pairs.append((key, try value(depth: depth + 1)))
+                skipWhitespace()
                 guard i < buf.count else { throw fail("unterminated object") }
-                if buf[i] == UInt8(ascii: ",") { i += 1; continue }
-                if buf[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+                if buf[i] == UInt8(ascii: ",") { i += 1; skipWhitespace(); continue }
+                if buf[i] == UInt8(ascii: "}") {
+                    i += 1
+                    if whitespace { pairs.sort { CanonicalJSON.keyLess($0.0, $1.0) } }
+                    return .object(pairs)
+                }
                 throw fail("expected , or }")
             }
         }

@@ -66,7 +66,7 @@ struct DemoStory {
         let put = try await broker.putKey(owner: owner, keyId: "patients-2026", try OwnerRequestSigning.sign([
             "op": .string("vault.put"), "owner": .string(owner), "keyId": .string("patients-2026"), "suite": .string(KeyWrapSuite.default.id),
             "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-        ], key: ownerKey, at: Date()))
+        ], key: ownerKey, at: Date(), broker: broker.logVerifierKey))
         out("3. key patients-2026 sealed (HPKE) to the vault and stored encrypted under the root key: version \(put.version), log seq \(put.logIndex)")
 
         let measurement = [UInt8](repeating: 0x5a, count: 48)
@@ -90,7 +90,7 @@ struct DemoStory {
         }
 
         _ = try await broker.revoke(owner: owner, leaseId: "study-42", try OwnerRequestSigning.sign(
-            ["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string("study-42")], key: ownerKey, at: Date()))
+            ["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string("study-42")], key: ownerKey, at: Date(), broker: broker.logVerifierKey))
         do {
             _ = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: measurement))
             throw CLIFailure(message: "a revoked lease released a key")

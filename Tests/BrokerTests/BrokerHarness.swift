@@ -57,7 +57,7 @@ final class BrokerHarness: Sendable {
         _ = try await broker.putKey(owner: owner, keyId: keyId, try OwnerRequestSigning.sign([
             "op": .string("vault.put"), "owner": .string(owner), "keyId": .string(keyId), "suite": .string(KeyWrapSuite.default.id),
             "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-        ], key: ownerKey, at: clock.now))
+        ], key: ownerKey, at: clock.now, broker: broker.logVerifierKey))
     }
 
     func manifest(_ leaseId: String, ttl: String = "1h", maxGrants: Int64 = 5, workloads: [WorkloadEntry]? = nil) -> LeaseManifest {
@@ -86,7 +86,7 @@ final class BrokerHarness: Sendable {
     }
 
     func revokeRequest(_ leaseId: String) throws -> SignedOwnerRequest {
-        try OwnerRequestSigning.sign(["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string(leaseId)], key: ownerKey, at: clock.now)
+        try OwnerRequestSigning.sign(["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string(leaseId)], key: ownerKey, at: clock.now, broker: broker.logVerifierKey)
     }
 
     /// All log entries, parsed.

@@ -39,6 +39,10 @@ public final class DCAPCache: Sendable {
         self.capacity = max(capacity, 16)
     }
 
+    /// Number of remembered parsed PCK chains and collateral sets (for tests: only verified ones).
+    var pckChainCount: Int { state.withLock { $0.pckChains.count } }
+    var collateralCount: Int { state.withLock { $0.collateral.count } }
+
     /// Number of remembered signature verifications (for benchmarks and tests).
     public var verifiedSignatureCount: Int { state.withLock { $0.verifiedSignatures.count } }
 
@@ -59,20 +63,47 @@ public final class DCAPCache: Sendable {
         return true
     }
 
-    func collateral(for pieces: [[UInt8]]) throws(AttestationError) -> DCAPCollateral {
+    /// At most this many collateral pieces, and bytes in all, are parsed for one quote: a real
+    /// bundle (TCB info, QE identity, two CRLs, their issuer chains) is 6 to 10 pieces and tens
+    /// of KiB. Checked before anything is parsed, so junk costs no parsing and no memory.
+    static let maximumCollateralPieces = 32
+    static let maximumCollateralBytes = 512 * 1024
+    /// A quote's PCK chain (PCK, PCK CA, optionally the Root CA) is about 4 KiB of PEM.
+    static let maximumPCKChainBytes = 16 * 1024
+
+    static func collateralDigest(_ pieces: [[UInt8]]) -> SHA256Digest {
         var h = SHA256()
         for piece in pieces {
             withUnsafeBytes(of: UInt64(piece.count).littleEndian) { h.update(bufferPointer: $0) }
             h.update(data: piece)
         }
-        let digest = h.finalize()
+        return h.finalize()
+    }
+
+    /// The collateral parsed from `pieces`, from the memo when these exact pieces verified
+    /// before. Nothing is stored here: `rememberCollateral` stores it once a quote verified
+    /// with it, so the memo holds only collateral that chained to Intel's root.
+    func collateral(for pieces: [[UInt8]]) throws(AttestationError) -> DCAPCollateral {
+        guard pieces.count <= Self.maximumCollateralPieces else {
+            throw AttestationError(.collateralInvalid, "\(pieces.count) collateral pieces; a DCAP bundle has at most \(Self.maximumCollateralPieces)")
+        }
+        var total = 0
+        for piece in pieces { total = total.addingReportingOverflow(piece.count).partialValue }
+        guard total <= Self.maximumCollateralBytes else {
+            throw AttestationError(.collateralInvalid, "\(total) bytes of collateral; a DCAP bundle has at most \(Self.maximumCollateralBytes)")
+        }
+        let digest = Self.collateralDigest(pieces)
         if let hit = state.withLock({ $0.collateral[digest] }) { return hit }
-        let parsed = try DCAPCollateral.recognise(pieces)
+        return try DCAPCollateral.recognise(pieces)
+    }
+
+    /// Remembers collateral that a quote verified with (see `collateral(for:)`).
+    func rememberCollateral(_ collateral: DCAPCollateral, for pieces: [[UInt8]]) {
+        let digest = Self.collateralDigest(pieces)
         state.withLock {
             if $0.collateral.count >= 64 { $0.collateral.removeAll() }
-            $0.collateral[digest] = parsed
+            $0.collateral[digest] = collateral
         }
-        return parsed
     }
 
     /// The warm entry computed from exactly these inputs, if any.
@@ -90,16 +121,30 @@ public final class DCAPCache: Sendable {
         }
     }
 
-    /// The quote's PCK chain, parsed (checks on it still run on every verification).
+    /// The quote's PCK chain, parsed (checks on it still run on every verification). Its size
+    /// and its number of PEM blocks are checked before parsing; it is remembered only by
+    /// `rememberPCKChain`, once its links verified up to Intel's root, so an attacker's
+    /// chains are never kept (SECURITY-REVIEW-2026-12, M2).
     func pckChain(_ pem: [UInt8]) throws(AttestationError) -> [Certificate] {
+        guard pem.count <= Self.maximumPCKChainBytes else {
+            throw AttestationError(.chainInvalid, "the quote's PCK chain is \(pem.count) bytes; a genuine one is under \(Self.maximumPCKChainBytes)")
+        }
+        let blocks = DCAPCertificates.pemBlockCount(pem)
+        guard blocks == 2 || blocks == 3 else {
+            throw AttestationError(.chainInvalid, "the quote's PCK chain has \(blocks) PEM blocks, expected PCK, PCK CA and (optionally) the Root CA")
+        }
         let digest = SHA256.hash(data: pem)
         if let hit = state.withLock({ $0.pckChains[digest] }) { return hit }
-        let certs = try DCAPCertificates.parsePEMChain(pem, what: "the quote's PCK certificate chain")
+        return try DCAPCertificates.parsePEMChain(pem, what: "the quote's PCK certificate chain")
+    }
+
+    /// Remembers a PCK chain whose links verified to the pinned root.
+    func rememberPCKChain(_ pem: [UInt8], _ certs: [Certificate]) {
+        let digest = SHA256.hash(data: pem)
         state.withLock {
             if $0.pckChains.count >= capacity { $0.pckChains.removeAll() }
             $0.pckChains[digest] = certs
         }
-        return certs
     }
 
     /// The files of the operator's collateral directory, re-read only when a file's name,

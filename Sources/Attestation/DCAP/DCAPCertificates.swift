@@ -18,13 +18,34 @@ enum DCAPCertificates {
             throw AttestationError(.malformed, "\(what) is not valid PEM: \(error)")
         }
         var out: [Certificate] = []
-        for doc in docs where doc.discriminator == "CERTIFICATE" {
+        for doc in docs {
+            guard doc.discriminator == "CERTIFICATE" else {
+                throw AttestationError(.malformed, "\(what) holds a \(doc.discriminator.prefix(32)) block; only certificates belong there")
+            }
             do { out.append(try Certificate(derEncoded: doc.derBytes)) } catch {
                 throw AttestationError(.malformed, "\(what): a certificate does not parse: \(error)")
             }
         }
         guard !out.isEmpty else { throw AttestationError(.malformed, "\(what) holds no certificate") }
         return out
+    }
+
+    /// How many `-----BEGIN ` lines PEM text has: counted before parsing, so that a chain
+    /// of a hundred blocks is refused without parsing any of them.
+    static func pemBlockCount(_ bytes: [UInt8]) -> Int {
+        let marker = Array("-----BEGIN ".utf8)
+        guard bytes.count >= marker.count else { return 0 }
+        var count = 0
+        var i = 0
+        while i <= bytes.count - marker.count {
+            if bytes[i] == marker[0], bytes[i..<(i + marker.count)].elementsEqual(marker) {
+                count += 1
+                i += marker.count
+            } else {
+                i += 1
+            }
+        }
+        return count
     }
 
     /// The certificate's validity window contains `time`.

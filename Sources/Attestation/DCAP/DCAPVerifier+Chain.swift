@@ -26,6 +26,7 @@ extension DCAPVerifier {
         }
         try checkLink(leaf, issuer: intermediate, role: "PCK")
         try checkLink(intermediate, issuer: root, role: "PCK CA")
+        cache.rememberPCKChain(pem, certs)
         try DCAPCertificates.checkValidity(root, at: time, role: "Intel SGX Root CA")
         try DCAPCertificates.checkValidity(intermediate, at: time, role: "PCK CA")
         try DCAPCertificates.checkValidity(leaf, at: time, role: "PCK")

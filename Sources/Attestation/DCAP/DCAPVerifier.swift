@@ -93,6 +93,7 @@ public struct DCAPVerifier: EvidenceVerifier {
 
         let collateral = try cache.collateral(for: pieces)
         let verified = try verifyQuoteCold(quote, collateral: collateral, at: time)
+        cache.rememberCollateral(collateral, for: pieces)
         if let warm = prepareWarm(warmKey, signatureData: quote.signatureData, collateral: collateral) {
             cache.remember(warm)
         }

@@ -77,9 +77,11 @@ struct AMDCertificate: Sendable {
                 throw AttestationError(.chainInvalid, "certificate signature BIT STRING has \(bits.paddingBits) padding bits")
             }
             return try DER.sequence(tbsNode, identifier: .sequence) { tbsNodes in
-                let version = try DER.explicitlyTagged(&tbsNodes, tagNumber: 0, tagClass: .contextSpecific) { try Int(derEncoded: $0) }
+                // A UInt8 cannot hold an INTEGER large enough to overflow anything; larger values
+                // fail to decode, and the message never does arithmetic on the attacker's number.
+                let version = try DER.explicitlyTagged(&tbsNodes, tagNumber: 0, tagClass: .contextSpecific) { try? UInt8(derEncoded: $0) }
                 guard version == 2 else {
-                    throw AttestationError(.chainInvalid, "certificate version \(version + 1) is not X.509 v3")
+                    throw AttestationError(.chainInvalid, "certificate version is not X.509 v3 (INTEGER 2)")
                 }
                 guard let serialNode = tbsNodes.next(), serialNode.identifier == .integer, case .primitive(let serial) = serialNode.content else {
                     throw AttestationError(.chainInvalid, "certificate serial number is not an INTEGER")

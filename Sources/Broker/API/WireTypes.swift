@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import TransparencyLog
 
 // The JSON bodies of the REST API (documented in Sources/BrokerHTTP/openapi.yaml).
 // Byte strings are standard base64; times are RFC 3339 UTC. Decoding is strict: the HTTP
@@ -109,6 +111,52 @@ public struct GrantReceipt: Codable, Sendable, Hashable {
     /// The signed checkpoint (signed note text) the proof is against.
     public var checkpoint: String
     public var inclusionProof: [String]
+    /// The grant's `key.granted` entry, its exact canonical bytes in base64: the workload
+    /// hashes them to the leaf and reads that the entry names its own grant, key ids and
+    /// one-time public key (`GrantReceipt.checkEntry`). Without it a proof only shows that
+    /// *some* leaf is on the log (SECURITY-REVIEW-2026-12, M4).
+    public var entry: String
+
+    public init(logIndex: UInt64, leafHash: String, checkpoint: String, inclusionProof: [String], entry: String) {
+        self.logIndex = logIndex
+        self.leafHash = leafHash
+        self.checkpoint = checkpoint
+        self.inclusionProof = inclusionProof
+        self.entry = entry
+    }
+}
+
+extension GrantReceipt {
+    /// Checks that `entry` is the leaf the proof is about and that it records exactly this
+    /// grant: `key.granted` at `logIndex`, for `owner`/`leaseId`, with `grantId`, the key ids
+    /// received, and SHA-256 of the workload's one-time public key. Returns the entry; throws
+    /// a message naming the first difference. The inclusion proof itself is checked by the
+    /// caller against a signed checkpoint.
+    public func checkEntry(owner: String, leaseId: String, grantId: String, keyIds: [String], publicKey: [UInt8]) throws(GrantReceiptMismatch) -> LogEntry {
+        guard let bytes = Base64.decodeCanonical(entry) else { throw GrantReceiptMismatch("the receipt's entry is not canonical base64") }
+        guard let leaf = LogHash(base64: leafHash), MerkleHash.leaf(bytes) == leaf else {
+            throw GrantReceiptMismatch("the receipt's entry does not hash to its leaf")
+        }
+        let e: LogEntry
+        do { e = try LogEntry(bytes: bytes) } catch { throw GrantReceiptMismatch("the receipt's entry is not a log entry: \(error)") }
+        guard e.seq == logIndex else { throw GrantReceiptMismatch("the receipt's entry is seq \(e.seq), not \(logIndex)") }
+        guard e.kind == "key.granted" else { throw GrantReceiptMismatch("the receipt's entry is \(e.kind), not key.granted") }
+        guard e.owner == owner, e.leaseId == leaseId else { throw GrantReceiptMismatch("the receipt's entry is for another lease") }
+        guard e.fields["grantId"]?.stringValue == grantId else { throw GrantReceiptMismatch("the receipt's entry names another grant") }
+        guard e.fields["keyIds"]?.arrayValue?.compactMap(\.stringValue) == keyIds else {
+            throw GrantReceiptMismatch("the receipt's entry names other keys than were received")
+        }
+        guard e.fields["publicKeyHash"]?.stringValue == Hex.encode(Array(SHA256.hash(data: publicKey))) else {
+            throw GrantReceiptMismatch("the receipt's entry names another workload key")
+        }
+        return e
+    }
+}
+
+/// Why a grant receipt's entry does not describe the grant received.
+public struct GrantReceiptMismatch: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 public struct GrantResponse: Codable, Sendable, Hashable {

@@ -52,8 +52,16 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         self.tls = tls
     }
 
+    /// Only IP literals count: an address in 127.0.0.0/8 (four decimal octets) or ::1. A name,
+    /// `localhost` included (it can be remapped in /etc/hosts) and `127.db.example.com` above
+    /// all, goes through DNS and gets verified TLS (SECURITY-REVIEW-2026-12, L5).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets[0] == "127" else { return false }
+        return octets.allSatisfy { o in
+            !o.isEmpty && o.count <= 3 && o.utf8.allSatisfy { (0x30...0x39).contains($0) } && (Int(o).map { $0 <= 255 } ?? false)
+        }
     }
 
     /// The location without its password: safe for logs and error messages.

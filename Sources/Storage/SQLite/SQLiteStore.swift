@@ -24,6 +24,9 @@ public final class SQLiteStore: Sendable {
         }
         config.busyMode = .timeout(10)
         do {
+            // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the
+            // main file's mode, so all three stay private to the broker's user (review L3).
+            try createPrivate(path)
             let pool = try DatabasePool(path: path, configuration: config)
             try checkNotNewer(pool)
             try SQLiteSchema.migrator.migrate(pool)
@@ -32,6 +35,19 @@ public final class SQLiteStore: Sendable {
             throw e
         } catch {
             throw Self.mapOpenError(error, path: path)
+        }
+    }
+
+    /// Creates `path` with mode 0600 if it does not exist; tightens an existing file (and its
+    /// -wal and -shm) that group or others could read.
+    static func createPrivate(_ path: String) throws(StorageError) {
+        let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw StorageError(.badLocation, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        _ = Foundation.close(fd)
+        for file in [path, path + "-wal", path + "-shm"] {
+            var st = stat()
+            guard lstat(file, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_mode & 0o077 != 0 else { continue }
+            guard chmod(file, 0o600) == 0 else { throw StorageError(.badLocation, "cannot make \(file) private (chmod 600)") }
         }
     }
 

@@ -20,7 +20,8 @@ struct AuditVerify: ParsableCommand {
             Exit 0 only if everything holds; exit 1 naming the first bad seq otherwise.
             --db FILE audits a broker database (read-only). --bundle DIR audits an export made by
             `audit export`, trusting only the key given with --log-key (name+keyid+base64, @FILE or a file).
-            --checkpoint FILE adds a checkpoint kept from earlier: a log rolled back or truncated below it fails.
+            --checkpoint FILE adds a checkpoint kept from earlier: a log rolled back or truncated below it fails. \
+            With --db, give --log-key too; --trust-db-key instead checks the checkpoints against the key stored in the database itself, which anyone who can rewrite the file can replace.
             """
     )
 
@@ -28,11 +29,16 @@ struct AuditVerify: ParsableCommand {
     @Option(help: "An export directory (entries.jsonl, checkpoint).") var bundle: String?
     @Option(name: .customLong("log-key"), help: "The trusted log verifier key (required with --bundle).") var logKey: String?
     @Option(help: "A signed checkpoint kept from earlier (repeatable).") var checkpoint: [String] = []
+    @Flag(help: "With --db and no --log-key: trust the log key stored in the database (it vouches for itself).") var trustDbKey = false
     @Option(help: "Seconds a lease may be past notAfter (at the last entry's time) before its lease.expired must be logged.") var expiryGrace: Double = 300
 
     func validate() throws {
         guard (db == nil) != (bundle == nil) else { throw ValidationError("give exactly one of --db FILE or --bundle DIR") }
         if bundle != nil && logKey == nil { throw ValidationError("--bundle needs --log-key: a bundle cannot vouch for its own key") }
+        if db != nil && logKey == nil && !trustDbKey {
+            throw ValidationError("--db needs --log-key KEY (from `audit log-key` where you trust the broker), or --trust-db-key to accept the key the database holds; whoever can rewrite the file can also replace that key")
+        }
+        if trustDbKey && logKey != nil { throw ValidationError("--trust-db-key and --log-key exclude each other") }
     }
 
     func run() throws {
@@ -50,6 +56,9 @@ struct AuditVerify: ParsableCommand {
             }
         } catch let f as LogAuditor.Failure {
             throw CLIFailure(message: "audit failed: \(f)")
+        }
+        if logKey == nil {
+            FileHandle.standardError.write(Data("leasehold: warning: checkpoints were checked against the key stored in \(db ?? "the database"), not one you supplied\n".utf8))
         }
         print("ok: \(summary.entries) entries, lease invariants hold, root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
     }

@@ -1,3 +1,4 @@
+import Foundation
 import LeaseholdCore
 import TransparencyLog
 
@@ -12,6 +13,9 @@ final class LeaseInvariants {
     }
 
     func finish() throws(LogAuditor.Failure) {
+        defer {
+            for f in checker.findings { FileHandle.standardError.write(Data("leasehold: finding: \(f)\n".utf8)) }
+        }
         do { try checker.finish() } catch { throw LogAuditor.Failure(seq: error.seq, message: "lease invariant: \(error.message)") }
     }
 }

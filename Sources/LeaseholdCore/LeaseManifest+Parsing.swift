@@ -80,6 +80,9 @@ extension LeaseManifest {
 
         let keyNodes = try ManifestReader.list(try r.require("keys"), path: "keys")
         guard !keyNodes.isEmpty else { throw ManifestError("keys", "name at least one vault key") }
+        guard keyNodes.count <= LeaseManifest.maximumKeys else {
+            throw ManifestError("keys", "at most \(LeaseManifest.maximumKeys) keys per lease (each grant's log entry lists them all)")
+        }
         var keys: [String] = []
         for (i, node) in keyNodes.enumerated() {
             let k = try ManifestReader.string(node, path: "keys[\(i)]")
@@ -91,6 +94,9 @@ extension LeaseManifest {
 
         let workloadNodes = try ManifestReader.list(try r.require("workloads"), path: "workloads")
         guard !workloadNodes.isEmpty else { throw ManifestError("workloads", "name at least one workload; a lease no software can match is useless") }
+        guard workloadNodes.count <= LeaseManifest.maximumWorkloads else {
+            throw ManifestError("workloads", "at most \(LeaseManifest.maximumWorkloads) workload entries per lease")
+        }
         var workloads: [WorkloadEntry] = []
         for (i, node) in workloadNodes.enumerated() {
             workloads.append(try WorkloadEntry(node, path: "workloads[\(i)]"))

@@ -142,6 +142,11 @@ extension LeaseManifest {
         return LeaseWindow(notBefore: start, notAfter: end)
     }
 
+    /// Bounds that keep every log entry a lease causes small (README, "Security"): the
+    /// largest, `lease.issued`, lists every key id and the purpose.
+    public static let maximumKeys = 64
+    public static let maximumWorkloads = 64
+
     /// 9999-12-31T23:59:59Z in seconds since 1970: the latest time a lease may name.
     static let latestTime: Int64 = 253_402_300_799
 

@@ -13,12 +13,12 @@ import Vault
 /// lock (refuse writes), or move the clock as a slow commit queue would.
 final class ProbeStore: BrokerStore, Sendable {
     let inner: SQLiteStore
-    let beforeWrite = Mutex<(@Sendable () throws -> Void)?>(nil)
+    let beforeWrite = Mutex<(@Sendable () async throws -> Void)?>(nil)
 
     init(_ inner: SQLiteStore) { self.inner = inner }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws -> T {
-        try beforeWrite.withLock { $0 }?()
+        try await beforeWrite.withLock { $0 }?()
         return try await inner.write(body)
     }
 
@@ -58,7 +58,7 @@ struct WriteLockHeld: Error {}
         await expectRefusal(.badRequest) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", fat) }
         var noNonce = good
         noNonce.nonce = ""
-        await expectRefusal(.badRequest) { _ = try await h.broker.grant(owner: "nobody-0", leaseId: "nothing", noNonce) }
+        await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: "nobody-0", leaseId: "nothing", noNonce) }
         var bogus = good
         bogus.nonce = Base64.encode([UInt8](repeating: 7, count: 48))
         await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: "nobody-0", leaseId: "nothing", bogus) }
@@ -134,6 +134,37 @@ struct WriteLockHeld: Error {}
         try await h.issue(fine)
     }
 
+    /// Issue 10: every field that reaches an entry is bounded. The largest entries a lease can
+    /// cause (64 key ids of 128 characters, a 4096-byte purpose, its grants) stay under the
+    /// 16 KiB README states.
+    @Test func theLargestEntryIsBounded() async throws {
+        let h = try await BrokerHarness.make()
+        let vaultKey = Base64.decodeCanonical(h.broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
+        var ids: [String] = []
+        for i in 0..<LeaseManifest.maximumKeys {
+            let id = String(format: "%03d", i) + String(repeating: "k", count: 125)
+            let sealed = try VaultPut.seal(h.dataKey, owner: h.owner, keyId: id, vaultPublicKey: vaultKey)
+            _ = try await h.broker.putKey(owner: h.owner, keyId: id, try OwnerRequestSigning.sign([
+                "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(id), "suite": .string(KeyWrapSuite.default.id),
+                "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+            ], key: h.ownerKey, at: h.clock.now, broker: h.broker.logVerifierKey))
+            ids.append(id)
+        }
+        var m = h.manifest("big")
+        m.keys = ids
+        m.purpose = String(repeating: "p", count: 4096)
+        try await h.issue(m)
+        var tooMany = m
+        tooMany.leaseId = "too-many"
+        tooMany.keys = ids + ["one-more"]
+        #expect(throws: ManifestError.self) { try LeaseManifest(canonicalJSON: tooMany.canonicalJSON) }
+        let got = try await h.fetch("big")
+        #expect(got.keys.count == LeaseManifest.maximumKeys)
+        await expectRefusal(.measurementMismatch) { _ = try await h.fetch("big", measurement: [UInt8](repeating: 1, count: 48)) }
+        let largest = try await h.broker.logEntries(start: 0, limit: 1000).map(\.count).max() ?? 0
+        #expect(largest > 8 * 1024 && largest <= 16 * 1024, "largest entry \(largest) bytes")
+    }
+
     /// L8: a broker that does not accept sandbox evidence does not issue sandbox leases.
     @Test func sandboxLeasesNeedASandboxBroker() async throws {
         let h = try await BrokerHarness.make(allowSandbox: false)
@@ -198,9 +229,9 @@ struct WriteLockHeld: Error {}
             $0 = {
                 let n = writes.withLock { $0 += 1; return $0 }
                 if n == 1 {
-                    for _ in 0..<300 where !secondQueued.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.01) }
+                    for _ in 0..<300 where !secondQueued.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
                 } else if n == 2 {
-                    Thread.sleep(forTimeInterval: 3)
+                    try await Task.sleep(for: .seconds(5))
                 }
             }
         }
@@ -216,6 +247,6 @@ struct WriteLockHeld: Error {}
         let firstDone = clock.now - started
         _ = await second
         #expect(writes.withLock { $0 } == 2)
-        #expect(firstDone < .seconds(2.5), "the leader waited for another caller's batch: \(firstDone)")
+        #expect(firstDone < .seconds(4), "the leader waited for another caller's batch: \(firstDone)")
     }
 }

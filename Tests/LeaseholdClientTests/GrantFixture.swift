@@ -16,6 +16,8 @@ struct GrantFixture {
     let receiptKey: DataKey
     let notAfter = "2026-07-01T00:00:00Z"
     var json: [String: Any]
+    /// The canonical bytes of the grant's `key.granted` entry (the receipt's `entry`).
+    let grantEntry: [UInt8]
 
     init(suite: KeyWrapSuite = .default, entries: Int = 7, grantIndex: UInt64 = 5) throws {
         let signer = try NoteSigner(name: "leasehold.test/log", privateKey: Curve25519.Signing.PrivateKey())
@@ -25,8 +27,15 @@ struct GrantFixture {
         self.keys = keys
         var tree = MemoryTree()
         var leaves: [LogHash] = []
+        // The grant's own key.granted entry sits at grantIndex, as the broker writes it.
+        let grantEntry = LogEntry(seq: grantIndex, time: Date(timeIntervalSince1970: 1_780_000_000), kind: "key.granted", owner: "acme",
+                                  leaseId: "l1", prev: MerkleHash.emptyRoot, fields: [
+                                      "grantId": .string("g-1"), "keyIds": .array(keys.keys.sorted().map { .string($0) }),
+                                      "publicKeyHash": .string(Hex.encode(Array(SHA256.hash(data: keyPair.publicKey)))),
+                                  ]).encoded()
+        self.grantEntry = grantEntry
         for i in 0..<entries {
-            let leaf = MerkleHash.leaf(Array(#"{"seq":\#(i)}"#.utf8))
+            let leaf = UInt64(i) == grantIndex ? MerkleHash.leaf(grantEntry) : MerkleHash.leaf(Array(#"{"seq":\#(i)}"#.utf8))
             leaves.append(leaf)
             tree.append(leaf: leaf)
         }
@@ -49,7 +58,7 @@ struct GrantFixture {
         self.json = [
             "owner": "acme", "leaseId": "l1", "notAfter": notAfter, "grantId": "g-1", "keys": granted,
             "receipt": ["logIndex": grantIndex, "leafHash": leaves[Int(grantIndex)].base64, "checkpoint": try signer.sign(checkpoint.body),
-                        "inclusionProof": proof.map(\.base64)] as [String: Any],
+                        "inclusionProof": proof.map(\.base64), "entry": Base64.encode(grantEntry)] as [String: Any],
         ]
     }
 

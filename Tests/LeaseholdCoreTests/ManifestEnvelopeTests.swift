@@ -120,6 +120,32 @@ struct ManifestEnvelopeTests {
         let text = String(decoding: try ManifestEnvelope.sign(Self.manifest, with: key).json, as: UTF8.self)
         #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text.replacingOccurrences(of: "{\"payload\"", with: "{\"note\":\"x\",\"payload\"")) }
         #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text.replacingOccurrences(of: "\"sig\":\"", with: "\"sig\":\" ")) }
+        // Strict JSON, not YAML: white space and key order are free, YAML's extras are not.
+        let env = try DSSEEnvelope(json: text)
+        let spaced = """
+            { "signatures" : [ { "sig" : "\(Base64.encode(env.signatures[0].signature))", "keyid" : "\(env.signatures[0].keyID)" } ],
+              "payloadType" : "\(env.payloadType)",\t"payload" : "\(Base64.encode(env.payload))" }
+
+            """
+        #expect(try DSSEEnvelope(json: spaced) == env)
+        #expect(throws: ManifestError.self) { try DSSEEnvelope(json: "payload: x\npayloadType: y\nsignatures: []") }
+        #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text.replacingOccurrences(of: "{\"payload\"", with: "{\"payload\":\"\",\"payload\"")) }
+        #expect(throws: ManifestError.self) { try DSSEEnvelope(json: "{'payload': 'x'}") }
+        #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text + "x") }
+    }
+
+    /// The broker picks the key from the payload's owner before verifying; nothing else of
+    /// the payload is read first, and a payload that is not canonical JSON is refused there.
+    @Test func theClaimedOwnerIsReadWithoutInterpretingTheManifest() throws {
+        let key = try OwnerSigningKey.generate()
+        let envelope = try ManifestEnvelope.sign(Self.manifest, with: key)
+        #expect(try ManifestEnvelope.claimedOwner(envelope) == "acme")
+        var yaml = envelope
+        yaml.payload = Array("owner: acme".utf8)
+        #expect(throws: ManifestError.self) { try ManifestEnvelope.claimedOwner(yaml) }
+        var other = envelope
+        other.payloadType = "application/json"
+        #expect(throws: ManifestError.self) { try ManifestEnvelope.claimedOwner(other) }
     }
 }
 

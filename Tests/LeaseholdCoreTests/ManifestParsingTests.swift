@@ -148,7 +148,34 @@ struct ManifestParsingTests {
         var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for i in 1..<8 { bomb += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
         let e = refusal(ManifestFixtures.yaml(extra: bomb))
-        #expect(e?.message.contains("more than") == true)
+        #expect(e?.message.contains("anchors") == true)
+    }
+
+    /// SECURITY-REVIEW-2026-12, H1: the review's alias bomb used as a complex mapping key made
+    /// Yams hash 10^d nodes inside compose, before any budget. Depth 12 (about 600 bytes)
+    /// would run for hours; refused from the parse events, it costs microseconds. The test
+    /// fails by hanging (far past the suite's time) if the events check is removed.
+    @Test(arguments: [5, 8, 12])
+    func theComplexKeyAliasBombIsRefusedBeforeComposing(depth: Int) {
+        var lines = ["a0: &a0 [" + Array(repeating: "x", count: 10).joined(separator: ",") + "]"]
+        for i in 1..<depth { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ",") + "]") }
+        lines += ["? *a\(depth - 1)", ": 1"]
+        let started = ContinuousClock.now
+        let e = refusal(lines.joined(separator: "\n"))
+        #expect(e != nil)
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test func anchorsAliasesAndNonScalarKeysAreRefused() {
+        #expect(refusal(ManifestFixtures.yaml(extra: "note: &n hello"))?.message.contains("anchors") == true)
+        #expect(refusal(ManifestFixtures.yaml(extra: "? [a, b]\n: 1"))?.message.contains("plain field name") == true)
+        #expect(refusal(ManifestFixtures.yaml(extra: "? {a: b}\n: 1"))?.message.contains("plain field name") == true)
+        #expect(refusal(ManifestFixtures.yaml(extra: "x: *nothing")) != nil)
+        // Quoted & and * are text, not anchors: a purpose may say "R&D *draft*".
+        #expect(refusal(ManifestFixtures.yaml().replacingOccurrences(of: "quarterly fraud model training", with: "\"R&D *draft*\"")) == nil)
+        var deep = "x: "
+        for _ in 0..<20 { deep += "[" }
+        #expect(refusal(ManifestFixtures.yaml(extra: deep + String(repeating: "]", count: 20))) != nil)
     }
 
     @Test func sgxNeedsAnIdentity() {

@@ -19,6 +19,20 @@ import Testing
         #expect(throws: CanonicalJSON.ParseError.self) { try CanonicalJSON.parse(Array(text.utf8)) }
     }
 
+    /// Strict JSON (envelopes): white space and key order free, the value model the same.
+    @Test func strictJSONAllowsWhiteSpaceAndAnyOrder() throws {
+        let v = try CanonicalJSON.parseStrict(Array(" {\n\t\"b\" : [ 1 , true ] ,\r\n \"a\":{ } }\n".utf8))
+        #expect(String(decoding: CanonicalJSON.encode(v), as: UTF8.self) == #"{"a":{},"b":[1,true]}"#)
+    }
+
+    @Test(arguments: [
+        #"{"a":1,"a":2}"#, #"{"b":1, "a":2, "b":3}"#, #"{"a":1.5}"#, #"{"a":1} x"#, #"{'a':1}"#, #"a: 1"#,
+        #"{"a":[1,]}"#, #"{"a":1,}"#, "{\"a\":\"\u{1}\"}", String(repeating: "[", count: 40) + String(repeating: "]", count: 40),
+    ])
+    func strictJSONRefusesDuplicatesAndNonJSON(_ text: String) {
+        #expect(throws: CanonicalJSON.ParseError.self) { try CanonicalJSON.parseStrict(Array(text.utf8)) }
+    }
+
     @Test func depthIsBounded() {
         let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         #expect(throws: CanonicalJSON.ParseError.self) { try CanonicalJSON.parse(Array(deep.utf8)) }

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import TransparencyLog
+@testable import LeaseholdCore
+
+/// SECURITY-REVIEW-2026-12, L7: `receipts: required` is a signed promise, so the audit reports
+/// each grant of such a lease that ended without its `shredded` receipt.
+@Suite struct LeaseInvariantCheckerTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func entry(_ seq: UInt64, _ at: TimeInterval, _ kind: String, _ fields: [String: JSONValue] = [:]) -> LogEntry {
+        LogEntry(seq: seq, time: t0.addingTimeInterval(at), kind: kind, owner: "acme", leaseId: "l1",
+                 prev: MerkleHash.emptyRoot, fields: fields)
+    }
+
+    func issued(receipts: String) -> LogEntry {
+        entry(0, 0, "lease.issued", ["notBefore": .string(RFC3339.format(t0)), "notAfter": .string(RFC3339.format(t0.addingTimeInterval(3600))),
+                                     "maxGrants": .int(5), "receipts": .string(receipts)])
+    }
+
+    func run(_ entries: [LogEntry]) throws -> [String] {
+        var c = LeaseInvariantChecker(expiryGrace: 300)
+        for e in entries { try c.consume(e) }
+        try c.finish()
+        return c.findings
+    }
+
+    @Test func aRequiredReceiptThatNeverCameIsAFinding() throws {
+        let grants = [entry(1, 10, "key.granted", ["grantId": .string("g1")]), entry(2, 20, "key.granted", ["grantId": .string("g2")])]
+        let shredded = entry(3, 30, "receipt", ["grantId": .string("g1"), "receiptKind": .string("shredded")])
+        let revoked = entry(4, 40, "lease.revoked")
+        let later = LogEntry(seq: 5, time: t0.addingTimeInterval(1000), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot)
+        let findings = try run([issued(receipts: "required")] + grants + [shredded, revoked, later])
+        #expect(findings.count == 1)
+        #expect(findings.first?.contains("g2") == true)
+        #expect(findings.first?.contains("g1") == false)
+        // Optional receipts: nothing to report.
+        #expect(try run([issued(receipts: "optional")] + grants + [revoked, later]).isEmpty)
+        // Still within the grace after the end: not yet a finding.
+        let soon = LogEntry(seq: 5, time: t0.addingTimeInterval(100), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot)
+        #expect(try run([issued(receipts: "required")] + grants + [revoked, soon]).isEmpty)
+    }
+}

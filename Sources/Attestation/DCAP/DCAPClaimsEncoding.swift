@@ -1,6 +1,6 @@
 /// The JSON form shared by `SGXClaims` and `TDXClaims` (the CLI's `--json`): the fields every
 /// `TEEClaims` must carry, then the TEE's own byte strings as lower-case hex, then Intel's
-/// TCB verdict.
+/// TCB verdict, then (`tcbDetails`) how the verdict was reached.
 enum DCAPClaimsEncoding {
     struct Key: CodingKey {
         var stringValue: String
@@ -11,7 +11,8 @@ enum DCAPClaimsEncoding {
     }
 
     static func encode(_ claims: any TEEClaims, to encoder: any Encoder, hex: [(String, [UInt8])],
-                       numbers: [(String, UInt16)] = [], advisoryIds: [String]) throws {
+                       numbers: [(String, UInt16)] = [], advisoryIds: [String],
+                       tcbDetails: (inout KeyedEncodingContainer<Key>) throws -> Void = { _ in }) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(claims.tee, forKey: Key("tee"))
         try c.encode(Hex.encode(claims.measurement), forKey: Key("measurement"))
@@ -21,5 +22,6 @@ enum DCAPClaimsEncoding {
         for (key, value) in numbers { try c.encode(value, forKey: Key(key)) }
         try c.encode(claims.tcbStatus, forKey: Key("tcbStatus"))
         try c.encode(advisoryIds, forKey: Key("advisoryIds"))
+        try tcbDetails(&c)
     }
 }

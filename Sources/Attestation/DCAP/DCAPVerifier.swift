@@ -45,7 +45,10 @@ public struct DCAPVerifier: EvidenceVerifier {
                              rtmr3: body.rtmrs[3], mrConfigId: body.mrConfigId, mrOwner: body.mrOwner,
                              mrOwnerConfig: body.mrOwnerConfig, tdAttributes: body.tdAttributes, debug: body.debug,
                              teeTcbSvn: body.teeTcbSvn, mrSeam: body.mrSeam, reportData: body.reportData,
-                             status: verified.status, advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc)
+                             status: verified.status, advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc,
+                             tcbLevelStatus: verified.tdx?.tcbLevelStatus ?? verified.status,
+                             tdxModuleIdentity: verified.tdx?.moduleIdentity, tdxModuleStatus: verified.tdx?.moduleStatus,
+                             teeTcbSvn2: body.teeTcbSvn2)
         }
     }
 
@@ -70,6 +73,8 @@ public struct DCAPVerifier: EvidenceVerifier {
         var pck: PCKExtensions
         var status: DCAPTCBStatus
         var advisoryIds: [String]
+        /// TDX only: how the status was reached.
+        var tdx: TDXTCBEvaluation?
     }
 
     func verifyQuote(_ evidence: Evidence, at time: Date) throws(AttestationError) -> Verified {
@@ -146,17 +151,30 @@ public struct DCAPVerifier: EvidenceVerifier {
         }
     }
 
-    /// Step 5: the TCB status from the selected TCB info and QE identity.
+    /// Step 5: the TCB status from the selected TCB info and QE identity (SGX: the TCB level's
+    /// status with the QE's folded in; TDX: `evaluateTDX`). Revoked is refused here, as Intel's
+    /// QVL fails the verification for it; every other status is left to the policy.
     func conclude(_ quote: DCAPQuote, pck: PCKExtensions, tcbInfo: TCBInfo,
                   qeIdentity: QEIdentity) throws(AttestationError) -> Verified {
         let qe = try evaluateQE(quote.signatureData.qeReport, identity: qeIdentity)
-        let platform = try evaluatePlatform(tcbInfo, pck: pck, quote: quote)
-        let status = platform.status.converged(with: qe.status)
-        if status == .revoked {
-            throw AttestationError(.tcbStatusNotAccepted, "Intel lists this platform's TCB (or its quoting enclave) as Revoked")
+        let status: DCAPTCBStatus
+        var advisories = qe.advisoryIds
+        var tdx: TDXTCBEvaluation?
+        switch quote.body {
+        case .sgx:
+            let platform = try evaluateSGXPlatform(tcbInfo, pck: pck)
+            status = platform.status.converged(with: qe.status)
+            advisories += platform.advisoryIds
+        case .td(let body):
+            let evaluation = try evaluateTDX(tcbInfo, pck: pck, body: body, qe: qe.status)
+            status = evaluation.status
+            advisories += evaluation.advisoryIds
+            tdx = evaluation
         }
-        let advisories = Array(Set(platform.advisoryIds + qe.advisoryIds)).sorted()
-        return Verified(quote: quote, pck: pck, status: status, advisoryIds: advisories)
+        if status == .revoked {
+            throw AttestationError(.tcbStatusNotAccepted, "Intel lists this platform's TCB (or its TDX module or quoting enclave) as Revoked")
+        }
+        return Verified(quote: quote, pck: pck, status: status, advisoryIds: Array(Set(advisories)).sorted(), tdx: tdx)
     }
 
     private func checkHeader(_ quote: DCAPQuote) throws(AttestationError) {

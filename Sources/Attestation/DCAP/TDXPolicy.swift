@@ -1,5 +1,12 @@
 /// What a TD must be for a lease: MRTD (required), optionally RTMR0..3 and MRCONFIGID, a minimum
 /// TEE_TCB_SVN (component-wise), debug, and the DCAP TCB statuses accepted.
+///
+/// The status checked is Intel's verdict (`TDXClaims.status`), which already folds in the TDX
+/// module identity and, for TD 1.5 quotes, the relaunch check. By default only UpToDate is
+/// accepted, so a TD for which Intel advises a relaunch (TDRelaunchAdvised,
+/// TDRelaunchAdvisedConfigurationNeeded) is refused until it is relaunched, exactly as the
+/// OutOfDate it would be without TEE_TCB_SVN_2; naming TDRelaunchAdvised in the accepted list
+/// accepts it.
 public struct TDXPolicy: Sendable, Hashable {
     public var mrTd: [UInt8]
     /// Expected RTMR values by index 0...3; indices not present are not checked.

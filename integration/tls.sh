@@ -15,11 +15,14 @@ ca ca; ca otherca
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
 printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > ext.cnf
 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
-chmod 600 server.key
+chmod 600 server.key otherca.key
 [ -s server.pem ] && ok "a private CA and a server certificate for 127.0.0.1" || { bad "openssl could not make test certificates"; finish; exit 1; }
 
 expect_exit 1 "serve refuses a key that does not go with the certificate" "$LEASEHOLD" serve --data-dir "$WORK/d0" --listen "127.0.0.1:0" --tls-cert server.pem --tls-key otherca.key
 expect_in "--tls" "$ERR" "  ...naming the TLS option"
+cp server.key loose.key && chmod 644 loose.key
+expect_exit 1 "serve refuses a TLS key that group or others can read" "$LEASEHOLD" serve --data-dir "$WORK/d0" --listen "127.0.0.1:0" --tls-cert server.pem --tls-key loose.key
+expect_in "chmod 600" "$ERR" "  ...and says how to fix it"
 expect_exit 2 "serve refuses --tls-cert without --tls-key" "$LEASEHOLD" serve --data-dir "$WORK/d0" --listen "127.0.0.1:0" --tls-cert server.pem
 
 "$LEASEHOLD" serve --data-dir "$WORK/d" --listen "127.0.0.1:$PORT" --allow-sandbox --tls-cert server.pem --tls-key server.key > serve.log 2>&1 &

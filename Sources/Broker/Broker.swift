@@ -27,6 +27,8 @@ public struct BrokerConfiguration: Sendable {
     /// Refuse SEV-SNP evidence whose collateral lacks AMD's CRL for the product (a CRL that is
     /// supplied is always checked).
     public var requireSNPCRL = false
+    /// Where the broker records its metrics (commit batch sizes); nothing by default.
+    public var metrics = BrokerMetrics.disabled
 
     public init(dataDirectory: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
                 challengeLifetime: TimeInterval = 60, clock: @escaping @Sendable () -> Date = { Date() },
@@ -152,7 +154,7 @@ public final class Broker: Sendable {
         self.adminToken = adminToken
         self.verifiers = verifiers
         self.matcher = PolicyMatcher(allowSandbox: configuration.allowSandbox)
-        let timings = GrantTimings()
+        let timings = GrantTimings(metrics: configuration.metrics)
         self.timings = timings
         self.committer = GroupCommitter(store: store, signer: signer, clock: configuration.clock, timings: timings)
     }

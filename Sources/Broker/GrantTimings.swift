@@ -13,6 +13,10 @@ public final class GrantTimings: Sendable {
     }
 
     private let state = Mutex(Snapshot())
+    /// Where commits are also counted for `GET /metrics` (the committer holds this object).
+    let metrics: BrokerMetrics
+
+    init(metrics: BrokerMetrics = .disabled) { self.metrics = metrics }
 
     func record(verify: Double, wrap: Double, commit: Double) {
         state.withLock {

@@ -9,7 +9,10 @@ import TransparencyLog
 /// queued up meanwhile in one transaction, each item in its own savepoint (one item failing
 /// undoes only itself), then signs one checkpoint covering the batch. No result is handed
 /// back until that transaction has committed, so no key leaves before its entry is durable.
-/// No background task: the leader is always a caller, and the actor keeps the queue.
+/// No background task: the leader is always a caller, and the actor keeps the queue. A leader
+/// commits one batch (the one holding its own request) and then hands leadership to the
+/// oldest waiter, so that under sustained load no caller is kept committing other callers'
+/// batches without bound (SECURITY-REVIEW-2026-12, L9).
 actor GroupCommitter {
     typealias Work = @Sendable (any BrokerTransaction) throws -> CommitOutcome
 
@@ -17,6 +20,8 @@ actor GroupCommitter {
         /// The log entry this item appended, if any.
         var seq: UInt64?
         var value: Outcome
+        /// The appended entry's exact bytes, for a grant's receipt.
+        var entry: [UInt8]? = nil
     }
 
     enum Outcome: Sendable {
@@ -38,7 +43,13 @@ actor GroupCommitter {
     private let clock: @Sendable () -> Date
     private let timings: GrantTimings
     private var pending: [(ticket: Int, work: Work)] = []
-    private var waiters: [Int: CheckedContinuation<Result<Committed, BrokerError>, Never>] = [:]
+    /// What a waiting caller is woken with: its result, or the lead for the next batch.
+    private enum Wake: Sendable {
+        case result(Result<Committed, BrokerError>)
+        case lead
+    }
+
+    private var waiters: [Int: CheckedContinuation<Wake, Never>] = [:]
     private var nextTicket = 0
     private var leading = false
 
@@ -54,17 +65,23 @@ actor GroupCommitter {
         nextTicket += 1
         pending.append((ticket, work))
         if leading {
-            return await withCheckedContinuation { waiters[ticket] = $0 }
+            switch await withCheckedContinuation({ waiters[ticket] = $0 }) {
+            case .result(let result): return result
+            case .lead: break  // this caller's request is still pending: it leads the next batch
+            }
         }
         leading = true
-        defer { leading = false }
+        let batch = pending
+        pending = []
         var mine: Result<Committed, BrokerError>?
-        while !pending.isEmpty {
-            let batch = pending
-            pending = []
-            for (t, result) in await run(batch) {
-                if t == ticket { mine = result } else { waiters.removeValue(forKey: t)?.resume(returning: result) }
-            }
+        for (t, result) in await run(batch) {
+            if t == ticket { mine = result } else { waiters.removeValue(forKey: t)?.resume(returning: .result(result)) }
+        }
+        // Requests that queued during the commit: the oldest one's caller leads them.
+        if let next = pending.first, let waiter = waiters.removeValue(forKey: next.ticket) {
+            waiter.resume(returning: .lead)
+        } else {
+            leading = false
         }
         return mine ?? .failure(BrokerError(.internal, "group commit lost a result"))
     }
@@ -98,6 +115,7 @@ actor GroupCommitter {
                 return (outcomes, cp, proofs)
             }
             timings.recordCommit()
+            timings.metrics.committed(batchSize: batch.count)
             return outcomes.map { t, r in
                 (t, r.map { o in Committed(outcome: o, checkpoint: cp, proof: o.seq.flatMap { proofs[$0] }.map { (path: $0.0, leaf: $0.1) }) })
             }

@@ -6,17 +6,23 @@ import NIOSSL
 ///
 /// TLS 1.2 at least; the certificate file may hold the whole chain (leaf first). Loading fails
 /// with a message naming the file and what is wrong with it, before the server starts, so a
-/// broker never comes up half-configured or silently in clear.
+/// broker never comes up half-configured or silently in clear. A key file that group or
+/// others may read is refused, as the root key file is (review finding L10): a key others
+/// could have copied is no longer the server's alone.
 public struct BrokerTLS: Sendable {
     let configuration: TLSConfiguration
-    /// A warning for the operator (a key file others can read), if any.
-    public let warning: String?
 
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
     }
 
     public static func load(certificateFile: String, keyFile: String) throws(LoadError) -> BrokerTLS {
+        // Checked before the key is read: a loose key is refused whatever it holds.
+        var st = stat()
+        guard stat(keyFile, &st) == 0 else { throw LoadError(description: "--tls-key \(keyFile): cannot read the file") }
+        guard st.st_mode & 0o077 == 0 else {
+            throw LoadError(description: "--tls-key \(keyFile) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 it")
+        }
         let chain: [NIOSSLCertificate]
         do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {
             throw LoadError(description: "--tls-cert \(certificateFile): not a readable PEM certificate file (\(error))")
@@ -34,10 +40,6 @@ public struct BrokerTLS: Sendable {
         } catch {
             throw LoadError(description: "--tls-cert/--tls-key: the key does not go with the certificate, or the chain is unusable (\(error))")
         }
-        var warning: String?
-        if let mode = (try? FileManager.default.attributesOfItem(atPath: keyFile))?[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0 {
-            warning = "the TLS key \(keyFile) is readable by group or others (mode \(String(mode.intValue & 0o777, radix: 8))); chmod 600 it"
-        }
-        return BrokerTLS(configuration: configuration, warning: warning)
+        return BrokerTLS(configuration: configuration)
     }
 }

@@ -24,6 +24,7 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unauthorized, .signatureInvalid: return 401
         case .leaseNotFound, .ownerNotFound, .keyNotFound, .notFound: return 404
         case .ownerExists, .leaseExists, .requestReplayed: return 409
+        case .rateLimited: return 429
         case .logUnavailable: return 503
         case .internal: return 500
         default: return 403  // every key-release refusal
@@ -44,6 +45,9 @@ extension ReasonCode {
     /// A signed request (vault put, revoke) or a receipt was already used once.
     public static let requestReplayed = ReasonCode("request-replayed")
     public static let notFound = ReasonCode("not-found")
+    /// Too many requests from one client address, for one lease or for one owner (answered
+    /// with `Retry-After`); decided by the HTTP layer before the broker is called.
+    public static let rateLimited = ReasonCode("rate-limited")
     /// The log (or the database under it) could not be written: nothing was released.
     public static let logUnavailable = ReasonCode("log-unavailable")
     public static let `internal` = ReasonCode("internal")

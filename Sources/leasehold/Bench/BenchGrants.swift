@@ -62,7 +62,9 @@ struct BenchGrants: AsyncParsableCommand {
         var logger = Logger(label: "leasehold-bench")
         logger.logLevel = .critical
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try BrokerRoutes.application(broker: broker, host: "127.0.0.1", port: 0, logger: logger) { _, port in
+        // No rate limits: the bench's clients all come from one address, at full speed.
+        let app = try BrokerRoutes.application(broker: broker, host: "127.0.0.1", port: 0, options: HTTPServerOptions(rateLimits: .off),
+                                               logger: logger) { _, port in
             portContinuation.yield(port)
             portContinuation.finish()
         }

@@ -3,6 +3,7 @@ import Broker
 import BrokerHTTP
 import Foundation
 import Logging
+import ServiceLifecycle
 import Storage
 
 /// `leasehold serve`: the broker over HTTP, with its sweeper, until SIGTERM or SIGINT.
@@ -19,6 +20,8 @@ struct Serve: AsyncParsableCommand {
             can serve one database: give each a copy of the same DIR (same log key, root key and admin
             token). Writes are serialised in the database; sweeps run on one replica at a time.
             TLS to the database is verified (sslmode=verify-full) except on loopback.
+
+            Limits: a connection whose request head or body does not arrive within its timeout, or that stays idle, is closed; connections over --max-connections are closed at once. Rate limits are token buckets (RATE requests per second, BURST at once; rate 0 turns one off) answered 429 with Retry-After. Behind a reverse proxy every client has the proxy's address: give the proxy its own limits and raise --client-rate. GET /metrics (Prometheus text) needs Authorization: Bearer <admin token>; --metrics-listen serves it without a token on another address.
             """
     )
 
@@ -34,6 +37,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-cert (keep it 0600).") var tlsKey: String?
     @Flag(help: "Refuse SEV-SNP evidence without AMD KDS's CRL in its collateral (a supplied CRL is always checked).")
     var sevSnpRequireCrl = false
+    @Option(help: "Seconds a connection may stay idle between requests (also bounds a stalled TLS handshake).") var idleTimeout = 30
+    @Option(help: "Seconds from a request's first byte to the end of its head.") var requestHeadTimeout = 30
+    @Option(help: "Seconds from the end of a request's head to the end of its body.") var requestBodyTimeout = 30
+    @Option(help: "Connections open at once; more are closed at once (keep it below the file descriptor limit, ulimit -n).") var maxConnections = 512
+    @Option(help: "Per client address (IPv6: per /64): requests per second to POST .../challenge, .../grants and /v1/leases.") var clientRate = 50.0
+    @Option(help: "Per client address: burst of those requests.") var clientBurst = 100
+    @Option(help: "Per lease: requests per second to POST .../challenge and .../grants.") var leaseRate = 50.0
+    @Option(help: "Per lease: burst of those requests.") var leaseBurst = 100
+    @Option(help: "Per owner: requests per second to PUT /v1/vault/{owner}/... and POST .../revoke.") var ownerRate = 10.0
+    @Option(help: "Per owner: burst of those requests.") var ownerBurst = 50
+    @Option(help: "HOST:PORT to also serve GET /metrics on, plain HTTP without a token (for a scraper on a private network).")
+    var metricsListen: String?
 
     func validate() throws {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT with a port 0...65535") }
@@ -41,6 +56,53 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (1...64).contains(databaseConnections) else { throw ValidationError("--database-connections must be 1...64") }
+        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--request-head-timeout", requestHeadTimeout), ("--request-body-timeout", requestBodyTimeout)] {
+            guard (1...86_400).contains(seconds) else { throw ValidationError("\(name) must be 1...86400 seconds") }
+        }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1...1000000") }
+        for (name, rate, burst) in [("client", clientRate, clientBurst), ("lease", leaseRate, leaseBurst), ("owner", ownerRate, ownerBurst)] {
+            guard rate.isFinite, rate >= 0, rate <= 1_000_000 else { throw ValidationError("--\(name)-rate must be 0...1000000 (0 turns the limit off)") }
+            guard (0...1_000_000).contains(burst), rate == 0 || burst >= 1 else { throw ValidationError("--\(name)-burst must be 1...1000000") }
+        }
+        if let metricsListen, Self.parseListen(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT with a port 0...65535") }
+    }
+
+    /// The HTTP server's limits and metrics from the options.
+    func httpOptions(metrics: ServerMetrics) -> HTTPServerOptions {
+        HTTPServerOptions(
+            connections: ConnectionLimits(idleTimeout: .seconds(idleTimeout), requestHeadTimeout: .seconds(requestHeadTimeout),
+                                          requestBodyTimeout: .seconds(requestBodyTimeout), maxConnections: maxConnections),
+            rateLimits: RateLimitPolicy(client: .init(rate: clientRate, burst: clientBurst), lease: .init(rate: leaseRate, burst: leaseBurst),
+                                        owner: .init(rate: ownerRate, burst: ownerBurst)),
+            metrics: metrics)
+    }
+
+    #if os(Linux)
+    static let nofile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+    static let nofile = RLIMIT_NOFILE
+    #endif
+
+    /// Loopback addresses: what plain HTTP may listen on without a warning.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Warnings for the operator, one line each on stderr: clear text off loopback, and more
+    /// connections allowed than file descriptors.
+    func warnings(host: String, tls: Bool) -> [String] {
+        var out: [String] = []
+        if !tls && !Self.isLoopback(host) {
+            out.append("--listen \(host) is not a loopback address and there is no --tls-cert: requests, admin token included, travel in clear; use TLS or a TLS-terminating proxy")
+        }
+        if let metricsListen, let (mhost, _) = Self.parseListen(metricsListen), !Self.isLoopback(mhost) {
+            out.append("--metrics-listen \(mhost) is not a loopback address: anyone who reaches it reads the metrics (no token)")
+        }
+        var limit = rlimit()
+        if getrlimit(Self.nofile, &limit) == 0, UInt64(maxConnections) + 64 > UInt64(limit.rlim_cur) {
+            out.append("--max-connections \(maxConnections) is not well below the file descriptor limit \(limit.rlim_cur) (ulimit -n): lower it or raise the limit")
+        }
+        return out
     }
 
     /// `host:port`, `[v6]:port`.
@@ -58,7 +120,9 @@ struct Serve: AsyncParsableCommand {
         var tls: BrokerTLS?
         if let tlsCert, let tlsKey {
             do { tls = try BrokerTLS.load(certificateFile: tlsCert, keyFile: tlsKey) } catch { throw CLIFailure(message: error.description) }
-            if let warning = tls?.warning { FileHandle.standardError.write(Data("leasehold: warning: \(warning)\n".utf8)) }
+        }
+        for warning in warnings(host: host, tls: tls != nil) {
+            FileHandle.standardError.write(Data("leasehold: warning: \(warning)\n".utf8))
         }
         do {
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -69,6 +133,8 @@ struct Serve: AsyncParsableCommand {
         configuration.databaseURL = database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL")
         configuration.databaseConnections = databaseConnections
         configuration.requireSNPCRL = sevSnpRequireCrl
+        let metrics = ServerMetrics()
+        configuration.metrics = metrics.broker
         let broker: Broker
         do {
             broker = try await Broker.open(configuration)
@@ -77,12 +143,20 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "leasehold")
         logger.logLevel = Logger.Level(rawValue: logLevel)!
-        let sweeper = SweeperService(broker: broker, interval: .seconds(sweepInterval), logger: logger)
+        let sweeper = SweeperService(broker: broker, interval: .seconds(sweepInterval), logger: logger, metrics: metrics)
+        var services: [any Service] = [sweeper]
+        if let metricsListen, let (mhost, mport) = Self.parseListen(metricsListen) {
+            services.append(try BrokerRoutes.metricsApplication(metrics: metrics, broker: broker, host: mhost, port: mport, logger: logger) { boundHost, boundPort in
+                let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
+                FileHandle.standardOutput.write(Data("leasehold: metrics on http://\(shown):\(boundPort)/metrics\n".utf8))
+            })
+        }
         let tokenPath = broker.adminTokenPath
         let sandbox = allowSandbox
         let scheme = tls == nil ? "http" : "https"
         let storage = configuration.databaseURL.map { (try? PostgresLocation(url: $0))?.description ?? "PostgreSQL" } ?? configuration.databasePath
-        let app = try BrokerRoutes.application(broker: broker, host: host, port: port, tls: tls, services: [sweeper], logger: logger) { boundHost, boundPort in
+        let app = try BrokerRoutes.application(broker: broker, host: host, port: port, tls: tls, options: httpOptions(metrics: metrics),
+                                               services: services, logger: logger) { boundHost, boundPort in
             let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
             var lines = "leasehold: listening on \(scheme)://\(shown):\(boundPort)\nleasehold: state and log in \(storage)\nleasehold: admin token in \(tokenPath)\n"
             if sandbox { lines += "leasehold: WARNING: --allow-sandbox: sandbox evidence is accepted; for development only\n" }

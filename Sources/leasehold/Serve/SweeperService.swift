@@ -1,4 +1,5 @@
 import Broker
+import BrokerHTTP
 import Logging
 import ServiceLifecycle
 
@@ -9,6 +10,7 @@ struct SweeperService: Service {
     let broker: Broker
     let interval: Duration
     let logger: Logger
+    var metrics: ServerMetrics?
 
     func run() async throws {
         await sweepOnce()
@@ -25,10 +27,12 @@ struct SweeperService: Service {
     func sweepOnce() async {
         do {
             let report = try await broker.sweep()
+            metrics?.swept(failed: false)
             if !report.expired.isEmpty || report.noncesPurged > 0 {
                 logger.info("sweep", metadata: ["expired": "\(report.expired.count)", "noncesPurged": "\(report.noncesPurged)"])
             }
         } catch {
+            metrics?.swept(failed: true)
             logger.error("sweep failed", metadata: ["reason": "\(error.code.rawValue)", "message": "\(error.message)"])
         }
     }

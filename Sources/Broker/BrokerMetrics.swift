@@ -1,0 +1,39 @@
+import CoreMetrics
+import LeaseholdCore
+
+/// What the broker itself records for `GET /metrics`, through swift-metrics handlers made by
+/// an explicit factory (never the process-wide `MetricsSystem`, so each test can have a
+/// registry of its own). Labels are closed sets only: no owner, lease or key id, no secret.
+/// `disabled` records nothing and is the default.
+public struct BrokerMetrics: Sendable {
+    /// Transactions of the group committer and how many requests each carried.
+    let commits: Counter
+    let commitBatchSize: Recorder
+
+    public init(factory: any MetricsFactory) {
+        commits = Counter(label: "leasehold_commits_total", factory: factory)
+        commitBatchSize = Recorder(label: "leasehold_commit_batch_size", aggregate: true, factory: factory)
+    }
+
+    public static let disabled = BrokerMetrics(factory: NOOPMetricsHandler.instance)
+
+    /// One group commit that carried `batchSize` requests.
+    func committed(batchSize: Int) {
+        commits.increment()
+        commitBatchSize.record(batchSize)
+    }
+}
+
+extension Broker {
+    /// The number of entries in the log (its tree size), read from the store: for the
+    /// `leasehold_log_entries` gauge, read when metrics are scraped.
+    public func logSize() async throws(BrokerError) -> UInt64 {
+        try await read { tx in try tx.logState()?.frontier.size ?? 0 }
+    }
+
+    /// Whether `token` is the admin token (constant time, as for owner registration): it
+    /// guards `GET /metrics` on the API listener.
+    public func isAdminToken(_ token: String) -> Bool {
+        ConstantTime.equal(Array(token.utf8), adminToken)
+    }
+}

@@ -188,7 +188,9 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 }
 
-/// Adds the deadline handlers around the HTTP/1 pipeline of `base`.
+/// Hummingbird's HTTP/1 channel with the deadline handlers around its pipeline. Hummingbird's
+/// own `idleTimeout` is left off: its clock restarts at every decoded request part, so it
+/// cannot tell an idle connection from a head trickled byte by byte, nor bound a whole body.
 struct DeadlineChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let base: HTTP1Channel

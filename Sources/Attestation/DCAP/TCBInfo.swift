@@ -68,9 +68,11 @@ struct TCBInfo: Sendable, Hashable, Decodable {
         guard !info.tcbLevels.isEmpty else {
             throw AttestationError(.collateralInvalid, "TCB info has no TCB levels")
         }
+        for i in info.tcbLevels.indices where !tdx {
+            info.tcbLevels[i].tcb.tdxtcbcomponents = nil  // ignored for SGX, as Intel's TcbLevel parser does
+        }
         for level in info.tcbLevels {
             guard level.tcb.sgxtcbcomponents.count == 16, !tdx || level.tcb.tdxtcbcomponents?.count == 16,
-                  tdx || level.tcb.tdxtcbcomponents == nil,
                   (level.tcb.sgxtcbcomponents + (level.tcb.tdxtcbcomponents ?? [])).allSatisfy({ (0...255).contains($0.svn) }),
                   (0...0xFFFF).contains(level.tcb.pcesvn) else {
                 throw AttestationError(.collateralInvalid, "TCB info level \(level.tcbDate) does not have 16 SGX\(tdx ? " and 16 TDX" : "") component SVNs in 0...255 and a PCESVN in 0...65535")

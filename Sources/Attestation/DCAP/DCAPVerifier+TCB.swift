@@ -111,8 +111,9 @@ extension DCAPVerifier {
         guard let sgxLevel, let tdxLevel else {
             throw AttestationError(.tcbNotSupported, "no TCB level of the TDX TCB info for FMSPC \(info.fmspc) matches this platform (CPUSVN components \(Hex.encode(pck.cpuSvnComponents)), PCESVN \(pck.pceSvn), TEE_TCB_SVN \(Hex.encode(svn)) from byte \(first)): Intel does not support this TCB")
         }
-        let sgxStatus = try DCAPTCBStatus.parse(sgxLevel.tcbStatus, what: "TCB info level \(sgxLevel.tcbDate)")
         let levelStatus = try DCAPTCBStatus.parse(tdxLevel.tcbStatus, what: "TCB info level \(tdxLevel.tcbDate)")
+        let sgxStatus = sgxLevel == tdxLevel ? levelStatus
+            : try DCAPTCBStatus.parse(sgxLevel.tcbStatus, what: "TCB info level \(sgxLevel.tcbDate)")
 
         // 3. The module's own status.
         var moduleStatus: DCAPTCBStatus?
@@ -198,7 +199,8 @@ extension DCAPVerifier {
     /// Every byte of `actual` from index `first` on is at least the component SVN at its index.
     private func atLeast(_ actual: [UInt8], _ required: [TCBInfo.Component], from first: Int = 0) -> Bool {
         guard actual.count == required.count else { return false }
-        return zip(actual, required).dropFirst(first).allSatisfy { Int($0) >= $1.svn }
+        for i in actual.indices where i >= first && Int(actual[i]) < required[i].svn { return false }
+        return true
     }
 
     private func maskedEqual(_ actual: [UInt8], _ expected: [UInt8], _ mask: [UInt8]) -> Bool {

@@ -33,7 +33,7 @@ public struct SandboxEvidence: Sendable, Hashable {
     /// The insecure, published development key.
     static let developmentKey: Curve25519.Signing.PrivateKey = {
         let seed = SHA256.hash(data: Array("leasehold sandbox insecure development key v1".utf8))
-        return try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(seed))  // 32 bytes by construction
+        return try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(seed))  // no-trap: 32 bytes by construction, never input
     }()
 
     /// Signs with the development key. Measurement 48 bytes, report data 64 bytes.

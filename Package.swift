@@ -124,7 +124,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation"]),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
+                                                   .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BrokerHTTPTests",
             dependencies: [

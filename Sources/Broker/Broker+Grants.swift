@@ -63,9 +63,11 @@ extension Broker {
 
         // One read: was the nonce used, the lease, and the vault records of its keys.
         let challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
-        let (used, lease, parsed, stored) = try await read { tx -> (Bool, LeaseRecord?, Result<LeaseManifest, BrokerError>?, [String: VaultKeyRecord]) in
+        let signedData = self.signedData
+        let (used, lease, parsed, stored, signedInputs) = try await read { tx -> (Bool, LeaseRecord?, Result<LeaseManifest, BrokerError>?, [String: VaultKeyRecord], SignedDataCheck.Inputs) in
             let used = try challenge.map { _ in try tx.nonceUsed(nonce) } ?? false
-            guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, nil, [:]) }
+            guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, nil, [:], .init()) }
+            let signedInputs = try signedData.read(lease, in: tx)
             let parsed: Result<LeaseManifest, BrokerError>
             do { parsed = .success(try LeaseManifest(canonicalJSON: lease.manifest)) } catch {
                 parsed = .failure(BrokerError(.internal, "stored manifest: \(error)"))
@@ -74,14 +76,18 @@ extension Broker {
             if case .success(let manifest) = parsed {
                 for id in manifest.keys { stored[id] = try tx.latestVaultKey(owner: owner, keyId: id) }
             }
-            return (used, lease, parsed, stored)
+            return (used, lease, parsed, stored, signedInputs)
         }
         // Not a genuine, unused, unexpired nonce of an existing lease: refused, nothing logged.
         if let why = Self.checkNonce(challenge, used: used, owner: owner, leaseId: leaseId, now: now) { throw why }
         guard lease != nil else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
         let t0 = Date()
         var claims: (any TEEClaims)?
+        // The rows about to decide, against the owner's signature and the signed log.
         var refusal: BrokerError?
+        if let lease {
+            do { try signedData.check(lease, signedInputs) } catch { refusal = error }
+        }
         if refusal == nil {
             switch verify(tee: tee, evidence: evidenceBytes, collateral: collateral, at: now) {
             case .success(let c): claims = c

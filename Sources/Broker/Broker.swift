@@ -90,6 +90,8 @@ public final class Broker: Sendable {
     let timings: GrantTimings
     /// Authenticates challenge nonces (derived from the root key; see `ChallengeToken`).
     let challengeKey: SymmetricKey
+    /// Checks lease and owner rows against signed data before a grant (`SignedDataCheck`).
+    let signedData: SignedDataCheck
 
     /// Opens (creating on first start) the data directory: database, log key, root key, admin token.
     public static func open(_ configuration: BrokerConfiguration) async throws(BrokerError) -> Broker {
@@ -124,7 +126,14 @@ public final class Broker: Sendable {
         let publicKey = [UInt8](signer.verifier.publicKey.rawRepresentation)
         let origin = signer.name
         do {
-            try await store.write { tx in try tx.initializeLog(origin: origin, publicKey: publicKey) }
+            // A checkpoint covering the whole log from the start: grants prove their lease's
+            // entries against it (SignedDataCheck), and logs written before every write path
+            // signed one get theirs here.
+            let clock = configuration.clock
+            try await store.write { tx in
+                try tx.initializeLog(origin: origin, publicKey: publicKey)
+                _ = try tx.checkpoint(signer: signer, now: clock())
+            }
         } catch {
             await store.close()
             throw BrokerError(.internal, "cannot open the log: \(error)")
@@ -146,6 +155,7 @@ public final class Broker: Sendable {
     init(configuration: BrokerConfiguration, store: any BrokerStore, signer: NoteSigner, vault: VaultCipher,
          vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier], challengeKey: SymmetricKey) {
         self.challengeKey = challengeKey
+        self.signedData = SignedDataCheck(logKey: signer.verifier)
         self.configuration = configuration
         self.store = store
         self.signer = signer

@@ -26,7 +26,7 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .ownerExists, .leaseExists, .requestReplayed: return 409
         case .rateLimited: return 429
         case .logUnavailable: return 503
-        case .internal: return 500
+        case .internal, .stateInvalid: return 500
         default: return 403  // every key-release refusal
         }
     }
@@ -51,4 +51,7 @@ extension ReasonCode {
     /// The log (or the database under it) could not be written: nothing was released.
     public static let logUnavailable = ReasonCode("log-unavailable")
     public static let `internal` = ReasonCode("internal")
+    /// A database row differs from the signed data it must match (the owner's envelope, the
+    /// log's entries under a checkpoint the log key signed): someone changed the database.
+    public static let stateInvalid = ReasonCode("state-invalid")
 }

@@ -95,7 +95,11 @@ extension Broker {
             }
         }
         if refusal == nil, let claims {
+            // What matched, so an auditor can hold the grant against the signed manifest.
             entryFields["measurement"] = .string(Hex.encode(claims.measurement))
+            entryFields["debug"] = .bool(claims.debug)
+            if let tcb = claims.tcbStatus { entryFields["tcbStatus"] = .string(String(tcb.prefix(64))) }
+            if let lease { entryFields["manifestDigest"] = .string(Hex.encode(lease.digest)) }
             if lease == nil { refusal = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
         }
         var manifest: LeaseManifest?
@@ -112,6 +116,10 @@ extension Broker {
             if refusal == nil, let manifest, case .failure(let why) = matcher.matchWorkload(claims, manifest: manifest) {
                 refusal = BrokerError(why)
             }
+            // A manifest may require a key-transport suite (post-quantum on demand).
+            if refusal == nil, let required = manifest?.suite, required != suite.id {
+                refusal = BrokerError(.suiteNotAllowed, "the lease requires key transport \(required), the request asked for \(suite.id)")
+            }
             // The binding last: genuine evidence of the wrong software is reported as such
             // (measurement-mismatch), not as a binding failure it would also have.
             if refusal == nil {
@@ -123,6 +131,7 @@ extension Broker {
 
         // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
         var sealed: [GrantedKey] = []
+        var released: [JSONValue] = []
         var receiptKeySealed: [UInt8] = []
         let grantId = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
         let t1 = Date()
@@ -143,6 +152,8 @@ extension Broker {
                         w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info)
                     }
                     sealed.append(GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
+                    released.append(.dict(["keyId": .string(keyId), "version": .int(Int64(record.version)),
+                                           "sealedDigest": .string(GrantedKey.sealedDigest(encapsulatedKey: w.encapsulatedKey, ciphertext: w.ciphertext))]))
                 }
                 guard let mac else { throw BrokerError(.internal, "the lease names no key") }
                 receiptKeySealed = try vault.seal(mac, owner: owner, keyId: "receipt:" + grantId, version: 0)
@@ -156,6 +167,7 @@ extension Broker {
 
         // One transaction (shared with concurrent grants): nonce, count, grant, log entry.
         let keyIds = sealed.map(\.keyId)
+        let releasedKeys = released
         let precheck = refusal
         // A nonce this broker issued for this lease is used up by this request, whatever the
         // outcome; bytes it never issued are refused and not remembered.
@@ -200,6 +212,7 @@ extension Broker {
             }
             var f = grantFields
             f["keyIds"] = .array(keyIds.map { .string($0) })
+            f["keys"] = .array(releasedKeys)
             f["grantId"] = .string(grantId)
             f["grantNumber"] = .int(grantNumber)
             f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))

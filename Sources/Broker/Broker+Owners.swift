@@ -23,7 +23,7 @@ extension Broker {
             guard try tx.owner(r.owner) == nil else { throw BrokerError(.ownerExists, "owner \(r.owner) is already registered") }
             let e = try tx.appendLog { seq, prev in
                 LogEntry(seq: seq, time: now, kind: "owner.registered", owner: r.owner, prev: prev,
-                         fields: ["publicKeyId": .string(key.keyID), "alg": .string(key.algorithm.rawValue)])
+                         fields: ["publicKeyId": .string(key.keyID), "alg": .string(key.algorithm.rawValue), "publicKey": .string(key.text)])
             }
             try tx.insertOwner(OwnerRecord(owner: r.owner, publicKey: key.text, registeredSeq: e.seq))
             return e.seq

@@ -46,7 +46,7 @@ public struct LocalWorkload: Sendable {
         try Self.checkReceipt(response.receipt, logKey: broker.logVerifierKey)
         do {
             _ = try response.receipt.checkEntry(owner: owner, leaseId: leaseId, grantId: response.grantId,
-                                                keyIds: response.keys.map(\.keyId), publicKey: pair.publicKey)
+                                                keys: response.keys, publicKey: pair.publicKey)
         } catch {
             throw BrokerError(.internal, "the grant's receipt is not this grant's entry: \(error.description); do not trust these keys")
         }

@@ -101,7 +101,7 @@ public struct WorkloadClient: Sendable {
         let checkpoint = try GrantReceiptVerifier.verify(response.receipt, logKey: logKey)
         do {
             _ = try response.receipt.checkEntry(owner: owner, leaseId: leaseId, grantId: response.grantId,
-                                                keyIds: response.keys.map(\.keyId), publicKey: keyPair.publicKey)
+                                                keys: response.keys, publicKey: keyPair.publicKey)
         } catch {
             throw LeaseholdClientError(LeaseholdClientError.receiptInvalid, "\(error.description): the broker did not prove that it logged this grant")
         }

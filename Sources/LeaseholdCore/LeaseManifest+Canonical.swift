@@ -13,6 +13,7 @@ extension LeaseManifest {
         ]
         f.set("notBefore", notBefore.map { .string(ManifestTime.format($0)) })
         f.set("broker", broker.map { .string($0) })
+        f.set("suite", suite.map { .string($0) })
         f.set("issueBefore", issueBefore.map { .string(ManifestTime.format($0)) })
         switch expiry {
         case .notAfter(let t): f["notAfter"] = .string(ManifestTime.format(t))

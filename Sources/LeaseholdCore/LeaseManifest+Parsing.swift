@@ -117,6 +117,14 @@ extension LeaseManifest {
         } else {
             broker = nil
         }
+        if let text = try r.optionalString("suite") {
+            guard Self.suites.contains(text) else {
+                throw ManifestError("suite", "one of \(Self.suites.sorted().joined(separator: ", ")) (the key transport grants must use)")
+            }
+            suite = text
+        } else {
+            suite = nil
+        }
         if let text = try r.optionalString("issueBefore") {
             guard let t = ManifestTime.parse(text) else { throw ManifestError("issueBefore", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)") }
             issueBefore = t

@@ -79,10 +79,17 @@ public struct LeaseManifest: Sendable, Hashable {
     /// Seconds since 1970: the envelope may not be issued at or after this time, so that a
     /// signed but unissued envelope does not stay a bearer token for ever.
     public var issueBefore: Int64?
+    /// The key-transport suite grants must use (`xwing-sha256-aes256gcm` for post-quantum);
+    /// nil lets the workload choose among the broker's suites (CRYPTO-REVIEW M4).
+    public var suite: String?
+
+    /// The key-transport suite ids a manifest may require (Vault's `KeyWrapSuite` wire ids).
+    public static let suites: Set<String> = ["x25519-sha256-aes256gcm", "xwing-sha256-aes256gcm"]
 
     public init(owner: String, leaseId: String, purpose: String, notBefore: Int64? = nil, expiry: Expiry,
                 maxGrants: Int64, keys: [String], workloads: [WorkloadEntry], receipts: Receipts = .optional,
-                broker: String? = nil, issueBefore: Int64? = nil) {
+                broker: String? = nil, issueBefore: Int64? = nil, suite: String? = nil) {
+        self.suite = suite
         self.broker = broker
         self.issueBefore = issueBefore
         self.owner = owner

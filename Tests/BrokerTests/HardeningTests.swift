@@ -135,8 +135,8 @@ struct WriteLockHeld: Error {}
     }
 
     /// Issue 10: every field that reaches an entry is bounded. The largest entries a lease can
-    /// cause (64 key ids of 128 characters, a 4096-byte purpose, its grants) stay under the
-    /// 16 KiB README states.
+    /// cause (64 key ids of 128 characters, a 4096-byte purpose, its grants, each listing every
+    /// key with its version and sealed digest) stay under the 32 KiB README states.
     @Test func theLargestEntryIsBounded() async throws {
         let h = try await BrokerHarness.make()
         let vaultKey = Base64.decodeCanonical(h.broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
@@ -162,7 +162,7 @@ struct WriteLockHeld: Error {}
         #expect(got.keys.count == LeaseManifest.maximumKeys)
         await expectRefusal(.measurementMismatch) { _ = try await h.fetch("big", measurement: [UInt8](repeating: 1, count: 48)) }
         let largest = try await h.broker.logEntries(start: 0, limit: 1000).map(\.count).max() ?? 0
-        #expect(largest > 8 * 1024 && largest <= 16 * 1024, "largest entry \(largest) bytes")
+        #expect(largest > 16 * 1024 && largest <= 32 * 1024, "largest entry \(largest) bytes")
     }
 
     /// L8: a broker that does not accept sandbox evidence does not issue sandbox leases.
@@ -189,6 +189,44 @@ struct WriteLockHeld: Error {}
         #expect(try LeaseManifest(canonicalJSON: here.canonicalJSON) == here)
     }
 
+    /// CRYPTO-REVIEW M4: a lease may require post-quantum key transport; a grant asking for
+    /// another suite is refused (and logged: it names a genuine nonce).
+    @Test func aLeaseCanRequireItsKeyTransportSuite() async throws {
+        let h = try await BrokerHarness.make()
+        var m = h.manifest("pq")
+        m.suite = KeyWrapSuite.xwingSHA256AES256GCM.id
+        try await h.issue(m)
+        await expectRefusal(.suiteNotAllowed) { _ = try await h.fetch("pq") }
+        let got = try await LocalWorkload(broker: h.broker, suite: .xwingSHA256AES256GCM)
+            .fetch(owner: h.owner, leaseId: "pq", evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
+        #expect(got.keys[h.keyId] == h.dataKey)
+        var bad = h.manifest("bad")
+        bad.suite = "rot13"
+        #expect(throws: ManifestError.self) { try LeaseManifest(canonicalJSON: bad.canonicalJSON) }
+    }
+
+    /// The grant's entry records what an auditor needs to hold it against the manifest: the
+    /// manifest digest, what matched, and each key released with its version and the digest
+    /// of the sealed bytes sent; a workload refuses sealed keys other than those.
+    @Test func theGrantEntryRecordsTheSealedKeys() async throws {
+        let h = try await BrokerHarness.make()
+        let status = try await h.issue(h.manifest("l1"))
+        let pair = try KeyWrapKeyPair.generate()
+        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+        let r = try await h.broker.grant(owner: h.owner, leaseId: "l1", try h.grantRequest(ch, leaseId: "l1", pair: pair))
+        let e = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: r.keys, publicKey: pair.publicKey)
+        #expect(e.fields["manifestDigest"]?.stringValue == status.manifestDigest)
+        #expect(e.fields["debug"]?.boolValue == false)
+        let k = try #require(e.fields["keys"]?.arrayValue?.first)
+        #expect(k["version"]?.intValue == 1)
+        // Keys swapped in transit (a man in the middle re-sealing its own key to the workload).
+        var swapped = r.keys
+        swapped[0].ciphertext = Base64.encode(Base64.decodeCanonical(swapped[0].ciphertext)!.map { $0 ^ 1 })
+        #expect(throws: GrantReceiptMismatch.self) {
+            _ = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: swapped, publicKey: pair.publicKey)
+        }
+    }
+
     /// M4: the receipt carries the grant's own entry; an entry of another grant, or of
     /// another kind, is refused even though its inclusion proof is genuine.
     @Test func aReceiptProvesThisGrantNotJustSomeLeaf() async throws {
@@ -197,13 +235,13 @@ struct WriteLockHeld: Error {}
         let pair = try KeyWrapKeyPair.generate()
         let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
         let r = try await h.broker.grant(owner: h.owner, leaseId: "l1", try h.grantRequest(ch, leaseId: "l1", pair: pair))
-        let entry = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keyIds: [h.keyId], publicKey: pair.publicKey)
+        let entry = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: r.keys, publicKey: pair.publicKey)
         #expect(entry.kind == "key.granted")
         #expect(throws: GrantReceiptMismatch.self) {
-            _ = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keyIds: [h.keyId], publicKey: try KeyWrapKeyPair.generate().publicKey)
+            _ = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: r.keys, publicKey: try KeyWrapKeyPair.generate().publicKey)
         }
         #expect(throws: GrantReceiptMismatch.self) {
-            _ = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: "0000", keyIds: [h.keyId], publicKey: pair.publicKey)
+            _ = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: "0000", keys: r.keys, publicKey: pair.publicKey)
         }
         // A broker that points the receipt at entry 0 (a genuine leaf, proof and all).
         let first = try await h.broker.logEntries(start: 0, limit: 1)[0]
@@ -212,7 +250,7 @@ struct WriteLockHeld: Error {}
         forged.leafHash = MerkleHash.leaf(first).base64
         forged.logIndex = 0
         #expect(throws: GrantReceiptMismatch.self) {
-            _ = try forged.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keyIds: [h.keyId], publicKey: pair.publicKey)
+            _ = try forged.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: r.keys, publicKey: pair.publicKey)
         }
     }
 

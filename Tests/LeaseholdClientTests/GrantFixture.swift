@@ -25,23 +25,6 @@ struct GrantFixture {
         self.keyPair = keyPair
         let keys = ["k1": try DataKey.generate(), "k2": try DataKey.generate(byteCount: 16)]
         self.keys = keys
-        var tree = MemoryTree()
-        var leaves: [LogHash] = []
-        // The grant's own key.granted entry sits at grantIndex, as the broker writes it.
-        let grantEntry = LogEntry(seq: grantIndex, time: Date(timeIntervalSince1970: 1_780_000_000), kind: "key.granted", owner: "acme",
-                                  leaseId: "l1", prev: MerkleHash.emptyRoot, fields: [
-                                      "grantId": .string("g-1"), "keyIds": .array(keys.keys.sorted().map { .string($0) }),
-                                      "publicKeyHash": .string(Hex.encode(Array(SHA256.hash(data: keyPair.publicKey)))),
-                                  ]).encoded()
-        self.grantEntry = grantEntry
-        for i in 0..<entries {
-            let leaf = UInt64(i) == grantIndex ? MerkleHash.leaf(grantEntry) : MerkleHash.leaf(Array(#"{"seq":\#(i)}"#.utf8))
-            leaves.append(leaf)
-            tree.append(leaf: leaf)
-        }
-        self.signer = signer
-        let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
-        let proof = try MerkleProofs.inclusionProof(index: grantIndex, size: tree.size, tree)
         var granted: [[String: Any]] = []
         var receiptKey: DataKey?
         for (id, key) in keys.sorted(by: { $0.key < $1.key }) {
@@ -54,6 +37,29 @@ struct GrantFixture {
             }
             granted.append(["keyId": id, "encapsulatedKey": Base64.encode(w.encapsulatedKey), "ciphertext": Base64.encode(w.ciphertext)])
         }
+        var tree = MemoryTree()
+        var leaves: [LogHash] = []
+        // The grant's own key.granted entry sits at grantIndex, as the broker writes it.
+        let grantEntry = LogEntry(seq: grantIndex, time: Date(timeIntervalSince1970: 1_780_000_000), kind: "key.granted", owner: "acme",
+                                  leaseId: "l1", prev: MerkleHash.emptyRoot, fields: [
+                                      "grantId": .string("g-1"), "keyIds": .array(keys.keys.sorted().map { .string($0) }),
+                                      "publicKeyHash": .string(Hex.encode(Array(SHA256.hash(data: keyPair.publicKey)))),
+                                      "keys": .array(granted.map { g in
+                                          .dict(["keyId": .string(g["keyId"] as! String), "version": .int(1),
+                                                 "sealedDigest": .string(GrantedKey.sealedDigest(
+                                                     encapsulatedKey: Base64.decodeCanonical(g["encapsulatedKey"] as! String)!,
+                                                     ciphertext: Base64.decodeCanonical(g["ciphertext"] as! String)!))])
+                                      }),
+                                  ]).encoded()
+        self.grantEntry = grantEntry
+        for i in 0..<entries {
+            let leaf = UInt64(i) == grantIndex ? MerkleHash.leaf(grantEntry) : MerkleHash.leaf(Array(#"{"seq":\#(i)}"#.utf8))
+            leaves.append(leaf)
+            tree.append(leaf: leaf)
+        }
+        self.signer = signer
+        let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
+        let proof = try MerkleProofs.inclusionProof(index: grantIndex, size: tree.size, tree)
         self.receiptKey = receiptKey!
         self.json = [
             "owner": "acme", "leaseId": "l1", "notAfter": notAfter, "grantId": "g-1", "keys": granted,

@@ -54,4 +54,6 @@ extension ReasonCode {
     /// A database row differs from the signed data it must match (the owner's envelope, the
     /// log's entries under a checkpoint the log key signed): someone changed the database.
     public static let stateInvalid = ReasonCode("state-invalid")
+    /// The request's key-transport suite is not the one the lease requires.
+    public static let suiteNotAllowed = ReasonCode("suite-not-allowed")
 }

@@ -102,6 +102,17 @@ public struct GrantedKey: Codable, Sendable, Hashable {
     /// HPKE encapsulated key and ciphertext, base64; `info` = LeaseBinding.grantInfo(owner, leaseId, keyId, notAfter).
     public var encapsulatedKey: String
     public var ciphertext: String
+
+    /// Lower-case hex SHA-256 over lp(enc) ‖ lp(ciphertext) (4-byte big-endian lengths): the
+    /// `sealedDigest` a `key.granted` entry records for each key it released.
+    public static func sealedDigest(encapsulatedKey: [UInt8], ciphertext: [UInt8]) -> String {
+        var h = SHA256()
+        for part in [encapsulatedKey, ciphertext] {
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: part.count).bigEndian) { h.update(bufferPointer: $0) }
+            h.update(data: part)
+        }
+        return Hex.encode(Array(h.finalize()))
+    }
 }
 
 /// Proof that the grant is on the log: the workload holds its own record.
@@ -132,7 +143,8 @@ extension GrantReceipt {
     /// received, and SHA-256 of the workload's one-time public key. Returns the entry; throws
     /// a message naming the first difference. The inclusion proof itself is checked by the
     /// caller against a signed checkpoint.
-    public func checkEntry(owner: String, leaseId: String, grantId: String, keyIds: [String], publicKey: [UInt8]) throws(GrantReceiptMismatch) -> LogEntry {
+    public func checkEntry(owner: String, leaseId: String, grantId: String, keys: [GrantedKey], publicKey: [UInt8]) throws(GrantReceiptMismatch) -> LogEntry {
+        let keyIds = keys.map(\.keyId)
         guard let bytes = Base64.decodeCanonical(entry) else { throw GrantReceiptMismatch("the receipt's entry is not canonical base64") }
         guard let leaf = LogHash(base64: leafHash), MerkleHash.leaf(bytes) == leaf else {
             throw GrantReceiptMismatch("the receipt's entry does not hash to its leaf")
@@ -148,6 +160,18 @@ extension GrantReceipt {
         }
         guard e.fields["publicKeyHash"]?.stringValue == Hex.encode(Array(SHA256.hash(data: publicKey))) else {
             throw GrantReceiptMismatch("the receipt's entry names another workload key")
+        }
+        // The exact sealed keys received (CRYPTO-REVIEW M1): a man in the middle, or the broker,
+        // cannot hand the workload keys other than the ones the log records.
+        guard let logged = e.fields["keys"]?.arrayValue, logged.count == keys.count else {
+            throw GrantReceiptMismatch("the receipt's entry does not list the sealed keys")
+        }
+        for (entry, key) in zip(logged, keys) {
+            guard let enc = Base64.decodeCanonical(key.encapsulatedKey), let ct = Base64.decodeCanonical(key.ciphertext),
+                  entry["keyId"]?.stringValue == key.keyId,
+                  entry["sealedDigest"]?.stringValue == GrantedKey.sealedDigest(encapsulatedKey: enc, ciphertext: ct) else {
+                throw GrantReceiptMismatch("key \(key.keyId.prefix(128)) is not the sealed key the log records")
+            }
         }
         return e
     }

@@ -65,12 +65,24 @@ public struct PolicyMatcher: Sendable {
             guard let nonce = claims.nonce, ConstantTime.equal(nonce, binding.nonce) else {
                 return LeaseRefusal(.reportDataMismatch, "the attestation document's nonce is not the challenge nonce")
             }
-            guard let key = claims.publicKey, ConstantTime.equal(key, binding.publicKey) else {
-                return LeaseRefusal(.reportDataMismatch, "the attestation document's public_key is not the workload key of the request")
+            if binding.publicKey.count <= Self.nitroPublicKeyLimit {
+                guard let key = claims.publicKey, ConstantTime.equal(key, binding.publicKey) else {
+                    return LeaseRefusal(.reportDataMismatch, "the attestation document's public_key is not the workload key of the request")
+                }
+            } else {
+                // An X-Wing key (1216 bytes) does not fit NSM's public_key (1024 bytes at most):
+                // user_data, the binding digest, already covers it; the field must then be empty,
+                // so that it cannot name some other key (CRYPTO-REVIEW M4).
+                guard (claims.publicKey ?? []).isEmpty else {
+                    return LeaseRefusal(.reportDataMismatch, "the attestation document's public_key must be empty for a workload key longer than \(Self.nitroPublicKeyLimit) bytes")
+                }
             }
         }
         return nil
     }
+
+    /// The most bytes AWS Nitro's NSM takes in an attestation request's `public_key`.
+    public static let nitroPublicKeyLimit = 1024
 
     static func rank(_ code: LeaseRefusal.Code) -> Int {
         switch code {

@@ -193,4 +193,20 @@ struct PolicyBindingTests {
         noKey.publicKey = nil
         #expect(PolicyMatcher.checkBinding(noKey, b)?.code == .reportDataMismatch)
     }
+
+    /// X-Wing on Nitro: the 1216-byte key cannot travel in public_key (NSM takes 1024 bytes),
+    /// so user_data's binding covers it and public_key must be empty.
+    @Test func nitroTakesAnXWingKeyThroughTheBindingAlone() {
+        var b = Self.binding
+        b.suiteID = "xwing-sha256-aes256gcm"
+        b.publicKey = Array(repeating: 3, count: 1216)
+        var claims = TestClaims(tee: .nitro, measurement: Self.measurement, reportData: b.reportData, nonce: b.nonce, publicKey: nil)
+        #expect(PolicyMatcher.checkBinding(claims, b) == nil)
+        claims.publicKey = Array(repeating: 4, count: 32)
+        #expect(PolicyMatcher.checkBinding(claims, b)?.code == .reportDataMismatch)
+        var other = b
+        other.publicKey[0] ^= 1
+        claims.publicKey = nil
+        #expect(PolicyMatcher.checkBinding(claims, other)?.code == .reportDataMismatch)
+    }
 }

@@ -72,9 +72,20 @@ extension Broker {
             do { parsed = .success(try LeaseManifest(canonicalJSON: lease.manifest)) } catch {
                 parsed = .failure(BrokerError(.internal, "stored manifest: \(error)"))
             }
+            // The key versions its lease.issued entry recorded (SignedDataCheck proves that entry
+            // before anything is released); leases issued before versions were recorded follow
+            // the latest.
+            let versions = signedInputs.leaseEntry.flatMap { try? LogEntry(bytes: $0) }?.fields["keyVersions"]
             var stored: [String: VaultKeyRecord] = [:]
             if case .success(let manifest) = parsed {
-                for id in manifest.keys { stored[id] = try tx.latestVaultKey(owner: owner, keyId: id) }
+                for id in manifest.keys {
+                    if let versions {
+                        guard let v = versions[id]?.intValue, let version = UInt64(exactly: v) else { continue }
+                        stored[id] = try tx.vaultKey(owner: owner, keyId: id, version: version)
+                    } else {
+                        stored[id] = try tx.latestVaultKey(owner: owner, keyId: id)
+                    }
+                }
             }
             return (used, lease, parsed, stored, signedInputs)
         }

@@ -47,8 +47,14 @@ extension Broker {
             guard try tx.lease(owner: m.owner, leaseId: m.leaseId) == nil else {
                 throw BrokerError(.leaseExists, "lease \(m.owner)/\(m.leaseId) already exists; lease ids are never reused")
             }
-            for keyId in m.keys where try tx.latestVaultKey(owner: m.owner, keyId: keyId) == nil {
-                throw BrokerError(.keyNotFound, "key \(keyId) is not in \(m.owner)'s vault")
+            // The versions current now are the ones this lease releases (CRYPTO-REVIEW L2): a
+            // later rotation cuts old leases off instead of handing them the new key.
+            var versions: [String: JSONValue] = [:]
+            for keyId in m.keys {
+                guard let record = try tx.latestVaultKey(owner: m.owner, keyId: keyId) else {
+                    throw BrokerError(.keyNotFound, "key \(keyId) is not in \(m.owner)'s vault")
+                }
+                versions[keyId] = .int(Int64(clamping: record.version))
             }
             let e = try tx.appendLog { seq, prev in
                 LogEntry(seq: seq, time: now, kind: "lease.issued", owner: m.owner, leaseId: m.leaseId, prev: prev, fields: [
@@ -56,7 +62,7 @@ extension Broker {
                     "notBefore": .string(window.notBeforeText), "notAfter": .string(window.notAfterText),
                     "maxGrants": .int(m.maxGrants), "keyIds": .array(m.keys.map { .string($0) }),
                     "tees": .array(m.tees.map { .string($0.rawValue) }), "signer": .string(verified.signer.keyID),
-                    "receipts": .string(m.receipts.rawValue),
+                    "receipts": .string(m.receipts.rawValue), "keyVersions": .dict(versions),
                 ])
             }
             var r = record

@@ -41,6 +41,8 @@ public protocol BrokerTransaction {
     func owner(_ owner: String) throws -> OwnerRecord?
     func insertOwner(_ record: OwnerRecord) throws
     func latestVaultKey(owner: String, keyId: String) throws -> VaultKeyRecord?
+    /// One version of a vault key: a lease releases the versions current when it was issued.
+    func vaultKey(owner: String, keyId: String, version: UInt64) throws -> VaultKeyRecord?
     func insertVaultKey(_ record: VaultKeyRecord) throws
 
     // Leases.

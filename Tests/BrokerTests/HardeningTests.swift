@@ -227,6 +227,26 @@ struct WriteLockHeld: Error {}
         }
     }
 
+    /// CRYPTO-REVIEW L2: a lease releases the key versions current when it was issued; a
+    /// rotation reaches only leases issued after it.
+    @Test func aLeaseKeepsTheKeyVersionsItWasIssuedWith() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("before"))
+        let rotated = try DataKey.generate()
+        let vaultKey = Base64.decodeCanonical(h.broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
+        let sealed = try VaultPut.seal(rotated, owner: h.owner, keyId: h.keyId, vaultPublicKey: vaultKey)
+        let put = try await h.broker.putKey(owner: h.owner, keyId: h.keyId, try OwnerRequestSigning.sign([
+            "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(h.keyId), "suite": .string(KeyWrapSuite.default.id),
+            "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+        ], key: h.ownerKey, at: h.clock.now, broker: h.broker.logVerifierKey))
+        #expect(put.version == 2)
+        try await h.issue(h.manifest("after"))
+        #expect(try await h.fetch("before").keys[h.keyId] == h.dataKey)
+        #expect(try await h.fetch("after").keys[h.keyId] == rotated)
+        let granted = try await h.entries().filter { $0.kind == "key.granted" }
+        #expect(granted.map { $0.fields["keys"]?.arrayValue?.first?["version"]?.intValue } == [1, 2])
+    }
+
     /// M4: the receipt carries the grant's own entry; an entry of another grant, or of
     /// another kind, is refused even though its inclusion proof is genuine.
     @Test func aReceiptProvesThisGrantNotJustSomeLeaf() async throws {

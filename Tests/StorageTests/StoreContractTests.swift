@@ -140,6 +140,13 @@ import TransparencyLog
             #expect(got.4 == lease)
             #expect(got.5)
             #expect(got.6 == grant)
+            let versions = try await s.store.read { tx in
+                (try tx.vaultKey(owner: "acme", keyId: "k1", version: 1), try tx.vaultKey(owner: "acme", keyId: "k1", version: 2),
+                 try tx.vaultKey(owner: "acme", keyId: "k1", version: 3), try tx.vaultKey(owner: "acme", keyId: "k1", version: UInt64.max))
+            }
+            #expect(versions.0 == VaultKeyRecord(owner: "acme", keyId: "k1", version: 1, sealed: [1]))
+            #expect(versions.1 == vault)
+            #expect(versions.2 == nil && versions.3 == nil)
             var updated = lease
             updated.state = "exhausted"; updated.grantsIssued = 3; updated.expiryRecorded = true
             let final = updated

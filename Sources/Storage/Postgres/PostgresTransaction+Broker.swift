@@ -21,6 +21,14 @@ extension PostgresTransaction: BrokerTransaction {
         }
     }
 
+    public func vaultKey(owner: String, keyId: String, version: UInt64) throws -> VaultKeyRecord? {
+        guard let v = Int64(exactly: version) else { return nil }
+        return try execute("SELECT sealed FROM vault_keys WHERE owner = \(owner) AND key_id = \(keyId) AND version = \(v)").first.map {
+            let sealed = try decode($0, Data.self)
+            return VaultKeyRecord(owner: owner, keyId: keyId, version: version, sealed: [UInt8](sealed))
+        }
+    }
+
     public func insertVaultKey(_ r: VaultKeyRecord) throws {
         try execute("INSERT INTO vault_keys (owner, key_id, version, sealed) VALUES (\(r.owner), \(r.keyId), \(Int64(r.version)), \(Data(r.sealed)))")
     }

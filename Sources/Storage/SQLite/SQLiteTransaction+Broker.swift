@@ -33,6 +33,14 @@ extension SQLiteTransaction: BrokerTransaction {
         }
     }
 
+    public func vaultKey(owner: String, keyId: String, version: UInt64) throws -> VaultKeyRecord? {
+        guard let v = Int64(exactly: version) else { return nil }
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT sealed FROM vault_keys WHERE owner = ? AND key_id = ? AND version = ?"),
+                                arguments: [owner, keyId, v]).map {
+            VaultKeyRecord(owner: owner, keyId: keyId, version: version, sealed: [UInt8](($0[0] as Data)))
+        }
+    }
+
     public func insertVaultKey(_ r: VaultKeyRecord) throws {
         try db.cachedStatement(sql: "INSERT INTO vault_keys (owner, key_id, version, sealed) VALUES (?, ?, ?, ?)")
             .execute(arguments: [r.owner, r.keyId, Int64(r.version), Data(r.sealed)])

@@ -66,6 +66,9 @@ enum LogWriter {
                 let seq = state.frontier.size
                 let entry = try build(seq, prev)
                 guard entry.seq == seq, entry.prev == prev else { throw StorageError(.corrupt, "entry built for the wrong position") }
+                for name in entry.fields.keys where !LogEntry.isMemberName(name) {
+                    throw StorageError(.corrupt, "entry member name \(name.prefix(40)) is not [a-z][A-Za-z0-9]*")
+                }
                 let bytes = entry.encoded()
                 let leaf = MerkleHash.leaf(bytes)
                 try rows.insertEntry(seq: seq, bytes: bytes, leafHash: leaf)

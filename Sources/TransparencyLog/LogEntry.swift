@@ -58,6 +58,16 @@ public struct LogEntry: Sendable, Hashable {
         return CanonicalJSON.encode(.object(pairs))
     }
 
+    /// Member names are `[a-z][A-Za-z0-9]*`, 64 characters at most: ASCII only, so that no
+    /// decoder that folds case or Unicode (Go's `encoding/json` matches `\u212Aind` to `kind`)
+    /// reads an entry differently from this one (CRYPTO-REVIEW-2026-12, L3). The writer and
+    /// every reader refuse other names. Auditors should still decode by exact key.
+    public static func isMemberName(_ name: String) -> Bool {
+        let b = name.utf8
+        guard let first = b.first, (0x61...0x7A).contains(first), b.count <= 64 else { return false }
+        return b.allSatisfy { (0x61...0x7A).contains($0) || (0x41...0x5A).contains($0) || (0x30...0x39).contains($0) }
+    }
+
     /// Reads canonical entry bytes back, checking that the common members are present and well typed.
     public init(bytes: [UInt8]) throws(LogEntry.FormatError) {
         let value: JSONValue
@@ -92,6 +102,9 @@ public struct LogEntry: Sendable, Hashable {
                 }
                 prev = h
             default:
+                guard Self.isMemberName(k) else {
+                    throw FormatError(description: "member name \(k.debugDescription.prefix(40)) is not [a-z][A-Za-z0-9]*")
+                }
                 fields[k] = v
             }
         }

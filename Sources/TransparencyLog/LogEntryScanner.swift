@@ -57,7 +57,8 @@ enum LogEntryScanner {
                     guard let r = plainString(), r.count == 64, let h = lowerHex(r) else { return nil }
                     prev = h
                 case .other:
-                    guard value(depth: 1) else { return nil }
+                    // A name outside the grammar goes to the full parse, which refuses it.
+                    guard memberName(key), value(depth: 1) else { return nil }
                 }
                 guard i < buf.count else { return nil }
                 if buf[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -67,6 +68,13 @@ enum LogEntryScanner {
             }
             guard i == buf.count, let seq, let prev, hasTime, hasKind else { return nil }
             return LogEntryHeader(seq: seq, prev: prev)
+        }
+
+        /// `[a-z][A-Za-z0-9]*`, at most 64 bytes (see `LogEntry.isMemberName`).
+        func memberName(_ key: Range<Int>) -> Bool {
+            guard !key.isEmpty, key.count <= 64, (0x61...0x7A).contains(buf[key.lowerBound]) else { return false }
+            for k in key where !((0x61...0x7A).contains(buf[k]) || (0x41...0x5A).contains(buf[k]) || (0x30...0x39).contains(buf[k])) { return false }
+            return true
         }
 
         enum Member {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Storage
+import TransparencyLog
 
 /// SECURITY-REVIEW-2026-12, L3 and L5.
 @Suite struct StorageHardeningTests {
@@ -21,6 +22,22 @@ import Testing
         FileManager.default.createFile(atPath: loose, contents: nil, attributes: [.posixPermissions: 0o644])
         _ = try SQLiteStore.open(path: loose)
         #expect((try FileManager.default.attributesOfItem(atPath: loose)[.posixPermissions] as? Int) == 0o600)
+    }
+
+    /// CRYPTO-REVIEW L3: the writer refuses an entry member name outside [a-z][A-Za-z0-9]*,
+    /// and the transaction writes nothing.
+    @Test func theLogWriterRefusesMemberNamesOutsideTheGrammar() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-names-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteStore.open(path: dir.appendingPathComponent("l.db").path)
+        try store.write { tx in try tx.initializeLog(origin: "test.leasehold/log", publicKey: [UInt8](repeating: 1, count: 32)) }
+        #expect(throws: StorageError.self) {
+            try store.write { tx in
+                try tx.appendLog { seq, prev in LogEntry(seq: seq, time: Date(), kind: "receipt", prev: prev, fields: ["\u{212A}ind": .string("key.granted")]) }
+            }
+        }
+        #expect(try store.read { tx in try tx.logState()?.frontier.size } == 0)
     }
 
     /// L5: only loopback IP literals skip TLS; any name goes through DNS and gets verify-full.

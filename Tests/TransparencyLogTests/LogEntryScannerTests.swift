@@ -14,11 +14,24 @@ import Testing
             LogEntry(seq: 0, time: t, kind: "owner.registered", prev: .zero).encoded(),
             LogEntry(seq: 41, time: t, kind: "key.granted", owner: "acme", leaseId: "l-1", prev: prev,
                      fields: ["keyIds": .array([.string("k1"), .string("k2")]), "n": .int(-12), "ok": .bool(true),
-                              "none": .null, "deep": .dict(["b": .array([]), "a": .dict([:])]), "A": .int(0)]).encoded(),
+                              "none": .null, "deep": .dict(["b": .array([]), "a": .dict([:])]), "aZ9": .int(0)]).encoded(),
             LogEntry(seq: UInt64(Int64.max), time: t, kind: "x", prev: prev,
                      fields: ["reason": .string("quote \" slash \\ tab \t nl \n ctl \u{1} del \u{7F}")]).encoded(),
             LogEntry(seq: 3, time: t, kind: "é", owner: "ü", prev: prev).encoded(),  // non-ASCII: left to the parser
         ]
+    }
+
+    /// CRYPTO-REVIEW-2026-12, L3: a member whose name folds to a reserved one in other decoders
+    /// (KELVIN SIGN K for `kind`), or any name outside [a-z][A-Za-z0-9]*, is refused by the full
+    /// parse and never vouched for by the scanner.
+    @Test(arguments: ["\u{212A}ind", "Kind", "key_id", "9lives", "", "x-y", String(repeating: "a", count: 65)])
+    func memberNamesOutsideTheGrammarAreRefused(_ name: String) {
+        let t = Date(timeIntervalSince1970: 1_795_000_000)
+        let bytes = LogEntry(seq: 29, time: t, kind: "receipt", owner: "acme", leaseId: "l1", prev: Self.prev,
+                             fields: [name: .string("key.granted")]).encoded()
+        #expect(throws: LogEntry.FormatError.self) { try LogEntry(bytes: bytes) }
+        #expect(bytes.withUnsafeBytes { LogEntryScanner.scan($0) } == nil)
+        #expect(!LogEntry.isMemberName(name))
     }
 
     /// The property every input must satisfy.

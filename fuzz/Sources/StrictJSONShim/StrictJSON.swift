@@ -1,0 +1,1 @@
+../../../Sources/BrokerHTTP/StrictJSON.swift

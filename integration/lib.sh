@@ -5,6 +5,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${LEASEHOLD_SHARED:-$ROOT/../shared}"
 LEASEHOLD="${LEASEHOLD_BIN:-$ROOT/.build/debug/leasehold}"
 WORK="$(mktemp -d)"
+# Each scenario has its own known-brokers file (owner commands record and pin the brokers they
+# meet), so a port reused by another scenario's broker is not mistaken for a changed broker.
+export LEASEHOLD_KNOWN_BROKERS="$WORK/known_brokers"
 trap 'rm -rf "$WORK"; jobs -p | xargs -r kill -9 2>/dev/null' EXIT
 pass=0
 fail=0

@@ -10,6 +10,10 @@ public struct OwnerClient: Sendable {
     public let connection: BrokerConnection
     /// The clock that stamps signed requests (the broker allows five minutes of skew).
     public var clock: @Sendable () -> Date
+    /// The broker's identity as the owner knows it (known-brokers file or a pinned id): when
+    /// set, a signed request is built only if `GET /v1/broker` still presents exactly these
+    /// keys, so a key is never sealed to a vault key the owner did not check.
+    public var pinned: BrokerIdentity?
 
     public init(_ connection: BrokerConnection, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.connection = connection
@@ -26,7 +30,7 @@ public struct OwnerClient: Sendable {
     /// the request with the owner key, and `PUT`s it. The key never crosses the wire in clear.
     public func putKey(owner: String, keyId: String, key: DataKey, signingKey: OwnerSigningKey,
                        suite: KeyWrapSuite = .default) async throws(LeaseholdClientError) -> VaultPutResult {
-        let info = try await connection.info()
+        let info = try await pinnedInfo()
         guard let text = info.vaultPublicKeys[suite.id], let vaultKey = Base64.decodeCanonical(text) else {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the broker publishes no \(suite.id) vault public key")
         }
@@ -46,9 +50,18 @@ public struct OwnerClient: Sendable {
 
     /// `POST /v1/leases/{owner}/{leaseId}/revoke`, owner-signed.
     public func revoke(owner: String, leaseId: String, signingKey: OwnerSigningKey) async throws(LeaseholdClientError) -> LogIndexResponse {
-        let info = try await connection.info()
+        let info = try await pinnedInfo()
         let request = try OwnerRequests.revoke(owner: owner, leaseId: leaseId, signingKey: signingKey, at: clock(), broker: info.logKey)
         return try await connection.json(LogIndexResponse.self, "POST", ["v1", "leases", owner, leaseId, "revoke"], body: try BrokerConnection.encode(request))
+    }
+
+    /// `GET /v1/broker`, refused when it differs from `pinned`.
+    func pinnedInfo() async throws(LeaseholdClientError) -> BrokerInfo {
+        let info = try await connection.info()
+        if let pinned, BrokerIdentity(info) != pinned {
+            throw KnownBrokers.changed(connection.baseURL.absoluteString, now: BrokerIdentity(info), was: pinned, source: "the identity this client was given")
+        }
+        return info
     }
 
     /// `GET /v1/leases/{owner}/{leaseId}`.

@@ -81,8 +81,8 @@ import Vault
                 #expect(text.contains(#"route="unmatched""#))
                 #expect(text.contains("leasehold_commit_batch_size_count"))
                 #expect(text.contains("leasehold_commits_total"))
-                // 1 registration, 1 key, 1 lease, 1 grant, 1 denial: the log has 5 entries.
-                #expect(text.contains("leasehold_log_entries 5"))
+                // broker.keys, 1 registration, 1 key, 1 lease, 1 grant, 1 denial: 6 entries.
+                #expect(text.contains("leasehold_log_entries 6"))
                 // No id, raw path or secret in any label.
                 for forbidden in ["acme", "secret-lease-name", "k1", "x%22y", token] {
                     #expect(!text.contains(forbidden), "\(forbidden) appears in the metrics")

@@ -87,6 +87,21 @@ import Vault
         await expectRefusal(.stateInvalid) { try await Self.fetch(try await Self.cold(h), h, "l1") }
     }
 
+    /// CRYPTO-REVIEW M2: the broker's keys are on the record from the log's first entry, so an
+    /// owner (or auditor) can hold the vault key it sealed to against the log.
+    @Test func theLogStartsWithTheBrokersKeys() async throws {
+        let h = try await BrokerHarness.make()
+        let first = try #require(try await h.entries().first)
+        #expect(first.seq == 0 && first.kind == "broker.keys")
+        #expect(first.fields["logKey"]?.stringValue == h.broker.logVerifierKey)
+        for (suite, key) in h.broker.info().vaultPublicKeys {
+            #expect(first.fields["vaultPublicKeys"]?[suite]?.stringValue == key)
+        }
+        // Reopened, the broker does not log its keys again.
+        _ = try await Self.cold(h)
+        #expect(try await h.entries().filter { $0.kind == "broker.keys" }.count == 1)
+    }
+
     /// Untouched rows grant as before, on a cold broker too.
     @Test func genuineRowsStillGrant() async throws {
         let h = try await BrokerHarness.make()

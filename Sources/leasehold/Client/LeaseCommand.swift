@@ -19,11 +19,12 @@ struct LeaseIssue: AsyncParsableCommand {
 
     @Option(help: "The broker's base URL.") var broker: String
     @OptionGroup var trust: BrokerTrustOptions
+    @OptionGroup var identity: BrokerIdentityOptions
     @Argument(help: "The envelope written by `manifest sign`.") var envelope: String
 
     func run() async throws {
         let bytes = try CLIFiles.read(envelope, what: "envelope")
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
+        let client = try await ClientCLI.ownerClient(broker, trust: trust, identity: identity)
         let status = try await ClientCLI.call { () async throws(LeaseholdClientError) in try await client.issueLease(envelopeJSON: bytes) }
         ClientCLI.printJSON(status)
     }
@@ -37,13 +38,14 @@ struct LeaseRevoke: AsyncParsableCommand {
 
     @Option(help: "The broker's base URL.") var broker: String
     @OptionGroup var trust: BrokerTrustOptions
+    @OptionGroup var identity: BrokerIdentityOptions
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The lease id.") var lease: String
     @Option(help: "The owner's private key file (PREFIX.key).") var ownerKey: String
 
     func run() async throws {
         let key = try ClientCLI.ownerKey(ownerKey)
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
+        let client = try await ClientCLI.ownerClient(broker, trust: trust, identity: identity)
         let r = try await ClientCLI.call { () async throws(LeaseholdClientError) in try await client.revoke(owner: owner, leaseId: lease, signingKey: key) }
         print("revoked \(owner)/\(lease), log index \(r.logIndex)")
     }

@@ -45,6 +45,7 @@ struct OwnerRegister: AsyncParsableCommand {
 
     @Option(help: "The broker's base URL, e.g. http://127.0.0.1:8443.") var broker: String
     @OptionGroup var trust: BrokerTrustOptions
+    @OptionGroup var identity: BrokerIdentityOptions
     @Option(help: "File holding the admin token (the broker's DATA_DIR/admin.token).") var adminTokenFile: String
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The owner's public key file (PREFIX.pub).") var publicKey: String
@@ -52,7 +53,7 @@ struct OwnerRegister: AsyncParsableCommand {
     func run() async throws {
         let token = try CLIFiles.readText(adminTokenFile, what: "admin token").trimmingCharacters(in: .whitespacesAndNewlines)
         let pub = try ClientCLI.publicKey(publicKey)
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
+        let client = try await ClientCLI.ownerClient(broker, trust: trust, identity: identity)
         let info = try await ClientCLI.call { () async throws(LeaseholdClientError) in
             try await client.register(owner: owner, publicKey: pub, adminToken: token)
         }

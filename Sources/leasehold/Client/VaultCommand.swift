@@ -25,6 +25,7 @@ struct VaultPutCommand: AsyncParsableCommand {
 
     @Option(help: "The broker's base URL.") var broker: String
     @OptionGroup var trust: BrokerTrustOptions
+    @OptionGroup var identity: BrokerIdentityOptions
     @Option(help: "The owner's name.") var owner: String
     @Option(help: "The owner's private key file (PREFIX.key).") var ownerKey: String
     @Option(help: "The key's id in the vault.") var keyId: String
@@ -45,7 +46,7 @@ struct VaultPutCommand: AsyncParsableCommand {
         } catch let e as VaultError {
             throw CLIFailure(message: "\(e)")
         }
-        let client = OwnerClient(try ClientCLI.connection(broker, caFile: trust.caFile))
+        let client = try await ClientCLI.ownerClient(broker, trust: trust, identity: identity)
         let result = try await ClientCLI.call { () async throws(LeaseholdClientError) in
             try await client.putKey(owner: owner, keyId: keyId, key: key, signingKey: signingKey, suite: KeyWrapSuite(rawValue: suite)!)
         }

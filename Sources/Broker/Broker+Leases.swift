@@ -135,7 +135,7 @@ extension Broker {
                                     fields: ["notAfter": .string(ManifestTime.format(r.notAfter)), "grantsIssued": .int(r.grantsIssued)])
                 }, appended: { _ in })
                 let done = swept.map { "\($0.owner)/\($0.leaseId)" }
-                if !done.isEmpty { _ = try tx.checkpoint(signer: self.signer, now: now) }
+                if !done.isEmpty { _ = try self.floor.checkpoint(tx, signer: self.signer, now: now) }
                 return done
             }
             report.expired += expired

@@ -90,12 +90,14 @@ extension Broker {
     func write<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws(BrokerError) -> T {
         let signer = self.signer
         let clock = configuration.clock
+        let floor = self.floor
         do {
-            return try await store.write { tx in
+            let (result, cp) = try await store.write { tx in
                 let result = try body(tx)
-                _ = try tx.checkpoint(signer: signer, now: clock())
-                return result
+                return (result, try floor.checkpoint(tx, signer: signer, now: clock()))
             }
+            floor.committed(cp)
+            return result
         } catch let e as BrokerError {
             throw e
         } catch {

@@ -43,12 +43,15 @@ public struct BrokerConfiguration: Sendable {
         adminTokenPath = dataDirectory + "/admin.token"
         logKeyPath = dataDirectory + "/log-signing.key"
         rootKeyPath = dataDirectory + "/root.key"
+        checkpointFloorPath = dataDirectory + "/checkpoint-floor"
     }
 
     public var databasePath: String
     public var adminTokenPath: String
     public var logKeyPath: String
     public var rootKeyPath: String
+    /// The last checkpoint this broker signed, kept outside the database (`CheckpointFloor`).
+    public var checkpointFloorPath: String
 
     /// A broker whose database is `file` and whose secret files sit beside it, named after it
     /// (`FILE.log-key`, `FILE.root-key`, `FILE.admin-token`): what `demo --db FILE` keeps.
@@ -60,6 +63,7 @@ public struct BrokerConfiguration: Sendable {
         c.logKeyPath = file + ".log-key"
         c.rootKeyPath = file + ".root-key"
         c.adminTokenPath = file + ".admin-token"
+        c.checkpointFloorPath = file + ".checkpoint-floor"
         return c
     }
 }
@@ -92,6 +96,8 @@ public final class Broker: Sendable {
     let challengeKey: SymmetricKey
     /// Checks lease and owner rows against signed data before a grant (`SignedDataCheck`).
     let signedData: SignedDataCheck
+    /// The last checkpoint signed, outside the database: no checkpoint that does not extend it.
+    let floor: CheckpointFloor
 
     /// Opens (creating on first start) the data directory: database, log key, root key, admin token.
     public static func open(_ configuration: BrokerConfiguration) async throws(BrokerError) -> Broker {
@@ -102,6 +108,7 @@ public final class Broker: Sendable {
             throw BrokerError(.internal, "cannot create data directory \(dir): \(error.localizedDescription)")
         }
         let signer = try SecretFiles.logSigner(path: configuration.logKeyPath, origin: configuration.logOrigin)
+        let floor = try CheckpointFloor.load(path: configuration.checkpointFloorPath, verifier: signer.verifier)
         let rootKey: RootKey
         do {
             if let env = configuration.environment[RootKeyLoader.environmentVariable], !env.isEmpty {
@@ -130,10 +137,13 @@ public final class Broker: Sendable {
             // entries against it (SignedDataCheck), and logs written before every write path
             // signed one get theirs here.
             let clock = configuration.clock
-            try await store.write { tx in
+            let opened = try await store.write { tx in
                 try tx.initializeLog(origin: origin, publicKey: publicKey)
-                _ = try tx.checkpoint(signer: signer, now: clock())
+                return try floor.checkpoint(tx, signer: signer, now: clock())
             }
+            floor.committed(opened)
+            await floor.flush()
+            if let e = floor.writeError { throw BrokerError(.internal, "cannot write \(configuration.checkpointFloorPath): \(e)") }
         } catch {
             await store.close()
             throw BrokerError(.internal, "cannot open the log: \(error)")
@@ -149,11 +159,14 @@ public final class Broker: Sendable {
         }
         if configuration.allowSandbox { verifiers[.sandbox] = SandboxVerifier() }
         return Broker(configuration: configuration, store: store, signer: signer, vault: VaultCipher(rootKey: rootKey),
-                      vaultRecipient: recipient, adminToken: token, verifiers: verifiers, challengeKey: rootKey.challengeKey())
+                      vaultRecipient: recipient, adminToken: token, verifiers: verifiers, challengeKey: rootKey.challengeKey(),
+                      floor: floor)
     }
 
     init(configuration: BrokerConfiguration, store: any BrokerStore, signer: NoteSigner, vault: VaultCipher,
-         vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier], challengeKey: SymmetricKey) {
+         vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier], challengeKey: SymmetricKey,
+         floor: CheckpointFloor = CheckpointFloor()) {
+        self.floor = floor
         self.challengeKey = challengeKey
         self.signedData = SignedDataCheck(logKey: signer.verifier)
         self.configuration = configuration
@@ -166,7 +179,7 @@ public final class Broker: Sendable {
         self.matcher = PolicyMatcher(allowSandbox: configuration.allowSandbox)
         let timings = GrantTimings(metrics: configuration.metrics)
         self.timings = timings
-        self.committer = GroupCommitter(store: store, signer: signer, clock: configuration.clock, timings: timings)
+        self.committer = GroupCommitter(store: store, signer: signer, clock: configuration.clock, timings: timings, floor: floor)
     }
 
     /// The admin token (written 0600 on first start) that authorises owner registration.
@@ -182,5 +195,8 @@ public final class Broker: Sendable {
 
     /// Closes the store (PostgreSQL connections and threads). Call once, when nothing else
     /// uses the broker any more.
-    public func close() async { await store.close() }
+    public func close() async {
+        await floor.flush()
+        await store.close()
+    }
 }

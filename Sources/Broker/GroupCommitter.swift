@@ -42,6 +42,7 @@ actor GroupCommitter {
     private let signer: NoteSigner
     private let clock: @Sendable () -> Date
     private let timings: GrantTimings
+    private let floor: CheckpointFloor
     private var pending: [(ticket: Int, work: Work)] = []
     /// What a waiting caller is woken with: its result, or the lead for the next batch.
     private enum Wake: Sendable {
@@ -53,7 +54,8 @@ actor GroupCommitter {
     private var nextTicket = 0
     private var leading = false
 
-    init(store: any BrokerStore, signer: NoteSigner, clock: @escaping @Sendable () -> Date, timings: GrantTimings) {
+    init(store: any BrokerStore, signer: NoteSigner, clock: @escaping @Sendable () -> Date, timings: GrantTimings, floor: CheckpointFloor = CheckpointFloor()) {
+        self.floor = floor
         self.timings = timings
         self.store = store
         self.signer = signer
@@ -87,7 +89,7 @@ actor GroupCommitter {
     }
 
     private func run(_ batch: [(ticket: Int, work: Work)]) async -> [(Int, Result<Committed, BrokerError>)] {
-        let signer = self.signer
+        let signer = self.signer, floor = self.floor
         let now = clock()
         do {
             let (outcomes, cp, proofs) = try await store.write { tx -> ([(Int, Result<CommitOutcome, BrokerError>)], StoredCheckpoint, [UInt64: ([LogHash], LogHash)]) in
@@ -101,7 +103,7 @@ actor GroupCommitter {
                         outcomes.append((t, .failure(BrokerError(.logUnavailable, "could not record the request: \(error)"))))
                     }
                 }
-                let cp = try tx.checkpoint(signer: signer, now: now)
+                let cp = try floor.checkpoint(tx, signer: signer, now: now)
                 // Only a grant hands out a receipt; denials and other entries need no proof.
                 let seqs = outcomes.compactMap { _, r -> UInt64? in
                     guard case .success(let o) = r, case .granted = o.value else { return nil }
@@ -114,6 +116,7 @@ actor GroupCommitter {
                 }
                 return (outcomes, cp, proofs)
             }
+            floor.committed(cp)
             timings.recordCommit()
             timings.metrics.committed(batchSize: batch.count)
             return outcomes.map { t, r in

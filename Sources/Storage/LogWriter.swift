@@ -88,15 +88,109 @@ enum LogWriter {
     /// Signs and stores a checkpoint of the log as it stands in this transaction, unless the
     /// latest checkpoint already covers this size. Costs O(log n): the root comes from the
     /// frontier, never from re-reading entries.
-    static func checkpoint(_ rows: some LogRows, signer: NoteSigner, now: Date) throws -> StoredCheckpoint {
+    ///
+    /// `check` sees the tree about to be signed (its frontier) first, and may throw to refuse
+    /// it (the broker's checkpoint floor: never sign a tree that does not extend the last one
+    /// it signed). The latest stored checkpoint is handed back instead of a new one only if it
+    /// is of this very tree.
+    static func checkpoint(_ rows: some LogRows, signer: NoteSigner, now: Date,
+                           check: (CompactRange) throws -> Void = { _ in }) throws -> StoredCheckpoint {
         guard let state = try state(rows) else { throw StorageError(.noLogKey, "the log has not been initialised with a key") }
         guard state.origin == signer.name, state.publicKey == [UInt8](signer.verifier.publicKey.rawRepresentation) else {
             throw StorageError(.conflict, "the signing key is not this log's key (\(state.origin))")
         }
-        if let latest = try rows.latestCheckpoint(), latest.size == state.frontier.size { return latest }
+        try check(state.frontier)
+        if let latest = try rows.latestCheckpoint(), latest.size == state.frontier.size {
+            guard latest.root == state.frontier.root else {
+                throw StorageError(.corrupt, "the latest stored checkpoint (size \(latest.size)) has root \(latest.root.base64), but the log's frontier has root \(state.frontier.root.base64)")
+            }
+            return latest
+        }
         let cp = Checkpoint(origin: state.origin, size: state.frontier.size, root: state.frontier.root)
         let stored = StoredCheckpoint(size: cp.size, root: cp.root, note: try signer.sign(cp.body))
         try rows.insertCheckpoint(stored, createdAt: RFC3339.format(now))
         return stored
+    }
+}
+
+extension BrokerTransaction {
+    /// Signs and stores a checkpoint as `checkpoint(signer:now:)` does, after `check` has seen
+    /// the tree about to be signed (its frontier) in this transaction and not thrown. Reads
+    /// the log's state once on the built-in backends.
+    public func checkpoint(signer: NoteSigner, now: Date, check: (CompactRange) throws -> Void) throws -> StoredCheckpoint {
+        if let rows = self as? any LogRows { return try LogWriter.checkpoint(rows, signer: signer, now: now, check: check) }
+        guard let state = try logState() else { throw StorageError(.noLogKey, "the log has not been initialised with a key") }
+        try check(state.frontier)
+        return try checkpoint(signer: signer, now: now)
+    }
+}
+
+/// Whether one tree extends another, checked against the store's subtree hashes: what keeps a
+/// broker from signing a fork of a checkpoint it signed before (CRYPTO-REVIEW H2, attack 3).
+public enum LogExtension {
+    /// Whether the tree whose frontier is `new` has the tree whose frontier is `old` as its
+    /// first `old.size` leaves. Costs only the stored subtrees that fill the gap between
+    /// `old`'s frontier and the first subtree of `new` that covers its end, fetched in one
+    /// batch: O(log(new.size - old.size)) for the usual small step, at most O(log new.size).
+    ///
+    /// Sound whatever the store holds: the subtrees the two frontiers share are compared
+    /// directly, and `new`'s subtree that covers the end of `old` is recomputed from `old`'s
+    /// remaining subtrees and the fetched ones; `new`'s root (what is signed) commits to it.
+    public static func extends(_ new: CompactRange, _ old: CompactRange,
+                               subtrees fetch: ([SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash]) throws -> Bool {
+        let l = old.size, s = new.size
+        if l == 0 { return true }
+        if l > s { return false }
+        if l == s { return old.hashes == new.hashes }
+        // The highest bit where the sizes differ: s has it, l does not. Above it both trees
+        // have the same perfect subtrees; at it, `new` has one covering [a, a + 2^p), l inside.
+        let p = 63 - (l ^ s).leadingZeroBitCount
+        let shared = (l >> UInt64(p + 1)).nonzeroBitCount
+        guard Array(old.hashes.prefix(shared)) == Array(new.hashes.prefix(shared)) else { return false }
+        let a = (l >> UInt64(p + 1)) << UInt64(p + 1)
+        let span = UInt64(1) << UInt64(p)
+        if l == a { return true }  // old lies entirely in the shared subtrees
+        // Fill [l, a + 2^p) with aligned stored subtrees, smallest first.
+        var ids = [SubtreePrefetch.ID]()
+        var pos = l - a
+        while pos < span {
+            let level = pos.trailingZeroBitCount
+            ids.append(SubtreePrefetch.ID(level: level, index: (a + pos) >> UInt64(level)))
+            pos += UInt64(1) << UInt64(level)
+        }
+        let fetched = try fetch(ids)
+        // old's remaining subtrees (covering [a, l)), as (level, hash), largest first.
+        var stack = [(level: Int, hash: LogHash)]()
+        var bits = l - a
+        for h in old.hashes.dropFirst(shared) {
+            let level = 63 - bits.leadingZeroBitCount
+            stack.append((level, h))
+            bits &= ~(UInt64(1) << UInt64(level))
+        }
+        for id in ids {
+            guard var h = fetched[id] else {
+                throw StorageError(.corrupt, "subtree (level \(id.level), index \(id.index)) is missing from the store")
+            }
+            var level = id.level
+            while let top = stack.last, top.level == level {
+                h = MerkleHash.node(top.hash, h)
+                stack.removeLast()
+                level += 1
+            }
+            stack.append((level, h))
+        }
+        guard stack.count == 1, stack[0].level == p, new.hashes.count > shared else { return false }
+        return stack[0].hash == new.hashes[shared]
+    }
+
+    /// Whether the tree whose frontier is `new` extends the tree of `size` leaves with `root`
+    /// (a checkpoint kept outside the database): a consistency proof from the store, checked
+    /// as any verifier would. O(log new.size) subtrees, fetched in one batch.
+    public static func extends(_ new: CompactRange, size: UInt64, root: LogHash, in tx: any BrokerTransaction) throws -> Bool {
+        if size > new.size { return false }
+        if size == new.size { return root == new.root }
+        if size == 0 { return root == MerkleHash.emptyRoot }
+        let proof = try tx.withPrefetchedSubtrees { t in try MerkleProofs.consistencyProof(oldSize: size, newSize: new.size, t) }
+        return ProofVerification.verifyConsistency(oldSize: size, oldRoot: root, newSize: new.size, newRoot: new.root, proof: proof)
     }
 }

@@ -7,6 +7,9 @@ extension Broker {
     /// Issues a lease from an owner-signed DSSE envelope. Refuses an unknown owner, a bad
     /// signature, a duplicate lease id, keys not in the owner's vault, and a window already past.
     public func issueLease(envelope: [UInt8]) async throws(BrokerError) -> LeaseStatus {
+        guard envelope.count <= Self.maximumEnvelopeBytes else {
+            throw BrokerError(.manifestInvalid, "the envelope is \(envelope.count) bytes; a lease envelope is at most \(Self.maximumEnvelopeBytes) (it is kept in the log)")
+        }
         // Strict JSON, never YAML: this body arrives unauthenticated (see DSSEEnvelope).
         let env: DSSEEnvelope
         do { env = try DSSEEnvelope(json: envelope) } catch { throw BrokerError(.manifestInvalid, "envelope: \(error)") }
@@ -63,6 +66,9 @@ extension Broker {
                     "maxGrants": .int(m.maxGrants), "keyIds": .array(m.keys.map { .string($0) }),
                     "tees": .array(m.tees.map { .string($0.rawValue) }), "signer": .string(verified.signer.keyID),
                     "receipts": .string(m.receipts.rawValue), "keyVersions": .dict(versions),
+                    // The owner's signed envelope itself: an auditor checks every grant against
+                    // what the owner signed, from the log alone (CRYPTO-REVIEW H2).
+                    "envelope": .string(Base64.encode(envelope)),
                 ])
             }
             var r = record
@@ -148,6 +154,10 @@ extension Broker {
         report.noncesPurged = try await write { tx in try tx.purgeNonces(before: cutoff) }
         return report
     }
+
+    /// A lease envelope's largest size: the log keeps it (`lease.issued`), and a manifest at
+    /// its bounds (64 keys, 64 workloads, a 4 KiB purpose) signed with ML-DSA-65 is about half.
+    static let maximumEnvelopeBytes = 96 * 1024
 
     /// How long a used nonce or signed request is remembered past its expiry (seconds).
     static let singleUseGrace: TimeInterval = 600

@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 import TransparencyLog
 
@@ -36,6 +37,9 @@ public struct LeaseInvariantChecker: Sendable {
         var receiptsRequired = false
         /// Grant ids still owing a `shredded` receipt (receipts: required only).
         var unshredded: [String] = []
+        /// The owner-signed manifest, when the entry carried its envelope and it verified.
+        var manifest: LeaseManifest?
+        var digest: String?
     }
 
     public var expiryGrace: TimeInterval
@@ -44,6 +48,11 @@ public struct LeaseInvariantChecker: Sendable {
     public private(set) var grantsSeen = 0
     /// Required receipts that never came, in lease order (see the type's comment).
     public private(set) var findings: [String] = []
+    /// Owners' public keys, from their `owner.registered` entries.
+    private var ownerKeys: [String: OwnerPublicKey] = [:]
+    /// Leases whose `lease.issued` carried the owner's envelope, verified under the logged
+    /// owner key; their grants are checked against the signed manifest.
+    public private(set) var signedLeases = 0
 
     public init(expiryGrace: TimeInterval = 300) {
         self.expiryGrace = expiryGrace
@@ -51,6 +60,16 @@ public struct LeaseInvariantChecker: Sendable {
 
     public mutating func consume(_ e: LogEntry) throws(Violation) {
         lastTime = e.time
+        if e.kind == "owner.registered", let owner = e.owner, let text = e.fields["publicKey"]?.stringValue {
+            // Logs from before owner keys were logged have no publicKey: nothing to record.
+            let key: OwnerPublicKey
+            do { key = try OwnerPublicKey(text: text) } catch { throw Violation(seq: e.seq, message: "owner.registered for \(owner) carries a key that does not parse") }
+            guard e.fields["publicKeyId"]?.stringValue == key.keyID else {
+                throw Violation(seq: e.seq, message: "owner.registered for \(owner): publicKeyId is not the logged key's id")
+            }
+            ownerKeys[owner] = key
+            return
+        }
         guard let owner = e.owner, let leaseId = e.leaseId else { return }
         let key = owner + "/" + leaseId
         switch e.kind {
@@ -62,6 +81,12 @@ public struct LeaseInvariantChecker: Sendable {
             }
             var l = Lease(notBefore: nb, notAfter: na, maxGrants: max)
             l.receiptsRequired = e.fields["receipts"]?.stringValue == "required"
+            if let text = e.fields["envelope"]?.stringValue {
+                l.manifest = try Self.signedManifest(e, envelope: text, ownerKey: ownerKeys[owner], notBefore: nb, notAfter: na, maxGrants: max)
+                l.digest = e.fields["manifestDigest"]?.stringValue
+                l.receiptsRequired = l.manifest?.receipts == .required
+                signedLeases += 1
+            }
             leases[key] = l
         case "key.granted":
             grantsSeen += 1
@@ -69,6 +94,7 @@ public struct LeaseInvariantChecker: Sendable {
             if let ended = l.ended { throw Violation(seq: e.seq, message: "key granted on \(key) after \(ended)") }
             if e.time < l.notBefore { throw Violation(seq: e.seq, message: "key granted on \(key) before its notBefore") }
             if e.time >= l.notAfter { throw Violation(seq: e.seq, message: "key granted on \(key) at or after its notAfter") }
+            if let m = l.manifest { try Self.checkGrant(e, against: m, digest: l.digest, key: key) }
             l.grants += 1
             if l.receiptsRequired, let id = e.fields["grantId"]?.stringValue { l.unshredded.append(id) }
             if l.grants > l.maxGrants { throw Violation(seq: e.seq, message: "grant \(l.grants) on \(key) exceeds maxGrants \(l.maxGrants)") }
@@ -91,6 +117,53 @@ public struct LeaseInvariantChecker: Sendable {
             leases[key] = l
         default:
             break
+        }
+    }
+
+    /// The manifest a `lease.issued` entry's envelope carries, verified under the owner's key
+    /// as its `owner.registered` entry logged it, and agreeing with the entry's own fields.
+    static func signedManifest(_ e: LogEntry, envelope text: String, ownerKey: OwnerPublicKey?, notBefore: Date, notAfter: Date,
+                               maxGrants: Int64) throws(Violation) -> LeaseManifest {
+        let key = "\(e.owner ?? "")/\(e.leaseId ?? "")"
+        guard let ownerKey else { throw Violation(seq: e.seq, message: "lease \(key) carries an envelope but its owner's key is not in the log") }
+        guard let bytes = Base64.decodeCanonical(text) else { throw Violation(seq: e.seq, message: "lease \(key): the envelope is not base64") }
+        let verified: ManifestEnvelope.Verified
+        do { verified = try ManifestEnvelope.verify(try DSSEEnvelope(json: bytes), trustedKeys: [ownerKey]) } catch {
+            throw Violation(seq: e.seq, message: "lease \(key): the envelope is not signed by the owner's logged key: \(error)")
+        }
+        let m = verified.manifest
+        guard m.owner == e.owner, m.leaseId == e.leaseId, e.fields["manifestDigest"]?.stringValue == Hex.encode(verified.digest),
+              e.fields["maxGrants"]?.intValue == m.maxGrants, maxGrants == m.maxGrants,
+              e.fields["keyIds"]?.arrayValue?.compactMap(\.stringValue) == m.keys else {
+            throw Violation(seq: e.seq, message: "lease \(key): the entry's digest, keys or grant limit differ from the signed manifest")
+        }
+        let window: LeaseWindow
+        do { window = try m.window(issuedAt: e.time) } catch { throw Violation(seq: e.seq, message: "lease \(key): \(error)") }
+        guard window.notBeforeDate == notBefore, window.notAfterDate == notAfter else {
+            throw Violation(seq: e.seq, message: "lease \(key): the logged window is not the one the signed manifest gives at its issue time")
+        }
+        return m
+    }
+
+    /// A grant against its lease's signed manifest: a TEE and measurement some workload entry
+    /// allows, debug only where allowed, exactly the manifest's keys, its digest, its suite.
+    static func checkGrant(_ e: LogEntry, against m: LeaseManifest, digest: String?, key: String) throws(Violation) {
+        guard let teeText = e.fields["tee"]?.stringValue, let tee = TEE(rawValue: teeText),
+              let measurement = e.fields["measurement"]?.stringValue.flatMap(Hex.decode) else {
+            throw Violation(seq: e.seq, message: "key granted on \(key) without a TEE kind and measurement")
+        }
+        let debug = e.fields["debug"]?.boolValue ?? false
+        guard m.workloads.contains(where: { $0.allows(tee: tee, measurement: measurement, debug: debug) }) else {
+            throw Violation(seq: e.seq, message: "key granted on \(key) to \(tee.rawValue) software \(Hex.encode(measurement).prefix(16))…\(debug ? " (debug)" : "") that the signed manifest does not name")
+        }
+        guard e.fields["keyIds"]?.arrayValue?.compactMap(\.stringValue) == m.keys else {
+            throw Violation(seq: e.seq, message: "key granted on \(key) releases other keys than the signed manifest names")
+        }
+        if let logged = e.fields["manifestDigest"]?.stringValue, logged != digest {
+            throw Violation(seq: e.seq, message: "key granted on \(key) names another manifest digest")
+        }
+        if let suite = m.suite, e.fields["suite"]?.stringValue != suite {
+            throw Violation(seq: e.seq, message: "key granted on \(key) with another key transport than the signed manifest requires")
         }
     }
 

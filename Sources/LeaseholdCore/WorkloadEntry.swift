@@ -47,3 +47,20 @@ protocol WorkloadRequirement: Sendable {
     /// Throws the policy's refusal when verified claims of this entry's TEE do not match.
     func check(_ claims: any TEEClaims) throws(AttestationError)
 }
+
+extension WorkloadEntry {
+    /// Whether a grant whose log entry records this TEE, primary measurement and debug flag
+    /// could have matched this entry: what an auditor can check from the log alone (the full
+    /// claims stay with the evidence). An SGX entry that names only MRSIGNER allows any
+    /// MRENCLAVE.
+    public func allows(tee: TEE, measurement: [UInt8], debug: Bool) -> Bool {
+        guard tee == self.tee else { return false }
+        switch self {
+        case .sevSNP(let w): return w.measurement == measurement && (w.allowDebug || !debug)
+        case .tdx(let w): return w.mrTd == measurement && (w.allowDebug || !debug)
+        case .sgx(let w): return (w.mrEnclave.map { $0 == measurement } ?? true) && (w.allowDebug || !debug)
+        case .nitro(let w): return w.pcr0 == measurement && (w.allowDebug || !debug)
+        case .sandbox(let w): return w.measurement == measurement && !debug
+        }
+    }
+}

@@ -102,6 +102,32 @@ import Vault
         #expect(try await h.entries().filter { $0.kind == "broker.keys" }.count == 1)
     }
 
+    /// CRYPTO-REVIEW H2, attack 2: the log-key holder appends a grant to software the owner
+    /// never named (or of other keys), correctly chained and checkpointed: the audit, from the
+    /// log alone, holds it against the owner-signed manifest in lease.issued and fails.
+    @Test func aGrantOutsideTheSignedManifestFailsTheAudit() async throws {
+        for forged in [["measurement": JSONValue.string(String(repeating: "ee", count: 48))],
+                       ["keyIds": JSONValue.array([.string("k-other")])],
+                       ["debug": JSONValue.bool(true)]] {
+            let h = try await BrokerHarness.make()
+            try await h.issue(h.manifest("l1"))
+            _ = try await h.fetch("l1")
+            _ = try h.audit()  // genuine: holds
+            let genuine = try #require(try await h.entries().last)
+            var fields = genuine.fields
+            for (k, v) in forged { fields[k] = v }
+            let forgedFields = fields
+            let signer = h.broker.signer
+            try await h.broker.store.write { tx in
+                try tx.appendLog { seq, prev in
+                    LogEntry(seq: seq, time: genuine.time, kind: "key.granted", owner: h.owner, leaseId: "l1", prev: prev, fields: forgedFields)
+                }
+                _ = try tx.checkpoint(signer: signer, now: genuine.time)
+            }
+            #expect(throws: (any Error).self, "forged \(forged.keys.sorted())") { _ = try h.audit() }
+        }
+    }
+
     /// Untouched rows grant as before, on a cold broker too.
     @Test func genuineRowsStillGrant() async throws {
         let h = try await BrokerHarness.make()

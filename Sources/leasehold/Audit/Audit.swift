@@ -45,14 +45,18 @@ struct AuditVerify: ParsableCommand {
         let external = try checkpoint.map { (note: try CLIFiles.readText($0, what: "checkpoint"), source: "checkpoint \($0)") }
         let trusted = try logKey.map(CLIFiles.verifierKey)
         let summary: AuditSummary
+        var signed = 0
         do {
             if let db {
                 let store = try CLIFiles.openForAudit(db)
                 let invariants = LeaseInvariants(expiryGrace: expiryGrace)
                 summary = try CLIFiles.read(store) { tx in try tx.auditLog(trustedKey: trusted, external: external, onEntry: invariants.consume) }
                 try invariants.finish()
+                signed = invariants.checker.signedLeases
             } else {
-                summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external, invariants: LeaseInvariants(expiryGrace: expiryGrace))
+                let invariants = LeaseInvariants(expiryGrace: expiryGrace)
+                summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external, invariants: invariants)
+                signed = invariants.checker.signedLeases
             }
         } catch let f as LogAuditor.Failure {
             throw CLIFailure(message: "audit failed: \(f)")
@@ -60,7 +64,7 @@ struct AuditVerify: ParsableCommand {
         if logKey == nil {
             FileHandle.standardError.write(Data("leasehold: warning: checkpoints were checked against the key stored in \(db ?? "the database"), not one you supplied\n".utf8))
         }
-        print("ok: \(summary.entries) entries, lease invariants hold, root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
+        print("ok: \(summary.entries) entries, lease invariants hold (\(signed) lease(s) and their grants checked against the owner-signed manifest), root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
     }
 }
 

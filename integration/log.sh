@@ -62,6 +62,33 @@ sqlite3 "$WORK/t3.db" "DELETE FROM log_entries WHERE seq >= 2; DELETE FROM check
 expect_exit 1 "a log truncated below a kept checkpoint fails" "$LEASEHOLD" audit verify --db "$WORK/t3.db" --trust-db-key --checkpoint "$WORK/checkpoint"
 expect_in "truncated" "$ERR" "  ...and says it was truncated"
 
+# No fork (CRYPTO-REVIEW H2 attack 3): serve keeps the last checkpoint it signed in its data
+# directory (checkpoint-floor); on a database restored from an older copy it refuses to start.
+FD="$WORK/floor"
+FPORT=$((20000 + RANDOM % 20000))
+FURL="http://127.0.0.1:$FPORT"
+serve_floor() {
+  "$LEASEHOLD" serve --data-dir "$FD" --listen "127.0.0.1:$FPORT" >>"$WORK/floor-serve.log" 2>&1 &
+  FSERVER=$!
+  for _ in $(seq 1 100); do curl -sf "$FURL/v1/health" >/dev/null && return 0; sleep 0.1; done
+  bad "serve did not start: $(tail -5 "$WORK/floor-serve.log")"
+}
+serve_floor
+kill -TERM "$FSERVER"; wait "$FSERVER" 2>/dev/null
+[ "$(stat -c %a "$FD/checkpoint-floor")" = "600" ] && ok "serve keeps checkpoint-floor, 0600" || bad "checkpoint-floor: $(stat -c %a "$FD/checkpoint-floor" 2>&1)"
+expect_exit 0 "tlogverify accepts checkpoint-floor as a checkpoint of the log key" bash "$TLOGVERIFY" "$FD/checkpoint-floor" "$("$LEASEHOLD" audit log-key --db "$FD/leasehold.db")"
+for f in leasehold.db leasehold.db-wal; do [ -f "$FD/$f" ] && cp "$FD/$f" "$WORK/aside-$f"; done
+serve_floor
+"$LEASEHOLD" owner keygen --out "$WORK/floor-owner" >/dev/null 2>&1
+expect_exit 0 "an owner registered on the running broker" "$LEASEHOLD" owner register --broker "$FURL" --admin-token-file "$FD/admin.token" --owner acme --public-key "$WORK/floor-owner.pub"
+kill -TERM "$FSERVER"; wait "$FSERVER" 2>/dev/null
+FLOOR="$(sed -n 2p "$FD/checkpoint-floor")"
+rm -f "$FD/leasehold.db" "$FD/leasehold.db-wal" "$FD/leasehold.db-shm"
+for f in leasehold.db leasehold.db-wal; do [ -f "$WORK/aside-$f" ] && cp "$WORK/aside-$f" "$FD/$f"; done
+expect_exit 1 "serve refuses a database restored from an older copy" "$LEASEHOLD" serve --data-dir "$FD" --listen "127.0.0.1:$FPORT"
+expect_in "rolled back below the checkpoint this broker signed at size $FLOOR" "$ERR" "  ...naming the size it signed ($FLOOR)"
+expect_in "Refusing to sign a fork" "$ERR" "  ...and why"
+
 # Bad input: clear one-line errors, never a stack trace.
 echo "hello, I am not a database" > "$WORK/junk.db"
 expect_exit 1 "a non-SQLite file is refused" "$LEASEHOLD" audit verify --db "$WORK/junk.db" --trust-db-key

@@ -295,7 +295,7 @@ manifest() { # owner leaseId keyfile [extra yaml line]
   { printf 'owner: %s\nleaseId: %s\npurpose: abuse test\nttl: 1h\nmaxGrants: 100\nkeys: [k1]\n' "$1" "$2"
     [ -n "${4:-}" ] && printf '%s\n' "$4"
     printf 'workloads:\n  - tee: sandbox\n    measurement: %s\n' "$M"; } > "$WORK/$1-$2.yaml"
-  "$LEASEHOLD" manifest sign "$WORK/$1-$2.yaml" --owner-key "$3" --out "$WORK/$1-$2.dsse" >/dev/null
+  "$LEASEHOLD" manifest sign "$WORK/$1-$2.yaml" --owner-key "$3" --out "$WORK/$1-$2.dsse" --yes >/dev/null
 }
 
 T0=$SECONDS
@@ -333,7 +333,7 @@ for d in 10 12; do
 done
 # The CLI refuses the same YAML at the event level (anchors and aliases), quickly.
 s=$SECONDS
-expect_exit 1 "manifest sign refuses the depth-12 bomb" timeout 10 "$LEASEHOLD" manifest sign "$WORK/bomb12.yaml" --owner-key "$WORK/acme.key" --out "$WORK/bomb.dsse"
+expect_exit 1 "manifest sign refuses the depth-12 bomb" timeout 10 "$LEASEHOLD" manifest sign "$WORK/bomb12.yaml" --owner-key "$WORK/acme.key" --out "$WORK/bomb.dsse" --yes
 [ $((SECONDS - s)) -le 2 ] && ok "  ...within 2 s" || bad "  ...took $((SECONDS - s)) s"
 
 # --- c. H2: denied-entry spam must not grow the log --------------------------------------------

@@ -36,7 +36,7 @@ workloads:
   - tee: sandbox
     measurement: $M
 YAML
-  "$LEASEHOLD" manifest sign "$WORK/$1.yaml" --owner-key "$WORK/owner.key" --out "$WORK/$1.dsse" >/dev/null
+  "$LEASEHOLD" manifest sign "$WORK/$1.yaml" --owner-key "$WORK/owner.key" --out "$WORK/$1.dsse" --yes >/dev/null
 }
 
 fetch() { # leaseId measurement outdir [more flags]

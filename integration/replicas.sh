@@ -18,7 +18,7 @@ start() { # datadir port
 
 manifest() { # leaseId ttl maxGrants
   printf 'owner: acme\nleaseId: %s\npurpose: replicas\nttl: %s\nmaxGrants: %s\nkeys: [k1]\nworkloads:\n  - tee: sandbox\n    measurement: %s\n' "$1" "$2" "$3" "$M" > "$WORK/$1.yaml"
-  "$LEASEHOLD" manifest sign "$WORK/$1.yaml" --owner-key "$WORK/owner.key" --out "$WORK/$1.dsse" >/dev/null
+  "$LEASEHOLD" manifest sign "$WORK/$1.yaml" --owner-key "$WORK/owner.key" --out "$WORK/$1.dsse" --yes >/dev/null
 }
 
 start "$WORK/d1" "$P1"

@@ -3,7 +3,7 @@ import CYaml
 extension ManifestNode {
     /// Checks YAML text at the level of libyaml's parse events, before anything is composed
     /// into a tree: no anchors, no aliases, every mapping key a scalar, at most `maximumNodes`
-    /// nodes and 16 levels.
+    /// nodes and 16 levels, and no comment right after a plain value (`Source`).
     ///
     /// Why before composing: Yams' composer checks each mapping for duplicate keys by hashing
     /// its key nodes, and a key that is an alias of a large shared tree costs exponentially
@@ -16,6 +16,7 @@ extension ManifestNode {
         defer { yaml_parser_delete(&parser) }
         let bytes = Array(text.utf8)
         var failure: ManifestError?
+        let source = Source(text)
         bytes.withUnsafeBufferPointer { buf in
             yaml_parser_set_input_string(&parser, buf.baseAddress, buf.count)
             var walk = EventWalk()
@@ -36,6 +37,10 @@ extension ManifestNode {
                         throw ManifestError("", "line \(line): YAML aliases (*name) are not allowed in a manifest; write the value out")
                     case YAML_SCALAR_EVENT:
                         try walk.node(scalar: true, anchored: event.data.scalar.anchor != nil, line: line)
+                        if Self.isPlainScalar(event) {
+                            try source.refuseCommentAfterPlainScalar(start: Int(clamping: event.start_mark.index),
+                                                                     end: Int(clamping: event.end_mark.index), line: line)
+                        }
                     case YAML_SEQUENCE_START_EVENT:
                         try walk.node(scalar: false, anchored: event.data.sequence_start.anchor != nil, line: line)
                         try walk.push(mapping: false, line: line)

@@ -14,17 +14,31 @@ struct ManifestReader {
         }
         self.path = path
         self.pairs = pairs
+        // An empty value (`notBefore:` with nothing after it, `~`, `null`) is refused for every
+        // field, optional or not: read as "absent", it silently drops what the owner meant to
+        // fill in (CRYPTO-REVIEW-2026-12 M5: `notBefore:    # fill in later` signed a lease that
+        // starts whenever anyone issues it).
+        if let (key, _) = pairs.first(where: { Self.isNull($0.1) }) {
+            throw Self.emptyValue(path.isEmpty ? key : "\(path).\(key)")
+        }
+    }
+
+    static func isNull(_ node: ManifestNode) -> Bool {
+        if case .scalar(let s) = node, s.kind == .null { return true }
+        return false
+    }
+
+    static func emptyValue(_ path: String) -> ManifestError {
+        ManifestError(path, "the value is empty (null): delete the line to leave the field out, or fill it in")
     }
 
     func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The field's node, or nil when absent. An explicit `null` counts as absent only where
-    /// the caller accepts absence; required fields refuse it.
+    /// The field's node, or nil when absent. (An explicit `null` never gets here: `init`
+    /// refuses it.)
     mutating func node(_ key: String) -> ManifestNode? {
         used.insert(key)
-        guard let node = pairs.first(where: { $0.0 == key })?.1 else { return nil }
-        if case .scalar(let s) = node, s.kind == .null { return nil }
-        return node
+        return pairs.first(where: { $0.0 == key })?.1
     }
 
     mutating func require(_ key: String) throws(ManifestError) -> ManifestNode {
@@ -53,6 +67,11 @@ struct ManifestReader {
         guard !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = Int64(s.text) else {
             throw ManifestError(path, "write the number in plain decimal digits (got \(s.text))")
         }
+        // `010` is 10 here but 8 to YAML 1.1 readers (PyYAML) and to Go's ParseInt(s, 0, 64):
+        // a reviewer's tool would see another number than the one signed (CRYPTO-REVIEW L1).
+        guard digits.count == 1 || digits.first != "0" else {
+            throw ManifestError(path, "\(s.text) has a leading zero, which some YAML readers take for octal; write \(value) without it")
+        }
         guard range.contains(value) else { throw ManifestError(path, "\(value) is out of range \(range.lowerBound)...\(range.upperBound)") }
         return value
     }
@@ -66,6 +85,9 @@ struct ManifestReader {
 
     static func list(_ node: ManifestNode, path: String) throws(ManifestError) -> [ManifestNode] {
         guard case .sequence(let items) = node else { throw ManifestError(path, "expected a list, found \(node.kindName)") }
+        if let i = items.firstIndex(where: isNull) {
+            throw ManifestError("\(path)[\(i)]", "the item is empty (null); delete the line or fill it in")
+        }
         return items
     }
 

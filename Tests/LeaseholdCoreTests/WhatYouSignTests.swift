@@ -61,6 +61,7 @@ struct WhatYouSignTests {
         "purpose: 🙂 partner #2",                       // outside the BMP
         "purpose: a\tb #2",                             // a tab inside, a space before #
         "purpose: partner\t#2",                         // a tab before #
+        "purpose: Fraud model training\n  for partner #2 ONLY",  // on the last line of a multi-line plain value
         "maxGrants: 1 # one release",                   // any plain value, numbers too
         "notBefore: 2027-01-01T00:00:00Z   # UTC",
         "receipts: optional  # the default",

@@ -36,6 +36,8 @@ struct WorkloadFetch: AsyncParsableCommand {
     @Option(help: "Also write the grant request as sent to FILE (evidence, nonce, one-time public key: nothing secret).")
     var saveRequest: String?
     @Option(name: .customLong("log-key"), help: "Pin the broker's log key (name+keyid+base64, @FILE or a file); default: the one it publishes.") var logKey: String?
+    @Option(help: "Keep the last checkpoint of the broker's log seen in FILE (created on first use), and refuse a grant whose log is not an extension of it (log-forked, no key written): a broker showing different logs to different clients, or one on a rolled-back database, is caught.")
+    var checkpointFile: String?
 
     func validate() throws {
         guard tee == "sandbox" else { throw ValidationError("--tee: only sandbox evidence can be made by this command") }
@@ -48,7 +50,8 @@ struct WorkloadFetch: AsyncParsableCommand {
     func run() async throws {
         let measurement = Hex.decode(sandboxMeasurement!)!
         let pinned = try logKey.map(CLIFiles.verifierKey)
-        let client = WorkloadClient(try ClientCLI.connection(broker, caFile: trust.caFile), logKey: pinned)
+        let connection = try ClientCLI.connection(broker, caFile: trust.caFile)
+        let client = WorkloadClient(connection, logKey: pinned)
         var sending: (@Sendable ([UInt8]) -> Void)?
         if let path = saveRequest {
             sending = { body in
@@ -61,6 +64,22 @@ struct WorkloadFetch: AsyncParsableCommand {
         let grant = try await ClientCLI.call { () async throws(LeaseholdClientError) in
             try await client.fetch(owner: owner, leaseId: lease, suite: KeyWrapSuite(rawValue: suite)!,
                                    evidence: EvidenceProviders.sandbox(measurement: measurement), sending: send)
+        }
+        if let path = checkpointFile {
+            // CRYPTO-REVIEW L4: the grant's log must extend the one this workload saw before.
+            let kept = FileManager.default.fileExists(atPath: path) ? try CLIFiles.readText(path, what: "checkpoint file") : nil
+            let note = try await ClientCLI.call { () async throws(LeaseholdClientError) in
+                let key: NoteVerifier
+                if let pinned { key = pinned } else {
+                    let info = try await connection.info()
+                    do { key = try NoteVerifier(encoded: info.logKey) } catch {
+                        throw LeaseholdClientError(LeaseholdClientError.badResponse, "the broker's log key: \(error)")
+                    }
+                }
+                return try await KeptCheckpoint.check(kept: kept, received: grant.checkpoint, receivedNote: grant.receipt.checkpoint,
+                                                      auditor: AuditorClient(connection, logKey: key))
+            }
+            try CLIFiles.write(Array(note.utf8), to: path)
         }
         try Self.writeKeys(grant.keys, to: out)
         print("granted \(grant.keys.count) key(s) of \(owner)/\(lease) -> \(out); grant \(grant.grantId), log index \(grant.receipt.logIndex) proven in checkpoint of size \(grant.checkpoint.size)")

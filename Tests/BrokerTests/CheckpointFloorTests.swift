@@ -82,6 +82,26 @@ import Vault
         #expect(try Self.floorSize(config) == (try await Self.logSize(again)))
     }
 
+    /// Another writer on the same database (a replica with its own floor file): its
+    /// checkpoints extend this broker's floor, so both go on, each checking the other's entries.
+    @Test func anotherReplicaOnTheSameDatabaseIsFine() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1", maxGrants: 40))
+        var config2 = h.broker.configuration
+        config2.checkpointFloorPath = h.dir + "/replica-2.checkpoint-floor"
+        let replica = try await Broker.open(config2)
+        for i in 0..<24 {
+            // Uneven runs, so that each broker's next tree is several entries past its own last.
+            if i % 5 < 2 { _ = try await h.fetch("l1") } else { _ = try await Self.fetch(replica, h, "l1") }
+        }
+        await h.broker.close()
+        await replica.close()
+        let size = try await Self.logSize(h.broker)
+        #expect(try Self.floorSize(h.broker.configuration) <= size)
+        #expect(try Self.floorSize(config2) == size)
+        #expect(try Self.floorSize(h.broker.configuration) > 20)
+    }
+
     /// The database restored from an older copy: the broker will not open on it.
     @Test func aRolledBackDatabaseStopsTheBroker() async throws {
         let h = try await BrokerHarness.make()

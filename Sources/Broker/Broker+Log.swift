@@ -8,11 +8,18 @@ extension Broker {
     /// `Broker.write`), so the stored one covers the log. Only a log that has never been
     /// checkpointed (a new database) or one written by an older version takes one write.
     public func checkpoint() async throws(BrokerError) -> String {
-        let current = try await read { tx -> String? in
-            guard let cp = try tx.latestCheckpoint(), let state = try tx.logState(), cp.size == state.frontier.size else { return nil }
-            return cp.note
+        let floor = self.floor
+        let current = try await read { tx -> StoredCheckpoint? in
+            guard let cp = try tx.latestCheckpoint(), let state = try tx.logState(), cp.size == state.frontier.size,
+                  cp.root == state.frontier.root else { return nil }
+            // What this broker serves (another replica may have signed it) joins its floor.
+            try floor.check(state.frontier, in: tx)
+            return cp
         }
-        if let current { return current }
+        if let current {
+            floor.committed(current)
+            return current.note
+        }
         let signer = self.signer
         let now = self.now
         return try await write { tx in try tx.checkpoint(signer: signer, now: now).note }

@@ -92,7 +92,7 @@ public final class CheckpointFloor: Sendable {
     func check(_ frontier: CompactRange, in tx: any BrokerTransaction) throws {
         let (anchor, mark) = state.withLock { ($0.anchor, $0.wanted) }
         if let anchor, anchor.size >= mark?.size ?? 0 {
-            if anchor == frontier { return }
+            if anchor == frontier { return }  // nothing new: the floor stays where it is
             guard frontier.size >= anchor.size else { throw Self.rolledBack(frontier.size, below: anchor.size, path: path) }
             guard try LogExtension.extends(frontier, anchor, subtrees: { try tx.subtreeHashes($0) }) else {
                 throw Self.fork(frontier.size, floor: anchor.size, path: path)
@@ -110,9 +110,10 @@ public final class CheckpointFloor: Sendable {
     /// it (never back) and the file follows, written behind this call.
     func committed(_ cp: StoredCheckpoint) {
         let start: Bool = state.withLock { s in
-            if let f = s.pending.removeValue(forKey: cp.root), f.size == cp.size, s.anchor.map({ f.size > $0.size }) ?? true {
-                s.anchor = f
-            }
+            // Only a tree `check` passed moves the floor (a stored checkpoint of another root
+            // than the tree's never does).
+            guard let f = s.pending.removeValue(forKey: cp.root), f.size == cp.size else { return false }
+            if s.anchor.map({ f.size > $0.size }) ?? true { s.anchor = f }
             if let a = s.anchor { s.pending = s.pending.filter { $0.value.size > a.size } }
             if s.wanted.map({ cp.size > $0.size }) ?? true { s.wanted = Mark(size: cp.size, root: cp.root, note: cp.note) }
             guard path != nil, s.wanted != s.written, !s.writing else { return false }

@@ -146,13 +146,10 @@ public enum RFC3339 {
     }
 
     /// Parses an RFC 3339 time (any offset, optional fraction); the log itself only writes UTC.
+    /// Never through `ISO8601DateFormatter`, which traps on some hostile strings (`InternetTime`).
     public static func parse(_ s: String) -> Date? {
         if let d = parseCanonical(s) { return d }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
+        return InternetTime.parse(s)
     }
 
     /// The log's own form, `YYYY-MM-DDTHH:MM:SS.mmmZ`, without a formatter: `audit verify`
@@ -182,15 +179,7 @@ public enum RFC3339 {
         return Date(timeIntervalSince1970: secs + Double(ms) / 1000)
     }
 
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
-        let y = Int64(m <= 2 ? y0 - 1 : y0)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = Int64(m > 2 ? m - 3 : m + 9)
-        let doy = (153 * mp + 2) / 5 + Int64(d) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 { InternetTime.daysFromCivil(y0, m, d) }
 
     /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
     static func civil(fromDays z0: Int64) -> (Int, Int, Int) {

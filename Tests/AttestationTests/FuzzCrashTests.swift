@@ -27,6 +27,17 @@ struct FuzzCrashTests {
         }
     }
 
+    /// The `log-entry` fuzzer's ICU SIGFPE (a long fraction in a malformed date), carried as a
+    /// TCB info's issueDate: before the fix `ISO8601DateFormatter` trapped inside the
+    /// collateral parser, before any signature check. Now the date is refused.
+    @Test func dcapCollateralCrashesAreRefused() throws {
+        let inputs = try Self.inputs("dcap-collateral")
+        #expect(!inputs.isEmpty)
+        for (name, bytes) in inputs {
+            #expect(throws: AttestationError.self, "fuzz/crashes/dcap-collateral/\(name)") { _ = try DCAPCollateral.recognise([bytes]) }
+        }
+    }
+
     /// C1 as the `amd-certificate` fuzzer found it: AMD's ASK with [0] version 0x7FFF…FF.
     @Test func amdCertificateCrashesAreRefusedCertificates() throws {
         let inputs = try Self.inputs("amd-certificate")

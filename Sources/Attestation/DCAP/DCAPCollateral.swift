@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 import SwiftASN1
 import X509
@@ -36,12 +37,10 @@ struct DCAPCollateral: Sendable {
             self.nextUpdate = next
         }
 
-        static func parseDate(_ text: String) -> Date? {
-            let f = ISO8601DateFormatter()
-            if let d = f.date(from: text) { return d }
-            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return f.date(from: text)
-        }
+        /// Intel writes `2025-01-01T00:00:00Z` (sometimes with a fraction). Read by
+        /// `InternetTime`, never `ISO8601DateFormatter`: this text is not yet authenticated, and
+        /// ICU traps on some malformed dates (fuzz/crashes/dcap-collateral).
+        static func parseDate(_ text: String) -> Date? { InternetTime.parse(text) }
     }
 
     var tcbInfos: [Signed<TCBInfo>] = []

@@ -132,13 +132,26 @@ public final class Broker: Sendable {
         }
         let publicKey = [UInt8](signer.verifier.publicKey.rawRepresentation)
         let origin = signer.name
+        let recipient: VaultPut.Recipient
+        do { recipient = try VaultPut.Recipient(rootKey: rootKey) } catch {
+            await store.close()
+            throw BrokerError(.internal, "vault key: \(error)")
+        }
+        var vaultKeys = [String: JSONValue]()
+        for suite in KeyWrapSuite.allCases { vaultKeys[suite.id] = .string(Base64.encode(recipient.publicKey(for: suite))) }
+        let keysFields: [String: JSONValue] = ["logKey": .string(signer.verifier.encoded), "vaultPublicKeys": .dict(vaultKeys)]
         do {
-            // A checkpoint covering the whole log from the start: grants prove their lease's
-            // entries against it (SignedDataCheck), and logs written before every write path
-            // signed one get theirs here.
+            // A new log's first entry names the broker's keys (CRYPTO-REVIEW M2): the vault key
+            // owners seal to is on the record from the start. Then a checkpoint covering the
+            // whole log: grants prove their lease's entries against it (SignedDataCheck), and
+            // logs written before every write path signed one get theirs here.
             let clock = configuration.clock
             let opened = try await store.write { tx in
                 try tx.initializeLog(origin: origin, publicKey: publicKey)
+                if try tx.logState()?.frontier.size == 0 {
+                    let now = clock()
+                    try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "broker.keys", prev: prev, fields: keysFields) }
+                }
                 return try floor.checkpoint(tx, signer: signer, now: clock())
             }
             floor.committed(opened)
@@ -148,8 +161,6 @@ public final class Broker: Sendable {
             await store.close()
             throw BrokerError(.internal, "cannot open the log: \(error)")
         }
-        let recipient: VaultPut.Recipient
-        do { recipient = try VaultPut.Recipient(rootKey: rootKey) } catch { throw BrokerError(.internal, "vault key: \(error)") }
         var verifiers: [TEE: any EvidenceVerifier] = [.sevSNP: SNPVerifier(requireCRL: configuration.requireSNPCRL), .nitro: NitroVerifier()]
         do {
             verifiers[.sgx] = try DCAPVerifier(tee: .sgx)

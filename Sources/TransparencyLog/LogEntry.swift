@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 
 /// One record of the transparency log, and its canonical bytes.

@@ -75,12 +75,25 @@ public struct WorkloadClient: Sendable {
         return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, logKey: logKey)
     }
 
+    /// `[A-Za-z0-9._-]{1,128}`, not starting with a dot.
+    static func isKeyID(_ id: String) -> Bool {
+        let b = id.utf8
+        return (1...128).contains(b.count) && b.first != UInt8(ascii: ".") && b.allSatisfy { c in
+            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2E || c == 0x5F || c == 0x2D
+        }
+    }
+
     /// Opens every key of a grant response with the one-time key and the lease's `info`,
     /// opens the receipt key, and verifies the receipt. Pure: tests call it directly.
     public static func open(_ response: GrantResponse, owner: String, leaseId: String, keyPair: KeyWrapKeyPair,
                             logKey: NoteVerifier) throws(LeaseholdClientError) -> ReleasedGrant {
         guard response.owner == owner, response.leaseId == leaseId else {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant is for \(response.owner)/\(response.leaseId), not \(owner)/\(leaseId)")
+        }
+        // Key ids become file names (`workload fetch --out DIR/<keyId>`): a broker may answer
+        // only with ids of the manifest's grammar, and never a dot file (review L10).
+        for granted in response.keys where !Self.isKeyID(granted.keyId) {
+            throw LeaseholdClientError(LeaseholdClientError.badResponse, "key id \(granted.keyId.prefix(40).debugDescription) is not [A-Za-z0-9._-]{1,128} without a leading dot")
         }
         var keys: [ReleasedKey] = []
         var receiptKey: DataKey?

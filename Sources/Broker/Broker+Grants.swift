@@ -35,7 +35,7 @@ extension Broker {
     /// issue for this lease, a used or expired one) is refused without an entry, so nobody can
     /// fill the permanent log without first getting a challenge for a real lease, and each
     /// challenge buys at most one `key.denied`. Every field that reaches an entry is checked
-    /// and bounded (see `DeniedEntry`). On success the grant
+    /// and bounded (`boundedDetail`, README "Security"). On success the grant
     /// count, nonce and `key.granted` entry commit in one transaction, and only then are the
     /// keys, HPKE-sealed to the workload's one-time key, returned.
     public func grant(owner: String, leaseId: String, _ r: GrantRequest) async throws(BrokerError) -> GrantResponse {
@@ -111,7 +111,6 @@ extension Broker {
             entryFields["debug"] = .bool(claims.debug)
             if let tcb = claims.tcbStatus { entryFields["tcbStatus"] = .string(String(tcb.prefix(64))) }
             if let lease { entryFields["manifestDigest"] = .string(Hex.encode(lease.digest)) }
-            if lease == nil { refusal = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
         }
         var manifest: LeaseManifest?
         if refusal == nil, let lease, let claims {

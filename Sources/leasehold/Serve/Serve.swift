@@ -19,7 +19,7 @@ struct Serve: AsyncParsableCommand {
             the state and the log live in PostgreSQL instead of DIR/leasehold.db, and several brokers
             can serve one database: give each a copy of the same DIR (same log key, root key and admin
             token). Writes are serialised in the database; sweeps run on one replica at a time.
-            TLS to the database is verified (sslmode=verify-full) except on loopback.
+            TLS to the database is verified (sslmode=verify-full) except on a loopback IP literal (127.x.y.z, ::1).
 
             Limits: a connection whose request head or body does not arrive within its timeout, or that stays idle, is closed; connections over --max-connections are closed at once. Rate limits are token buckets (RATE requests per second, BURST at once; rate 0 turns one off) answered 429 with Retry-After. Behind a reverse proxy every client has the proxy's address: give the proxy its own limits and raise --client-rate. GET /metrics (Prometheus text) needs Authorization: Bearer <admin token>; --metrics-listen serves it without a token on another address.
             """

@@ -76,10 +76,7 @@ extension Broker {
     /// Owner names, lease ids and key ids: 1 to 128 of [A-Za-z0-9._-], so they are safe in URLs,
     /// file names (`workload fetch --out DIR/<keyId>`) and log lines.
     static func checkName(_ s: String, what: String) throws(BrokerError) {
-        let ok = !s.isEmpty && s.utf8.count <= 128 && s.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
-        } && s != "." && s != ".."
-        guard ok else { throw BrokerError(.badRequest, "\(what) must be 1-128 characters of A-Z a-z 0-9 . _ -") }
+        guard LeaseManifest.isName(s), s != ".", s != ".." else { throw BrokerError(.badRequest, "\(what) must be 1-128 characters of A-Z a-z 0-9 . _ -") }
     }
 
     /// A store write whose errors become BrokerErrors: a BrokerError thrown by the body passes

@@ -1,4 +1,3 @@
-import Broker
 import Foundation
 
 /// What identifies a broker to an owner: its log key and its vault public keys, as
@@ -13,10 +12,6 @@ public struct BrokerIdentity: Sendable, Hashable, Codable {
     public init(logKey: String, vaultPublicKeys: [String: String]) {
         self.logKey = logKey
         self.vaultPublicKeys = vaultPublicKeys
-    }
-
-    public init(_ info: BrokerInfo) {
-        self.init(logKey: info.logKey, vaultPublicKeys: info.vaultPublicKeys)
     }
 
     /// One line: `logKey suite=base64 ...`, suites sorted (the known-brokers file's form after

@@ -55,7 +55,8 @@ public struct OwnerClient: Sendable {
         return try await connection.json(LogIndexResponse.self, "POST", ["v1", "leases", owner, leaseId, "revoke"], body: try BrokerConnection.encode(request))
     }
 
-    /// `GET /v1/broker`, refused when it differs from `pinned`.
+    /// `GET /v1/broker`, refused when it differs from `pinned`. (The conversion from the wire
+    /// type lives here, with the other wire-facing code, so KnownBrokers stays free of it.)
     func pinnedInfo() async throws(LeaseholdClientError) -> BrokerInfo {
         let info = try await connection.info()
         if let pinned, BrokerIdentity(info) != pinned {
@@ -67,5 +68,12 @@ public struct OwnerClient: Sendable {
     /// `GET /v1/leases/{owner}/{leaseId}`.
     public func leaseStatus(owner: String, leaseId: String) async throws(LeaseholdClientError) -> LeaseStatus {
         try await connection.json(LeaseStatus.self, "GET", ["v1", "leases", owner, leaseId])
+    }
+}
+
+extension BrokerIdentity {
+    /// The identity `GET /v1/broker` presents.
+    public init(_ info: BrokerInfo) {
+        self.init(logKey: info.logKey, vaultPublicKeys: info.vaultPublicKeys)
     }
 }

@@ -76,11 +76,8 @@ public struct WorkloadClient: Sendable {
     }
 
     /// `[A-Za-z0-9._-]{1,128}`, not starting with a dot.
-    static func isKeyID(_ id: String) -> Bool {
-        let b = id.utf8
-        return (1...128).contains(b.count) && b.first != UInt8(ascii: ".") && b.allSatisfy { c in
-            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2E || c == 0x5F || c == 0x2D
-        }
+    public static func isKeyID(_ id: String) -> Bool {
+        LeaseManifest.isName(id) && !id.hasPrefix(".")
     }
 
     /// Opens every key of a grant response with the one-time key and the lease's `info`,

@@ -31,8 +31,10 @@ extension LeaseManifest {
 
     static let namePattern = "[A-Za-z0-9._-]{1,128}"
 
-    /// `[A-Za-z0-9._-]{1,128}`: safe in URLs, file names and log lines without escaping.
-    static func isName(_ s: String) -> Bool {
+    /// `[A-Za-z0-9._-]{1,128}`: safe in URLs, file names and log lines without escaping. The
+    /// one grammar for owners, lease ids and key ids: the broker, the manifest reader and the
+    /// workload client all call this.
+    public static func isName(_ s: String) -> Bool {
         let b = s.utf8
         return (1...128).contains(b.count) && b.allSatisfy { c in
             (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)

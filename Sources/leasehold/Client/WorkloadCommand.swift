@@ -95,11 +95,7 @@ struct WorkloadFetch: AsyncParsableCommand {
             // A key id becomes a file name: never let it name another directory.
             // The manifest's name grammar, [A-Za-z0-9._-]{1,128}, never a dot file: a broker that
             // answers with another name must not get to choose what is written where.
-            let nameBytes = k.keyId.utf8
-            let grammar = (1...128).contains(nameBytes.count) && nameBytes.allSatisfy { c in
-                (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c == 0x2E || c == 0x5F || c == 0x2D
-            }
-            guard grammar, !k.keyId.hasPrefix(".") else {
+            guard WorkloadClient.isKeyID(k.keyId) else {
                 throw CLIFailure(message: "bad-response: key id \(k.keyId.prefix(40)) is not a key id ([A-Za-z0-9._-]{1,128}, not starting with a dot)")
             }
             try CLIFiles.write(k.key.withUnsafeBytes { Array($0) }, to: dir + "/" + k.keyId, secret: true)

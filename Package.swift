@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "leasehold",
             dependencies: [
-                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Vault", "Broker", "BrokerHTTP", "LeaseholdClient",
+                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Vault", "Broker", "LeaseholdAPI", "BrokerHTTP", "LeaseholdClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -85,9 +85,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "LeaseholdAPI",
+            dependencies: ["LeaseholdCore", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "Broker",
             dependencies: [
-                "Attestation", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
+                "LeaseholdAPI", "Attestation", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
@@ -95,7 +99,7 @@ let package = Package(
         .target(
             name: "BrokerHTTP",
             dependencies: [
-                "Broker",
+                "Broker", "LeaseholdAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -116,7 +120,7 @@ let package = Package(
         .target(
             name: "LeaseholdClient",
             dependencies: [
-                "Broker", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -124,12 +128,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BrokerHTTPTests",
             dependencies: [
-                "BrokerHTTP", "Broker", "LeaseholdClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                "BrokerHTTP", "Broker", "LeaseholdAPI", "LeaseholdClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaseholdClientTests",
-            dependencies: ["LeaseholdClient", "Broker", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+            dependencies: ["LeaseholdClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),

@@ -1,4 +1,5 @@
 import Foundation
+import LeaseholdAPI
 import LeaseholdCore
 import Storage
 import TransparencyLog

@@ -1,5 +1,6 @@
 import CoreMetrics
 import LeaseholdCore
+import LeaseholdAPI
 
 /// What the broker itself records for `GET /metrics`, through swift-metrics handlers made by
 /// an explicit factory (never the process-wide `MetricsSystem`, so each test can have a

@@ -1,4 +1,5 @@
 import Foundation
+import LeaseholdAPI
 import Storage
 import Synchronization
 import TransparencyLog

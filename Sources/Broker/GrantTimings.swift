@@ -1,4 +1,5 @@
 import Foundation
+import LeaseholdAPI
 import Synchronization
 
 /// Accumulated time per phase of successful grants, so `leasehold bench grants` can show

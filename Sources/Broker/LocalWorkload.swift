@@ -1,6 +1,7 @@
 import Attestation
 import Crypto
 import Foundation
+import LeaseholdAPI
 import LeaseholdCore
 import TransparencyLog
 import Vault

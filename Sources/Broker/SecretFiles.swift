@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LeaseholdAPI
 import TransparencyLog
 
 /// The broker's small secret files, created 0600 on first start and refused if anyone else

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LeaseholdAPI
 import LeaseholdCore
 import Storage
 import Synchronization

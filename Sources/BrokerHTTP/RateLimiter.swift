@@ -1,4 +1,5 @@
 import Broker
+import LeaseholdAPI
 import NIOCore
 import Synchronization
 

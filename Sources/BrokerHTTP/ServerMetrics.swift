@@ -1,4 +1,5 @@
 import Broker
+import LeaseholdAPI
 import CoreMetrics
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import Broker
+import LeaseholdAPI
 import Foundation
 
 /// A request body type whose JSON members are known exactly, so the HTTP layer can refuse a

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Broker
+import LeaseholdAPI
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -1,4 +1,4 @@
-import Broker
+import LeaseholdAPI
 import TransparencyLog
 
 /// Checks a grant's receipt offline: the checkpoint is signed by the broker's log key and

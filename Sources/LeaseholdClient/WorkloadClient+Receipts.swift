@@ -1,4 +1,4 @@
-import Broker
+import LeaseholdAPI
 import Foundation
 import TransparencyLog
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Attestation
 import Broker
+import LeaseholdAPI
 import Crypto
 import Foundation
 import LeaseholdCore

@@ -1,4 +1,5 @@
 import Broker
+import LeaseholdAPI
 import BrokerHTTP
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import Broker
+import LeaseholdAPI
 @testable import BrokerHTTP
 import Foundation
 import Hummingbird

@@ -1,5 +1,6 @@
 import Attestation
 import Broker
+import LeaseholdAPI
 import BrokerHTTP
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import Broker
+import LeaseholdAPI
 import Foundation
 
 /// A broker on a fresh temporary data directory, removed when the test ends.

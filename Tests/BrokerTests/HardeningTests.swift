@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Broker
+import LeaseholdAPI
 import LeaseholdCore
 import Storage
 import TransparencyLog

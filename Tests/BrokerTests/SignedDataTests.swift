@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Broker
+import LeaseholdAPI
 import LeaseholdCore
 import Storage
 import TransparencyLog

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Broker
+import LeaseholdAPI
 import BrokerHTTP
 import Foundation
 import LeaseholdClient

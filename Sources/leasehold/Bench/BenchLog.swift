@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Broker
+import LeaseholdAPI
 import Storage
 import TransparencyLog
 

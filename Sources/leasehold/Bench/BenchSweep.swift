@@ -1,5 +1,6 @@
 import ArgumentParser
 import Broker
+import LeaseholdAPI
 import Foundation
 import Storage
 import TransparencyLog

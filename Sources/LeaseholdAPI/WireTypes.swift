@@ -15,6 +15,13 @@ public struct BrokerInfo: Codable, Sendable, Hashable {
     /// TEE kinds this broker verifies (`sandbox` only with --allow-sandbox).
     public var tees: [String]
     public var version: String
+
+    public init(logKey: String, vaultPublicKeys: [String: String], tees: [String], version: String) {
+        self.logKey = logKey
+        self.vaultPublicKeys = vaultPublicKeys
+        self.tees = tees
+        self.version = version
+    }
 }
 
 /// `POST /v1/owners` (admin token): register a data owner and its public key.
@@ -29,6 +36,12 @@ public struct OwnerInfo: Codable, Sendable, Hashable {
     public var owner: String
     public var publicKeyId: String
     public var logIndex: UInt64
+
+    public init(owner: String, publicKeyId: String, logIndex: UInt64) {
+        self.owner = owner
+        self.publicKeyId = publicKeyId
+        self.logIndex = logIndex
+    }
 }
 
 /// An owner-signed request (vault put, revoke): the signed `payload` is canonical JSON whose
@@ -51,6 +64,13 @@ public struct VaultPutResult: Codable, Sendable, Hashable {
     public var keyId: String
     public var version: UInt64
     public var logIndex: UInt64
+
+    public init(owner: String, keyId: String, version: UInt64, logIndex: UInt64) {
+        self.owner = owner
+        self.keyId = keyId
+        self.version = version
+        self.logIndex = logIndex
+    }
 }
 
 /// `POST /v1/leases`: body is the DSSE envelope of the owner-signed manifest, as JSON.
@@ -69,6 +89,20 @@ public struct LeaseStatus: Codable, Sendable, Hashable {
     public var manifestDigest: String
     /// Log index of the `lease.issued` entry.
     public var issuedLogIndex: UInt64
+
+    public init(owner: String, leaseId: String, state: String, notBefore: String, notAfter: String, maxGrants: Int64, grantsIssued: Int64, keys: [String], tees: [String], manifestDigest: String, issuedLogIndex: UInt64) {
+        self.owner = owner
+        self.leaseId = leaseId
+        self.state = state
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.maxGrants = maxGrants
+        self.grantsIssued = grantsIssued
+        self.keys = keys
+        self.tees = tees
+        self.manifestDigest = manifestDigest
+        self.issuedLogIndex = issuedLogIndex
+    }
 }
 
 /// `POST /v1/leases/{owner}/{leaseId}/challenge`.
@@ -78,6 +112,12 @@ public struct ChallengeResponse: Codable, Sendable, Hashable {
     public var expiresAt: String
     /// hex manifest digest, which the workload binds into its report data.
     public var manifestDigest: String
+
+    public init(nonce: String, expiresAt: String, manifestDigest: String) {
+        self.nonce = nonce
+        self.expiresAt = expiresAt
+        self.manifestDigest = manifestDigest
+    }
 }
 
 /// `POST /v1/leases/{owner}/{leaseId}/grants`.
@@ -112,6 +152,12 @@ public struct GrantedKey: Codable, Sendable, Hashable {
             h.update(data: part)
         }
         return Hex.encode(Array(h.finalize()))
+    }
+
+    public init(keyId: String, encapsulatedKey: String, ciphertext: String) {
+        self.keyId = keyId
+        self.encapsulatedKey = encapsulatedKey
+        self.ciphertext = ciphertext
     }
 }
 
@@ -192,6 +238,15 @@ public struct GrantResponse: Codable, Sendable, Hashable {
     /// Names the grant in receipts and release. Their MAC key is not sent: the workload
     /// derives it from the first key's HPKE context (`ReceiptMAC.receiptKeyContext`).
     public var grantId: String
+
+    public init(owner: String, leaseId: String, notAfter: String, keys: [GrantedKey], receipt: GrantReceipt, grantId: String) {
+        self.owner = owner
+        self.leaseId = leaseId
+        self.notAfter = notAfter
+        self.keys = keys
+        self.receipt = receipt
+        self.grantId = grantId
+    }
 }
 
 /// `POST /v1/leases/{owner}/{leaseId}/receipts` and `…/release`: workload-authenticated.
@@ -210,6 +265,10 @@ public struct WorkloadReceipt: Codable, Sendable, Hashable {
 
 public struct LogIndexResponse: Codable, Sendable, Hashable {
     public var logIndex: UInt64
+
+    public init(logIndex: UInt64) {
+        self.logIndex = logIndex
+    }
 }
 
 /// `GET /v1/log/proof/inclusion?index=N` (against the latest checkpoint).
@@ -218,6 +277,13 @@ public struct InclusionProofResponse: Codable, Sendable, Hashable {
     public var leaf_index: UInt64
     public var leaf_hash: String
     public var inclusion_proof: [String]
+
+    public init(tree_size: UInt64, leaf_index: UInt64, leaf_hash: String, inclusion_proof: [String]) {
+        self.tree_size = tree_size
+        self.leaf_index = leaf_index
+        self.leaf_hash = leaf_hash
+        self.inclusion_proof = inclusion_proof
+    }
 }
 
 /// `GET /v1/log/proof/consistency?old=M` (to the latest checkpoint).
@@ -225,6 +291,12 @@ public struct ConsistencyProofResponse: Codable, Sendable, Hashable {
     public var old_size: UInt64
     public var old_root: String
     public var consistency_proof: [String]
+
+    public init(old_size: UInt64, old_root: String, consistency_proof: [String]) {
+        self.old_size = old_size
+        self.old_root = old_root
+        self.consistency_proof = consistency_proof
+    }
 }
 
 /// The JSON body of every error response: `{"error": message, "reason": code}`.

@@ -51,4 +51,10 @@ enum Bytes {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Short, printable rendering of a kernel string for messages.
+    static func printable(_ bytes: [UInt8]) -> String {
+        let shown = bytes.prefix(64).map { $0 >= 0x20 && $0 < 0x7F ? Character(Unicode.Scalar($0)) : "?" }
+        return String(shown) + (bytes.count > 64 ? "..." : "")
+    }
 }

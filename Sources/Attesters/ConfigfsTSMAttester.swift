@@ -120,7 +120,7 @@ public struct ConfigfsTSMAttester: Attester {
     private func generate(in entry: String, provider: String, request: AttestationRequest) throws(AttesterError) -> AttesterEvidence {
         let found = try readAttribute(entry, "provider", limit: 256)
         guard found == Array((provider + "\n").utf8) || found == Array(provider.utf8) else {
-            throw AttesterError(.tsmProviderMismatch, "\(entry)/provider is \"\(Self.printable(found))\"; \(tee.rawValue) needs \"\(provider)\"")
+            throw AttesterError(.tsmProviderMismatch, "\(entry)/provider is \"\(Bytes.printable(found))\"; \(tee.rawValue) needs \"\(provider)\"")
         }
         let g0 = try readGeneration(entry)
         var writes: UInt64 = 0
@@ -205,14 +205,8 @@ public struct ConfigfsTSMAttester: Attester {
         if digits.last == UInt8(ascii: "\n") { digits = digits.dropLast() }
         guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               let value = UInt64(String(decoding: digits, as: UTF8.self)) else {
-            throw AttesterError(.badResponse, "\(entry)/generation is \"\(Self.printable(text))\", not a decimal number")
+            throw AttesterError(.badResponse, "\(entry)/generation is \"\(Bytes.printable(text))\", not a decimal number")
         }
         return value
-    }
-
-    /// Short, printable rendering of a kernel string for messages.
-    static func printable(_ bytes: [UInt8]) -> String {
-        let shown = bytes.prefix(64).map { $0 >= 0x20 && $0 < 0x7F ? Character(Unicode.Scalar($0)) : "?" }
-        return String(shown) + (bytes.count > 64 ? "..." : "")
     }
 }

@@ -189,7 +189,7 @@ public struct ConfigfsTSMAttester: Attester {
             try files.write(entry + "/" + name, bytes)
         } catch {
             if name == "privlevel", error.errno == EINVAL {
-                throw AttesterError(.badRequest, "\(entry)/privlevel refused \(privlevel.map(String.init) ?? "")  (\(AttesterError.describe(errno: error.errno))): it must be at least \(entry)/privlevel_floor and at most 3")
+                throw AttesterError(.badRequest, "\(entry)/privlevel refused \(privlevel.map(String.init) ?? "") (\(AttesterError.describe(errno: error.errno))): it must be at least \(entry)/privlevel_floor and at most 3")
             }
             if error.errno == ENOENT {
                 throw AttesterError(.interfaceMissing, "\(entry)/\(name) does not exist: the \(Self.providerName(tee) ?? "") provider does not offer it")

@@ -39,7 +39,7 @@ final class FakeTSM: FileSystem, @unchecked Sendable {
     private func dir(_ path: String) -> String { (path as NSString).deletingLastPathComponent }
 
     private func put(_ path: String, _ bytes: [UInt8]) {
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     private func generation(_ entry: String) -> UInt64 {

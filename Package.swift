@@ -31,6 +31,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "Codecs"),
+        // Workload side: evidence from the platform's kernel interfaces. Foundation-free and
+        // verifier-free, so the binary a TEE measures stays small (issue 13).
+        .target(name: "Attesters"),
         .target(
             name: "TransparencyLog",
             dependencies: ["Codecs", .product(name: "Crypto", package: "swift-crypto")]
@@ -146,6 +149,7 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),
+        .testTarget(name: "AttestersTests", dependencies: ["Attesters"]),
         .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "Attestation", "TransparencyLog"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),

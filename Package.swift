@@ -6,10 +6,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "leasehold", targets: ["leasehold"]),
+        // What a TEE image carries: the workload client and the attesters, nothing else.
+        .executable(name: "leasehold-workload", targets: ["leasehold-workload"]),
         // For the fuzzing package in fuzz/ (a separate package so that this build never links libFuzzer).
         .library(name: "Attestation", targets: ["Attestation"]),
         .library(name: "LeaseholdCore", targets: ["LeaseholdCore"]),
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
+        .library(name: "LeaseholdAPI", targets: ["LeaseholdAPI"]),
+        // The workload side, for other Swift packages: the client and the attesters, with no
+        // broker, storage, server or verifier code in them.
+        .library(name: "LeaseholdClient", targets: ["LeaseholdClient"]),
+        .library(name: "Attesters", targets: ["Attesters"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
@@ -53,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "leasehold",
             dependencies: [
-                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Vault", "Broker", "LeaseholdAPI", "BrokerHTTP", "LeaseholdClient",
+                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Vault", "Broker", "LeaseholdAPI", "BrokerHTTP", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdWorkloadCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -64,6 +71,7 @@ let package = Package(
         .target(
             name: "Attestation",
             dependencies: [
+                "LeaseholdAPI",
                 "Codecs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -74,6 +82,7 @@ let package = Package(
         .target(
             name: "LeaseholdCore",
             dependencies: [
+                "LeaseholdAPI",
                 "Attestation", "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -89,7 +98,7 @@ let package = Package(
         ),
         .target(
             name: "LeaseholdAPI",
-            dependencies: ["LeaseholdCore", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Broker",
@@ -123,7 +132,7 @@ let package = Package(
         .target(
             name: "LeaseholdClient",
             dependencies: [
-                "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                "LeaseholdAPI", "Vault", "TransparencyLog", "Attesters",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -131,12 +140,35 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The owner's side: registering, sealing keys to the vault, issuing and revoking leases.
+        // Apart from LeaseholdClient because it needs the manifest code (LeaseholdCore), which
+        // the workload side must not link.
+        .target(
+            name: "LeaseholdOwnerClient",
+            dependencies: [
+                "LeaseholdClient", "LeaseholdAPI", "LeaseholdCore", "Vault", "TransparencyLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // `fetch` and the helpers both binaries share; must stay free of Broker, Storage and the
+        // verifiers (integration/workload.sh checks the graph).
+        .target(
+            name: "LeaseholdWorkloadCLI",
+            dependencies: [
+                "LeaseholdClient", "Attesters", "Vault", "TransparencyLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "leasehold-workload",
+            dependencies: ["LeaseholdWorkloadCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BrokerHTTPTests",
             dependencies: [
-                "BrokerHTTP", "Broker", "LeaseholdAPI", "LeaseholdClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                "BrokerHTTP", "Broker", "LeaseholdAPI", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,12 +177,14 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaseholdClientTests",
-            dependencies: ["LeaseholdClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+            dependencies: ["LeaseholdClient", "LeaseholdOwnerClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "AttestationTests", dependencies: ["Attestation"]),
+        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "LeaseholdAPI"]),
         .testTarget(name: "AttestersTests", dependencies: ["Attesters"]),
-        .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "Attestation", "TransparencyLog"]),
+        .testTarget(name: "LeaseholdWorkloadCLITests", dependencies: ["LeaseholdWorkloadCLI", "LeaseholdClient", "LeaseholdAPI", "Attesters",
+                                                                      .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "LeaseholdAPI", "Attestation", "TransparencyLog"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
         .testTarget(

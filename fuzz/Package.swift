@@ -15,15 +15,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
     ],
     targets: [
-        // `Sources/BrokerHTTP/StrictJSON.swift` (a symlink) compiled against a stub of the
-        // few `Broker` types it names, so that fuzzing it does not pull in Hummingbird,
-        // NIO, PostgreSQL and SQLite. `-module-alias` makes its `import Broker` load the stub.
-        .target(name: "FuzzBrokerStub", path: "Sources/FuzzBrokerStub"),
+        // `Sources/BrokerHTTP/StrictJSON.swift` (a symlink) compiled on its own against the
+        // wire types (LeaseholdAPI), so that fuzzing it does not pull in Hummingbird, NIO,
+        // PostgreSQL and SQLite.
         .target(
             name: "StrictJSONShim",
-            dependencies: ["FuzzBrokerStub"],
-            path: "Sources/StrictJSONShim",
-            swiftSettings: [.unsafeFlags(["-module-alias", "Broker=FuzzBrokerStub"])]
+            dependencies: [.product(name: "LeaseholdAPI", package: "Leasehold")],
+            path: "Sources/StrictJSONShim"
         ),
         .executableTarget(
             name: "LeaseholdFuzz",

@@ -353,7 +353,7 @@ hist="$(timeout 60 python3 "$PY" spam "$URL" "/v1/leases/nobody/nothing/grants" 
 after="$(log_size "$URL")"
 [ -n "$before" ] && [ "$before" = "$after" ] && ok "  ...and the log did not grow (size $before before and after 150 refusals)" || bad "the spam grew the log: size $before -> $after"
 # Only a genuine, unused nonce buys an entry: one real grant (one key.granted), its replay none.
-expect_exit 0 "a genuine workload gets its key (request kept)" "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease real --tee sandbox --sandbox-measurement "$M" --out "$WORK/out1" --save-request "$WORK/grant.json"
+expect_exit 0 "a genuine workload gets its key (request kept)" "$LEASEHOLD" workload fetch --allow-disk --broker "$URL" --owner acme --lease real --tee sandbox --sandbox-measurement "$M" --out "$WORK/out1" --save-request "$WORK/grant.json"
 cmp -s "$WORK/k1.bin" "$WORK/out1/k1" && ok "  ...and it is the owner's key" || bad "released key differs"
 s1="$(log_size "$URL")"
 [ "$s1" = $((after + 1)) ] && ok "  ...which added exactly one entry" || bad "a genuine grant moved the log from $after to $s1"
@@ -450,7 +450,7 @@ fi
 # --- f. afterwards: alive, still granting, the audit verifies ---------------------------------
 for b in A B; do alive "$b" && ok "broker $b is still running" || bad "broker $b died: $(grep -m3 -A5 'runtime failure\|Fatal' "$WORK/$b.log")"; done
 health "$URL" && ok "A answers /v1/health within 1 s after all of it" || bad "A: no /v1/health within 1 s at the end"
-expect_exit 0 "a genuine workload still gets its key" "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease real --tee sandbox --sandbox-measurement "$M" --out "$WORK/out2"
+expect_exit 0 "a genuine workload still gets its key" "$LEASEHOLD" workload fetch --allow-disk --broker "$URL" --owner acme --lease real --tee sandbox --sandbox-measurement "$M" --out "$WORK/out2"
 cmp -s "$WORK/k1.bin" "$WORK/out2/k1" && ok "  ...the owner's key" || bad "released key differs at the end"
 grep -q 'runtime failure\|Fatal error' "$WORK/A.log" "$WORK/B.log" && bad "a server log shows a runtime failure" || ok "no runtime failure in either server log"
 for b in A B; do

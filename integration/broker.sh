@@ -40,7 +40,7 @@ YAML
 }
 
 fetch() { # leaseId measurement outdir [more flags]
-  "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease "$1" --tee sandbox --sandbox-measurement "$2" --out "$3" "${@:4}"
+  "$LEASEHOLD" workload fetch --allow-disk --broker "$URL" --owner acme --lease "$1" --tee sandbox --sandbox-measurement "$2" --out "$3" "${@:4}"
 }
 
 start

@@ -18,7 +18,7 @@ start() {
 }
 stop() { kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null; }
 fetch() { # outdir [more flags]
-  "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease l1 --tee sandbox --sandbox-measurement "$M" --out "$1" "${@:2}"
+  "$LEASEHOLD" workload fetch --allow-disk --broker "$URL" --owner acme --lease l1 --tee sandbox --sandbox-measurement "$M" --out "$1" "${@:2}"
 }
 
 start

@@ -40,7 +40,7 @@ expect_exit 0 "lease (maxGrants 20) issued through replica 1" "$LEASEHOLD" lease
 N=40
 for i in $(seq 1 $N); do
   u="$U1"; [ $((i % 2)) = 0 ] && u="$U2"
-  ( "$LEASEHOLD" workload fetch --broker "$u" --owner acme --lease shared --tee sandbox --sandbox-measurement "$M" --out "$WORK/got/$i" > "$WORK/f-$i.out" 2>&1; echo $? > "$WORK/f-$i.rc" ) &
+  ( "$LEASEHOLD" workload fetch --allow-disk --broker "$u" --owner acme --lease shared --tee sandbox --sandbox-measurement "$M" --out "$WORK/got/$i" > "$WORK/f-$i.out" 2>&1; echo $? > "$WORK/f-$i.rc" ) &
 done
 for _ in $(seq 1 600); do [ "$(ls "$WORK"/f-*.rc 2>/dev/null | wc -l)" = "$N" ] && break; sleep 0.1; done
 granted="$(cat "$WORK"/f-*.rc | grep -c '^0$')"

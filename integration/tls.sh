@@ -44,7 +44,7 @@ expect_exit 0 "vault put with LEASEHOLD_CA_FILE" "$LEASEHOLD" vault put --broker
 printf 'owner: acme\nleaseId: tls\npurpose: tls\nttl: 1h\nmaxGrants: 2\nkeys: [k1]\nworkloads:\n  - tee: sandbox\n    measurement: %s\n' "$M" > tls.yaml
 "$LEASEHOLD" manifest sign tls.yaml --owner-key owner.key --out tls.dsse --yes >/dev/null
 expect_exit 0 "lease issue over HTTPS" "$LEASEHOLD" lease issue --broker "$URL" tls.dsse
-expect_exit 0 "workload fetch over HTTPS" "$LEASEHOLD" workload fetch --broker "$URL" --owner acme --lease tls --tee sandbox --sandbox-measurement "$M" --out keys
+expect_exit 0 "workload fetch over HTTPS" "$LEASEHOLD" workload fetch --allow-disk --broker "$URL" --owner acme --lease tls --tee sandbox --sandbox-measurement "$M" --out keys
 cmp -s k1.bin keys/k1 && ok "  ...releases the owner's key" || bad "the key released over HTTPS differs"
 unset LEASEHOLD_CA_FILE
 finish

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LeaseholdAPI
+import LeaseholdCore
 import Storage
 import TransparencyLog
 

@@ -1,4 +1,3 @@
-import LeaseholdCore
 /// Why the broker refused a request: a stable, machine-readable `code` (the `reason` field of
 /// the HTTP error body and of `key.denied` log entries) and a `message` a person can act on.
 /// The HTTP layer maps codes to statuses with `httpStatus`; nothing below it knows HTTP.

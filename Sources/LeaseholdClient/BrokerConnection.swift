@@ -61,6 +61,10 @@ public struct BrokerConnection: Sendable {
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: key.maximumConnections)
             configuration.httpVersion = .http1Only
+            // A refused or silent connect fails after 5 s rather than AHC's 10 s: a workload at
+            // boot retries the whole flow itself (BootRetry), and an owner's command should say
+            // soon that the broker is not there.
+            configuration.timeout = .init(connect: .seconds(5))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             clients[key] = client
             return client
@@ -75,7 +79,7 @@ public struct BrokerConnection: Sendable {
         return segments.map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }.joined(separator: "/")
     }
 
-    func send(_ method: String, _ segments: [String], query: [URLQueryItem] = [], body: [UInt8]? = nil,
+    package func send(_ method: String, _ segments: [String], query: [URLQueryItem] = [], body: [UInt8]? = nil,
               headers: [String: String] = [:]) async throws(LeaseholdClientError) -> [UInt8] {
         var text = baseURL.absoluteString
         while text.hasSuffix("/") { text.removeLast() }
@@ -118,7 +122,7 @@ public struct BrokerConnection: Sendable {
         return String(describing: error)
     }
 
-    func json<T: Decodable>(_ type: T.Type, _ method: String, _ segments: [String], query: [URLQueryItem] = [],
+    package func json<T: Decodable>(_ type: T.Type, _ method: String, _ segments: [String], query: [URLQueryItem] = [],
                             body: [UInt8]? = nil, headers: [String: String] = [:]) async throws(LeaseholdClientError) -> T {
         let bytes = try await send(method, segments, query: query, body: body, headers: headers)
         do {
@@ -128,7 +132,7 @@ public struct BrokerConnection: Sendable {
         }
     }
 
-    static func encode<T: Encodable>(_ value: T) throws(LeaseholdClientError) -> [UInt8] {
+    package static func encode<T: Encodable>(_ value: T) throws(LeaseholdClientError) -> [UInt8] {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do { return Array(try e.encode(value)) } catch { throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot encode the request: \(error)") }

@@ -1,7 +1,6 @@
 import LeaseholdAPI
 import Crypto
 import Foundation
-import LeaseholdCore
 import TransparencyLog
 import Vault
 
@@ -77,7 +76,7 @@ public struct WorkloadClient: Sendable {
 
     /// `[A-Za-z0-9._-]{1,128}`, not starting with a dot.
     public static func isKeyID(_ id: String) -> Bool {
-        LeaseManifest.isName(id) && !id.hasPrefix(".")
+        LeaseholdName.isValid(id) && !id.hasPrefix(".")
     }
 
     /// Opens every key of a grant response with the one-time key and the lease's `info`,

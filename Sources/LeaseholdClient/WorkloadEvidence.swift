@@ -1,5 +1,5 @@
-import Attestation
-import LeaseholdCore
+import Attesters
+import LeaseholdAPI
 
 /// Attestation evidence a workload presents in a grant request.
 public struct WorkloadEvidence: Sendable {
@@ -28,7 +28,21 @@ public enum EvidenceProviders {
     public static func sandbox(measurement: [UInt8], debug: Bool = false) -> EvidenceProvider {
         { binding in
             let bytes = try SandboxEvidence(measurement: measurement, reportData: binding.reportData, debug: debug).signed()
-            return WorkloadEvidence(tee: TEE.sandbox.rawValue, evidence: bytes)
+            return WorkloadEvidence(tee: "sandbox", evidence: bytes)
+        }
+    }
+
+    /// Evidence from a platform interface (configfs-tsm, /dev/sev-guest, /dev/tdx_guest,
+    /// Gramine, /dev/nsm). The binding's 64 bytes go in as report data; Nitro also gets the
+    /// nonce and the one-time public key, which its document carries in fields of their own
+    /// (the attester leaves out a key longer than the NSM takes, as the broker expects).
+    public static func attester(_ attester: any Attester) -> EvidenceProvider {
+        { binding in
+            let request = try AttestationRequest(reportData: binding.reportData,
+                                                 nonce: attester.tee == .nitro ? binding.nonce : nil,
+                                                 publicKey: attester.tee == .nitro ? binding.publicKey : nil)
+            let produced = try await attester.attest(request)
+            return WorkloadEvidence(tee: produced.teeName, evidence: produced.evidence, collateral: produced.collateral)
         }
     }
 }

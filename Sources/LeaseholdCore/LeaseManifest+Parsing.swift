@@ -1,4 +1,5 @@
 import Attestation
+import LeaseholdAPI
 import TransparencyLog
 
 extension LeaseManifest {
@@ -29,18 +30,11 @@ extension LeaseManifest {
         }
     }
 
-    static let namePattern = "[A-Za-z0-9._-]{1,128}"
+    static let namePattern = LeaseholdName.pattern
 
-    /// `[A-Za-z0-9._-]{1,128}`: safe in URLs, file names and log lines without escaping. The
-    /// one grammar for owners, lease ids and key ids: the broker, the manifest reader and the
-    /// workload client all call this.
-    public static func isName(_ s: String) -> Bool {
-        let b = s.utf8
-        return (1...128).contains(b.count) && b.allSatisfy { c in
-            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)
-                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-        }
-    }
+    /// `[A-Za-z0-9._-]{1,128}`: `LeaseholdName`, the one grammar the broker, the manifest
+    /// reader and the workload client share.
+    public static func isName(_ s: String) -> Bool { LeaseholdName.isValid(s) }
 
     init(node: ManifestNode) throws(ManifestError) {
         var r = try ManifestReader(node, path: "")

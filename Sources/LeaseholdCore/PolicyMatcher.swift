@@ -1,3 +1,4 @@
+import LeaseholdAPI
 import Attestation
 
 /// Decides whether verified evidence may receive a lease's keys: the request binding first,

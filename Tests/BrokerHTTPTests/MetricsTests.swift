@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 @testable import LeaseholdClient
+@testable import LeaseholdOwnerClient
 import LeaseholdCore
 import Logging
 import Testing

@@ -1,3 +1,4 @@
+import LeaseholdOwnerClient
 import Attestation
 import Broker
 import LeaseholdAPI

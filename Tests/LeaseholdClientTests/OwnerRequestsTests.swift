@@ -1,3 +1,4 @@
+import LeaseholdOwnerClient
 import Broker
 import LeaseholdAPI
 import Foundation

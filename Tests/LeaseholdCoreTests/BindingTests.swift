@@ -1,3 +1,4 @@
+import LeaseholdAPI
 import Crypto
 import Testing
 import TransparencyLog

@@ -1,3 +1,4 @@
+import LeaseholdAPI
 import Attestation
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import LeaseholdAPI
 
 /// Verifies sandbox evidence: the development key's signature, nothing more. Only the broker's
 /// `--allow-sandbox` switch puts this verifier in its table; see `SandboxEvidence`.
@@ -7,7 +8,8 @@ public struct SandboxVerifier: EvidenceVerifier {
     public init() {}
 
     public func verify(_ evidence: Evidence, at time: Date) throws(AttestationError) -> any TEEClaims {
-        let parsed = try SandboxEvidence(parsing: evidence.bytes)
+        let parsed: SandboxEvidence
+        do { parsed = try SandboxEvidence(parsing: evidence.bytes) } catch { throw AttestationError(.malformed, error.description) }
         let key = SandboxEvidence.developmentKey.publicKey
         guard key.isValidSignature(evidence.bytes[134..<198], for: evidence.bytes[0..<134]) else {
             throw AttestationError(.signatureInvalid, "sandbox evidence is not signed by the development key")

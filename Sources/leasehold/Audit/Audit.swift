@@ -1,3 +1,4 @@
+import LeaseholdWorkloadCLI
 import ArgumentParser
 import Broker
 import LeaseholdAPI

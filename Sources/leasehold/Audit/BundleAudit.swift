@@ -1,3 +1,4 @@
+import LeaseholdWorkloadCLI
 import Foundation
 import Storage
 import TransparencyLog

@@ -1,28 +1,12 @@
+import LeaseholdOwnerClient
 import ArgumentParser
 import Foundation
+import LeaseholdWorkloadCLI
 import LeaseholdClient
 import LeaseholdCore
 import TransparencyLog
 
-/// Helpers shared by the commands that talk to a broker: every failure becomes a one-line
-/// `CLIFailure` (exit 1) whose message starts with the reason code, the broker's own when
-/// it refused.
-enum ClientCLI {
-    /// `caFile`: `--ca-file`, else LEASEHOLD_CA_FILE, else the system's trust store.
-    static func connection(_ url: String, caFile: String? = nil, maximumConnections: Int = 16) throws -> BrokerConnection {
-        let ca = caFile ?? CLIFiles.environment("LEASEHOLD_CA_FILE")
-        do { return try BrokerConnection(url, maximumConnections: maximumConnections, caFile: ca) } catch { throw CLIFailure.usage(error.message) }
-    }
-
-    static func failure(_ error: LeaseholdClientError) -> CLIFailure {
-        CLIFailure(message: "\(error.reason): \(error.message)")
-    }
-
-    /// Runs a client call, turning its error into a one-line failure.
-    static func call<T>(_ body: () async throws(LeaseholdClientError) -> T) async throws -> T {
-        do { return try await body() } catch { throw failure(error) }
-    }
-
+extension ClientCLI {
     static func ownerKey(_ path: String) throws -> OwnerSigningKey {
         do { return try OwnerSigningKey(text: try CLIFiles.readText(path, what: "owner key")) } catch let e as ManifestError {
             throw CLIFailure(message: "\(path): \(e)")
@@ -75,9 +59,4 @@ struct BrokerIdentityOptions: ParsableArguments {
     var brokerId: String?
     @Option(help: "The known-brokers file (default: $LEASEHOLD_KNOWN_BROKERS, else ~/.config/leasehold/known_brokers).")
     var knownBrokers: String?
-}
-
-/// `--ca-file`, for every command that talks to a broker: one declaration, one help text.
-struct BrokerTrustOptions: ParsableArguments {
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system's (default: $LEASEHOLD_CA_FILE).") var caFile: String?
 }

@@ -1,3 +1,4 @@
+import LeaseholdWorkloadCLI
 import ArgumentParser
 import Foundation
 import LeaseholdCore

@@ -1,3 +1,5 @@
+import LeaseholdWorkloadCLI
+import LeaseholdOwnerClient
 import ArgumentParser
 import Foundation
 import LeaseholdClient

@@ -1,3 +1,5 @@
+import LeaseholdClient
+import LeaseholdAPI
 import Foundation
 
 /// What identifies a broker to an owner: its log key and its vault public keys, as

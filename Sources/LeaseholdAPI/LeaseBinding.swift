@@ -55,7 +55,7 @@ public struct LeaseBinding: Sendable, Hashable {
         return out
     }
 
-    static func appendLengthPrefixed(_ bytes: [UInt8], to out: inout [UInt8]) {
+    package static func appendLengthPrefixed(_ bytes: [UInt8], to out: inout [UInt8]) {
         let n = UInt32(truncatingIfNeeded: bytes.count)
         out += [UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16),
                 UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]

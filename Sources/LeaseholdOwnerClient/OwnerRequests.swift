@@ -1,4 +1,5 @@
 import LeaseholdAPI
+import LeaseholdClient
 import Foundation
 import LeaseholdCore
 import TransparencyLog

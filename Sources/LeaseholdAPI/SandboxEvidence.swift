@@ -15,7 +15,16 @@ import Foundation
 /// `"leasehold sandbox insecure development key v1"`, so anyone can make sandbox evidence
 /// for any measurement. The broker accepts it only when started with `--allow-sandbox` AND
 /// the lease manifest names `tee: sandbox`; no production lease should ever do either.
+/// It lives with the wire vocabulary, not with the verifiers, because both ends use it: the
+/// workload client signs it and the broker's `SandboxVerifier` parses it, and the workload
+/// binary must not link the verifiers (issue 13).
 public struct SandboxEvidence: Sendable, Hashable {
+    /// Why sandbox bytes could not be made or read; the verifier turns it into its own error.
+    public struct FormatError: Error, Sendable, Hashable, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
     public static let magic = Array("leasehold-sandbox-v1\n".utf8)
     public static let size = 198
     public static let signedSize = 134
@@ -31,30 +40,30 @@ public struct SandboxEvidence: Sendable, Hashable {
     }
 
     /// The insecure, published development key.
-    static let developmentKey: Curve25519.Signing.PrivateKey = {
+    public static let developmentKey: Curve25519.Signing.PrivateKey = {
         let seed = SHA256.hash(data: Array("leasehold sandbox insecure development key v1".utf8))
         return try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(seed))  // no-trap: 32 bytes by construction, never input
     }()
 
     /// Signs with the development key. Measurement 48 bytes, report data 64 bytes.
-    public func signed() throws(AttestationError) -> [UInt8] {
+    public func signed() throws(FormatError) -> [UInt8] {
         guard measurement.count == 48, reportData.count == 64 else {
-            throw AttestationError(.malformed, "sandbox measurement must be 48 bytes and report data 64 bytes")
+            throw FormatError("sandbox measurement must be 48 bytes and report data 64 bytes")
         }
         let body = Self.magic + measurement + reportData + [debug ? 1 : 0]
         guard let sig = try? Self.developmentKey.signature(for: body) else {
-            throw AttestationError(.signatureInvalid, "could not sign sandbox evidence")
+            throw FormatError("could not sign sandbox evidence")
         }
         return body + [UInt8](sig)
     }
 
     /// Parses strictly: exact size, magic, reserved flag bits zero. Decides nothing.
-    public init(parsing bytes: [UInt8]) throws(AttestationError) {
+    public init(parsing bytes: [UInt8]) throws(FormatError) {
         guard bytes.count == Self.size else {
-            throw AttestationError(.malformed, "sandbox evidence is \(bytes.count) bytes, expected \(Self.size)")
+            throw FormatError("sandbox evidence is \(bytes.count) bytes, expected \(Self.size)")
         }
-        guard Array(bytes[0..<21]) == Self.magic else { throw AttestationError(.malformed, "not sandbox evidence (bad magic)") }
-        guard bytes[133] & 0xFE == 0 else { throw AttestationError(.malformed, "reserved sandbox flag bits are set") }
+        guard Array(bytes[0..<21]) == Self.magic else { throw FormatError("not sandbox evidence (bad magic)") }
+        guard bytes[133] & 0xFE == 0 else { throw FormatError("reserved sandbox flag bits are set") }
         self.init(measurement: Array(bytes[21..<69]), reportData: Array(bytes[69..<133]), debug: bytes[133] & 1 == 1)
     }
 }

@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "LeaseholdAPI", "Attestation", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
+                "LeaseholdAPI", "LeaseholdClient", "Attestation", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]

@@ -9,7 +9,7 @@
 # `// no-trap: <reason>` comment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dirs=(Sources/Attestation Sources/TransparencyLog Sources/LeaseholdCore Sources/Codecs Sources/BrokerHTTP/StrictJSON.swift Sources/Broker/API)
+dirs=(Sources/Attestation Sources/TransparencyLog Sources/LeaseholdCore Sources/Codecs Sources/BrokerHTTP/StrictJSON.swift Sources/LeaseholdAPI Sources/Attesters Sources/LeaseholdWorkloadCLI)
 # try!, as!, and a postfix ! after an identifier, ) or ] (not !=, not a leading prefix !).
 pattern='try!|as!|[A-Za-z0-9_)\]]![^=]|[A-Za-z0-9_)\]]!$'
 found="$(grep -rnE "$pattern" "${dirs[@]}" --include='*.swift' | grep -vE '^\S+:\s*//' | grep -v 'no-trap:' || true)"

@@ -19,14 +19,12 @@ extension WorkloadClient {
     /// or `shredded` (the keys are destroyed).
     public func postReceipt(_ grant: ReleasedGrant, kind: String, outputDigest: String? = nil) async throws(LeaseholdClientError) -> LogIndexResponse {
         let r = Self.receipt(for: grant, op: Self.receiptOp, kind: kind, outputDigest: outputDigest, at: clock())
-        return try await connection.json(LogIndexResponse.self, "POST", ["v1", "leases", grant.owner, grant.leaseId, "receipts"],
-                                         body: try BrokerConnection.encode(r))
+        return try await transport.receipt(owner: grant.owner, leaseId: grant.leaseId, r)
     }
 
     /// `POST …/release`: ends the lease early, recording that the keys were shredded.
     public func release(_ grant: ReleasedGrant) async throws(LeaseholdClientError) -> LogIndexResponse {
         let r = Self.receipt(for: grant, op: Self.releaseOp, kind: "shredded", outputDigest: nil, at: clock())
-        return try await connection.json(LogIndexResponse.self, "POST", ["v1", "leases", grant.owner, grant.leaseId, "release"],
-                                         body: try BrokerConnection.encode(r))
+        return try await transport.release(owner: grant.owner, leaseId: grant.leaseId, r)
     }
 }

@@ -23,26 +23,33 @@ public struct ReleasedGrant: Sendable {
     public var receipt: GrantReceipt
     /// The checkpoint the receipt was verified against.
     public var checkpoint: Checkpoint
+    /// The broker's answer as received (the keys in it still sealed).
+    public var response: GrantResponse
 }
 
 /// The workload's side of key release: challenge -> one-time key -> evidence -> grant ->
 /// open the keys -> verify the receipt. Nothing is returned unless all of it succeeds.
 public struct WorkloadClient: Sendable {
-    public let connection: BrokerConnection
+    /// HTTP (`BrokerConnection`) or in process; the checks are the same.
+    public let transport: any WorkloadTransport
     /// The broker's log key. If nil, the one `GET /v1/broker` publishes is used (trust on
     /// first use); pin it to detect a broker that answers with a log of its own making.
     public var logKey: NoteVerifier?
     public var clock: @Sendable () -> Date
 
     public init(_ connection: BrokerConnection, logKey: NoteVerifier? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
-        self.connection = connection
+        self.init(transport: connection, logKey: logKey, clock: clock)
+    }
+
+    public init(transport: any WorkloadTransport, logKey: NoteVerifier? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.transport = transport
         self.logKey = logKey
         self.clock = clock
     }
 
     /// `POST /v1/leases/{owner}/{leaseId}/challenge`.
     public func challenge(owner: String, leaseId: String) async throws(LeaseholdClientError) -> ChallengeResponse {
-        try await connection.json(ChallengeResponse.self, "POST", ["v1", "leases", owner, leaseId, "challenge"])
+        try await transport.challenge(owner: owner, leaseId: leaseId)
     }
 
     /// The whole key release for one lease. `evidence` is called once, with the binding of
@@ -68,9 +75,8 @@ public struct WorkloadClient: Sendable {
         let request = GrantRequest(tee: produced.tee, evidence: Base64.encode(produced.evidence),
                                    collateral: produced.collateral.isEmpty ? nil : produced.collateral.map { Base64.encode($0) },
                                    nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(keyPair.publicKey))
-        let body = try BrokerConnection.encode(request)
-        sending?(body)
-        let response = try await connection.json(GrantResponse.self, "POST", ["v1", "leases", owner, leaseId, "grants"], body: body)
+        if let sending { sending(try BrokerConnection.encode(request)) }
+        let response = try await transport.grant(owner: owner, leaseId: leaseId, request)
         return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, logKey: logKey)
     }
 
@@ -115,7 +121,8 @@ public struct WorkloadClient: Sendable {
             throw LeaseholdClientError(LeaseholdClientError.receiptInvalid, "\(error.description): the broker did not prove that it logged this grant")
         }
         return ReleasedGrant(owner: owner, leaseId: leaseId, notAfter: response.notAfter, grantId: response.grantId, keys: keys,
-                             receiptKey: receiptKey.withUnsafeBytes { SymmetricKey(data: $0) }, receipt: response.receipt, checkpoint: checkpoint)
+                             receiptKey: receiptKey.withUnsafeBytes { SymmetricKey(data: $0) }, receipt: response.receipt, checkpoint: checkpoint,
+                             response: response)
     }
 
     static func unwrap(_ granted: GrantedKey, keyPair: KeyWrapKeyPair, info: [UInt8]) throws(LeaseholdClientError) -> DataKey {
@@ -144,7 +151,7 @@ public struct WorkloadClient: Sendable {
 
     func resolvedLogKey() async throws(LeaseholdClientError) -> NoteVerifier {
         if let logKey { return logKey }
-        let info = try await connection.info()
+        let info = try await transport.info()
         do { return try NoteVerifier(encoded: info.logKey) } catch {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the broker's log key is malformed: \(error)")
         }

@@ -6,8 +6,8 @@
 /// lease-expired, ...) is an answer, not an outage, and is never retried: retrying would only
 /// spend the lease's grants and fill the log with denials. Delays grow exponentially from
 /// `base` to `cap` with full jitter (a random fraction of the step), so a fleet that boots at
-/// once does not hammer a broker that is coming back, and stop when the next try would start
-/// after `window`.
+/// once does not hammer a broker that is coming back; the last delay is cut to end at `window`,
+/// and once `window` has passed the failure is reported.
 public struct BootRetry: Sendable, Hashable {
     public enum Action: Sendable, Hashable {
         /// Wait this long, then try again from the challenge (a nonce is good once).
@@ -45,7 +45,9 @@ public struct BootRetry: Sendable, Hashable {
         step = min(step, cap)
         let fraction = min(max(random, 0), 1)
         let delay = max(step * fraction, .milliseconds(50))
-        guard elapsed + delay < window else { return .stop(retried: attempts > 1) }
-        return .retry(after: delay)
+        guard elapsed < window else { return .stop(retried: attempts > 1) }
+        // The last try is made at the deadline rather than skipped: a broker that comes
+        // back late in the window still gets its chance.
+        return .retry(after: min(delay, window - elapsed))
     }
 }

@@ -13,7 +13,7 @@ public struct WorkloadFetch: AsyncParsableCommand {
         abstract: "Attest, receive the lease's keys, verify the grant's log receipt, write DIR/<keyId>.",
         discussion: [
             "Evidence comes from the platform (--tee auto looks for configfs-tsm, /dev/sev-guest, /dev/tdx_guest, Gramine's /dev/attestation and /dev/nsm, in that order, and says on stderr which it used), or is sandbox development evidence (--tee sandbox, accepted only by a broker run with --allow-sandbox). Each key is written raw to DIR/<keyId>, mode 0600; DIR must be on tmpfs or ramfs unless --allow-disk.",
-            "Exit codes: 0 granted; 1 refused or failed, and the last line on stderr starts with the reason code (measurement-mismatch, lease-expired, evidence-failed, ...; after `leasehold: ` in the full binary); 2 usage, or a local problem found before anything was sent; 3 the broker stayed unreachable (or answered 5xx, 429 or collateral-unavailable) until --retry-for ran out.",
+            "Exit codes: 0 granted; 1 refused or failed, and the last line on stderr starts with the reason code (measurement-mismatch, lease-expired, evidence-failed, ...; after `leasehold: ` in the full binary); 2 usage, or an --out directory that cannot hold keys (checked before anything is sent); 3 the broker stayed unreachable (or answered 5xx, 429 or collateral-unavailable) until --retry-for ran out.",
         ].joined(separator: "\n\n")
     )
 

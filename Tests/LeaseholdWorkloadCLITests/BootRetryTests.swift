@@ -43,8 +43,11 @@ import Testing
     @Test func theWindowEndsTheRetries() {
         var r = BootRetry(window: .seconds(10), base: .seconds(1), cap: .seconds(4))
         #expect(r.next(after: Self.unreachable, elapsed: .seconds(2), random: 0.5) == .retry(after: .milliseconds(500)))
-        // The next try would start after the window: report the outage.
-        #expect(r.next(after: Self.unreachable, elapsed: .milliseconds(9_500), random: 0.9) == .stop(retried: true))
+        // The next try would start after the window: it is made at the deadline instead,
+        // and a failure after the deadline is reported.
+        #expect(r.next(after: Self.unreachable, elapsed: .milliseconds(9_500), random: 0.9) == .retry(after: .milliseconds(500)))
+        #expect(r.next(after: Self.unreachable, elapsed: .seconds(10), random: 0.9) == .stop(retried: true))
+        #expect(r.attempts == 3)
         // A zero window (no --retry-for) tries once.
         var once = BootRetry(window: .zero)
         #expect(once.next(after: Self.unreachable, elapsed: .zero, random: 0.5) == .stop(retried: false))

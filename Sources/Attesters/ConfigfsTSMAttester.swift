@@ -120,7 +120,8 @@ public struct ConfigfsTSMAttester: Attester {
     private func generate(in entry: String, provider: String, request: AttestationRequest) throws(AttesterError) -> AttesterEvidence {
         let found = try readAttribute(entry, "provider", limit: 256)
         guard found == Array((provider + "\n").utf8) || found == Array(provider.utf8) else {
-            throw AttesterError(.tsmProviderMismatch, "\(entry)/provider is \"\(Bytes.printable(found))\"; \(tee.rawValue) needs \"\(provider)\"")
+            let shown = found.last == 0x0A ? Array(found.dropLast()) : found
+            throw AttesterError(.tsmProviderMismatch, "\(entry)/provider is \"\(Bytes.printable(shown))\"; \(tee.rawValue) needs \"\(provider)\"")
         }
         let g0 = try readGeneration(entry)
         var writes: UInt64 = 0

@@ -22,8 +22,10 @@ public struct BrokerConnection: Sendable {
 
     /// `url` is the broker's base URL, e.g. `https://broker.example:8443`. `caFile`, a PEM
     /// file, replaces the system's trust store for https: only certificates it issued are
-    /// accepted.
-    public init(_ url: String, maximumConnections: Int = 16, timeout: TimeInterval = 30, caFile: String? = nil) throws(LeaseholdClientError) {
+    /// accepted. `connectTimeout` bounds how long one request keeps dialling a broker that
+    /// refuses or does not answer (AsyncHTTPClient re-dials a refused port until then).
+    public init(_ url: String, maximumConnections: Int = 16, timeout: TimeInterval = 30, caFile: String? = nil,
+                connectTimeout: Duration = .seconds(5)) throws(LeaseholdClientError) {
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil else {
             throw LeaseholdClientError(LeaseholdClientError.badInput, "broker URL \(url) is not an http(s) URL")
         }
@@ -39,13 +41,15 @@ public struct BrokerConnection: Sendable {
             }
         }
         baseURL = u
-        client = Self.client(.init(maximumConnections: max(1, maximumConnections), caFile: caFile))
+        let connectMilliseconds = max(100, min(60_000, connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000))
+        client = Self.client(.init(maximumConnections: max(1, maximumConnections), caFile: caFile, connectMilliseconds: connectMilliseconds))
         self.timeout = .milliseconds(Int64(timeout * 1000))
     }
 
     struct ClientKey: Hashable, Sendable {
         var maximumConnections: Int
         var caFile: String?
+        var connectMilliseconds: Int64
     }
 
     /// One HTTP client per configuration, for the life of the process: a client owns a
@@ -61,10 +65,11 @@ public struct BrokerConnection: Sendable {
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: key.maximumConnections)
             configuration.httpVersion = .http1Only
-            // A refused or silent connect fails after 5 s rather than AHC's 10 s: a workload at
-            // boot retries the whole flow itself (BootRetry), and an owner's command should say
-            // soon that the broker is not there.
-            configuration.timeout = .init(connect: .seconds(5))
+            // A refused or silent connect fails after 5 s (by default) rather than AHC's 10 s: a
+            // workload at boot retries the whole flow itself (BootRetry) and asks for less when
+            // its --retry-for window is shorter, and an owner's command should say soon that the
+            // broker is not there.
+            configuration.timeout = .init(connect: .milliseconds(key.connectMilliseconds))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             clients[key] = client
             return client
@@ -119,6 +124,11 @@ public struct BrokerConnection: Sendable {
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
         if let e = error as? BoringSSLError { return "TLS: \(e)" }
         if let e = error as? HTTPClientError { return "\(e)" }
+        // NIO's own text for a failed connect reads "connection reset (error set): …"; the
+        // errno says what happened.
+        if let e = error as? IOError {
+            return e.errnoCode == ECONNREFUSED ? "connection refused (nothing listens there)" : "I/O error, errno \(e.errnoCode)"
+        }
         return String(describing: error)
     }
 

@@ -63,10 +63,12 @@ public struct WorkloadFetch: AsyncParsableCommand {
         _ = try directory.prepare()
         let evidence = try evidenceProvider()
         let pinned = try logKey.map(CLIFiles.verifierKey)
-        let connection = try ClientCLI.connection(broker, caFile: trust.caFile)
+        guard let window = DurationText.parse(retryFor), let suite = KeyWrapSuite(rawValue: suite) else { throw CLIFailure.usage("bad --retry-for or --suite") }
+        // One attempt's connect may not outlast a short --retry-for window (5 s otherwise).
+        let connectTimeout = window > .zero ? min(.seconds(5), max(.milliseconds(500), window)) : .seconds(5)
+        let connection = try ClientCLI.connection(broker, caFile: trust.caFile, connectTimeout: connectTimeout)
         let client = WorkloadClient(connection, logKey: pinned)
         let send = requestSaver()
-        guard let window = DurationText.parse(retryFor), let suite = KeyWrapSuite(rawValue: suite) else { throw CLIFailure.usage("bad --retry-for or --suite") }
         var retry = BootRetry(window: window)
         var grant: ReleasedGrant
         while true {

@@ -59,6 +59,12 @@ extension Broker {
         guard publicKey.count == suite.publicKeyByteCount else {
             throw BrokerError(.badRequest, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes")
         }
+        // The workload's one-time receipt key (ReceiptSignature): checked here, bound by the
+        // report data below, recorded in the grant's entry for the receipts to come.
+        var signingKey: ReceiptPublicKey?
+        if let text = r.signingKey {
+            do { signingKey = try ReceiptPublicKey(text: text) } catch { throw BrokerError(.badRequest, "signingKey: \(error.description)") }
+        }
         let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
         var entryFields: [String: JSONValue] = ["tee": .string(tee.rawValue), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
 
@@ -131,10 +137,20 @@ extension Broker {
             if refusal == nil, let required = manifest?.suite, required != suite.id {
                 refusal = BrokerError(.suiteNotAllowed, "the lease requires key transport \(required), the request asked for \(suite.id)")
             }
+            // Required receipts need a key to sign them; post-quantum transport, a post-quantum
+            // signature.
+            if refusal == nil, manifest?.receipts == .required, signingKey == nil {
+                refusal = BrokerError(.badRequest, "the lease requires receipts: the grant request must name the workload's signingKey")
+            }
+            if refusal == nil, let required = manifest?.suite, let signingKey,
+               ReceiptSigningKey.scheme(forSuite: required) == .mlDSA65, signingKey.scheme != .mlDSA65 {
+                refusal = BrokerError(.suiteNotAllowed, "the lease requires \(required): receipts must be signed with ml-dsa-65, not \(signingKey.scheme.rawValue)")
+            }
             // The binding last: genuine evidence of the wrong software is reported as such
             // (measurement-mismatch), not as a binding failure it would also have.
             if refusal == nil {
-                let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest)
+                let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest,
+                                           signingKey: r.signingKey)
                 refusal = PolicyMatcher.checkBinding(claims, binding).map(BrokerError.init)
             }
         }
@@ -143,31 +159,21 @@ extension Broker {
         // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
         var sealed: [GrantedKey] = []
         var released: [JSONValue] = []
-        var receiptKeySealed: [UInt8] = []
         let grantId = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
         let t1 = Date()
         if refusal == nil, let manifest, let lease {
             do {
                 let notAfter = ManifestTime.format(lease.notAfter)
-                var mac: DataKey?
                 for keyId in manifest.keys {
                     guard let record = stored[keyId] else { throw BrokerError(.keyNotFound, "key \(keyId) is gone from \(owner)'s vault") }
                     let dataKey = try vault.open(record.sealed, owner: owner, keyId: keyId, version: record.version)
                     let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: keyId, notAfter: notAfter)
-                    let w: WrappedKey
-                    if mac == nil {
-                        // The receipt key comes from the first key's HPKE context (RFC 9180
-                        // export): only the workload can derive it, and no second seal is needed.
-                        (w, mac) = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info, exporting: ReceiptMAC.receiptKeyContext)
-                    } else {
-                        w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info)
-                    }
+                    let w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info)
                     sealed.append(GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
                     released.append(.dict(["keyId": .string(keyId), "version": .int(Int64(record.version)),
                                            "sealedDigest": .string(GrantedKey.sealedDigest(encapsulatedKey: w.encapsulatedKey, ciphertext: w.ciphertext))]))
                 }
-                guard let mac else { throw BrokerError(.internal, "the lease names no key") }
-                receiptKeySealed = try vault.seal(mac, owner: owner, keyId: "receipt:" + grantId, version: 0)
+                guard !sealed.isEmpty else { throw BrokerError(.internal, "the lease names no key") }
             } catch let e as BrokerError {
                 refusal = e
             } catch {
@@ -184,7 +190,7 @@ extension Broker {
         // outcome; bytes it never issued are refused and not remembered.
         let use = challenge.map { NonceRecord(nonce: nonce, owner: owner, leaseId: leaseId, usedAt: Self.millis(now), expiresAt: Self.millis($0.expiresAt)) }
         let grantFields = entryFields
-        let receiptKeyRecord = receiptKeySealed
+        let signingKeyText = signingKey?.text
         let t2 = Date()
         let clock = configuration.clock
         let committed = await committer.submit { tx in
@@ -227,8 +233,11 @@ extension Broker {
             f["grantId"] = .string(grantId)
             f["grantNumber"] = .int(grantNumber)
             f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))
+            if let signingKeyText { f["signingKey"] = .string(signingKeyText) }
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
-            try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: receiptKeyRecord))
+            // Receipts are checked against the entry's signingKey, not a row: the row only
+            // finds the entry (receiptKeySealed stays empty since receipts are signed).
+            try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: []))
             return .init(seq: e.seq, value: .granted(grantNumber: grantNumber), entry: e.bytes)
         }
         let commitSeconds = Date().timeIntervalSince(t2)
@@ -290,16 +299,20 @@ extension Broker {
         }
     }
 
-    /// The workload ends the lease early; authenticated with the grant's receipt key.
+    /// The workload ends the lease early; signed with the grant's one-time signing key, and
+    /// the signature goes into `lease.released` for the auditor.
     public func release(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
-        let use = try await checkReceipt(op: "release", owner: owner, leaseId: leaseId, r)
-        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released", fields: ["by": .string("workload"), "grantId": .string(r.grantId)],
+        let use = try await checkReceipt(op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId, r)
+        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released",
+                             fields: ["by": .string("workload"), "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
+                                      "receiptTime": .string(r.time), "signature": .string(r.signature)],
                              singleUse: use) { sm, t in
             sm.release(at: t)
         }
     }
 
-    /// Records what the workload did with the keys (an output digest, or that it shredded them).
+    /// Records what the workload did with the keys (an output digest, or that it shredded
+    /// them), with the workload's signature so that the auditor can check it was the workload.
     public func receipt(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
         guard r.kind == "output" || r.kind == "shredded" else { throw BrokerError(.badRequest, "receipt kind must be output or shredded") }
         if r.kind == "output" {
@@ -307,34 +320,50 @@ extension Broker {
                 throw BrokerError(.badRequest, "an output receipt needs outputDigest, 64 hex digits (SHA-256)")
             }
         }
-        let use = try await checkReceipt(op: "receipt", owner: owner, leaseId: leaseId, r)
+        let use = try await checkReceipt(op: ReceiptSignature.receiptOp, owner: owner, leaseId: leaseId, r)
         let now = self.now
         return try await write { tx in
             try SingleUse.claim(use, in: tx)
-            var f: [String: JSONValue] = ["grantId": .string(r.grantId), "receiptKind": .string(r.kind)]
+            var f: [String: JSONValue] = ["grantId": .string(r.grantId), "receiptKind": .string(r.kind),
+                                          "receiptTime": .string(r.time), "signature": .string(r.signature)]
             if let d = r.outputDigest { f["outputDigest"] = .string(d) }
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "receipt", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
             return LogIndexResponse(logIndex: e.seq)
         }
     }
 
-    /// Checks a receipt's grant, time and MAC; returns its single-use record (keyed by its MAC).
+    /// Largest receipt signature accepted (ML-DSA-65's is 3,309 bytes; base64 of 4 KiB).
+    static let maximumReceiptSignature = 5_464
+
+    /// Checks a receipt's grant, time and signature under the `signingKey` of the grant's
+    /// `key.granted` entry; returns its single-use record (keyed by the signature).
     func checkReceipt(op: String, owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> NonceRecord {
-        guard let g = try await read({ tx in try tx.grant(r.grantId) }), g.owner == owner, g.leaseId == leaseId else {
+        guard r.signature.utf8.count <= Self.maximumReceiptSignature, let signature = Base64.decodeCanonical(r.signature) else {
+            throw BrokerError(.badRequest, "signature must be canonical base64 of at most 4 KiB")
+        }
+        let found = try await read { tx -> (GrantRecord, [UInt8])? in
+            guard let g = try tx.grant(r.grantId) else { return nil }
+            return (g, try tx.entries(start: g.seq, limit: 1).first ?? [])
+        }
+        guard let (g, entryBytes) = found, g.owner == owner, g.leaseId == leaseId else {
             throw BrokerError(.notFound, "no grant \(r.grantId) on lease \(owner)/\(leaseId)")
         }
         guard let t = RFC3339.parse(r.time), abs(t.timeIntervalSince(now)) <= OwnerRequestSigning.maxSkew else {
             throw BrokerError(.requestStale, "receipt time is missing or more than \(Int(OwnerRequestSigning.maxSkew)) s from the broker's clock")
         }
-        let key: DataKey
-        do { key = try vault.open(g.receiptKeySealed, owner: owner, keyId: "receipt:" + g.grantId, version: 0) } catch {
-            throw BrokerError(.internal, "receipt key: \(error)")
+        guard let entry = try? LogEntry(bytes: entryBytes), entry.kind == "key.granted", entry.owner == owner, entry.leaseId == leaseId,
+              entry.fields["grantId"]?.stringValue == r.grantId else {
+            throw BrokerError(.stateInvalid, "grant \(r.grantId) does not lead to its key.granted entry")
         }
-        let symmetric = key.withUnsafeBytes { SymmetricKey(data: $0) }
-        guard ReceiptMAC.isValid(key: symmetric, op: op, owner: owner, leaseId: leaseId, receipt: r) else {
-            throw BrokerError(.signatureInvalid, "the receipt is not authenticated by the grant's receipt key")
+        guard let text = entry.fields["signingKey"]?.stringValue else {
+            throw BrokerError(.signatureInvalid, "grant \(r.grantId) was made without a receipt signing key: it cannot post receipts or release")
         }
-        return SingleUse.record(kind: op, bytes: Array(r.mac.utf8), owner: owner, target: leaseId, time: t, now: now)
+        let key: ReceiptPublicKey
+        do { key = try ReceiptPublicKey(text: text) } catch { throw BrokerError(.stateInvalid, "grant \(r.grantId): the logged signing key: \(error.description)") }
+        guard key.isValidSignature(signature, for: ReceiptSignature.message(op: op, owner: owner, leaseId: leaseId, receipt: r)) else {
+            throw BrokerError(.signatureInvalid, "the receipt is not signed by the grant's one-time signing key")
+        }
+        return SingleUse.record(kind: op, bytes: Array(r.signature.utf8), owner: owner, target: leaseId, time: t, now: now)
     }
 
     static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import LeaseholdAPI
 import LeaseholdClient
@@ -15,8 +14,8 @@ public struct LocalWorkload: Sendable {
     public struct Received: Sendable {
         public var keys: [String: DataKey]
         public var response: GrantResponse
-        /// The MAC key for receipts and release.
-        public var receiptKey: SymmetricKey
+        /// The one-time key that signs receipts and release.
+        public var signingKey: ReceiptSigningKey
         /// The grant as the client verified it.
         public var grant: ReleasedGrant
     }
@@ -51,18 +50,18 @@ public struct LocalWorkload: Sendable {
         do {
             let grant = try await client.fetch(owner: owner, leaseId: leaseId, suite: suite, evidence: provider)
             return Received(keys: Dictionary(grant.keys.map { ($0.keyId, $0.key) }, uniquingKeysWith: { a, _ in a }),
-                            response: grant.response, receiptKey: grant.receiptKey, grant: grant)
+                            response: grant.response, signingKey: grant.signingKey, grant: grant)
         } catch {
             throw Self.brokerError(error)
         }
     }
 
-    /// Sends an authenticated receipt (`output` with a digest, or `shredded`) or the release.
+    /// Sends a signed receipt (`output` with a digest, or `shredded`) or the release.
     public func report(op: String, owner: String, leaseId: String, received: Received, kind: String, outputDigest: String? = nil, at time: Date) async throws -> LogIndexResponse {
         let client = try client(clock: { time })
-        // The MAC key is the one the caller holds (a test may swap it for a forgery).
+        // The signing key is the one the caller holds (a test may swap it for a forgery).
         var grant = received.grant
-        grant.receiptKey = received.receiptKey
+        grant.signingKey = received.signingKey
         do {
             if op == WorkloadClient.releaseOp { return try await client.release(grant) }
             return try await client.postReceipt(grant, kind: kind, outputDigest: outputDigest)

@@ -19,11 +19,11 @@ extension SignedOwnerRequest: StrictRequestBody {
 }
 
 extension GrantRequest: StrictRequestBody {
-    public static let members: Set<String> = ["tee", "evidence", "collateral", "nonce", "suite", "publicKey"]
+    public static let members: Set<String> = ["tee", "evidence", "collateral", "nonce", "suite", "publicKey", "signingKey"]
 }
 
 extension WorkloadReceipt: StrictRequestBody {
-    public static let members: Set<String> = ["grantId", "kind", "outputDigest", "time", "mac"]
+    public static let members: Set<String> = ["grantId", "kind", "outputDigest", "time", "signature"]
 }
 
 /// Strict decoding of request bodies: one JSON object, no member outside `members`, no member

@@ -17,26 +17,36 @@ public struct LeaseBinding: Sendable, Hashable {
     public var leaseID: String
     /// SHA-256 of the manifest's canonical JSON (32 bytes).
     public var manifestDigest: [UInt8]
+    /// The workload's one-time receipt signing key as the grant request carries it
+    /// (`ReceiptPublicKey.text`), when it has one.
+    public var signingKey: String?
 
-    public init(nonce: [UInt8], suiteID: String, publicKey: [UInt8], owner: String, leaseID: String, manifestDigest: [UInt8]) {
+    public init(nonce: [UInt8], suiteID: String, publicKey: [UInt8], owner: String, leaseID: String, manifestDigest: [UInt8],
+                signingKey: String? = nil) {
         self.nonce = nonce
         self.suiteID = suiteID
         self.publicKey = publicKey
         self.owner = owner
         self.leaseID = leaseID
         self.manifestDigest = manifestDigest
+        self.signingKey = signingKey
     }
 
     static let reportDataLabel = "leasehold/v1/report-data"
     static let grantLabel = "leasehold/v1 grant"
 
     /// `SHA-512(lp("leasehold/v1/report-data") || lp(nonce) || lp(suiteId) || lp(publicKey) ||
-    /// lp(owner) || lp(leaseId) || lp(manifestDigest))`: the 64 bytes the evidence must carry
-    /// as its report data (Nitro: `user_data`).
+    /// lp(owner) || lp(leaseId) || lp(manifestDigest) [|| lp(signingKey)])`: the 64 bytes the
+    /// evidence must carry as its report data (Nitro: `user_data`). The signing key's part is
+    /// there only when the workload has one; with or without it the inputs are a fixed number
+    /// of length-prefixed fields, so a request stripped of its signing key no longer matches
+    /// the evidence.
     public var reportData: [UInt8] {
         var out: [UInt8] = []
-        for part in [Array(Self.reportDataLabel.utf8), nonce, Array(suiteID.utf8), publicKey,
-                     Array(owner.utf8), Array(leaseID.utf8), manifestDigest] {
+        var parts = [Array(Self.reportDataLabel.utf8), nonce, Array(suiteID.utf8), publicKey,
+                     Array(owner.utf8), Array(leaseID.utf8), manifestDigest]
+        if let signingKey { parts.append(Array(signingKey.utf8)) }
+        for part in parts {
             Self.appendLengthPrefixed(part, to: &out)
         }
         return Array(SHA512.hash(data: out))

@@ -132,8 +132,13 @@ public struct GrantRequest: Codable, Sendable, Hashable {
     public var suite: String
     /// base64 of the workload's one-time public key for that suite.
     public var publicKey: String
-    public init(tee: String, evidence: String, collateral: [String]?, nonce: String, suite: String, publicKey: String) {
+    /// The workload's one-time receipt signing key (`ReceiptPublicKey.text`), bound into the
+    /// report data with the rest. Without it the grant can post no receipt or release, and a
+    /// lease with `receipts: required` refuses the grant.
+    public var signingKey: String?
+    public init(tee: String, evidence: String, collateral: [String]?, nonce: String, suite: String, publicKey: String, signingKey: String? = nil) {
         self.tee = tee; self.evidence = evidence; self.collateral = collateral; self.nonce = nonce; self.suite = suite; self.publicKey = publicKey
+        self.signingKey = signingKey
     }
 }
 
@@ -189,7 +194,8 @@ extension GrantReceipt {
     /// received, and SHA-256 of the workload's one-time public key. Returns the entry; throws
     /// a message naming the first difference. The inclusion proof itself is checked by the
     /// caller against a signed checkpoint.
-    public func checkEntry(owner: String, leaseId: String, grantId: String, keys: [GrantedKey], publicKey: [UInt8]) throws(GrantReceiptMismatch) -> LogEntry {
+    public func checkEntry(owner: String, leaseId: String, grantId: String, keys: [GrantedKey], publicKey: [UInt8],
+                           signingKey: ReceiptPublicKey? = nil) throws(GrantReceiptMismatch) -> LogEntry {
         let keyIds = keys.map(\.keyId)
         guard let bytes = Base64.decodeCanonical(entry) else { throw GrantReceiptMismatch("the receipt's entry is not canonical base64") }
         guard let leaf = LogHash(base64: leafHash), MerkleHash.leaf(bytes) == leaf else {
@@ -206,6 +212,9 @@ extension GrantReceipt {
         }
         guard e.fields["publicKeyHash"]?.stringValue == Hex.encode(Array(SHA256.hash(data: publicKey))) else {
             throw GrantReceiptMismatch("the receipt's entry names another workload key")
+        }
+        guard e.fields["signingKey"]?.stringValue == signingKey?.text else {
+            throw GrantReceiptMismatch("the receipt's entry names another receipt signing key")
         }
         // The exact sealed keys received (CRYPTO-REVIEW M1): a man in the middle, or the broker,
         // cannot hand the workload keys other than the ones the log records.
@@ -235,8 +244,8 @@ public struct GrantResponse: Codable, Sendable, Hashable {
     public var notAfter: String
     public var keys: [GrantedKey]
     public var receipt: GrantReceipt
-    /// Names the grant in receipts and release. Their MAC key is not sent: the workload
-    /// derives it from the first key's HPKE context (`ReceiptMAC.receiptKeyContext`).
+    /// Names the grant in receipts and release, which the workload signs with the one-time
+    /// key its grant request named (`ReceiptSignature`).
     public var grantId: String
 
     public init(owner: String, leaseId: String, notAfter: String, keys: [GrantedKey], receipt: GrantReceipt, grantId: String) {
@@ -256,10 +265,11 @@ public struct WorkloadReceipt: Codable, Sendable, Hashable {
     public var kind: String
     public var outputDigest: String?
     public var time: String
-    /// base64 HMAC-SHA256 under the receipt key over the canonical JSON of the other fields.
-    public var mac: String
-    public init(grantId: String, kind: String, outputDigest: String?, time: String, mac: String) {
-        self.grantId = grantId; self.kind = kind; self.outputDigest = outputDigest; self.time = time; self.mac = mac
+    /// base64 signature under the grant's one-time signing key over
+    /// `ReceiptSignature.message` of the other fields.
+    public var signature: String
+    public init(grantId: String, kind: String, outputDigest: String?, time: String, signature: String) {
+        self.grantId = grantId; self.kind = kind; self.outputDigest = outputDigest; self.time = time; self.signature = signature
     }
 }
 

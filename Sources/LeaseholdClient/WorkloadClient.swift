@@ -1,5 +1,4 @@
 import LeaseholdAPI
-import Crypto
 import Foundation
 import TransparencyLog
 import Vault
@@ -10,16 +9,17 @@ public struct ReleasedKey: Sendable {
     public var key: DataKey
 }
 
-/// What a successful grant leaves the workload with: its keys, the MAC key for its receipts
-/// and release, and the verified proof that the grant is on the log.
+/// What a successful grant leaves the workload with: its keys, the one-time key that signs its
+/// receipts and release, and the verified proof that the grant is on the log.
 public struct ReleasedGrant: Sendable {
     public var owner: String
     public var leaseId: String
     public var notAfter: String
     public var grantId: String
     public var keys: [ReleasedKey]
-    /// HMAC-SHA256 key for `WorkloadClient.postReceipt` and `release`.
-    public var receiptKey: SymmetricKey
+    /// Signs `WorkloadClient.postReceipt` and `release`; its public half is in the evidence's
+    /// report data and in the grant's `key.granted` entry.
+    public var signingKey: ReceiptSigningKey
     public var receipt: GrantReceipt
     /// The checkpoint the receipt was verified against.
     public var checkpoint: Checkpoint
@@ -67,17 +67,23 @@ public struct WorkloadClient: Sendable {
         do { keyPair = try KeyWrapKeyPair.generate(suite: suite) } catch {
             throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot make a one-time \(suite.id) key: \(error)")
         }
-        let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: keyPair.publicKey, owner: owner, leaseID: leaseId, manifestDigest: digest)
+        let signingKey: ReceiptSigningKey
+        do { signingKey = try ReceiptSigningKey(scheme: ReceiptSigningKey.scheme(forSuite: suite.id)) } catch {
+            throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot make a one-time receipt signing key: \(error)")
+        }
+        let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: keyPair.publicKey, owner: owner, leaseID: leaseId, manifestDigest: digest,
+                                   signingKey: signingKey.publicKey.text)
         let produced: WorkloadEvidence
         do { produced = try await evidence(binding) } catch {
             throw LeaseholdClientError(LeaseholdClientError.evidenceFailed, "the evidence provider failed: \(error)")
         }
         let request = GrantRequest(tee: produced.tee, evidence: Base64.encode(produced.evidence),
                                    collateral: produced.collateral.isEmpty ? nil : produced.collateral.map { Base64.encode($0) },
-                                   nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(keyPair.publicKey))
+                                   nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(keyPair.publicKey),
+                                   signingKey: signingKey.publicKey.text)
         if let sending { sending(try BrokerConnection.encode(request)) }
         let response = try await transport.grant(owner: owner, leaseId: leaseId, request)
-        return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, logKey: logKey)
+        return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, signingKey: signingKey, logKey: logKey)
     }
 
     /// `[A-Za-z0-9._-]{1,128}`, not starting with a dot.
@@ -85,10 +91,11 @@ public struct WorkloadClient: Sendable {
         LeaseholdName.isValid(id) && !id.hasPrefix(".")
     }
 
-    /// Opens every key of a grant response with the one-time key and the lease's `info`,
-    /// opens the receipt key, and verifies the receipt. Pure: tests call it directly.
+    /// Opens every key of a grant response with the one-time key and the lease's `info`, and
+    /// verifies the receipt: its entry must name this grant, these sealed keys, this one-time
+    /// key and this signing key. Pure: tests call it directly.
     public static func open(_ response: GrantResponse, owner: String, leaseId: String, keyPair: KeyWrapKeyPair,
-                            logKey: NoteVerifier) throws(LeaseholdClientError) -> ReleasedGrant {
+                            signingKey: ReceiptSigningKey, logKey: NoteVerifier) throws(LeaseholdClientError) -> ReleasedGrant {
         guard response.owner == owner, response.leaseId == leaseId else {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant is for \(response.owner)/\(response.leaseId), not \(owner)/\(leaseId)")
         }
@@ -98,30 +105,22 @@ public struct WorkloadClient: Sendable {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "key id \(granted.keyId.prefix(40).debugDescription) is not [A-Za-z0-9._-]{1,128} without a leading dot")
         }
         var keys: [ReleasedKey] = []
-        var receiptKey: DataKey?
         for granted in response.keys {
             let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: granted.keyId, notAfter: response.notAfter)
-            if receiptKey == nil {
-                // The first key's HPKE context also yields the receipt key (ReceiptMAC).
-                let (key, exported) = try unwrap(granted, keyPair: keyPair, info: info, exporting: ReceiptMAC.receiptKeyContext)
-                keys.append(ReleasedKey(keyId: granted.keyId, key: key))
-                receiptKey = exported
-            } else {
-                keys.append(ReleasedKey(keyId: granted.keyId, key: try unwrap(granted, keyPair: keyPair, info: info)))
-            }
+            keys.append(ReleasedKey(keyId: granted.keyId, key: try unwrap(granted, keyPair: keyPair, info: info)))
         }
-        guard let receiptKey else {
+        guard !keys.isEmpty else {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant holds no key")
         }
         let checkpoint = try GrantReceiptVerifier.verify(response.receipt, logKey: logKey)
         do {
             _ = try response.receipt.checkEntry(owner: owner, leaseId: leaseId, grantId: response.grantId,
-                                                keys: response.keys, publicKey: keyPair.publicKey)
+                                                keys: response.keys, publicKey: keyPair.publicKey, signingKey: signingKey.publicKey)
         } catch {
             throw LeaseholdClientError(LeaseholdClientError.receiptInvalid, "\(error.description): the broker did not prove that it logged this grant")
         }
         return ReleasedGrant(owner: owner, leaseId: leaseId, notAfter: response.notAfter, grantId: response.grantId, keys: keys,
-                             receiptKey: receiptKey.withUnsafeBytes { SymmetricKey(data: $0) }, receipt: response.receipt, checkpoint: checkpoint,
+                             signingKey: signingKey, receipt: response.receipt, checkpoint: checkpoint,
                              response: response)
     }
 
@@ -133,14 +132,6 @@ public struct WorkloadClient: Sendable {
         }
     }
 
-    static func unwrap(_ granted: GrantedKey, keyPair: KeyWrapKeyPair, info: [UInt8],
-                       exporting context: [UInt8]) throws(LeaseholdClientError) -> (key: DataKey, exported: DataKey) {
-        do {
-            return try keyPair.open(try wrapped(granted), info: info, exporting: context)
-        } catch {
-            throw LeaseholdClientError(LeaseholdClientError.unwrapFailed, "granted key \(granted.keyId): \(error)")
-        }
-    }
 
     static func wrapped(_ granted: GrantedKey) throws(LeaseholdClientError) -> WrappedKey {
         guard let enc = Base64.decodeCanonical(granted.encapsulatedKey), let ct = Base64.decodeCanonical(granted.ciphertext) else {

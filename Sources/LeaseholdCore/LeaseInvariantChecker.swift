@@ -1,5 +1,6 @@
 import Attestation
 import Foundation
+import LeaseholdAPI
 import TransparencyLog
 
 /// Checks the lease invariants from the log alone, as an auditor would, entry by entry:
@@ -16,6 +17,11 @@ import TransparencyLog
 /// report): a lease issued with `receipts: required` that ended (revoked, released, or past
 /// `notAfter` by the grace) while one of its grants has no `shredded` receipt is listed in
 /// `findings` (SECURITY-REVIEW-2026-12, L7: the signed promise is audited, not ignored).
+///
+/// Every `receipt` and every `lease.released` by the workload must carry a signature that
+/// verifies under the `signingKey` of its grant's `key.granted` entry, on that grant's lease:
+/// the workload's one-time key signed it, so not even the log-key holder can add one
+/// (CRYPTO-REVIEW-2026-12 M3). Only such a receipt counts as `shredded`.
 ///
 /// Pure: it needs nothing but the entries, so it runs the same on a database and on an
 /// exported bundle.
@@ -48,6 +54,8 @@ public struct LeaseInvariantChecker: Sendable {
     public private(set) var grantsSeen = 0
     /// Required receipts that never came, in lease order (see the type's comment).
     public private(set) var findings: [String] = []
+    /// Each grant's lease and receipt key, from its `key.granted` entry (nil: made without one).
+    private var grantKeys: [String: (lease: String, key: ReceiptPublicKey?)] = [:]
     /// Owners' public keys, from their `owner.registered` entries.
     private var ownerKeys: [String: OwnerPublicKey] = [:]
     /// Leases whose `lease.issued` carried the owner's envelope, verified under the logged
@@ -97,13 +105,27 @@ public struct LeaseInvariantChecker: Sendable {
             if let m = l.manifest { try Self.checkGrant(e, against: m, digest: l.digest, key: key) }
             l.grants += 1
             if l.receiptsRequired, let id = e.fields["grantId"]?.stringValue { l.unshredded.append(id) }
+            if let id = e.fields["grantId"]?.stringValue {
+                guard grantKeys[id] == nil else { throw Violation(seq: e.seq, message: "grant id \(id) granted twice") }
+                var signingKey: ReceiptPublicKey?
+                if let text = e.fields["signingKey"]?.stringValue {
+                    do { signingKey = try ReceiptPublicKey(text: text) } catch {
+                        throw Violation(seq: e.seq, message: "key granted on \(key) with a signing key that does not parse: \(error.description)")
+                    }
+                }
+                grantKeys[id] = (key, signingKey)
+            }
             if l.grants > l.maxGrants { throw Violation(seq: e.seq, message: "grant \(l.grants) on \(key) exceeds maxGrants \(l.maxGrants)") }
             leases[key] = l
         case "lease.revoked", "lease.released":
             guard var l = leases[key] else { throw Violation(seq: e.seq, message: "\(e.kind) for \(key), which was never issued") }
+            if e.kind == "lease.released", e.fields["by"]?.stringValue == "workload" {
+                try checkSignature(e, op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId)
+            }
             if l.ended == nil { l.ended = e.kind; l.endedAt = e.time }
             leases[key] = l
         case "receipt":
+            try checkSignature(e, op: ReceiptSignature.receiptOp, owner: owner, leaseId: leaseId)
             if var l = leases[key], e.fields["receiptKind"]?.stringValue == "shredded", let id = e.fields["grantId"]?.stringValue {
                 l.unshredded.removeAll { $0 == id }
                 leases[key] = l
@@ -117,6 +139,30 @@ public struct LeaseInvariantChecker: Sendable {
             leases[key] = l
         default:
             break
+        }
+    }
+
+    /// A receipt or workload release: signed by its grant's one-time key, over what the entry
+    /// records (grant, kind, the workload's time, output digest) and this lease.
+    func checkSignature(_ e: LogEntry, op: String, owner: String, leaseId: String) throws(Violation) {
+        let what = op == ReceiptSignature.releaseOp ? "release" : "receipt"
+        guard let grantId = e.fields["grantId"]?.stringValue, let grant = grantKeys[grantId] else {
+            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) names no grant of the log")
+        }
+        guard grant.lease == owner + "/" + leaseId else {
+            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) names grant \(grantId) of another lease")
+        }
+        guard let signingKey = grant.key else {
+            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) for grant \(grantId), which was made without a receipt signing key")
+        }
+        guard let kind = e.fields["receiptKind"]?.stringValue, let time = e.fields["receiptTime"]?.stringValue,
+              let signature = e.fields["signature"]?.stringValue.flatMap(Base64.decodeCanonical) else {
+            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) without receiptKind, receiptTime and signature")
+        }
+        let message = ReceiptSignature.message(op: op, owner: owner, leaseId: leaseId, grantId: grantId, kind: kind, time: time,
+                                               outputDigest: e.fields["outputDigest"]?.stringValue)
+        guard signingKey.isValidSignature(signature, for: message) else {
+            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) is not signed by grant \(grantId)'s one-time key")
         }
     }
 

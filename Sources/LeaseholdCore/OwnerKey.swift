@@ -1,6 +1,7 @@
 import TransparencyLog
 import Crypto
 import Foundation
+import LeaseholdAPI
 
 /// The signature algorithms an owner can sign manifests with.
 public enum OwnerKeyAlgorithm: String, Sendable, Hashable, CaseIterable {
@@ -51,14 +52,7 @@ public struct OwnerPublicKey: Sendable, Hashable {
     public var keyID: String { Hex.encode(Array(SHA256.hash(data: Array(text.utf8)))) }
 
     public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
-        switch algorithm {
-        case .ed25519:
-            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: rawRepresentation) else { return false }
-            return key.isValidSignature(signature, for: message)
-        case .mlDSA65:
-            guard let key = try? MLDSA65.PublicKey(rawRepresentation: rawRepresentation) else { return false }
-            return key.isValidSignature(signature, for: message)
-        }
+        SignatureCheck.isValid(signature, for: message, publicKey: rawRepresentation, mlDSA65: algorithm == .mlDSA65)
     }
 }
 

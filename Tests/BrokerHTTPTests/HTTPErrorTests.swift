@@ -68,7 +68,7 @@ import Testing
                 ("/v1/vault/acme/k1", .put, #"{"payload":"","signature":"","extra":1}"#),
                 ("/v1/leases/acme/l1/grants", .post, #"{"tee":"sandbox","evidence":"","nonce":"","suite":"","publicKey":"","colateral":[]}"#),
                 ("/v1/leases/acme/l1/revoke", .post, #"{"payload":""}"#),
-                ("/v1/leases/acme/l1/receipts", .post, #"{"grantId":"g","kind":"output","time":"t","mac":"m","note":"hi"}"#),
+                ("/v1/leases/acme/l1/receipts", .post, #"{"grantId":"g","kind":"output","time":"t","signature":"m","note":"hi"}"#),
                 ("/v1/leases/acme/l1/release", .post, "not json"),
             ]
             for (uri, method, body) in cases {

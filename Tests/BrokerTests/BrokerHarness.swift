@@ -78,12 +78,15 @@ final class BrokerHarness: Sendable {
     /// A grant request built by hand from challenge `ch`: sandbox evidence claiming
     /// `measurement`, bound to `pair`'s key; `requestKey` (default `pair`) is the key the
     /// request asks the keys to be sealed to.
+    /// `signingKey` is the receipt key bound into the evidence; `requestSigningKey` (default
+    /// the same) is the one the request names.
     func grantRequest(_ ch: ChallengeResponse, leaseId: String, pair: KeyWrapKeyPair, measurement: [UInt8] = BrokerHarness.measurement,
-                      requestKey: KeyWrapKeyPair? = nil) throws -> GrantRequest {
+                      requestKey: KeyWrapKeyPair? = nil, signingKey: String? = nil, requestSigningKey: String?? = .none) throws -> GrantRequest {
         let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: pair.suite.id, publicKey: pair.publicKey,
-                                   owner: owner, leaseID: leaseId, manifestDigest: Hex.decode(ch.manifestDigest)!)
+                                   owner: owner, leaseID: leaseId, manifestDigest: Hex.decode(ch.manifestDigest)!, signingKey: signingKey)
         return GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: measurement, reportData: binding.reportData).signed()),
-                            collateral: nil, nonce: ch.nonce, suite: pair.suite.id, publicKey: Base64.encode((requestKey ?? pair).publicKey))
+                            collateral: nil, nonce: ch.nonce, suite: pair.suite.id, publicKey: Base64.encode((requestKey ?? pair).publicKey),
+                            signingKey: requestSigningKey ?? signingKey)
     }
 
     func revokeRequest(_ leaseId: String) throws -> SignedOwnerRequest {

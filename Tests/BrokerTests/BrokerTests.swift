@@ -171,8 +171,8 @@ import Vault
 
         // A receipt, then the same receipt again.
         let time = RFC3339.format(h.clock.now)
-        var receipt = WorkloadReceipt(grantId: got.response.grantId, kind: "shredded", outputDigest: nil, time: time, mac: "")
-        receipt.mac = ReceiptMAC.mac(key: got.receiptKey, op: "receipt", owner: h.owner, leaseId: "l1", receipt: receipt)
+        var receipt = WorkloadReceipt(grantId: got.response.grantId, kind: "shredded", outputDigest: nil, time: time, signature: "")
+        receipt.signature = Base64.encode(try got.signingKey.signature(for: ReceiptSignature.message(op: "receipt", owner: h.owner, leaseId: "l1", receipt: receipt)))
         _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", receipt)
         await expectRefusal(.requestReplayed) { _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", receipt) }
 
@@ -246,14 +246,14 @@ import Vault
         #expect(try await h.broker.leaseStatus(owner: h.owner, leaseId: "l1").state != "revoked")
     }
 
-    @Test func receiptsAndReleaseNeedTheGrantsReceiptKey() async throws {
+    @Test func receiptsAndReleaseNeedTheGrantsSigningKey() async throws {
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
         let got = try await h.fetch("l1")
         let w = LocalWorkload(broker: h.broker)
         _ = try await w.report(op: "receipt", owner: h.owner, leaseId: "l1", received: got, kind: "output", outputDigest: String(repeating: "ab", count: 32), at: h.clock.now)
         var forged = got
-        forged.receiptKey = .init(size: .bits256)
+        forged.signingKey = try ReceiptSigningKey(scheme: .ed25519)
         await expectRefusal(.signatureInvalid) { _ = try await w.report(op: "release", owner: h.owner, leaseId: "l1", received: forged, kind: "shredded", at: h.clock.now) }
         _ = try await w.report(op: "release", owner: h.owner, leaseId: "l1", received: got, kind: "shredded", at: h.clock.now)
         await expectRefusal(.leaseReleased) { _ = try await h.fetch("l1") }

@@ -7,14 +7,13 @@ import TransparencyLog
 import Vault
 
 /// A grant response made the way the broker documents it (keys HPKE-sealed with
-/// `LeaseBinding.grantInfo`, the receipt key exported from the first one's context under
-/// `ReceiptMAC.receiptKeyContext`, an inclusion
-/// proof against a signed checkpoint), so the client's checks run without a broker.
+/// `LeaseBinding.grantInfo`, the entry naming the workload's one-time signing key, an
+/// inclusion proof against a signed checkpoint), so the client's checks run without a broker.
 struct GrantFixture {
     let signer: NoteSigner
     let keyPair: KeyWrapKeyPair
     let keys: [String: DataKey]
-    let receiptKey: DataKey
+    let signingKey: ReceiptSigningKey
     let notAfter = "2026-07-01T00:00:00Z"
     var json: [String: Any]
     /// The canonical bytes of the grant's `key.granted` entry (the receipt's `entry`).
@@ -27,15 +26,11 @@ struct GrantFixture {
         let keys = ["k1": try DataKey.generate(), "k2": try DataKey.generate(byteCount: 16)]
         self.keys = keys
         var granted: [[String: Any]] = []
-        var receiptKey: DataKey?
+        let signingKey = try ReceiptSigningKey(scheme: ReceiptSigningKey.scheme(forSuite: suite.id))
+        self.signingKey = signingKey
         for (id, key) in keys.sorted(by: { $0.key < $1.key }) {
             let info = LeaseBinding.grantInfo(owner: "acme", leaseID: "l1", keyID: id, notAfter: notAfter)
-            let w: WrappedKey
-            if receiptKey == nil {
-                (w, receiptKey) = try KeyWrap.seal(key, to: keyPair.publicKey, suite: suite, info: info, exporting: ReceiptMAC.receiptKeyContext)
-            } else {
-                w = try KeyWrap.seal(key, to: keyPair.publicKey, suite: suite, info: info)
-            }
+            let w = try KeyWrap.seal(key, to: keyPair.publicKey, suite: suite, info: info)
             granted.append(["keyId": id, "encapsulatedKey": Base64.encode(w.encapsulatedKey), "ciphertext": Base64.encode(w.ciphertext)])
         }
         var tree = MemoryTree()
@@ -45,6 +40,7 @@ struct GrantFixture {
                                   leaseId: "l1", prev: MerkleHash.emptyRoot, fields: [
                                       "grantId": .string("g-1"), "keyIds": .array(keys.keys.sorted().map { .string($0) }),
                                       "publicKeyHash": .string(Hex.encode(Array(SHA256.hash(data: keyPair.publicKey)))),
+                                      "signingKey": .string(signingKey.publicKey.text),
                                       "keys": .array(granted.map { g in
                                           .dict(["keyId": .string(g["keyId"] as! String), "version": .int(1),
                                                  "sealedDigest": .string(GrantedKey.sealedDigest(
@@ -61,7 +57,6 @@ struct GrantFixture {
         self.signer = signer
         let checkpoint = Checkpoint(origin: signer.name, size: tree.size, root: tree.root)
         let proof = try MerkleProofs.inclusionProof(index: grantIndex, size: tree.size, tree)
-        self.receiptKey = receiptKey!
         self.json = [
             "owner": "acme", "leaseId": "l1", "notAfter": notAfter, "grantId": "g-1", "keys": granted,
             "receipt": ["logIndex": grantIndex, "leafHash": leaves[Int(grantIndex)].base64, "checkpoint": try signer.sign(checkpoint.body),

@@ -1,4 +1,5 @@
 import Foundation
+import LeaseholdAPI
 import Testing
 import TransparencyLog
 @testable import LeaseholdCore
@@ -26,8 +27,18 @@ import TransparencyLog
     }
 
     @Test func aRequiredReceiptThatNeverCameIsAFinding() throws {
-        let grants = [entry(1, 10, "key.granted", ["grantId": .string("g1")]), entry(2, 20, "key.granted", ["grantId": .string("g2")])]
-        let shredded = entry(3, 30, "receipt", ["grantId": .string("g1"), "receiptKind": .string("shredded")])
+        let key = try ReceiptSigningKey(scheme: .ed25519)
+        let grants = [entry(1, 10, "key.granted", ["grantId": .string("g1"), "signingKey": .string(key.publicKey.text)]),
+                      entry(2, 20, "key.granted", ["grantId": .string("g2"), "signingKey": .string(key.publicKey.text)])]
+        let time = RFC3339.format(t0.addingTimeInterval(30))
+        let signature = try key.signature(for: ReceiptSignature.message(op: "receipt", owner: "acme", leaseId: "l1", grantId: "g1", kind: "shredded",
+                                                                        time: time, outputDigest: nil))
+        let shredded = entry(3, 30, "receipt", ["grantId": .string("g1"), "receiptKind": .string("shredded"), "receiptTime": .string(time),
+                                                "signature": .string(Base64.encode(signature))])
+        // Only the workload's signature makes it a receipt (CRYPTO-REVIEW M3).
+        var unsigned = shredded
+        unsigned.fields["signature"] = nil
+        #expect(throws: LeaseInvariantChecker.Violation.self) { try run([issued(receipts: "required")] + grants + [unsigned]) }
         let revoked = entry(4, 40, "lease.revoked")
         let later = LogEntry(seq: 5, time: t0.addingTimeInterval(1000), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot)
         let findings = try run([issued(receipts: "required")] + grants + [shredded, revoked, later])

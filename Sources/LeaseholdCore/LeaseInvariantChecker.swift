@@ -21,7 +21,9 @@ import TransparencyLog
 /// Every `receipt` and every `lease.released` by the workload must carry a signature that
 /// verifies under the `signingKey` of its grant's `key.granted` entry, on that grant's lease:
 /// the workload's one-time key signed it, so not even the log-key holder can add one
-/// (CRYPTO-REVIEW-2026-12 M3). Only such a receipt counts as `shredded`.
+/// (CRYPTO-REVIEW-2026-12 M3). Only such a receipt counts as `shredded`. A grant whose entry
+/// names no signing key (logs from before signed receipts) cannot have been signed for: its
+/// receipts are listed in `findings` and count for nothing.
 ///
 /// Pure: it needs nothing but the entries, so it runs the same on a database and on an
 /// exported bundle.
@@ -120,13 +122,13 @@ public struct LeaseInvariantChecker: Sendable {
         case "lease.revoked", "lease.released":
             guard var l = leases[key] else { throw Violation(seq: e.seq, message: "\(e.kind) for \(key), which was never issued") }
             if e.kind == "lease.released", e.fields["by"]?.stringValue == "workload" {
-                try checkSignature(e, op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId)
+                _ = try checkSignature(e, op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId)
             }
             if l.ended == nil { l.ended = e.kind; l.endedAt = e.time }
             leases[key] = l
         case "receipt":
-            try checkSignature(e, op: ReceiptSignature.receiptOp, owner: owner, leaseId: leaseId)
-            if var l = leases[key], e.fields["receiptKind"]?.stringValue == "shredded", let id = e.fields["grantId"]?.stringValue {
+            let signed = try checkSignature(e, op: ReceiptSignature.receiptOp, owner: owner, leaseId: leaseId)
+            if signed, var l = leases[key], e.fields["receiptKind"]?.stringValue == "shredded", let id = e.fields["grantId"]?.stringValue {
                 l.unshredded.removeAll { $0 == id }
                 leases[key] = l
             }
@@ -144,7 +146,8 @@ public struct LeaseInvariantChecker: Sendable {
 
     /// A receipt or workload release: signed by its grant's one-time key, over what the entry
     /// records (grant, kind, the workload's time, output digest) and this lease.
-    func checkSignature(_ e: LogEntry, op: String, owner: String, leaseId: String) throws(Violation) {
+    /// Returns whether it was signed; a grant without a signing key gives a finding and false.
+    mutating func checkSignature(_ e: LogEntry, op: String, owner: String, leaseId: String) throws(Violation) -> Bool {
         let what = op == ReceiptSignature.releaseOp ? "release" : "receipt"
         guard let grantId = e.fields["grantId"]?.stringValue, let grant = grantKeys[grantId] else {
             throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) names no grant of the log")
@@ -153,7 +156,11 @@ public struct LeaseInvariantChecker: Sendable {
             throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) names grant \(grantId) of another lease")
         }
         guard let signingKey = grant.key else {
-            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) for grant \(grantId), which was made without a receipt signing key")
+            // A grant made without a signing key (by a broker from before signed receipts, or
+            // a client that sent none) has nothing to check against: the entry is listed,
+            // and counts for nothing (not as a shredded receipt).
+            findings.append("seq \(e.seq): \(what) on \(owner)/\(leaseId) for grant \(grantId) is unsigned (the grant named no receipt signing key); it is not counted")
+            return false
         }
         guard let kind = e.fields["receiptKind"]?.stringValue, let time = e.fields["receiptTime"]?.stringValue,
               let signature = e.fields["signature"]?.stringValue.flatMap(Base64.decodeCanonical) else {
@@ -164,6 +171,7 @@ public struct LeaseInvariantChecker: Sendable {
         guard signingKey.isValidSignature(signature, for: message) else {
             throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) is not signed by grant \(grantId)'s one-time key")
         }
+        return true
     }
 
     /// The manifest a `lease.issued` entry's envelope carries, verified under the owner's key

@@ -39,6 +39,18 @@ import TransparencyLog
         var unsigned = shredded
         unsigned.fields["signature"] = nil
         #expect(throws: LeaseInvariantChecker.Violation.self) { try run([issued(receipts: "required")] + grants + [unsigned]) }
+        // A grant that named no signing key (a log from before signed receipts): its unsigned
+        // receipt is a finding, not a violation, and does not count as shredded.
+        let legacyGrant = entry(1, 10, "key.granted", ["grantId": .string("g1")])
+        let legacyReceipt = entry(2, 30, "receipt", ["grantId": .string("g1"), "receiptKind": .string("shredded")])
+        let legacy = try run([issued(receipts: "required"), legacyGrant, legacyReceipt, entry(3, 40, "lease.revoked"),
+                              LogEntry(seq: 4, time: t0.addingTimeInterval(1000), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot)])
+        #expect(legacy.count == 2)
+        #expect(legacy.contains { $0.contains("seq 2") && $0.contains("unsigned") })
+        #expect(legacy.contains { $0.contains("g1") && $0.contains("no shredded receipt") })
+        // A receipt naming no grant at all is still a violation.
+        let orphan = entry(2, 30, "receipt", ["grantId": .string("nope"), "receiptKind": .string("shredded")])
+        #expect(throws: LeaseInvariantChecker.Violation.self) { try run([issued(receipts: "required"), legacyGrant, orphan]) }
         let revoked = entry(4, 40, "lease.revoked")
         let later = LogEntry(seq: 5, time: t0.addingTimeInterval(1000), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot)
         let findings = try run([issued(receipts: "required")] + grants + [shredded, revoked, later])

@@ -13,11 +13,15 @@ import Vault
 public struct LocalWorkload: Sendable {
     public struct Received: Sendable {
         public var keys: [String: DataKey]
-        public var response: GrantResponse
-        /// The one-time key that signs receipts and release.
-        public var signingKey: ReceiptSigningKey
         /// The grant as the client verified it.
         public var grant: ReleasedGrant
+        /// The broker's answer as received.
+        public var response: GrantResponse { grant.response }
+        /// The one-time key that signs receipts and release (a test may set a forged one).
+        public var signingKey: ReceiptSigningKey {
+            get { grant.signingKey }
+            set { grant.signingKey = newValue }
+        }
     }
 
     /// Produces evidence for `reportData` (sandbox: `SandboxEvidence`; tests: a real report).
@@ -49,8 +53,7 @@ public struct LocalWorkload: Sendable {
         let client = try client()
         do {
             let grant = try await client.fetch(owner: owner, leaseId: leaseId, suite: suite, evidence: provider)
-            return Received(keys: Dictionary(grant.keys.map { ($0.keyId, $0.key) }, uniquingKeysWith: { a, _ in a }),
-                            response: grant.response, signingKey: grant.signingKey, grant: grant)
+            return Received(keys: Dictionary(grant.keys.map { ($0.keyId, $0.key) }, uniquingKeysWith: { a, _ in a }), grant: grant)
         } catch {
             throw Self.brokerError(error)
         }
@@ -59,12 +62,9 @@ public struct LocalWorkload: Sendable {
     /// Sends a signed receipt (`output` with a digest, or `shredded`) or the release.
     public func report(op: String, owner: String, leaseId: String, received: Received, kind: String, outputDigest: String? = nil, at time: Date) async throws -> LogIndexResponse {
         let client = try client(clock: { time })
-        // The signing key is the one the caller holds (a test may swap it for a forgery).
-        var grant = received.grant
-        grant.signingKey = received.signingKey
         do {
-            if op == WorkloadClient.releaseOp { return try await client.release(grant) }
-            return try await client.postReceipt(grant, kind: kind, outputDigest: outputDigest)
+            if op == WorkloadClient.releaseOp { return try await client.release(received.grant) }
+            return try await client.postReceipt(received.grant, kind: kind, outputDigest: outputDigest)
         } catch {
             throw Self.brokerError(error)
         }

@@ -132,7 +132,6 @@ public struct WorkloadClient: Sendable {
         }
     }
 
-
     static func wrapped(_ granted: GrantedKey) throws(LeaseholdClientError) -> WrappedKey {
         guard let enc = Base64.decodeCanonical(granted.encapsulatedKey), let ct = Base64.decodeCanonical(granted.ciphertext) else {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "granted key \(granted.keyId) is not canonical base64")

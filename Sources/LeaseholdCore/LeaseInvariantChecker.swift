@@ -148,28 +148,27 @@ public struct LeaseInvariantChecker: Sendable {
     /// records (grant, kind, the workload's time, output digest) and this lease.
     /// Returns whether it was signed; a grant without a signing key gives a finding and false.
     mutating func checkSignature(_ e: LogEntry, op: String, owner: String, leaseId: String) throws(Violation) -> Bool {
-        let what = op == ReceiptSignature.releaseOp ? "release" : "receipt"
         guard let grantId = e.fields["grantId"]?.stringValue, let grant = grantKeys[grantId] else {
-            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) names no grant of the log")
+            throw Violation(seq: e.seq, message: "\(op) on \(owner)/\(leaseId) names no grant of the log")
         }
         guard grant.lease == owner + "/" + leaseId else {
-            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) names grant \(grantId) of another lease")
+            throw Violation(seq: e.seq, message: "\(op) on \(owner)/\(leaseId) names grant \(grantId) of another lease")
         }
         guard let signingKey = grant.key else {
             // A grant made without a signing key (by a broker from before signed receipts, or
             // a client that sent none) has nothing to check against: the entry is listed,
             // and counts for nothing (not as a shredded receipt).
-            findings.append("seq \(e.seq): \(what) on \(owner)/\(leaseId) for grant \(grantId) is unsigned (the grant named no receipt signing key); it is not counted")
+            findings.append("seq \(e.seq): \(op) on \(owner)/\(leaseId) for grant \(grantId) is unsigned (the grant named no receipt signing key); it is not counted")
             return false
         }
         guard let kind = e.fields["receiptKind"]?.stringValue, let time = e.fields["receiptTime"]?.stringValue,
               let signature = e.fields["signature"]?.stringValue.flatMap(Base64.decodeCanonical) else {
-            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) without receiptKind, receiptTime and signature")
+            throw Violation(seq: e.seq, message: "\(op) on \(owner)/\(leaseId) without receiptKind, receiptTime and signature")
         }
         let message = ReceiptSignature.message(op: op, owner: owner, leaseId: leaseId, grantId: grantId, kind: kind, time: time,
                                                outputDigest: e.fields["outputDigest"]?.stringValue)
         guard signingKey.isValidSignature(signature, for: message) else {
-            throw Violation(seq: e.seq, message: "\(what) on \(owner)/\(leaseId) is not signed by grant \(grantId)'s one-time key")
+            throw Violation(seq: e.seq, message: "\(op) on \(owner)/\(leaseId) is not signed by grant \(grantId)'s one-time key")
         }
         return true
     }

@@ -66,11 +66,15 @@ extension Broker {
             do { signingKey = try ReceiptPublicKey(text: text) } catch { throw BrokerError(.badRequest, "signingKey: \(error.description)") }
         }
         let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
-        var entryFields: [String: JSONValue] = ["tee": .string(tee.rawValue), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id)]
+        // The nonce is logged with every decision it bought: an auditor sees a nonce used
+        // twice (a used-nonce row deleted from the database) as a violation.
+        var entryFields: [String: JSONValue] = ["tee": .string(tee.rawValue), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id),
+                                                "nonce": .string(Base64.encode(nonce))]
 
         // One read: was the nonce used, the lease, and the vault records of its keys.
         let challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
         let signedData = self.signedData
+        let rowMAC = self.rowMAC
         let (used, lease, parsed, stored, signedInputs) = try await read { tx -> (Bool, LeaseRecord?, Result<LeaseManifest, BrokerError>?, [String: VaultKeyRecord], SignedDataCheck.Inputs) in
             let used = try challenge.map { _ in try tx.nonceUsed(nonce) } ?? false
             guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, nil, [:], .init()) }
@@ -104,7 +108,10 @@ extension Broker {
         // The rows about to decide, against the owner's signature and the signed log.
         var refusal: BrokerError?
         if let lease {
-            do { try signedData.check(lease, signedInputs) } catch { refusal = error }
+            do {
+                try rowMAC.check(lease, current: false)
+                try signedData.check(lease, signedInputs)
+            } catch { refusal = error }
         }
         if refusal == nil {
             switch verify(tee: tee, evidence: evidenceBytes, collateral: collateral, at: now) {
@@ -155,6 +162,10 @@ extension Broker {
             }
         }
         let verifySeconds = Date().timeIntervalSince(t0)
+        // What decided the grant, kept beside the log under its hash for `audit verify --evidence`.
+        let evidenceRecord = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidenceBytes, collateral: collateral, nonce: nonce, suite: suite.id,
+                                                 publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now).canonicalJSON
+        let evidenceDigest = Array(SHA256.hash(data: evidenceRecord))
 
         // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
         var sealed: [GrantedKey] = []
@@ -205,16 +216,21 @@ extension Broker {
             let now = max(now, clock())
             var why = precheck
             var grantNumber: Int64 = 0
+            var updated: LeaseRecord?
             if why == nil {
                 if var current = try tx.lease(owner: owner, leaseId: leaseId) {
                     var sm = Self.machine(current)
-                    switch sm.granted(at: now) {
-                    case .refuse(let refusal): why = BrokerError(refusal)
-                    case .commit(let n, _):
-                        grantNumber = n
-                        current.state = sm.state.rawValue
-                        current.grantsIssued = sm.grantsIssued
-                        try tx.updateLease(current)
+                    // The row that decides is this one, read in the commit: its MAC first.
+                    do throws(BrokerError) { try rowMAC.check(current, current: true) } catch { why = error }
+                    if why == nil {
+                        switch sm.granted(at: now) {
+                        case .refuse(let refusal): why = BrokerError(refusal)
+                        case .commit(let n, _):
+                            grantNumber = n
+                            current.state = sm.state.rawValue
+                            current.grantsIssued = sm.grantsIssued
+                            updated = current
+                        }
                     }
                 } else {
                     why = BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)")
@@ -234,7 +250,10 @@ extension Broker {
             f["grantNumber"] = .int(grantNumber)
             f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))
             if let signingKeyText { f["signingKey"] = .string(signingKeyText) }
+            f["evidenceRecord"] = .string(Hex.encode(evidenceDigest))
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
+            if let updated { try tx.updateLease(rowMAC.sealed(updated, lastSeq: e.seq)) }
+            try tx.insertEvidence(digest: evidenceDigest, record: evidenceRecord)
             // Receipts are checked against the entry's signingKey, not a row: the row only
             // finds the entry (receiptKeySealed stays empty since receipts are signed).
             try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: []))

@@ -47,6 +47,7 @@ extension Broker {
         let record = LeaseRecord(owner: m.owner, leaseId: m.leaseId, manifest: verified.payload, envelope: envelope, digest: verified.digest,
                                  state: LeaseStateMachine.State.issued.rawValue, notBefore: window.notBefore, notAfter: window.notAfter,
                                  maxGrants: m.maxGrants, grantsIssued: 0, expiryRecorded: false, issuedSeq: 0)
+        let rowMAC = self.rowMAC
         let stored: LeaseRecord = try await write { tx in
             guard try tx.lease(owner: m.owner, leaseId: m.leaseId) == nil else {
                 throw BrokerError(.leaseExists, "lease \(m.owner)/\(m.leaseId) already exists; lease ids are never reused")
@@ -74,6 +75,7 @@ extension Broker {
             }
             var r = record
             r.issuedSeq = e.seq
+            r = rowMAC.sealed(r, lastSeq: e.seq)
             try tx.insertLease(r)
             return r
         }
@@ -104,14 +106,17 @@ extension Broker {
     func end(owner: String, leaseId: String, kind: String, fields: [String: JSONValue], singleUse: NonceRecord,
              _ transition: @escaping @Sendable (inout LeaseStateMachine, Date) -> LeaseStateMachine.EndAction) async throws(BrokerError) -> LogIndexResponse {
         let now = self.now
+        let rowMAC = self.rowMAC
         return try await write { tx in
             try SingleUse.claim(singleUse, in: tx)
             guard var r = try tx.lease(owner: owner, leaseId: leaseId) else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
+            // No MAC check: an end only narrows (revoked and released are final), so it is
+            // recorded even on a row someone changed, and the row is sealed afresh.
             var sm = Self.machine(r)
             if case .refuse(let refusal) = transition(&sm, now) { throw BrokerError(refusal) }
             r.state = sm.state.rawValue
-            try tx.updateLease(r)
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: kind, owner: owner, leaseId: leaseId, prev: prev, fields: fields) }
+            try tx.updateLease(rowMAC.sealed(r, lastSeq: e.seq))
             return LogIndexResponse(logIndex: e.seq)
         }
     }
@@ -123,6 +128,7 @@ extension Broker {
         let now = self.now
         let nowSeconds = Int64(now.timeIntervalSince1970.rounded(.down))
         var report = SweepReport(expired: [], noncesPurged: 0)
+        let rowMAC = self.rowMAC
         while true {
             let expired: [String] = try await write { tx in
                 var swept = [LeaseRecord]()
@@ -131,16 +137,19 @@ extension Broker {
                     guard sm.sweep(at: now) == .recordExpired else { continue }
                     r.state = sm.state.rawValue
                     r.expiryRecorded = true
-                    try tx.updateLease(r)
                     swept.append(r)
                 }
+                // Expiry is final and only narrows: recorded, and the row sealed afresh, even
+                // for a row that fails its MAC (as for `end`).
                 var next = 0
+                var seqs: [UInt64] = []
                 try tx.appendLog(count: swept.count, { seq, prev in
                     let r = swept[next]
                     next += 1
                     return LogEntry(seq: seq, time: now, kind: "lease.expired", owner: r.owner, leaseId: r.leaseId, prev: prev,
                                     fields: ["notAfter": .string(ManifestTime.format(r.notAfter)), "grantsIssued": .int(r.grantsIssued)])
-                }, appended: { _ in })
+                }, appended: { seqs.append($0.seq) })
+                for (r, seq) in zip(swept, seqs) { try tx.updateLease(rowMAC.sealed(r, lastSeq: seq)) }
                 let done = swept.map { "\($0.owner)/\($0.leaseId)" }
                 if !done.isEmpty { _ = try self.floor.checkpoint(tx, signer: self.signer, now: now) }
                 return done

@@ -45,6 +45,7 @@ public struct BrokerConfiguration: Sendable {
         logKeyPath = dataDirectory + "/log-signing.key"
         rootKeyPath = dataDirectory + "/root.key"
         checkpointFloorPath = dataDirectory + "/checkpoint-floor"
+        rowMACAdoptedPath = dataDirectory + "/row-macs-adopted"
     }
 
     public var databasePath: String
@@ -53,6 +54,9 @@ public struct BrokerConfiguration: Sendable {
     public var rootKeyPath: String
     /// The last checkpoint this broker signed, kept outside the database (`CheckpointFloor`).
     public var checkpointFloorPath: String
+    /// Written once the lease rows of a database from before row MACs were adopted (`RowMAC`):
+    /// outside the database, so a database writer cannot make the broker adopt a row again.
+    public var rowMACAdoptedPath: String
 
     /// A broker whose database is `file` and whose secret files sit beside it, named after it
     /// (`FILE.log-key`, `FILE.root-key`, `FILE.admin-token`): what `demo --db FILE` keeps.
@@ -65,6 +69,7 @@ public struct BrokerConfiguration: Sendable {
         c.rootKeyPath = file + ".root-key"
         c.adminTokenPath = file + ".admin-token"
         c.checkpointFloorPath = file + ".checkpoint-floor"
+        c.rowMACAdoptedPath = file + ".row-macs-adopted"
         return c
     }
 }
@@ -97,6 +102,8 @@ public final class Broker: Sendable {
     let challengeKey: SymmetricKey
     /// Checks lease and owner rows against signed data before a grant (`SignedDataCheck`).
     let signedData: SignedDataCheck
+    /// Authenticates the lease columns no signature covers (state, counters).
+    let rowMAC: RowMAC
     /// The last checkpoint signed, outside the database: no checkpoint that does not extend it.
     let floor: CheckpointFloor
 
@@ -170,15 +177,45 @@ public final class Broker: Sendable {
             throw BrokerError(.internal, "DCAP verifier: \(error)")
         }
         if configuration.allowSandbox { verifiers[.sandbox] = SandboxVerifier() }
+        let rowMAC = RowMAC(key: rootKey.rowMACKey())
+        do { try await adoptLegacyRows(store: store, rowMAC: rowMAC, marker: configuration.rowMACAdoptedPath) } catch {
+            await store.close()
+            throw error
+        }
         return Broker(configuration: configuration, store: store, signer: signer, vault: VaultCipher(rootKey: rootKey),
                       vaultRecipient: recipient, adminToken: token, verifiers: verifiers, challengeKey: rootKey.challengeKey(),
-                      floor: floor)
+                      rowMAC: rowMAC, floor: floor)
+    }
+
+    /// The first start after row MACs came gives every lease row written before them its MAC,
+    /// as it stands, then writes the marker file: from then on a row without a valid MAC is
+    /// refused (`state-invalid`), and emptying a row's MAC never gets it adopted again. (A new
+    /// data directory over an existing PostgreSQL database adopts too: start replicas from a
+    /// copy of the first one's directory.)
+    static func adoptLegacyRows(store: any BrokerStore, rowMAC: RowMAC, marker: String) async throws(BrokerError) {
+        guard !FileManager.default.fileExists(atPath: marker) else { return }
+        do {
+            while true {
+                let adopted = try await store.write { tx in
+                    let rows = try tx.leasesWithoutMAC(limit: 1000)
+                    for r in rows { try tx.updateLease(rowMAC.sealed(r, lastSeq: max(r.lastSeq, r.issuedSeq))) }
+                    return rows.count
+                }
+                if adopted < 1000 { break }
+            }
+            try SecretFiles.createSecret(marker, "leasehold: lease rows without a MAC were adopted; from now on they are refused\n")
+        } catch let e as BrokerError {
+            throw e
+        } catch {
+            throw BrokerError(.internal, "cannot adopt lease rows from before row MACs: \(error)")
+        }
     }
 
     init(configuration: BrokerConfiguration, store: any BrokerStore, signer: NoteSigner, vault: VaultCipher,
          vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier], challengeKey: SymmetricKey,
-         floor: CheckpointFloor = CheckpointFloor()) {
+         rowMAC: RowMAC, floor: CheckpointFloor = CheckpointFloor()) {
         self.floor = floor
+        self.rowMAC = rowMAC
         self.challengeKey = challengeKey
         self.signedData = SignedDataCheck(logKey: signer.verifier)
         self.configuration = configuration

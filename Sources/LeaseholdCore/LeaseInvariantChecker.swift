@@ -9,6 +9,8 @@ import TransparencyLog
 /// - no grant before its `notBefore` or at/after its `notAfter`;
 /// - no grant after the lease's `lease.revoked`, `lease.released` or `lease.expired`;
 /// - no more grants than `maxGrants`;
+/// - no challenge nonce decides twice (`nonce` of `key.granted` and `key.denied`): the broker
+///   records each nonce's use in a row no MAC can protect from deletion, and the log shows it;
 /// - at the end, every lease whose `notAfter` is more than `expiryGrace` before the last
 ///   entry's time has its `lease.expired` (the sweeper runs every few seconds; the grace
 ///   allows for one that has not passed yet).
@@ -58,6 +60,8 @@ public struct LeaseInvariantChecker: Sendable {
     public private(set) var findings: [String] = []
     /// Each grant's lease and receipt key, from its `key.granted` entry (nil: made without one).
     private var grantKeys: [String: (lease: String, key: ReceiptPublicKey?)] = [:]
+    /// Every nonce a grant decision named (absent from logs before nonces were logged).
+    private var nonces: Set<String> = []
     /// Owners' public keys, from their `owner.registered` entries.
     private var ownerKeys: [String: OwnerPublicKey] = [:]
     /// Leases whose `lease.issued` carried the owner's envelope, verified under the logged
@@ -98,7 +102,10 @@ public struct LeaseInvariantChecker: Sendable {
                 signedLeases += 1
             }
             leases[key] = l
+        case "key.denied":
+            try checkNonce(e, key: key)
         case "key.granted":
+            try checkNonce(e, key: key)
             grantsSeen += 1
             guard var l = leases[key] else { throw Violation(seq: e.seq, message: "key granted on \(key), which was never issued") }
             if let ended = l.ended { throw Violation(seq: e.seq, message: "key granted on \(key) after \(ended)") }
@@ -141,6 +148,13 @@ public struct LeaseInvariantChecker: Sendable {
             leases[key] = l
         default:
             break
+        }
+    }
+
+    mutating func checkNonce(_ e: LogEntry, key: String) throws(Violation) {
+        guard let nonce = e.fields["nonce"]?.stringValue else { return }
+        guard nonces.insert(nonce).inserted else {
+            throw Violation(seq: e.seq, message: "\(e.kind) on \(key) names a nonce an earlier decision already used (a replayed request)")
         }
     }
 

@@ -52,6 +52,9 @@ public protocol BrokerTransaction {
     /// Leases past `notAfter` (Unix seconds, inclusive) whose expiry is not yet recorded,
     /// oldest first: served by a partial index, so the cost is O(expired), not O(leases).
     func leasesPastExpiry(now: Int64, limit: Int) throws -> [LeaseRecord]
+    /// Leases whose row has no MAC yet (written before row MACs), for the broker's one-time
+    /// adoption at upgrade.
+    func leasesWithoutMAC(limit: Int) throws -> [LeaseRecord]
 
     // Nonces and grants.
     /// Whether a grant request already named this nonce.
@@ -62,6 +65,10 @@ public protocol BrokerTransaction {
     func purgeNonces(before: Int64) throws -> Int
     func insertGrant(_ record: GrantRecord) throws
     func grant(_ grantId: String) throws -> GrantRecord?
+    /// Keeps the record of the evidence that decided a grant under its SHA-256 (`digest`):
+    /// content-addressed, so a second insert of the same bytes is a no-op.
+    func insertEvidence(digest: [UInt8], record: [UInt8]) throws
+    func evidence(digest: [UInt8]) throws -> [UInt8]?
 
     /// Runs `body` in a savepoint: if it throws, only its own writes are undone. Group commit
     /// uses this so that one failing grant in a batch does not undo the others.

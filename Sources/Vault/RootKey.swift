@@ -36,11 +36,16 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
         static let vaultPutX25519 = "leasehold/v1 vault put x25519"
         static let vaultPutXWing = "leasehold/v1 vault put xwing"
         static let challenge = "leasehold/v1 challenge hmac-sha256"
+        static let rowMAC = "leasehold/v1 row mac hmac-sha256"
     }
 
     /// The key that authenticates challenge nonces (`ChallengeToken`): derived, so replicas
     /// sharing the root key accept each other's challenges, and a restart keeps them valid.
     public func challengeKey() -> SymmetricKey { derive(Label.challenge) }
+
+    /// The key that authenticates the broker's mutable rows (the broker's `RowMAC`): lease
+    /// state and counters, which no owner signature covers.
+    public func rowMACKey() -> SymmetricKey { derive(Label.rowMAC) }
 
     /// HKDF-SHA256(ikm: root key, salt: none, info: label), 32 bytes.
     func derive(_ label: String) -> SymmetricKey {

@@ -30,7 +30,7 @@ final class BrokerHarness: Sendable {
             let sqlite = try SQLiteStore.open(path: config.databasePath)
             broker = Broker(configuration: config, store: store(sqlite), signer: broker.signer, vault: broker.vault,
                             vaultRecipient: broker.vaultRecipient, adminToken: broker.adminToken, verifiers: broker.verifiers,
-                            challengeKey: broker.challengeKey)
+                            challengeKey: broker.challengeKey, rowMAC: broker.rowMAC)
         }
         let h = BrokerHarness(dir: dir, clock: clock, broker: broker, ownerKey: try OwnerSigningKey.generate(), dataKey: try DataKey.generate())
         try await h.setUp()

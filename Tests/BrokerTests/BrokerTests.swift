@@ -140,7 +140,7 @@ import Vault
         _ = try await restarted.grant(owner: h.owner, leaseId: "l1", req)
         let other = Broker(configuration: restarted.configuration, store: restarted.store, signer: restarted.signer, vault: restarted.vault,
                            vaultRecipient: restarted.vaultRecipient, adminToken: restarted.adminToken, verifiers: restarted.verifiers,
-                           challengeKey: SymmetricKey(size: .bits256))
+                           challengeKey: SymmetricKey(size: .bits256), rowMAC: restarted.rowMAC)
         let ch2 = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
         let req2 = try h.grantRequest(ch2, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
         await expectRefusal(.nonceInvalid) { _ = try await other.grant(owner: h.owner, leaseId: "l1", req2) }

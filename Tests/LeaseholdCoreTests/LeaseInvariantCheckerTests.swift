@@ -63,4 +63,17 @@ import TransparencyLog
         let soon = LogEntry(seq: 5, time: t0.addingTimeInterval(100), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot)
         #expect(try run([issued(receipts: "required")] + grants + [revoked, soon]).isEmpty)
     }
+
+    /// A used-nonce row deleted and the request replayed: the broker cannot see it, the log can.
+    @Test func aNonceThatDecidesTwiceIsAViolation() throws {
+        let nonce = JSONValue.string(Base64.encode([UInt8](repeating: 4, count: 40)))
+        let first = entry(1, 10, "key.granted", ["grantId": .string("g1"), "nonce": nonce])
+        let replayed = entry(2, 20, "key.granted", ["grantId": .string("g2"), "nonce": nonce])
+        let denied = entry(2, 20, "key.denied", ["reason": .string("lease-exhausted"), "nonce": nonce])
+        #expect(throws: LeaseInvariantChecker.Violation.self) { try run([issued(receipts: "optional"), first, replayed]) }
+        #expect(throws: LeaseInvariantChecker.Violation.self) { try run([issued(receipts: "optional"), first, denied]) }
+        var fresh = replayed
+        fresh.fields["nonce"] = .string(Base64.encode([UInt8](repeating: 5, count: 40)))
+        _ = try run([issued(receipts: "optional"), first, fresh, entry(3, 4000, "lease.expired")])
+    }
 }

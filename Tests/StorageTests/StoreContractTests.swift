@@ -149,6 +149,7 @@ import TransparencyLog
             #expect(versions.2 == nil && versions.3 == nil)
             var updated = lease
             updated.state = "exhausted"; updated.grantsIssued = 3; updated.expiryRecorded = true
+            updated.lastSeq = UInt64(Int64.max); updated.mac = [UInt8](repeating: 0xA5, count: 32) + [0]
             let final = updated
             try await s.store.write { tx in try tx.updateLease(final) }
             #expect(try await s.store.read { tx in try tx.lease(owner: "acme", leaseId: "l1") } == final)
@@ -195,6 +196,33 @@ import TransparencyLog
             #expect(l2 != nil)
             #expect(size == 1)
             #expect(try await Self.audit(s.store) == 1)
+        }
+    }
+
+    /// Evidence records are content-addressed: kept once, found by digest, never replaced.
+    /// Rows without a MAC (from before row MACs) are listed for adoption, and only they.
+    @Test(arguments: Backend.available)
+    func evidenceRecordsAndUnsealedRows(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let d1 = [UInt8](repeating: 1, count: 32), d2 = [UInt8](repeating: 2, count: 32)
+            var withMAC = Self.lease("sealed")
+            withMAC.mac = [UInt8](repeating: 3, count: 32)
+            let sealed = withMAC
+            let unsealed = Self.lease("unsealed")
+            try await s.store.write { tx in
+                try Self.owner(tx)
+                try tx.insertEvidence(digest: d1, record: [0, 0xff, 0])
+                try tx.insertEvidence(digest: d1, record: [9])  // same digest again: a no-op
+                try tx.insertLease(sealed)
+                try tx.insertLease(unsealed)
+            }
+            let got = try await s.store.read { tx in (try tx.evidence(digest: d1), try tx.evidence(digest: d2), try tx.leasesWithoutMAC(limit: 10)) }
+            #expect(got.0 == [0, 0xff, 0])
+            #expect(got.1 == nil)
+            #expect(got.2 == [unsealed])
+            await #expect(throws: (any Error).self, "a digest is 32 bytes") {
+                try await s.store.write { tx in try tx.insertEvidence(digest: [1, 2], record: [1]) }
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import Foundation
 /// | `merkle_nodes` | `level, idx, hash`                                             | perfect subtrees, for O(log n) proofs |
 /// | `checkpoints`  | `tree_size bigint PRIMARY KEY, root, note, created_at`         | every signed checkpoint handed out    |
 /// | `owners`, `vault_keys`, `leases`, `used_nonces`, `grants` | as in SQLite        | broker state                          |
+/// | `grant_evidence` | `digest bytea PRIMARY KEY, record bytea`                     | evidence that decided each grant      |
 ///
 /// Migrations run under an advisory lock, so replicas starting together migrate once. (This
 /// backend was born after challenges became self-authenticating, so unlike SQLite it never
@@ -85,6 +86,15 @@ enum PostgresSchema {
                 lease_id text NOT NULL,
                 seq bigint NOT NULL,
                 receipt_key bytea NOT NULL
+            );
+            """),
+        // Row MACs on leases (the broker's RowMAC) and the evidence that decided each grant.
+        ("v3-verifiable-grants", """
+            ALTER TABLE leases ADD COLUMN last_seq bigint NOT NULL DEFAULT 0,
+                               ADD COLUMN mac bytea NOT NULL DEFAULT ''::bytea;
+            CREATE TABLE grant_evidence (
+                digest bytea PRIMARY KEY CHECK (length(digest) = 32),
+                record bytea NOT NULL
             );
             """),
     ]

@@ -33,14 +33,14 @@ extension PostgresTransaction: BrokerTransaction {
         try execute("INSERT INTO vault_keys (owner, key_id, version, sealed) VALUES (\(r.owner), \(r.keyId), \(Int64(r.version)), \(Data(r.sealed)))")
     }
 
-    static let leaseColumns = "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq"
+    static let leaseColumns = "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq, last_seq, mac"
 
     func leaseRecord(_ row: PostgresRow) throws -> LeaseRecord {
-        let (owner, leaseId, manifest, envelope, digest, state, notBefore, notAfter, maxGrants, issued, recorded, seq) =
-            try decode(row, (String, String, Data, Data, Data, String, Int64, Int64, Int64, Int64, Bool, Int64).self)
+        let (owner, leaseId, manifest, envelope, digest, state, notBefore, notAfter, maxGrants, issued, recorded, seq, lastSeq, mac) =
+            try decode(row, (String, String, Data, Data, Data, String, Int64, Int64, Int64, Int64, Bool, Int64, Int64, Data).self)
         return LeaseRecord(owner: owner, leaseId: leaseId, manifest: [UInt8](manifest), envelope: [UInt8](envelope), digest: [UInt8](digest),
                            state: state, notBefore: notBefore, notAfter: notAfter, maxGrants: maxGrants, grantsIssued: issued,
-                           expiryRecorded: recorded, issuedSeq: UInt64(clamping: seq))
+                           expiryRecorded: recorded, issuedSeq: UInt64(clamping: seq), lastSeq: UInt64(clamping: lastSeq), mac: [UInt8](mac))
     }
 
     public func lease(owner: String, leaseId: String) throws -> LeaseRecord? {
@@ -50,13 +50,21 @@ extension PostgresTransaction: BrokerTransaction {
     public func insertLease(_ r: LeaseRecord) throws {
         try execute("""
             INSERT INTO leases (\(unescaped: Self.leaseColumns)) VALUES (\(r.owner), \(r.leaseId), \(Data(r.manifest)), \(Data(r.envelope)),
-            \(Data(r.digest)), \(r.state), \(r.notBefore), \(r.notAfter), \(r.maxGrants), \(r.grantsIssued), \(r.expiryRecorded), \(Int64(r.issuedSeq)))
+            \(Data(r.digest)), \(r.state), \(r.notBefore), \(r.notAfter), \(r.maxGrants), \(r.grantsIssued), \(r.expiryRecorded), \(Int64(r.issuedSeq)),
+            \(Int64(r.lastSeq)), \(Data(r.mac)))
             """)
     }
 
     public func updateLease(_ r: LeaseRecord) throws {
-        let n = try changes("UPDATE leases SET state = \(r.state), grants_issued = \(r.grantsIssued), expiry_recorded = \(r.expiryRecorded) WHERE owner = \(r.owner) AND lease_id = \(r.leaseId)")
+        let n = try changes("""
+            UPDATE leases SET state = \(r.state), grants_issued = \(r.grantsIssued), expiry_recorded = \(r.expiryRecorded),
+            last_seq = \(Int64(r.lastSeq)), mac = \(Data(r.mac)) WHERE owner = \(r.owner) AND lease_id = \(r.leaseId)
+            """)
         guard n == 1 else { throw StorageError(.notFound, "lease \(r.owner)/\(r.leaseId) does not exist") }
+    }
+
+    public func leasesWithoutMAC(limit: Int) throws -> [LeaseRecord] {
+        try execute("SELECT \(unescaped: Self.leaseColumns) FROM leases WHERE length(mac) = 0 LIMIT \(Int64(limit))").map(leaseRecord)
     }
 
     public func leasesPastExpiry(now: Int64, limit: Int) throws -> [LeaseRecord] {
@@ -85,6 +93,14 @@ extension PostgresTransaction: BrokerTransaction {
             let (owner, leaseId, seq, key) = try decode($0, (String, String, Int64, Data).self)
             return GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: UInt64(clamping: seq), receiptKeySealed: [UInt8](key))
         }
+    }
+
+    public func insertEvidence(digest: [UInt8], record: [UInt8]) throws {
+        try execute("INSERT INTO grant_evidence (digest, record) VALUES (\(Data(digest)), \(Data(record))) ON CONFLICT (digest) DO NOTHING")
+    }
+
+    public func evidence(digest: [UInt8]) throws -> [UInt8]? {
+        try execute("SELECT record FROM grant_evidence WHERE digest = \(Data(digest))").first.map { [UInt8](try decode($0, Data.self)) }
     }
 
     /// PostgreSQL allows savepoints of one name to nest; ROLLBACK TO and RELEASE name the

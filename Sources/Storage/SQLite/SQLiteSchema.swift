@@ -106,6 +106,18 @@ enum SQLiteSchema {
                 CREATE INDEX used_nonces_expiry ON used_nonces (expires_at);
                 """)
         }
+        // Row MACs on leases (the broker's RowMAC) and the evidence that decided each grant,
+        // content-addressed, for `audit export` and `audit verify --evidence`.
+        m.registerMigration("v4-verifiable-grants") { db in
+            try db.execute(sql: """
+                ALTER TABLE leases ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE leases ADD COLUMN mac BLOB NOT NULL DEFAULT x'';
+                CREATE TABLE grant_evidence (
+                    digest BLOB PRIMARY KEY CHECK (length(digest) = 32),
+                    record BLOB NOT NULL
+                ) STRICT;
+                """)
+        }
         return m
     }()
 }

@@ -46,12 +46,13 @@ extension SQLiteTransaction: BrokerTransaction {
             .execute(arguments: [r.owner, r.keyId, Int64(r.version), Data(r.sealed)])
     }
 
-    static let leaseColumns = "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq"
+    static let leaseColumns = "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq, last_seq, mac"
 
     static func lease(_ row: Row) -> LeaseRecord {
         LeaseRecord(owner: row[0], leaseId: row[1], manifest: [UInt8]((row[2] as Data)), envelope: [UInt8]((row[3] as Data)),
                     digest: [UInt8]((row[4] as Data)), state: row[5], notBefore: row[6], notAfter: row[7], maxGrants: row[8],
-                    grantsIssued: row[9], expiryRecorded: (row[10] as Int64) != 0, issuedSeq: UInt64((row[11] as Int64)))
+                    grantsIssued: row[9], expiryRecorded: (row[10] as Int64) != 0, issuedSeq: UInt64((row[11] as Int64)),
+                    lastSeq: UInt64(clamping: row[12] as Int64), mac: [UInt8]((row[13] as Data)))
     }
 
     public func lease(owner: String, leaseId: String) throws -> LeaseRecord? {
@@ -60,15 +61,19 @@ extension SQLiteTransaction: BrokerTransaction {
     }
 
     public func insertLease(_ r: LeaseRecord) throws {
-        try db.cachedStatement(sql: "INSERT INTO leases (\(Self.leaseColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        try db.cachedStatement(sql: "INSERT INTO leases (\(Self.leaseColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [r.owner, r.leaseId, Data(r.manifest), Data(r.envelope), Data(r.digest), r.state, r.notBefore, r.notAfter,
-                                 r.maxGrants, r.grantsIssued, r.expiryRecorded ? 1 : 0, Int64(r.issuedSeq)])
+                                 r.maxGrants, r.grantsIssued, r.expiryRecorded ? 1 : 0, Int64(r.issuedSeq), Int64(r.lastSeq), Data(r.mac)])
     }
 
     public func updateLease(_ r: LeaseRecord) throws {
-        try db.cachedStatement(sql: "UPDATE leases SET state = ?, grants_issued = ?, expiry_recorded = ? WHERE owner = ? AND lease_id = ?")
-            .execute(arguments: [r.state, r.grantsIssued, r.expiryRecorded ? 1 : 0, r.owner, r.leaseId])
+        try db.cachedStatement(sql: "UPDATE leases SET state = ?, grants_issued = ?, expiry_recorded = ?, last_seq = ?, mac = ? WHERE owner = ? AND lease_id = ?")
+            .execute(arguments: [r.state, r.grantsIssued, r.expiryRecorded ? 1 : 0, Int64(r.lastSeq), Data(r.mac), r.owner, r.leaseId])
         guard db.changesCount == 1 else { throw StorageError(.notFound, "lease \(r.owner)/\(r.leaseId) does not exist") }
+    }
+
+    public func leasesWithoutMAC(limit: Int) throws -> [LeaseRecord] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.leaseColumns) FROM leases WHERE length(mac) = 0 LIMIT ?"), arguments: [limit]).map(Self.lease)
     }
 
     public func leasesPastExpiry(now: Int64, limit: Int) throws -> [LeaseRecord] {
@@ -100,6 +105,15 @@ extension SQLiteTransaction: BrokerTransaction {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT owner, lease_id, seq, receipt_key FROM grants WHERE grant_id = ?"), arguments: [grantId]).map {
             GrantRecord(grantId: grantId, owner: $0[0], leaseId: $0[1], seq: UInt64(($0[2] as Int64)), receiptKeySealed: [UInt8](($0[3] as Data)))
         }
+    }
+
+    public func insertEvidence(digest: [UInt8], record: [UInt8]) throws {
+        try db.cachedStatement(sql: "INSERT INTO grant_evidence (digest, record) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING")
+            .execute(arguments: [Data(digest), Data(record)])
+    }
+
+    public func evidence(digest: [UInt8]) throws -> [UInt8]? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM grant_evidence WHERE digest = ?"), arguments: [Data(digest)]).map { [UInt8]($0) }
     }
 
     public func savepoint<T>(_ body: () throws -> T) throws -> T {

@@ -2,6 +2,7 @@ import LeaseholdWorkloadCLI
 import ArgumentParser
 import Broker
 import LeaseholdAPI
+import LeaseholdCore
 import Foundation
 import Storage
 import TransparencyLog
@@ -22,7 +23,10 @@ struct AuditVerify: ParsableCommand {
             Exit 0 only if everything holds; exit 1 naming the first bad seq otherwise.
             --db FILE audits a broker database (read-only). --bundle DIR audits an export made by
             `audit export`, trusting only the key given with --log-key (name+keyid+base64, @FILE or a file).
-            --checkpoint FILE adds a checkpoint kept from earlier: a log rolled back or truncated below it fails. \
+            --checkpoint FILE adds a checkpoint kept from earlier: a log rolled back or truncated below it fails.
+            --evidence re-verifies every grant's kept evidence (the bundle's evidence/ directory, or the database's
+            table) against the pinned vendor roots at the time the broker verified it, and checks that its claims and
+            report-data binding are the ones the grant's entry logged. \
             With --db, give --log-key too; --trust-db-key instead checks the checkpoints against the key stored in the database itself, which anyone who can rewrite the file can replace.
             """
     )
@@ -32,6 +36,7 @@ struct AuditVerify: ParsableCommand {
     @Option(name: .customLong("log-key"), help: "The trusted log verifier key (required with --bundle).") var logKey: String?
     @Option(help: "A signed checkpoint kept from earlier (repeatable).") var checkpoint: [String] = []
     @Flag(help: "With --db and no --log-key: trust the log key stored in the database (it vouches for itself).") var trustDbKey = false
+    @Flag(help: "Re-verify each grant's kept evidence against the vendor roots and its report-data binding.") var evidence = false
     @Option(help: "Seconds a lease may be past notAfter (at the last entry's time) before its lease.expired must be logged.") var expiryGrace: Double = 300
 
     func validate() throws {
@@ -48,18 +53,24 @@ struct AuditVerify: ParsableCommand {
         let trusted = try logKey.map(CLIFiles.verifierKey)
         let summary: AuditSummary
         var signed = 0
+        var evidenceLine: String?
+        let reverify: GrantEvidenceAudit?
+        do { reverify = evidence ? try GrantEvidenceAudit.standard() : nil } catch { throw CLIFailure(message: "evidence verifiers: \(error)") }
         do {
+            let invariants = LeaseInvariants(expiryGrace: expiryGrace, evidence: reverify)
             if let db {
                 let store = try CLIFiles.openForAudit(db)
-                let invariants = LeaseInvariants(expiryGrace: expiryGrace)
-                summary = try CLIFiles.read(store) { tx in try tx.auditLog(trustedKey: trusted, external: external, onEntry: invariants.consume) }
+                summary = try CLIFiles.read(store) { tx in
+                    invariants.records = { hex in try Hex.decode(hex).flatMap { try tx.evidence(digest: $0) } }
+                    return try tx.auditLog(trustedKey: trusted, external: external, onEntry: invariants.consume)
+                }
                 try invariants.finish()
-                signed = invariants.checker.signedLeases
             } else {
-                let invariants = LeaseInvariants(expiryGrace: expiryGrace)
+                invariants.records = { hex in try BundleAudit.evidenceRecord(directory: bundle!, digest: hex) }
                 summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external, invariants: invariants)
-                signed = invariants.checker.signedLeases
             }
+            signed = invariants.checker.signedLeases
+            evidenceLine = invariants.evidenceSummary
         } catch let f as LogAuditor.Failure {
             throw CLIFailure(message: "audit failed: \(f)")
         }
@@ -67,17 +78,20 @@ struct AuditVerify: ParsableCommand {
             FileHandle.standardError.write(Data("leasehold: warning: checkpoints were checked against the key stored in \(db ?? "the database"), not one you supplied\n".utf8))
         }
         print("ok: \(summary.entries) entries, lease invariants hold (\(signed) lease(s) and their grants checked against the owner-signed manifest), root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
+        if let evidenceLine { print(evidenceLine) }
     }
 }
 
 struct AuditExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write an offline bundle: entries.jsonl (exact stored bytes, one per line), checkpoint, log-key.",
+        abstract: "Write an offline bundle: entries.jsonl (exact stored bytes, one per line), checkpoint, log-key, evidence/.",
         discussion: """
             --db FILE exports an SQLite broker database; --database URL (or LEASEHOLD_DATABASE_URL) a
             PostgreSQL one. Either is read in one consistent snapshot and never written. Verify the
             bundle with `audit verify --bundle DIR --log-key KEY`, trusting a key you got elsewhere.
+            evidence/HASH.json holds the evidence record that decided each grant (named by its SHA-256,
+            as the grant's entry names it), for `audit verify --evidence`.
             """
     )
     @Option(help: "The broker's SQLite database.") var db: String?
@@ -103,32 +117,41 @@ struct AuditExport: AsyncParsableCommand {
                 throw CLIFailure(message: error.reason)
             }
         }
-        let exported: ([UInt8], StoredCheckpoint?, String)
+        let exported: ([UInt8], StoredCheckpoint?, String, [(String, [UInt8])])
         do {
             exported = try await store.read { tx in
                 let key = try tx.storedVerifier()
                 var lines = [UInt8]()
+                var records: [(String, [UInt8])] = []
                 var next: UInt64 = 0
                 while true {
                     let page = try tx.entries(start: next, limit: 10_000)
-                    for bytes in page { lines += bytes; lines.append(0x0A) }
+                    for bytes in page {
+                        lines += bytes
+                        lines.append(0x0A)
+                        if let e = try? LogEntry(bytes: bytes), let hex = GrantEvidenceAudit.recordDigest(of: e), let digest = Hex.decode(hex),
+                           let record = try tx.evidence(digest: digest) {
+                            records.append((hex, record))
+                        }
+                    }
                     next += UInt64(page.count)
                     if page.count < 10_000 { break }
                 }
-                return (lines, try tx.latestCheckpoint(), key.encoded)
+                return (lines, try tx.latestCheckpoint(), key.encoded, records)
             }
         } catch let e as StorageError {
             await store.close()
             throw CLIFailure(message: e.reason)
         }
         await store.close()
-        let (lines, cp, key) = exported
+        let (lines, cp, key, records) = exported
         guard let cp else { throw CLIFailure(message: "the log has no signed checkpoint yet; nothing to export") }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: out + "/evidence", withIntermediateDirectories: true)
+        for (hex, record) in records { try CLIFiles.write(record, to: out + "/evidence/\(hex).json") }
         try CLIFiles.write(lines, to: out + "/entries.jsonl")
         try CLIFiles.write(Array(cp.note.utf8), to: out + "/checkpoint")
         try CLIFiles.write(Array((key + "\n").utf8), to: out + "/log-key")
-        print("exported \(cp.size) entries to \(out)")
+        print("exported \(cp.size) entries and \(records.count) evidence record(s) to \(out)")
     }
 }
 

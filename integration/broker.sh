@@ -185,9 +185,9 @@ for s in $(seq 1 $STREAMS); do [ -f "$WORK/burst-$s-$CAP.rc" ] && capped=$((capp
 kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
 if [ "$BACKEND" = postgres ]; then
   expect_exit 0 "audit export from PostgreSQL" "$LEASEHOLD" audit export --out "$WORK/bundle"
-  expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$LOGKEY"
+  expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$LOGKEY" --evidence
 else
-  expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --db "$D/leasehold.db" --log-key "$LOGKEY"
+  expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --db "$D/leasehold.db" --log-key "$LOGKEY" --evidence
 fi
 expect_in "lease invariants hold" "$OUT" "  ...$OUT"
 finish

@@ -34,6 +34,24 @@ expect_exit 0 "audit export writes a bundle" "$LEASEHOLD" audit export --db "$D"
 expect_exit 0 "audit verify --bundle passes with the log key" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$VKEY"
 expect_exit 0 "audit verify --bundle takes the key as @FILE" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "@$WORK/vkey"
 expect_exit 2 "audit verify --bundle without --log-key is a usage error" "$LEASEHOLD" audit verify --bundle "$WORK/bundle"
+
+# Each grant's kept evidence travels in the bundle and re-verifies from it alone.
+NREC="$(ls "$WORK/bundle/evidence" | wc -l)"
+NGRANTS="$(grep -c '"kind":"key.granted"' "$WORK/bundle/entries.jsonl")"
+if [ "$NGRANTS" -gt 0 ] && [ "$NREC" -eq "$NGRANTS" ]; then ok "the bundle holds one evidence record per grant of the demo ($NGRANTS)"; else bad "evidence records: $NREC for $NGRANTS grants"; fi
+expect_exit 0 "audit verify --bundle --evidence re-verifies every grant" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$VKEY" --evidence
+expect_in "evidence: $NGRANTS grant(s) re-verified" "$OUT" "  ...and says how many, by TEE"
+expect_exit 0 "audit verify --db --evidence reads the records from the database" "$LEASEHOLD" audit verify --db "$D" --log-key "$VKEY" --evidence
+REC="$(ls "$WORK/bundle/evidence" | head -1)"
+cp -r "$WORK/bundle" "$WORK/bundle-noev"
+rm "$WORK/bundle-noev/evidence/$REC"
+expect_exit 0 "without --evidence a bundle missing a record still verifies (the records are an addition)" "$LEASEHOLD" audit verify --bundle "$WORK/bundle-noev" --log-key "$VKEY"
+expect_exit 1 "with --evidence a missing record fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle-noev" --log-key "$VKEY" --evidence
+expect_in "is missing" "$ERR" "  ...saying which record is missing"
+cp -r "$WORK/bundle" "$WORK/bundle-editev"
+sed -i 's/"tee":"sandbox"/"tee":"sev-snp"/' "$WORK/bundle-editev/evidence/$REC"
+expect_exit 1 "with --evidence an edited record fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle-editev" --log-key "$VKEY" --evidence
+expect_in "does not hash to" "$ERR" "  ...naming the record that does not hash to its name"
 OTHER="$("$LEASEHOLD" demo --db "$WORK/other.db" >/dev/null && "$LEASEHOLD" audit log-key --db "$WORK/other.db")"
 expect_exit 1 "a bundle checked with another log's key fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$OTHER"
 expect_in "not signed by" "$ERR" "  ...and says the checkpoint is not signed by that key"

@@ -320,25 +320,38 @@ extension Broker {
 
     /// The workload ends the lease early; signed with the grant's one-time signing key, and
     /// the signature goes into `lease.released` for the auditor.
+    /// A release with `kind: shredded` also says the workload shredded its keys: the auditor
+    /// counts it as that grant's receipt. Every signed member is logged, so the signature
+    /// checks from the entry alone.
     public func release(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
+        try Self.checkShape(r)
         let use = try await checkReceipt(op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId, r)
-        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released",
-                             fields: ["by": .string("workload"), "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
-                                      "receiptTime": .string(r.time), "signature": .string(r.signature)],
-                             singleUse: use) { sm, t in
+        var fields: [String: JSONValue] = ["by": .string("workload"), "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
+                                           "receiptTime": .string(r.time), "signature": .string(r.signature)]
+        if let d = r.outputDigest { fields["outputDigest"] = .string(d) }
+        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released", fields: fields, singleUse: use) { sm, t in
             sm.release(at: t)
+        }
+    }
+
+    /// `kind` is output or shredded; an output names its digest; a digest is 64 lowercase hex
+    /// digits (the form of every hash in the log), whatever the kind.
+    static func checkShape(_ r: WorkloadReceipt) throws(BrokerError) {
+        guard r.kind == "output" || r.kind == "shredded" else { throw BrokerError(.badRequest, "receipt kind must be output or shredded") }
+        if r.kind == "output", r.outputDigest == nil {
+            throw BrokerError(.badRequest, "an output receipt needs outputDigest, 64 lowercase hex digits (SHA-256)")
+        }
+        if let d = r.outputDigest {
+            guard d.utf8.count == 64, d.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+                throw BrokerError(.badRequest, "outputDigest must be 64 lowercase hex digits (SHA-256)")
+            }
         }
     }
 
     /// Records what the workload did with the keys (an output digest, or that it shredded
     /// them), with the workload's signature so that the auditor can check it was the workload.
     public func receipt(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
-        guard r.kind == "output" || r.kind == "shredded" else { throw BrokerError(.badRequest, "receipt kind must be output or shredded") }
-        if r.kind == "output" {
-            guard let d = r.outputDigest, d.utf8.count == 64, Hex.decode(d) != nil else {
-                throw BrokerError(.badRequest, "an output receipt needs outputDigest, 64 hex digits (SHA-256)")
-            }
-        }
+        try Self.checkShape(r)
         let use = try await checkReceipt(op: ReceiptSignature.receiptOp, owner: owner, leaseId: leaseId, r)
         let now = self.now
         return try await write { tx in

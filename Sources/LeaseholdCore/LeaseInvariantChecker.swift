@@ -23,7 +23,7 @@ import TransparencyLog
 /// Every `receipt` and every `lease.released` by the workload must carry a signature that
 /// verifies under the `signingKey` of its grant's `key.granted` entry, on that grant's lease:
 /// the workload's one-time key signed it, so not even the log-key holder can add one
-/// (CRYPTO-REVIEW-2026-12 M3). Only such a receipt counts as `shredded`. A grant whose entry
+/// (CRYPTO-REVIEW-2026-12 M3). Only such a receipt, or a workload release signed with `receiptKind: shredded`, counts as `shredded`. A grant whose entry
 /// names no signing key (logs from before signed receipts) cannot have been signed for: its
 /// receipts are listed in `findings` and count for nothing.
 ///
@@ -129,7 +129,11 @@ public struct LeaseInvariantChecker: Sendable {
         case "lease.revoked", "lease.released":
             guard var l = leases[key] else { throw Violation(seq: e.seq, message: "\(e.kind) for \(key), which was never issued") }
             if e.kind == "lease.released", e.fields["by"]?.stringValue == "workload" {
-                _ = try checkSignature(e, op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId)
+                let signed = try checkSignature(e, op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId)
+                // A signed release that says the keys were shredded is that grant's receipt.
+                if signed, e.fields["receiptKind"]?.stringValue == "shredded", let id = e.fields["grantId"]?.stringValue {
+                    l.unshredded.removeAll { $0 == id }
+                }
             }
             if l.ended == nil { l.ended = e.kind; l.endedAt = e.time }
             leases[key] = l

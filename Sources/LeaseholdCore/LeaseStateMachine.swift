@@ -113,8 +113,10 @@ public struct LeaseStateMachine: Sendable, Hashable {
         return .recordExpired
     }
 
+    /// An exhausted lease can still be ended: its last grant's workload releases it when done,
+    /// and its owner may revoke it; both are final.
     private mutating func end(as newState: State, at time: Date) -> EndAction {
-        if state.isTerminal { return .refuse(Self.terminalRefusal(state)) }
+        if state.isTerminal, state != .exhausted { return .refuse(Self.terminalRefusal(state)) }
         if ManifestTime.seconds(time) >= window.notAfter {
             return .refuse(LeaseRefusal(.leaseExpired, "the lease ended at \(window.notAfterText)"))
         }

@@ -141,4 +141,43 @@ import Vault
             #expect(audit(log) != nil, "\(what) passed the audit")
         }
     }
+
+    /// The last grant's workload releases its exhausted lease (`maxGrants: 1`); its signed
+    /// release with `kind: shredded` is the receipt a receipts-required lease asks for, and a
+    /// release with an output digest logs the digest so the audit can check the signature.
+    @Test func anExhaustedLeaseIsReleasedAndAShreddedReleaseCountsAsTheReceipt() async throws {
+        let h = try await BrokerHarness.make()
+        var m = h.manifest("one", maxGrants: 1)
+        m.receipts = .required
+        try await h.issue(m)
+        let got = try await h.fetch("one")
+        _ = try await LocalWorkload(broker: h.broker).report(op: "release", owner: h.owner, leaseId: "one", received: got, kind: "shredded", at: h.clock.now)
+        await expectRefusal(.leaseReleased) { _ = try await h.fetch("one") }
+        try await h.issue(h.manifest("out", maxGrants: 1))
+        let out = try await h.fetch("out")
+        _ = try await h.broker.release(owner: h.owner, leaseId: "out",
+                                       try signed("release", h, "out", grantId: out.response.grantId, kind: "output", digest: Self.digest, key: out.signingKey))
+        #expect(try await h.entries().last?.fields["outputDigest"]?.stringValue == Self.digest)
+        h.clock.advance(7200)
+        _ = try await h.broker.sweep()
+        var checker = LeaseInvariantChecker()
+        for e in try await h.entries() { try checker.consume(e) }
+        try checker.finish()
+        #expect(checker.findings.isEmpty, "\(checker.findings)")
+    }
+
+    /// Receipts and releases name a kind the protocol knows and hash digests in lowercase hex.
+    @Test func receiptsAndReleasesHaveAFixedShape() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let got = try await h.fetch("l1")
+        let id = got.response.grantId
+        for (op, kind, digest) in [("release", "weird", nil), ("release", "output", nil), ("receipt", "output", Self.digest.uppercased()),
+                                   ("receipt", "shredded", "abc"), ("release", "shredded", Self.digest.uppercased())] {
+            let r = try signed(op, h, "l1", grantId: id, kind: kind, digest: digest, key: got.signingKey)
+            await expectRefusal(.badRequest, "\(op) \(kind) \(digest ?? "-")") {
+                if op == "release" { _ = try await h.broker.release(owner: h.owner, leaseId: "l1", r) } else { _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", r) }
+            }
+        }
+    }
 }

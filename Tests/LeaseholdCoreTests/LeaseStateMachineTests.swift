@@ -25,6 +25,22 @@ struct LeaseStateMachineTests {
         #expect(refusalCode(lease.grantRequested(at: Self.at(1_004))) == .leaseExhausted)
     }
 
+    /// An exhausted lease still ends: its last workload releases it, or its owner revokes it;
+    /// after that it stays ended.
+    @Test func anExhaustedLeaseCanStillBeReleasedOrRevokedOnce() {
+        let ends: [(inout LeaseStateMachine, Date) -> LeaseStateMachine.EndAction] = [{ $0.release(at: $1) }, { $0.revoke(at: $1) }]
+        for end in ends {
+            var lease = LeaseStateMachine(window: Self.window, maxGrants: 1)
+            _ = lease.grantRequested(at: Self.at(1_000))
+            _ = lease.granted(at: Self.at(1_001))
+            #expect(lease.state == .exhausted)
+            #expect(end(&lease, Self.at(1_002)) == .record)
+            #expect(lease.state == .released || lease.state == .revoked)
+            #expect(end(&lease, Self.at(1_003)) != .record)
+            #expect(lease.release(at: Self.at(1_003)) != .record)
+        }
+    }
+
     @Test func twoRequestsRacingForTheLastGrantReleaseOnlyOne() {
         var lease = LeaseStateMachine(window: Self.window, maxGrants: 1)
         #expect(lease.grantRequested(at: Self.at(1_500)) == .proceed)

@@ -5,6 +5,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine: log appends, checkpoints, audits, attestation verification.",
-        subcommands: [BenchLog.self, BenchAttestation.self, BenchGrants.self, BenchSweep.self]
+        subcommands: [BenchLog.self, BenchAttestation.self, BenchGrants.self, BenchSweep.self, BenchAudit.self]
     )
 }

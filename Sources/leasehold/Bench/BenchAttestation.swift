@@ -83,6 +83,14 @@ struct BenchAttestation: ParsableCommand {
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
+        // `openssl speed` times itself with SIGALRM; a child inherits this thread's signal mask,
+        // and the concurrency runtime's threads block SIGALRM, with which openssl would spin
+        // forever. Unblock it for the spawn only.
+        var alarm = sigset_t(), previous = sigset_t()
+        sigemptyset(&alarm)
+        sigaddset(&alarm, SIGALRM)
+        pthread_sigmask(SIG_UNBLOCK, &alarm, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         do { try p.run() } catch { return nil }
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()

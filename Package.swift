@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "leasehold",
             dependencies: [
-                "TransparencyLog", "Storage", "Attestation", "LeaseholdCore", "Vault", "Broker", "LeaseholdAPI", "BrokerHTTP", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdWorkloadCLI",
+                "TransparencyLog", "Storage", "Attestation", "Collateral", "LeaseholdCore", "Vault", "Broker", "LeaseholdAPI", "BrokerHTTP", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdWorkloadCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -77,6 +77,18 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // The broker's own vendor collateral (Intel PCS / PCCS): fetched, verified, cached.
+        .target(
+            name: "Collateral",
+            dependencies: [
+                "Attestation",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(
@@ -103,7 +115,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "LeaseholdAPI", "LeaseholdClient", "Attestation", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
+                "LeaseholdAPI", "LeaseholdClient", "Attestation", "Collateral", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
@@ -168,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "BrokerHTTPTests",
             dependencies: [
-                "BrokerHTTP", "Broker", "LeaseholdAPI", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+                "BrokerHTTP", "Broker", "Collateral", "LeaseholdAPI", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -181,6 +193,7 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation", "LeaseholdAPI"]),
+        .testTarget(name: "CollateralTests", dependencies: ["Collateral", "Attestation"]),
         .testTarget(name: "AttestersTests", dependencies: ["Attesters"]),
         .testTarget(name: "LeaseholdWorkloadCLITests", dependencies: ["LeaseholdWorkloadCLI", "LeaseholdClient", "LeaseholdAPI", "Attesters",
                                                                       .product(name: "Crypto", package: "swift-crypto")]),

@@ -37,4 +37,26 @@ expect_exit 2 "unknown --tee is a usage error" EV --tee sev-es --evidence "$WORK
 expect_exit 2 "a bad --at is a usage error" EV --tee nitro --evidence "$WORK/short.bin" --at yesterday
 : > "$WORK/empty"
 expect_exit 1 "an empty evidence file is refused" EV --tee nitro --evidence "$WORK/empty" --at 2024-09-07T14:37:39Z
+# The broker's own collateral: a PCCS (integration/fake-pccs.py, Intel's real documents) and
+# nothing but the quote reach the verdict the collateral files reach.
+Q4="$V/tdx/trustee-q4-lunal-collateral"
+Q4FILES=(--collateral "$Q4/tcb_info_50806f000000.json" --collateral "$Q4/td_qe_identity.json" --collateral "$Q4/pck_crl_platform.der"
+         --collateral "$Q4/root_ca_crl.der" --collateral "$Q4/tcb_signing_chain.pem" --collateral "$Q4/qe_identity_signing_chain.pem")
+python3 "$ROOT/integration/fake-pccs.py" "$V" "$WORK/pccs.log" > "$WORK/pccs.port" 2>"$WORK/pccs.err" &
+for _ in $(seq 1 50); do [ -s "$WORK/pccs.port" ] && break; sleep 0.1; done
+PCCS="http://127.0.0.1:$(head -1 "$WORK/pccs.port")"
+expect_exit 0 "tdx (q4, debug, OutOfDate) with the collateral files, policy allowing both" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" "${Q4FILES[@]}" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
+FILES_VERDICT="$OUT"
+expect_exit 0 "the same quote alone with --intel-pcs-url (a PCCS) is accepted" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
+[ "$OUT" = "$FILES_VERDICT" ] && ok "  ...with the very verdict the files give: $OUT" || bad "  ...verdicts differ: '$OUT' vs '$FILES_VERDICT'"
+expect_in "/tdx/certification/v4/tcb?fmspc=50806f000000&update=standard" "$(cat "$WORK/pccs.log")" "  ...having asked the PCCS for the quote's FMSPC (standard update)"
+expect_exit 1 "under the default policy the fetched collateral refuses it as the files do" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS" --at 2026-04-01T00:00:00Z
+expect_in "refused: debug-not-allowed" "$ERR" "  ...debug-not-allowed"
+expect_exit 1 "past the fetched TCB info's nextUpdate it is refused" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS" --at 2027-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
+expect_in "collateral-unavailable" "$ERR" "  ...collateral-unavailable: $ERR"
+expect_exit 1 "an unreachable PCCS refuses with collateral-unavailable" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "http://127.0.0.1:9" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
+expect_in "refused: collateral-unavailable" "$ERR" "  ...$ERR"
+expect_exit 2 "--intel-pcs-url and --collateral together are a usage error" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS" "${Q4FILES[@]}"
+expect_exit 2 "--intel-pcs-url is for sgx and tdx" EV --tee nitro --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS"
+
 finish

@@ -52,6 +52,27 @@ cp -r "$WORK/bundle" "$WORK/bundle-editev"
 sed -i 's/"tee":"sandbox"/"tee":"sev-snp"/' "$WORK/bundle-editev/evidence/$REC"
 expect_exit 1 "with --evidence an edited record fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle-editev" --log-key "$VKEY" --evidence
 expect_in "does not hash to" "$ERR" "  ...naming the record that does not hash to its name"
+
+# A second implementation of the envelope check: DSSE v1 PAE from the spec, Ed25519 by
+# securesystemslib (Debian's python3-securesystemslib), on the bundle alone.
+expect_exit 0 "securesystemslib verifies every owner envelope the bundle's lease.issued entries carry" /usr/bin/python3 "$ROOT/integration/dsse-verify.py" "$WORK/bundle"
+expect_in "verified by securesystemslib" "$OUT" "  ...$OUT"
+mkdir -p "$WORK/bundle-dsse"
+/usr/bin/python3 - "$WORK/bundle/entries.jsonl" "$WORK/bundle-dsse/entries.jsonl" <<'PY'
+import base64, json, sys
+out = []
+for line in open(sys.argv[1], "rb"):
+    e = json.loads(line)
+    if e["kind"] == "lease.issued" and "envelope" in e:
+        env = json.loads(base64.b64decode(e["envelope"]))
+        sig = bytearray(base64.b64decode(env["signatures"][0]["sig"]))
+        sig[0] ^= 1
+        env["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+        e["envelope"] = base64.b64encode(json.dumps(env).encode()).decode()
+    out.append(json.dumps(e, separators=(",", ":")))
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PY
+expect_exit 1 "  ...and refuses an envelope whose signature has one flipped bit" /usr/bin/python3 "$ROOT/integration/dsse-verify.py" "$WORK/bundle-dsse"
 OTHER="$("$LEASEHOLD" demo --db "$WORK/other.db" >/dev/null && "$LEASEHOLD" audit log-key --db "$WORK/other.db")"
 expect_exit 1 "a bundle checked with another log's key fails" "$LEASEHOLD" audit verify --bundle "$WORK/bundle" --log-key "$OTHER"
 expect_in "not signed by" "$ERR" "  ...and says the checkpoint is not signed by that key"

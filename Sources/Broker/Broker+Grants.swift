@@ -1,4 +1,5 @@
 import Attestation
+import Collateral
 import Crypto
 import Foundation
 import LeaseholdAPI
@@ -113,8 +114,21 @@ extension Broker {
                 try signedData.check(lease, signedInputs)
             } catch { refusal = error }
         }
+        // The broker's own collateral, where it has a service for this TEE: it decides, and
+        // what the workload sent is ignored; no verified, current set is a refusal.
+        var usedCollateral = collateral
+        if refusal == nil, let service = configuration.collateral, service.handles(tee) {
+            do throws(CollateralError) {
+                if let supplied = try await service.collateral(for: Attestation.Evidence(tee: tee, bytes: evidenceBytes, collateral: []), at: now) {
+                    usedCollateral = supplied.pieces
+                    entryFields["collateral"] = Self.collateralField(supplied)
+                }
+            } catch {
+                refusal = BrokerError(.collateralUnavailable, "no current, verified \(tee.rawValue) collateral: \(error.description); retry with a new challenge")
+            }
+        }
         if refusal == nil {
-            switch verify(tee: tee, evidence: evidenceBytes, collateral: collateral, at: now) {
+            switch verify(tee: tee, evidence: evidenceBytes, collateral: usedCollateral, at: now) {
             case .success(let c): claims = c
             case .failure(let e): refusal = e
             }
@@ -163,7 +177,7 @@ extension Broker {
         }
         let verifySeconds = Date().timeIntervalSince(t0)
         // What decided the grant, kept beside the log under its hash for `audit verify --evidence`.
-        let evidenceRecord = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidenceBytes, collateral: collateral, nonce: nonce, suite: suite.id,
+        let evidenceRecord = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidenceBytes, collateral: usedCollateral, nonce: nonce, suite: suite.id,
                                                  publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now).canonicalJSON
         let evidenceDigest = Array(SHA256.hash(data: evidenceRecord))
 
@@ -276,6 +290,17 @@ extension Broker {
                              receipt: GrantReceipt(logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note,
                                                    inclusionProof: proof.path.map(\.base64), entry: Base64.encode(done.outcome.entry ?? [])),
                              grantId: grantId)
+    }
+
+    /// Which collateral decided a grant, for its log entry: the upstream, Intel's TCB update
+    /// stage, the TCB evaluation data number and issue date, and each document's SHA-256.
+    static func collateralField(_ s: CollateralService.Supplied) -> JSONValue {
+        var f: [String: JSONValue] = ["upstream": .string(s.upstream), "fetchedAt": .string(RFC3339.format(s.fetchedAt)),
+                                      "documents": .array(s.documents.map { .dict(["kind": .string($0.kind), "sha256": .string($0.sha256)]) })]
+        if let u = s.tcbUpdate { f["tcbUpdate"] = .string(u) }
+        if let n = s.tcbEvaluationDataNumber { f["tcbEvaluationDataNumber"] = .int(Int64(n)) }
+        if let d = s.tcbInfoIssueDate { f["tcbInfoIssueDate"] = .string(RFC3339.format(d)) }
+        return .dict(f)
     }
 
     /// The challenge rules live in `ChallengeStateMachine`; `ChallengeToken` rebuilt it from the

@@ -1,4 +1,5 @@
 import Attestation
+import Collateral
 import Crypto
 import Foundation
 import LeaseholdAPI
@@ -30,6 +31,9 @@ public struct BrokerConfiguration: Sendable {
     public var requireSNPCRL = false
     /// Where the broker records its metrics (commit batch sizes); nothing by default.
     public var metrics = BrokerMetrics.disabled
+    /// The broker's own vendor collateral (`serve --intel-pcs-url`): where it handles a TEE,
+    /// its verified collateral decides and the workload's is ignored; nil: the workload's.
+    public var collateral: CollateralService?
 
     public init(dataDirectory: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
                 challengeLifetime: TimeInterval = 60, clock: @escaping @Sendable () -> Date = { Date() },

@@ -24,7 +24,7 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .leaseNotFound, .ownerNotFound, .keyNotFound, .notFound: return 404
         case .ownerExists, .leaseExists, .requestReplayed: return 409
         case .rateLimited: return 429
-        case .logUnavailable: return 503
+        case .logUnavailable, .collateralUnavailable: return 503
         case .internal, .stateInvalid: return 500
         default: return 403  // every key-release refusal
         }
@@ -55,4 +55,7 @@ extension ReasonCode {
     public static let stateInvalid = ReasonCode("state-invalid")
     /// The request's key-transport suite is not the one the lease requires.
     public static let suiteNotAllowed = ReasonCode("suite-not-allowed")
+    /// The broker could not get current, verified vendor collateral (Intel PCS/PCCS, AMD KDS)
+    /// for this evidence: retry later with a new challenge. Never answered with a weaker check.
+    public static let collateralUnavailable = ReasonCode("collateral-unavailable")
 }

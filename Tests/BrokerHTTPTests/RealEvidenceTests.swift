@@ -1,3 +1,4 @@
+import Collateral
 import LeaseholdOwnerClient
 import Attestation
 import Broker
@@ -55,9 +56,10 @@ import Vault
         return url.appendingPathComponent("shared/vectors")
     }()
 
-    func refusal(_ s: Sample, manifestMeasurement: String, requireSNPCRL: Bool = false) async throws -> String? {
+    func refusal(_ s: Sample, manifestMeasurement: String, requireSNPCRL: Bool = false, collateral service: CollateralService? = nil,
+                 entries: Captured? = nil) async throws -> String? {
         let clock = Mutex(Date())
-        let t = try await TestBroker.make(allowSandbox: false, requireSNPCRL: requireSNPCRL, clock: { clock.withLock { $0 } })
+        let t = try await TestBroker.make(allowSandbox: false, requireSNPCRL: requireSNPCRL, collateral: service, clock: { clock.withLock { $0 } })
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
@@ -92,6 +94,10 @@ import Vault
                 }
                 return nil
             } catch {
+                if let entries {
+                    let logged = ((try? await t.broker.logEntries(start: 0, limit: 100)) ?? []).compactMap { try? LogEntry(bytes: $0) }
+                    entries.entries.withLock { $0 = logged }
+                }
                 return (error as? LeaseholdClientError)?.reason ?? "\(error)"
             }
         }
@@ -114,5 +120,61 @@ import Vault
     @Test func aBrokerThatRequiresAMDsCRLRefusesAReportWithoutIt() async throws {
         let milan = try #require(Self.samples.first { $0.tee == "sev-snp" })
         #expect(try await refusal(milan, manifestMeasurement: milan.measurement, requireSNPCRL: true) == "evidence-invalid")
+    }
+
+    /// `serve --intel-pcs-url`: the workload sends its quote and nothing else (or collateral for
+    /// another platform, which is ignored); the broker fetches Intel's documents from a PCCS
+    /// (here in memory, serving the real q4 set), verifies them, and the grant passes every
+    /// check up to the report-data binding; the denial's entry names the documents. With the
+    /// PCCS gone, the answer is collateral-unavailable.
+    @Test func theBrokersOwnCollateralDecidesAndIsLogged() async throws {
+        let q4 = Sample(name: "tdx q4", tee: "tdx", evidence: "tdx/trustee-q4-lunal-collateral/tdx_quote_4.dat",
+                        collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"], validAt: "2026-04-01T00:00:00Z",
+                        workload: "  - tee: tdx\n    mrTd: MEASUREMENT\n    allowDebug: true\n    acceptTcb: [OutOfDate]\n",
+                        measurement: "705ee9381b8633a9fbe532b52345e8433343d2868959f57889d84ca377c395b689cac1599ccea1b7d420483a9ce5f031")
+        // Without the service the workload's (wrong platform's) collateral decides, and fails.
+        #expect(try await refusal(q4, manifestMeasurement: q4.measurement) == "evidence-invalid")
+        let entries = Captured()
+        let pccs = CollateralService(configuration: .init(intel: IntelPCS(baseURL: VectorPCCS.base)), http: try VectorPCCS())
+        #expect(try await refusal(q4, manifestMeasurement: q4.measurement, collateral: pccs, entries: entries) == "report-data-mismatch")
+        let denied = try #require(entries.entries.withLock { $0.last })
+        #expect(denied.kind == "key.denied" && denied.fields["collateral"]?["upstream"]?.stringValue == "pccs")
+        #expect(denied.fields["collateral"]?["documents"]?.arrayValue?.count == 4)
+        #expect(denied.fields["collateral"]?["tcbUpdate"]?.stringValue == "standard")
+        let gone = CollateralService(configuration: .init(intel: IntelPCS(baseURL: "http://127.0.0.1:9")), http: try AsyncCollateralHTTP(timeout: 2))
+        #expect(try await refusal(q4, manifestMeasurement: q4.measurement, collateral: gone) == "collateral-unavailable")
+    }
+}
+
+/// The log entries of a refused grant, for the test to look at.
+final class Captured: Sendable {
+    let entries = Mutex([LogEntry]())
+}
+
+/// A PCCS in memory serving Intel's real q4 documents from ../shared/vectors.
+struct VectorPCCS: CollateralHTTP {
+    static let base = "https://pccs.test:8081"
+    let answers: [String: CollateralHTTPResponse]
+
+    init() throws {
+        let dir = RealEvidenceTests.vectors.appendingPathComponent("tdx/trustee-q4-lunal-collateral")
+        func file(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: dir.appendingPathComponent(name))) }
+        func header(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        let quote = String(decoding: try file("tdx_quote_4.dat"), as: UTF8.self)
+        let pem = quote.components(separatedBy: "-----BEGIN CERTIFICATE-----").dropFirst(2)
+            .map { "-----BEGIN CERTIFICATE-----" + $0.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n" }.joined()
+        answers = [
+            "\(Self.base)/tdx/certification/v4/tcb?fmspc=50806f000000&update=standard":
+                .init(status: 200, headers: ["TCB-Info-Issuer-Chain": header(try file("tcb_signing_chain.pem"))], body: try file("tcb_info_50806f000000.json")),
+            "\(Self.base)/tdx/certification/v4/qe/identity?update=standard":
+                .init(status: 200, headers: ["SGX-Enclave-Identity-Issuer-Chain": header(try file("qe_identity_signing_chain.pem"))], body: try file("td_qe_identity.json")),
+            "\(Self.base)/sgx/certification/v4/pckcrl?ca=platform&encoding=der":
+                .init(status: 200, headers: ["SGX-PCK-CRL-Issuer-Chain": header(Array(pem.utf8))], body: try file("pck_crl_platform.der")),
+            "\(Self.base)/sgx/certification/v4/rootcacrl": .init(status: 200, headers: [:], body: try file("root_ca_crl.der")),
+        ]
+    }
+
+    func get(_ url: String) async throws(CollateralError) -> CollateralHTTPResponse {
+        answers[url] ?? CollateralHTTPResponse(status: 404, headers: [:], body: [])
     }
 }

@@ -1,6 +1,7 @@
 import LeaseholdWorkloadCLI
 import ArgumentParser
 import Attestation
+import Collateral
 import Foundation
 import TransparencyLog
 
@@ -13,7 +14,7 @@ struct Evidence: ParsableCommand {
     )
 }
 
-struct EvidenceVerify: ParsableCommand {
+struct EvidenceVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a report, quote or attestation document against pinned vendor roots.",
@@ -26,6 +27,8 @@ struct EvidenceVerify: ParsableCommand {
               nitro:   the document carries its CA bundle; cabundle[0] must be the pinned AWS Nitro root.
               sgx/tdx: --collateral takes TCB info, QE identity, CRLs (DER or PEM), issuer chains, or a dcap-qvl
                        collateral JSON, recognised by content. Without CRLs the quote is refused unless --allow-missing-crl.
+                       Or --intel-pcs-url: fetch and verify the collateral from Intel PCS or a PCCS, as `serve` does
+                       (an unreachable upstream exits 1 with collateral-unavailable).
             """
     )
 
@@ -39,6 +42,9 @@ struct EvidenceVerify: ParsableCommand {
     @Flag(help: "Accept a DCAP quote without CRLs (revocation then goes unchecked).") var allowMissingCrl = false
     @Flag(help: "Refuse SEV-SNP evidence without AMD KDS's CRL among the --chain files.") var requireCrl = false
     @Flag(help: "Print the claims as one JSON object.") var json = false
+    @Option(help: "sgx/tdx: fetch the collateral from this Intel PCS or PCCS base URL instead of --collateral files.") var intelPcsUrl: String?
+    @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url.") var intelPcsCaFile: String?
+    @Option(help: "Intel TCB recovery stage: standard or early.") var intelTcbUpdate = "standard"
 
     func validate() throws {
         guard let kind = TEE(rawValue: tee), kind != .sandbox else {
@@ -48,14 +54,27 @@ struct EvidenceVerify: ParsableCommand {
         if kind != .sevSNP && requireCrl { throw ValidationError("--require-crl is for sev-snp (sgx/tdx require CRLs unless --allow-missing-crl)") }
         if kind == .nitro && !(chain.isEmpty && collateral.isEmpty) { throw ValidationError("nitro carries its certificates inside the document: no --chain or --collateral") }
         if kind != .sevSNP && !chain.isEmpty { throw ValidationError("\(tee) takes its certificates with --collateral, not --chain") }
+        if intelPcsUrl != nil {
+            guard kind == .sgx || kind == .tdx else { throw ValidationError("--intel-pcs-url is for sgx and tdx evidence") }
+            guard collateral.isEmpty else { throw ValidationError("give --intel-pcs-url or --collateral files, not both: the fetched collateral decides") }
+        }
+        try CollateralOptions.validate(url: intelPcsUrl, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
     }
 
-    func run() throws {
+    func run() async throws {
         let kind = TEE(rawValue: tee)!
         let time = at.flatMap(RFC3339.parse) ?? Date()
         let bytes = EvidenceFile.decode(try CLIFiles.read(evidence, what: "evidence"))
-        let extra = try (chain + collateral).map { try CLIFiles.read($0, what: "collateral") }
+        var extra = try (chain + collateral).map { try CLIFiles.read($0, what: "collateral") }
+        if let service = try CollateralOptions.service(url: intelPcsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
+                                                       maximumAge: Int(CollateralService.defaultMaximumAge)) {
+            do {
+                extra = try await service.collateral(for: Attestation.Evidence(tee: kind, bytes: bytes, collateral: []), at: time)?.pieces ?? []
+            } catch {
+                throw CLIFailure(message: "refused: collateral-unavailable: \(error.description)")
+            }
+        }
         var policy = EvidencePolicy(allowDebug: allowDebug)
         if let acceptTCB {
             policy.acceptedTCBStatuses = Set(acceptTCB.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })

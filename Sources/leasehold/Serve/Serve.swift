@@ -1,6 +1,7 @@
 import LeaseholdWorkloadCLI
 import ArgumentParser
 import Broker
+import Collateral
 import LeaseholdAPI
 import BrokerHTTP
 import Foundation
@@ -51,6 +52,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Per owner: burst of those requests.") var ownerBurst = 50
     @Option(help: "HOST:PORT to also serve GET /metrics on, plain HTTP without a token (for a scraper on a private network).")
     var metricsListen: String?
+    @Option(help: "Intel PCS or PCCS base URL (https://api.trustedservices.intel.com, or a PCCS such as https://pccs.example:8081): the broker fetches, verifies and caches SGX/TDX collateral itself, and ignores what workloads send.")
+    var intelPcsUrl: String?
+    @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url (a PCCS with a private CA; the system roots otherwise).")
+    var intelPcsCaFile: String?
+    @Option(help: "Intel TCB recovery stage to ask for: standard or early (recorded in each grant's log entry).")
+    var intelTcbUpdate = "standard"
+    @Option(help: "Seconds a fetched collateral set is used at most; never past any of its documents' nextUpdate.")
+    var collateralMaxAge = Int(CollateralService.defaultMaximumAge)
 
     func validate() throws {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT with a port 0...65535") }
@@ -67,6 +76,7 @@ struct Serve: AsyncParsableCommand {
             guard (0...1_000_000).contains(burst), rate == 0 || burst >= 1 else { throw ValidationError("--\(name)-burst must be 1...1000000") }
         }
         if let metricsListen, Self.parseListen(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT with a port 0...65535") }
+        try CollateralOptions.validate(url: intelPcsUrl, update: intelTcbUpdate, maximumAge: collateralMaxAge)
     }
 
     /// The HTTP server's limits and metrics from the options.
@@ -135,6 +145,8 @@ struct Serve: AsyncParsableCommand {
         configuration.databaseURL = database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL")
         configuration.databaseConnections = databaseConnections
         configuration.requireSNPCRL = sevSnpRequireCrl
+        configuration.collateral = try CollateralOptions.service(url: intelPcsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
+                                                                 maximumAge: collateralMaxAge)
         let metrics = ServerMetrics()
         configuration.metrics = metrics.broker
         let broker: Broker
@@ -155,6 +167,7 @@ struct Serve: AsyncParsableCommand {
         }
         let tokenPath = broker.adminTokenPath
         let sandbox = allowSandbox
+        let pcs = intelPcsUrl, update = intelTcbUpdate
         let scheme = tls == nil ? "http" : "https"
         let storage = configuration.databaseURL.map { (try? PostgresLocation(url: $0))?.description ?? "PostgreSQL" } ?? configuration.databasePath
         let app = try BrokerRoutes.application(broker: broker, host: host, port: port, tls: tls, options: httpOptions(metrics: metrics),
@@ -162,6 +175,7 @@ struct Serve: AsyncParsableCommand {
             let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
             var lines = "leasehold: listening on \(scheme)://\(shown):\(boundPort)\nleasehold: state and log in \(storage)\nleasehold: admin token in \(tokenPath)\n"
             if sandbox { lines += "leasehold: WARNING: --allow-sandbox: sandbox evidence is accepted; for development only\n" }
+            if let intel = pcs { lines += "leasehold: SGX/TDX collateral from \(intel) (update \(update)); workload-sent collateral is ignored\n" }
             FileHandle.standardOutput.write(Data(lines.utf8))
         }
         do {

@@ -1,0 +1,179 @@
+import Attestation
+import Crypto
+import Foundation
+import Synchronization
+
+/// The broker's own vendor collateral (DESIGN.md "Collateral"; issue 14): for DCAP evidence it
+/// fetches TCB info, QE identity and both CRLs from Intel PCS or a PCCS, verifies every
+/// document before using or caching it (`DCAPVerifier.checkFetched`), and keeps the verified
+/// set in memory until the earliest `nextUpdate` of its documents or `maximumAge` after the
+/// fetch, whichever comes first. The verifiers stay pure: this hands them bytes.
+///
+/// - Single flight: one fetch per document set, whatever the number of grants waiting on it.
+/// - Backoff per upstream: after a failure no request goes out until the backoff (1 s,
+///   doubling to 60 s, or the upstream's Retry-After) has passed; grants meanwhile get
+///   `collateral-unavailable` at once.
+/// - `tcbEvaluationDataNumber` never goes backwards for a (TEE, FMSPC): a replayed older set
+///   is refused even if genuinely signed and not yet past its nextUpdate.
+/// - Never stale, never weaker: a set past its nextUpdate is never used, and a failure is a
+///   refusal, not a fallback to the workload's collateral.
+public final class CollateralService: Sendable {
+    public struct Configuration: Sendable {
+        public var intel: IntelPCS?
+        /// Upper bound on how long a fetched set is used, from its fetch.
+        public var maximumAge: TimeInterval
+        public init(intel: IntelPCS? = nil, maximumAge: TimeInterval = CollateralService.defaultMaximumAge) {
+            self.intel = intel; self.maximumAge = maximumAge
+        }
+    }
+
+    /// A day: Intel reissues TCB info and QE identity daily, and a stalled cache should not
+    /// hide a revocation for long (near/mpc#3042 chose 7 days for the same reason).
+    public static let defaultMaximumAge: TimeInterval = 86_400
+
+    /// One document as fetched, for the grant's log entry.
+    public struct Document: Sendable, Hashable {
+        public var kind: String
+        public var url: String
+        /// Lowercase hex SHA-256 of the body as received.
+        public var sha256: String
+    }
+
+    /// Verified collateral for one piece of evidence.
+    public struct Supplied: Sendable {
+        /// What the verifier gets (documents and their issuer chains).
+        public var pieces: [[UInt8]]
+        public var documents: [Document]
+        /// `intel-pcs` or `pccs`.
+        public var upstream: String
+        public var tcbUpdate: String?
+        public var tcbEvaluationDataNumber: Int?
+        public var tcbInfoIssueDate: Date?
+        public var fetchedAt: Date
+        /// The set is not used at or after this time.
+        public var usableUntil: Date
+    }
+
+    public let configuration: Configuration
+    private let http: any CollateralHTTP
+    private let cached = Mutex([String: Supplied]())
+    private let inFlight = Mutex([String: Task<Supplied, any Error>]())
+    private let backoff = Mutex([String: (until: Date, delay: TimeInterval)]())
+    private let highestEvaluation = Mutex([String: Int]())
+    private let fetchCount = Atomic<Int>(0)
+
+    public init(configuration: Configuration, http: any CollateralHTTP) {
+        self.configuration = configuration
+        self.http = http
+    }
+
+    /// HTTP requests sent so far (tests and metrics: single flight is observable).
+    public var fetches: Int { fetchCount.load(ordering: .relaxed) }
+
+    /// Whether this service supplies collateral for `tee` (then it always decides).
+    public func handles(_ tee: TEE) -> Bool {
+        switch tee {
+        case .sgx, .tdx: return configuration.intel != nil
+        default: return false
+        }
+    }
+
+    /// Verified collateral for `evidence` at `time`, from the cache or fetched now; nil when
+    /// this service does not handle the evidence's TEE.
+    public func collateral(for evidence: Evidence, at time: Date) async throws(CollateralError) -> Supplied? {
+        guard handles(evidence.tee), let intel = configuration.intel else { return nil }
+        let needs: DCAPCollateralNeeds
+        do { needs = try DCAPCollateralNeeds.of(quote: evidence.bytes, tee: evidence.tee) } catch {
+            // Not a quote the fetcher can read: the verifier will say what is wrong with it.
+            throw CollateralError(.invalid, "cannot tell which collateral the quote needs: \(error.code.rawValue): \(error.reason)")
+        }
+        let key = "intel|\(needs.tee.rawValue)|\(needs.fmspc)|\(needs.pckCA.rawValue)|\(intel.update.rawValue)"
+        if let hit = cached.withLock({ $0[key] }), hit.fetchedAt <= time, time < hit.usableUntil { return hit }
+        return try await singleFlight(key) { () async throws(CollateralError) -> Supplied in
+            try await self.fetchIntel(intel, needs: needs, at: time)
+        }
+    }
+
+    /// Runs `fetch` once for `key` however many callers wait; caches and returns its result.
+    private func singleFlight(_ key: String, _ fetch: @escaping @Sendable () async throws(CollateralError) -> Supplied) async throws(CollateralError) -> Supplied {
+        let task: Task<Supplied, any Error> = inFlight.withLock { flights in
+            if let running = flights[key] { return running }
+            let t = Task { () async throws -> Supplied in
+                defer { _ = self.inFlight.withLock { $0.removeValue(forKey: key) } }
+                let supplied = try await fetch()
+                self.cached.withLock { $0[key] = supplied }
+                return supplied
+            }
+            flights[key] = t
+            return t
+        }
+        do { return try await task.value } catch let e as CollateralError { throw e } catch {
+            throw CollateralError(.unreachable, "\(error)")
+        }
+    }
+
+    private func fetchIntel(_ intel: IntelPCS, needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied {
+        let upstream = intel.isIntel ? "intel-pcs" : "pccs"
+        try checkBackoff(upstream, at: time)
+        var pieces: [[UInt8]] = []
+        var documents: [Document] = []
+        do throws(CollateralError) {
+            for request in intel.requests(for: needs) {
+                let response = try await get(request.url)
+                guard response.status == 200 else { throw Self.statusError(response, url: request.url, at: time) }
+                pieces += try IntelPCS.pieces(of: response, for: request)
+                documents.append(Document(kind: request.kind, url: request.url, sha256: Self.hex(response.body)))
+            }
+        } catch {
+            recordFailure(upstream, error, at: time)
+            throw error
+        }
+        let checked: DCAPFetchedCollateral
+        do { checked = try DCAPVerifier.checkFetched(pieces, needs: needs, at: time) } catch {
+            recordFailure(upstream, CollateralError(.invalid, ""), at: time)
+            throw CollateralError(.invalid, "collateral from \(intel.baseURL) does not verify: \(error.code.rawValue): \(error.reason)")
+        }
+        let series = "\(needs.tee.rawValue)|\(needs.fmspc)"
+        let regressed: Int? = highestEvaluation.withLock { seen in
+            if let highest = seen[series], checked.tcbEvaluationDataNumber < highest { return highest }
+            seen[series] = checked.tcbEvaluationDataNumber
+            return nil
+        }
+        if let regressed {
+            throw CollateralError(.invalid, "\(intel.baseURL) served TCB evaluation data number \(checked.tcbEvaluationDataNumber) for FMSPC \(needs.fmspc), older than \(regressed) already seen")
+        }
+        backoff.withLock { _ = $0.removeValue(forKey: upstream) }
+        return Supplied(pieces: pieces, documents: documents, upstream: upstream, tcbUpdate: intel.update.rawValue,
+                        tcbEvaluationDataNumber: checked.tcbEvaluationDataNumber, tcbInfoIssueDate: checked.tcbInfoIssueDate,
+                        fetchedAt: time, usableUntil: min(checked.nextUpdate, time.addingTimeInterval(configuration.maximumAge)))
+    }
+
+    private func get(_ url: String) async throws(CollateralError) -> CollateralHTTPResponse {
+        fetchCount.add(1, ordering: .relaxed)
+        return try await http.get(url)
+    }
+
+    static func statusError(_ r: CollateralHTTPResponse, url: String, at time: Date) -> CollateralError {
+        let retry = r.headers["retry-after"].flatMap { TimeInterval($0.trimmingCharacters(in: .whitespaces)) }.map { time.addingTimeInterval(min($0, 3600)) }
+        switch r.status {
+        case 429: return CollateralError(.backingOff, "\(url) answered 429 (rate limited)", retryAfter: retry)
+        case 500...599: return CollateralError(r.status == 503 && retry != nil ? .backingOff : .unreachable, "\(url) answered \(r.status)", retryAfter: retry)
+        default: return CollateralError(.notServed, "\(url) answered \(r.status)")
+        }
+    }
+
+    private func checkBackoff(_ upstream: String, at time: Date) throws(CollateralError) {
+        if let until = backoff.withLock({ $0[upstream]?.until }), time < until {
+            throw CollateralError(.backingOff, "\(upstream) failed recently; not asking again before \(until)", retryAfter: until)
+        }
+    }
+
+    private func recordFailure(_ upstream: String, _ error: CollateralError, at time: Date) {
+        backoff.withLock { b in
+            let delay = min(60, max(1, (b[upstream]?.delay ?? 0.5) * 2))
+            b[upstream] = (until: max(error.retryAfter ?? time, time.addingTimeInterval(delay)), delay: delay)
+        }
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String { Hex.encode(Array(SHA256.hash(data: bytes))) }
+}

@@ -59,4 +59,24 @@ expect_in "refused: collateral-unavailable" "$ERR" "  ...$ERR"
 expect_exit 2 "--intel-pcs-url and --collateral together are a usage error" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS" "${Q4FILES[@]}"
 expect_exit 2 "--intel-pcs-url is for sgx and tdx" EV --tee nitro --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS"
 
+# Air-gapped: `collateral fetch` fills a directory on a connected machine; `--collateral-dir`
+# then reaches the same verdict with the PCCS gone.
+expect_exit 0 "collateral fetch writes the q4 platform's verified set" "$LEASEHOLD" collateral fetch --out "$WORK/cdir" --intel-pcs-url "$PCCS" --tee tdx --quote "$Q4/tdx_quote_4.dat" --at 2026-04-01T00:00:00Z
+expect_in "FMSPC 50806f000000 (platform CA)" "$OUT" "  ...$OUT"
+for f in tdx/tcb-50806f000000-standard.json tdx/tcb-50806f000000-standard.chain.pem tdx/qe-identity-standard.json tdx/qe-identity-standard.chain.pem sgx/pckcrl-platform.der sgx/pckcrl-platform.chain.pem sgx/rootcacrl.der; do
+  [ -s "$WORK/cdir/$f" ] && ok "  ...$f" || bad "  ...$f missing"
+done
+expect_exit 1 "collateral fetch for a platform the PCCS does not know fails and names it" "$LEASEHOLD" collateral fetch --out "$WORK/cdir2" --intel-pcs-url "$PCCS" --tee tdx --fmspc 00906ed50000 --pck-ca platform --at 2026-04-01T00:00:00Z
+expect_in "collateral-unavailable: tdx FMSPC 00906ed50000" "$ERR" "  ...$ERR"
+kill "$(jobs -p)" 2>/dev/null; wait 2>/dev/null
+expect_exit 0 "with the PCCS gone, --collateral-dir gives the same verdict" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --collateral-dir "$WORK/cdir" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
+[ "$OUT" = "$FILES_VERDICT" ] && ok "  ...the very verdict: $OUT" || bad "  ...verdicts differ: '$OUT' vs '$FILES_VERDICT'"
+rm "$WORK/cdir/sgx/pckcrl-platform.chain.pem"
+expect_exit 1 "a directory missing an issuer chain refuses" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --collateral-dir "$WORK/cdir" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
+expect_in "collateral-unavailable" "$ERR" "  ...$ERR"
+
+expect_exit 2 "serve: --intel-pcs-url and --collateral-dir exclude each other" "$LEASEHOLD" serve --data-dir "$WORK/d" --listen 127.0.0.1:0 --intel-pcs-url "$PCCS" --collateral-dir "$WORK/cdir"
+expect_exit 2 "serve: --intel-tcb-update is standard or early" "$LEASEHOLD" serve --data-dir "$WORK/d" --listen 127.0.0.1:0 --intel-pcs-url "$PCCS" --intel-tcb-update late
+expect_exit 2 "serve: --collateral-dir must exist" "$LEASEHOLD" serve --data-dir "$WORK/d" --listen 127.0.0.1:0 --collateral-dir "$WORK/nowhere"
+
 finish

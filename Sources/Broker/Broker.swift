@@ -182,6 +182,9 @@ public final class Broker: Sendable {
         }
         if configuration.allowSandbox { verifiers[.sandbox] = SandboxVerifier() }
         let rowMAC = RowMAC(key: rootKey.rowMACKey())
+        let metrics = configuration.metrics
+        configuration.collateral?.attach(persistence: StoreCollateral(store: store), events: CollateralEvents(
+            fetched: { metrics.collateralFetched(upstream: $0, outcome: $1) }, hit: { metrics.collateralHit(source: $0) }))
         do { try await adoptLegacyRows(store: store, rowMAC: rowMAC, marker: configuration.rowMACAdoptedPath) } catch {
             await store.close()
             throw error

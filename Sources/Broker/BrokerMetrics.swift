@@ -10,13 +10,26 @@ public struct BrokerMetrics: Sendable {
     /// Transactions of the group committer and how many requests each carried.
     let commits: Counter
     let commitBatchSize: Recorder
+    let factory: any MetricsFactory
 
     public init(factory: any MetricsFactory) {
+        self.factory = factory
         commits = Counter(label: "leasehold_commits_total", factory: factory)
         commitBatchSize = Recorder(label: "leasehold_commit_batch_size", aggregate: true, factory: factory)
     }
 
     public static let disabled = BrokerMetrics(factory: NOOPMetricsHandler.instance)
+
+    /// One request to a collateral upstream (`intel-pcs`, `pccs`, `collateral-dir`) and its
+    /// HTTP status (or `error`).
+    func collateralFetched(upstream: String, outcome: String) {
+        Counter(label: "leasehold_collateral_fetches_total", dimensions: [("upstream", upstream), ("status", outcome)], factory: factory).increment()
+    }
+
+    /// A grant served from a cached collateral set (`memory` or `store`).
+    func collateralHit(source: String) {
+        Counter(label: "leasehold_collateral_cache_hits_total", dimensions: [("source", source)], factory: factory).increment()
+    }
 
     /// One group commit that carried `batchSize` requests.
     func committed(batchSize: Int) {

@@ -75,6 +75,11 @@ public final class ServerMetrics: Sendable {
     /// The Prometheus text exposition of everything recorded, with the log size read now.
     func render(broker: Broker) async -> [UInt8] {
         if let size = try? await broker.logSize() { logEntries.record(Double(size)) }
+        if let summary = broker.collateralCacheSummary() {
+            CoreMetrics.Gauge(label: "leasehold_collateral_sets", factory: factory).record(Double(summary.sets))
+            let age = summary.oldestFetchedAt.map { Date().timeIntervalSince($0) } ?? 0
+            CoreMetrics.Gauge(label: "leasehold_collateral_oldest_age_seconds", factory: factory).record(max(0, age))
+        }
         var out: [UInt8] = []
         registry.emit(into: &out)
         return out

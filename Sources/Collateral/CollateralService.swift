@@ -37,6 +37,9 @@ public final class CollateralService: Sendable {
         public var url: String
         /// Lowercase hex SHA-256 of the body as received.
         public var sha256: String
+        /// The body and the issuer chain (decoded) as received: what `collateral fetch` keeps.
+        public var body: [UInt8]
+        public var issuerChain: [UInt8]?
     }
 
     /// Verified collateral for one piece of evidence.
@@ -44,23 +47,27 @@ public final class CollateralService: Sendable {
         /// What the verifier gets (documents and their issuer chains).
         public var pieces: [[UInt8]]
         public var documents: [Document]
-        /// `intel-pcs` or `pccs`.
+        /// `intel-pcs`, `pccs` or `collateral-dir`.
         public var upstream: String
         public var tcbUpdate: String?
         public var tcbEvaluationDataNumber: Int?
         public var tcbInfoIssueDate: Date?
         public var fetchedAt: Date
-        /// The set is not used at or after this time.
+        /// The earliest nextUpdate of the set's documents.
+        public var nextUpdate: Date
+        /// The set is not used at or after this time (`nextUpdate`, or the maximum age).
         public var usableUntil: Date
     }
 
     public let configuration: Configuration
     private let http: any CollateralHTTP
-    private let cached = Mutex([String: Supplied]())
+    let cached = Mutex([String: (needs: DCAPCollateralNeeds, supplied: Supplied)]())
     private let inFlight = Mutex([String: Task<Supplied, any Error>]())
     private let backoff = Mutex([String: (until: Date, delay: TimeInterval)]())
-    private let highestEvaluation = Mutex([String: Int]())
+    let highestEvaluation = Mutex([String: Int]())
     private let fetchCount = Atomic<Int>(0)
+    let persistence = Mutex<(any CollateralPersistence)?>(nil)
+    let events = Mutex(CollateralEvents())
 
     public init(configuration: Configuration, http: any CollateralHTTP) {
         self.configuration = configuration
@@ -81,27 +88,64 @@ public final class CollateralService: Sendable {
     /// Verified collateral for `evidence` at `time`, from the cache or fetched now; nil when
     /// this service does not handle the evidence's TEE.
     public func collateral(for evidence: Evidence, at time: Date) async throws(CollateralError) -> Supplied? {
-        guard handles(evidence.tee), let intel = configuration.intel else { return nil }
+        guard handles(evidence.tee) else { return nil }
         let needs: DCAPCollateralNeeds
         do { needs = try DCAPCollateralNeeds.of(quote: evidence.bytes, tee: evidence.tee) } catch {
             // Not a quote the fetcher can read: the verifier will say what is wrong with it.
             throw CollateralError(.invalid, "cannot tell which collateral the quote needs: \(error.code.rawValue): \(error.reason)")
         }
+        return try await collateral(for: needs, at: time)
+    }
+
+    /// Verified collateral for a platform named directly (`collateral fetch --fmspc`).
+    public func collateral(for needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied? {
+        guard let intel = configuration.intel, handles(needs.tee) else { return nil }
         let key = "intel|\(needs.tee.rawValue)|\(needs.fmspc)|\(needs.pckCA.rawValue)|\(intel.update.rawValue)"
-        if let hit = cached.withLock({ $0[key] }), hit.fetchedAt <= time, time < hit.usableUntil { return hit }
-        return try await singleFlight(key) { () async throws(CollateralError) -> Supplied in
-            try await self.fetchIntel(intel, needs: needs, at: time)
+        if let hit = cached.withLock({ $0[key]?.supplied }), hit.fetchedAt <= time, time < hit.usableUntil {
+            events.withLock { $0 }.hit("memory")
+            return hit
+        }
+        return try await singleFlight(key, needs) { () async throws(CollateralError) -> Supplied in
+            if let stored = await self.loadStored(key, needs: needs, at: time) {
+                self.events.withLock { $0 }.hit("store")
+                return stored
+            }
+            let fetched = try await self.fetchIntel(intel, needs: needs, at: time)
+            await self.store(key, fetched)
+            return fetched
         }
     }
 
+    /// Fetches again, ahead of expiry, every set used so far whose usable time ends within
+    /// `margin` of `time` (the sweeper calls this): grants keep finding a current set and do
+    /// not wait on the upstream. Returns the sets refreshed and those that failed (the old set
+    /// stays usable until it ends).
+    public func refresh(at time: Date, margin: TimeInterval = 3600) async -> (refreshed: Int, failed: Int) {
+        guard let intel = configuration.intel else { return (0, 0) }
+        let due = cached.withLock { c in c.filter { $0.value.supplied.usableUntil.timeIntervalSince(time) < margin }.map { ($0.key, $0.value.needs) } }
+        var refreshed = 0, failed = 0
+        for (key, needs) in due {
+            do {
+                let fetched = try await fetchIntel(intel, needs: needs, at: time)
+                cached.withLock { $0[key] = (needs, fetched) }
+                await store(key, fetched)
+                refreshed += 1
+            } catch {
+                failed += 1
+            }
+        }
+        return (refreshed, failed)
+    }
+
     /// Runs `fetch` once for `key` however many callers wait; caches and returns its result.
-    private func singleFlight(_ key: String, _ fetch: @escaping @Sendable () async throws(CollateralError) -> Supplied) async throws(CollateralError) -> Supplied {
+    private func singleFlight(_ key: String, _ needs: DCAPCollateralNeeds,
+                              _ fetch: @escaping @Sendable () async throws(CollateralError) -> Supplied) async throws(CollateralError) -> Supplied {
         let task: Task<Supplied, any Error> = inFlight.withLock { flights in
             if let running = flights[key] { return running }
             let t = Task { () async throws -> Supplied in
                 defer { _ = self.inFlight.withLock { $0.removeValue(forKey: key) } }
                 let supplied = try await fetch()
-                self.cached.withLock { $0[key] = supplied }
+                self.cached.withLock { $0[key] = (needs, supplied) }
                 return supplied
             }
             flights[key] = t
@@ -113,16 +157,23 @@ public final class CollateralService: Sendable {
     }
 
     private func fetchIntel(_ intel: IntelPCS, needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied {
-        let upstream = intel.isIntel ? "intel-pcs" : "pccs"
+        let upstream = intel.baseURL == CollateralDirectory.baseURL ? "collateral-dir" : intel.isIntel ? "intel-pcs" : "pccs"
         try checkBackoff(upstream, at: time)
         var pieces: [[UInt8]] = []
         var documents: [Document] = []
         do throws(CollateralError) {
             for request in intel.requests(for: needs) {
-                let response = try await get(request.url)
+                let response: CollateralHTTPResponse
+                do throws(CollateralError) { response = try await get(request.url) } catch {
+                    events.withLock { $0 }.fetched(upstream, "error")
+                    throw error
+                }
+                events.withLock { $0 }.fetched(upstream, String(response.status))
                 guard response.status == 200 else { throw Self.statusError(response, url: request.url, at: time) }
-                pieces += try IntelPCS.pieces(of: response, for: request)
-                documents.append(Document(kind: request.kind, url: request.url, sha256: Self.hex(response.body)))
+                let got = try IntelPCS.pieces(of: response, for: request)
+                pieces += got
+                documents.append(Document(kind: request.kind, url: request.url, sha256: Self.hex(response.body), body: response.body,
+                                          issuerChain: got.count > 1 ? got[1] : nil))
             }
         } catch {
             recordFailure(upstream, error, at: time)
@@ -145,7 +196,7 @@ public final class CollateralService: Sendable {
         backoff.withLock { _ = $0.removeValue(forKey: upstream) }
         return Supplied(pieces: pieces, documents: documents, upstream: upstream, tcbUpdate: intel.update.rawValue,
                         tcbEvaluationDataNumber: checked.tcbEvaluationDataNumber, tcbInfoIssueDate: checked.tcbInfoIssueDate,
-                        fetchedAt: time, usableUntil: min(checked.nextUpdate, time.addingTimeInterval(configuration.maximumAge)))
+                        fetchedAt: time, nextUpdate: checked.nextUpdate, usableUntil: min(checked.nextUpdate, time.addingTimeInterval(configuration.maximumAge)))
     }
 
     private func get(_ url: String) async throws(CollateralError) -> CollateralHTTPResponse {

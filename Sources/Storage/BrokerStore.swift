@@ -70,6 +70,11 @@ public protocol BrokerTransaction {
     func insertEvidence(digest: [UInt8], record: [UInt8]) throws
     func evidence(digest: [UInt8]) throws -> [UInt8]?
 
+    // Vendor collateral, shared by replicas (the Collateral module's verified sets).
+    func collateralSet(_ key: String) throws -> [UInt8]?
+    /// Stores a set unless the one stored is valid longer (`nextUpdate`, Unix seconds).
+    func putCollateralSet(_ key: String, body: [UInt8], nextUpdate: Int64) throws
+
     /// Runs `body` in a savepoint: if it throws, only its own writes are undone. Group commit
     /// uses this so that one failing grant in a batch does not undo the others.
     func savepoint<T>(_ body: () throws -> T) throws -> T

@@ -220,6 +220,14 @@ import TransparencyLog
             #expect(got.0 == [0, 0xff, 0])
             #expect(got.1 == nil)
             #expect(got.2 == [unsealed])
+            // Collateral sets: a set valid longer replaces the stored one, never the other way round.
+            try await s.store.write { tx in
+                try tx.putCollateralSet("intel|tdx", body: [1], nextUpdate: 2_000)
+                try tx.putCollateralSet("intel|tdx", body: [2], nextUpdate: 1_000)
+            }
+            #expect(try await s.store.read { tx in try tx.collateralSet("intel|tdx") } == [1])
+            try await s.store.write { tx in try tx.putCollateralSet("intel|tdx", body: [3], nextUpdate: 3_000) }
+            #expect(try await s.store.read { tx in (try tx.collateralSet("intel|tdx"), try tx.collateralSet("other")) } == ([3], nil))
             await #expect(throws: (any Error).self, "a digest is 32 bytes") {
                 try await s.store.write { tx in try tx.insertEvidence(digest: [1, 2], record: [1]) }
             }

@@ -97,6 +97,14 @@ enum PostgresSchema {
                 record bytea NOT NULL
             );
             """),
+        // Verified vendor collateral sets, shared by the replicas.
+        ("v4-collateral", """
+            CREATE TABLE collateral_cache (
+                key text PRIMARY KEY,
+                body bytea NOT NULL,
+                next_update bigint NOT NULL
+            );
+            """),
     ]
 
     /// Advisory lock keys (one 64-bit space per database; "Leasehol" in ASCII, plus one).

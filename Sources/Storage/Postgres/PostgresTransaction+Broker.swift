@@ -99,6 +99,18 @@ extension PostgresTransaction: BrokerTransaction {
         try execute("INSERT INTO grant_evidence (digest, record) VALUES (\(Data(digest)), \(Data(record))) ON CONFLICT (digest) DO NOTHING")
     }
 
+    public func collateralSet(_ key: String) throws -> [UInt8]? {
+        try execute("SELECT body FROM collateral_cache WHERE key = \(key)").first.map { [UInt8](try decode($0, Data.self)) }
+    }
+
+    public func putCollateralSet(_ key: String, body: [UInt8], nextUpdate: Int64) throws {
+        try execute("""
+            INSERT INTO collateral_cache (key, body, next_update) VALUES (\(key), \(Data(body)), \(nextUpdate))
+            ON CONFLICT (key) DO UPDATE SET body = excluded.body, next_update = excluded.next_update
+            WHERE excluded.next_update >= collateral_cache.next_update
+            """)
+    }
+
     public func evidence(digest: [UInt8]) throws -> [UInt8]? {
         try execute("SELECT record FROM grant_evidence WHERE digest = \(Data(digest))").first.map { [UInt8](try decode($0, Data.self)) }
     }

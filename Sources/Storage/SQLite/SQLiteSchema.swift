@@ -118,6 +118,16 @@ enum SQLiteSchema {
                 ) STRICT;
                 """)
         }
+        // Verified vendor collateral sets, so a restart does not wait on Intel.
+        m.registerMigration("v5-collateral") { db in
+            try db.execute(sql: """
+                CREATE TABLE collateral_cache (
+                    key TEXT PRIMARY KEY,
+                    body BLOB NOT NULL,
+                    next_update INTEGER NOT NULL
+                ) STRICT;
+                """)
+        }
         return m
     }()
 }

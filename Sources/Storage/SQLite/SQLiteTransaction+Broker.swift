@@ -112,6 +112,18 @@ extension SQLiteTransaction: BrokerTransaction {
             .execute(arguments: [Data(digest), Data(record)])
     }
 
+    public func collateralSet(_ key: String) throws -> [UInt8]? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT body FROM collateral_cache WHERE key = ?"), arguments: [key]).map { [UInt8]($0) }
+    }
+
+    public func putCollateralSet(_ key: String, body: [UInt8], nextUpdate: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO collateral_cache (key, body, next_update) VALUES (?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET body = excluded.body, next_update = excluded.next_update
+            WHERE excluded.next_update >= collateral_cache.next_update
+            """).execute(arguments: [key, Data(body), nextUpdate])
+    }
+
     public func evidence(digest: [UInt8]) throws -> [UInt8]? {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM grant_evidence WHERE digest = ?"), arguments: [Data(digest)]).map { [UInt8]($0) }
     }

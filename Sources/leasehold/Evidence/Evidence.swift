@@ -44,6 +44,7 @@ struct EvidenceVerify: AsyncParsableCommand {
     @Flag(help: "Print the claims as one JSON object.") var json = false
     @Option(help: "sgx/tdx: fetch the collateral from this Intel PCS or PCCS base URL instead of --collateral files.") var intelPcsUrl: String?
     @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url.") var intelPcsCaFile: String?
+    @Option(help: "sgx/tdx: read the collateral from this directory (`collateral fetch --out DIR`), as `serve --collateral-dir` does.") var collateralDir: String?
     @Option(help: "Intel TCB recovery stage: standard or early.") var intelTcbUpdate = "standard"
 
     func validate() throws {
@@ -54,11 +55,11 @@ struct EvidenceVerify: AsyncParsableCommand {
         if kind != .sevSNP && requireCrl { throw ValidationError("--require-crl is for sev-snp (sgx/tdx require CRLs unless --allow-missing-crl)") }
         if kind == .nitro && !(chain.isEmpty && collateral.isEmpty) { throw ValidationError("nitro carries its certificates inside the document: no --chain or --collateral") }
         if kind != .sevSNP && !chain.isEmpty { throw ValidationError("\(tee) takes its certificates with --collateral, not --chain") }
-        if intelPcsUrl != nil {
-            guard kind == .sgx || kind == .tdx else { throw ValidationError("--intel-pcs-url is for sgx and tdx evidence") }
-            guard collateral.isEmpty else { throw ValidationError("give --intel-pcs-url or --collateral files, not both: the fetched collateral decides") }
+        if intelPcsUrl != nil || collateralDir != nil {
+            guard kind == .sgx || kind == .tdx else { throw ValidationError("--intel-pcs-url and --collateral-dir are for sgx and tdx evidence") }
+            guard collateral.isEmpty else { throw ValidationError("give --intel-pcs-url (or --collateral-dir) or --collateral files, not both: the fetched collateral decides") }
         }
-        try CollateralOptions.validate(url: intelPcsUrl, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
+        try CollateralOptions.validate(url: intelPcsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
     }
 
@@ -67,7 +68,7 @@ struct EvidenceVerify: AsyncParsableCommand {
         let time = at.flatMap(RFC3339.parse) ?? Date()
         let bytes = EvidenceFile.decode(try CLIFiles.read(evidence, what: "evidence"))
         var extra = try (chain + collateral).map { try CLIFiles.read($0, what: "collateral") }
-        if let service = try CollateralOptions.service(url: intelPcsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
+        if let service = try CollateralOptions.service(url: intelPcsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
                                                        maximumAge: Int(CollateralService.defaultMaximumAge)) {
             do {
                 extra = try await service.collateral(for: Attestation.Evidence(tee: kind, bytes: bytes, collateral: []), at: time)?.pieces ?? []

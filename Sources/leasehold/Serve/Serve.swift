@@ -56,6 +56,8 @@ struct Serve: AsyncParsableCommand {
     var intelPcsUrl: String?
     @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url (a PCCS with a private CA; the system roots otherwise).")
     var intelPcsCaFile: String?
+    @Option(help: "Instead of --intel-pcs-url, read SGX/TDX collateral from this directory (no network; fill it with `leasehold collateral fetch --out DIR`), verified and refreshed the same way.")
+    var collateralDir: String?
     @Option(help: "Intel TCB recovery stage to ask for: standard or early (recorded in each grant's log entry).")
     var intelTcbUpdate = "standard"
     @Option(help: "Seconds a fetched collateral set is used at most; never past any of its documents' nextUpdate.")
@@ -76,7 +78,7 @@ struct Serve: AsyncParsableCommand {
             guard (0...1_000_000).contains(burst), rate == 0 || burst >= 1 else { throw ValidationError("--\(name)-burst must be 1...1000000") }
         }
         if let metricsListen, Self.parseListen(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT with a port 0...65535") }
-        try CollateralOptions.validate(url: intelPcsUrl, update: intelTcbUpdate, maximumAge: collateralMaxAge)
+        try CollateralOptions.validate(url: intelPcsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: collateralMaxAge)
     }
 
     /// The HTTP server's limits and metrics from the options.
@@ -145,7 +147,7 @@ struct Serve: AsyncParsableCommand {
         configuration.databaseURL = database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL")
         configuration.databaseConnections = databaseConnections
         configuration.requireSNPCRL = sevSnpRequireCrl
-        configuration.collateral = try CollateralOptions.service(url: intelPcsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
+        configuration.collateral = try CollateralOptions.service(url: intelPcsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
                                                                  maximumAge: collateralMaxAge)
         let metrics = ServerMetrics()
         configuration.metrics = metrics.broker
@@ -167,7 +169,7 @@ struct Serve: AsyncParsableCommand {
         }
         let tokenPath = broker.adminTokenPath
         let sandbox = allowSandbox
-        let pcs = intelPcsUrl, update = intelTcbUpdate
+        let pcs = intelPcsUrl ?? collateralDir, update = intelTcbUpdate
         let scheme = tls == nil ? "http" : "https"
         let storage = configuration.databaseURL.map { (try? PostgresLocation(url: $0))?.description ?? "PostgreSQL" } ?? configuration.databasePath
         let app = try BrokerRoutes.application(broker: broker, host: host, port: port, tls: tls, options: httpOptions(metrics: metrics),

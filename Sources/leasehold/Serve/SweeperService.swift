@@ -36,5 +36,12 @@ struct SweeperService: Service {
             metrics?.swept(failed: true)
             logger.error("sweep failed", metadata: ["reason": "\(error.code.rawValue)", "message": "\(error.message)"])
         }
+        // Collateral sets that end within the hour are fetched again now, not by a grant.
+        let collateral = await broker.refreshCollateral()
+        if collateral.failed > 0 {
+            logger.warning("collateral refresh failed", metadata: ["refreshed": "\(collateral.refreshed)", "failed": "\(collateral.failed)"])
+        } else if collateral.refreshed > 0 {
+            logger.info("collateral refreshed", metadata: ["sets": "\(collateral.refreshed)"])
+        }
     }
 }

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Attestation
+import Collateral
+import Foundation
+import LeaseholdWorkloadCLI
+import TransparencyLog
+
+/// `leasehold collateral …`: collateral for brokers without network.
+struct CollateralCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collateral",
+        abstract: "Fetch Intel SGX/TDX collateral into a directory for `serve --collateral-dir` (air-gapped brokers).",
+        subcommands: [CollateralFetch.self]
+    )
+}
+
+struct CollateralFetch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch, verify and write the collateral of some platforms into DIR (the layout `serve --collateral-dir` reads).",
+        discussion: """
+            Name each platform by one of its quotes (--quote FILE, with --tee) or by --fmspc HEX with --tee and --pck-ca.
+            Every document is verified (Intel signature chain to the pinned root, freshness) before it is written;
+            nothing is written for a platform whose set does not verify. Run it on a connected machine, copy DIR to
+            the broker, and run it again before the documents' nextUpdate (Intel's TCB info: about 30 days).
+            Exit 0: every platform written; 1: one failed (its reason on stderr).
+            """
+    )
+
+    @Option(help: "Directory to write (created if missing).") var out: String
+    @Option(help: "Intel PCS or PCCS base URL.") var intelPcsUrl: String = IntelPCS.intelPCS
+    @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url.") var intelPcsCaFile: String?
+    @Option(help: "Intel TCB recovery stage: standard or early (the broker must ask for the same).") var intelTcbUpdate = "standard"
+    @Option(help: "sgx or tdx.") var tee: String
+    @Option(help: "A quote of the platform (repeatable).") var quote: [String] = []
+    @Option(help: "A platform's FMSPC, 12 hex digits (repeatable; with --pck-ca).") var fmspc: [String] = []
+    @Option(help: "With --fmspc: the PCK CA of those platforms, processor or platform.") var pckCa: String?
+    @Option(help: "Check the documents' validity at this time, ISO 8601 (default: now).") var at: String?
+
+    func validate() throws {
+        guard let kind = TEE(rawValue: tee), kind == .sgx || kind == .tdx else { throw ValidationError("--tee must be sgx or tdx") }
+        guard !quote.isEmpty || !fmspc.isEmpty else { throw ValidationError("name at least one platform: --quote FILE or --fmspc HEX") }
+        if !fmspc.isEmpty {
+            guard let pckCa, DCAPCollateralNeeds.PCKCA(rawValue: pckCa) != nil else { throw ValidationError("--fmspc needs --pck-ca processor or platform") }
+            for f in fmspc where f.utf8.count != 12 || Hex.decode(f.lowercased()) == nil { throw ValidationError("--fmspc \(f) is not 12 hex digits") }
+        }
+        try CollateralOptions.validate(url: intelPcsUrl, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
+        if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time") }
+    }
+
+    func run() async throws {
+        guard let kind = TEE(rawValue: tee), let service = try CollateralOptions.service(url: intelPcsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
+                                                                                     maximumAge: Int(CollateralService.defaultMaximumAge)) else { return }
+        var platforms: [DCAPCollateralNeeds] = []
+        for file in quote {
+            do { platforms.append(try DCAPCollateralNeeds.of(quote: EvidenceFile.decode(try CLIFiles.read(file, what: "quote")), tee: kind)) } catch let e as AttestationError {
+                throw CLIFailure(message: "\(file): \(e.code.rawValue): \(e.reason)")
+            }
+        }
+        for f in fmspc { platforms.append(DCAPCollateralNeeds(tee: kind, fmspc: f.lowercased(), pckCA: DCAPCollateralNeeds.PCKCA(rawValue: pckCa ?? "") ?? .platform)) }
+        let directory = CollateralDirectory(path: out)
+        var seen = Set<DCAPCollateralNeeds>()
+        for needs in platforms where seen.insert(needs).inserted {
+            let supplied: CollateralService.Supplied?
+            do { supplied = try await service.collateral(for: needs, at: at.flatMap(RFC3339.parse) ?? Date()) } catch {
+                throw CLIFailure(message: "collateral-unavailable: \(kind.rawValue) FMSPC \(needs.fmspc): \(error.description)")
+            }
+            guard let supplied else { continue }
+            let files = try directory.write(supplied)
+            print("\(kind.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA): TCB evaluation data number \(supplied.tcbEvaluationDataNumber ?? 0), valid until \(RFC3339.format(supplied.nextUpdate)) (fetch again before then); wrote \(files.count) files to \(out)")
+        }
+    }
+}

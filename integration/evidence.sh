@@ -68,6 +68,12 @@ for f in tdx/tcb-50806f000000-standard.json tdx/tcb-50806f000000-standard.chain.
 done
 expect_exit 1 "collateral fetch for a platform the PCCS does not know fails and names it" "$LEASEHOLD" collateral fetch --out "$WORK/cdir2" --intel-pcs-url "$PCCS" --tee tdx --fmspc 00906ed50000 --pck-ca platform --at 2026-04-01T00:00:00Z
 expect_in "collateral-unavailable: tdx FMSPC 00906ed50000" "$ERR" "  ...$ERR"
+"$LEASEHOLD" demo --db "$WORK/import.db" >/dev/null 2>&1
+expect_exit 0 "collateral import verifies the directory's set and loads it into a broker's database" "$LEASEHOLD" collateral import --from "$WORK/cdir" --db "$WORK/import.db" --at 2026-04-01T00:00:00Z
+expect_in "FMSPC 50806f000000 (platform CA, standard)" "$OUT" "  ...$OUT"
+[ "$(sqlite3 "$WORK/import.db" "SELECT count(*) FROM collateral_cache WHERE key = 'intel|tdx|50806f000000|platform|standard'")" = 1 ] && ok "  ...one set in collateral_cache" || bad "  ...collateral_cache: $(sqlite3 "$WORK/import.db" 'SELECT key FROM collateral_cache')"
+expect_exit 1 "collateral import of a set past its validity loads nothing" "$LEASEHOLD" collateral import --from "$WORK/cdir" --db "$WORK/import.db" --at 2027-04-01T00:00:00Z
+expect_exit 2 "collateral import needs an existing database" "$LEASEHOLD" collateral import --from "$WORK/cdir" --db "$WORK/missing.db"
 kill "$(jobs -p)" 2>/dev/null; wait 2>/dev/null
 expect_exit 0 "with the PCCS gone, --collateral-dir gives the same verdict" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --collateral-dir "$WORK/cdir" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
 [ "$OUT" = "$FILES_VERDICT" ] && ok "  ...the very verdict: $OUT" || bad "  ...verdicts differ: '$OUT' vs '$FILES_VERDICT'"

@@ -5,14 +5,16 @@ import Storage
 /// The collateral service's sets kept in the broker's store (`collateral_cache`): shared by
 /// PostgreSQL replicas, kept across restarts. A cache only: a failure to read or write is a
 /// miss, and the service verifies every set it loads.
-struct StoreCollateral: CollateralPersistence {
+public struct StoreCollateral: CollateralPersistence {
     let store: any BrokerStore
 
-    func load(_ key: String) async -> [UInt8]? {
+    public init(store: any BrokerStore) { self.store = store }
+
+    public func load(_ key: String) async -> [UInt8]? {
         (try? await store.read { tx in try tx.collateralSet(key) }) ?? nil
     }
 
-    func save(_ key: String, _ bytes: [UInt8], nextUpdate: Date) async {
+    public func save(_ key: String, _ bytes: [UInt8], nextUpdate: Date) async {
         let seconds = Int64(nextUpdate.timeIntervalSince1970.rounded(.down))
         _ = try? await store.write { tx in try tx.putCollateralSet(key, body: bytes, nextUpdate: seconds) }
     }

@@ -28,6 +28,20 @@ extension CollateralService {
         self.events.withLock { $0 = events }
     }
 
+    /// Fetches `needs`' set from the upstream now (never from the caches), verifies it, and
+    /// keeps it in memory and in the persistence: `collateral import` loads a directory's sets
+    /// into a broker's store this way.
+    public func fetchAndStore(_ needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied {
+        guard let intel = configuration.intel, handles(needs.tee) else {
+            throw CollateralError(.notServed, "this service fetches no \(needs.tee.rawValue) collateral")
+        }
+        let key = Self.key(needs, intel)
+        let fetched = try await fetchIntel(intel, needs: needs, at: time)
+        cached.withLock { $0[key] = (needs, fetched) }
+        await store(key, fetched)
+        return fetched
+    }
+
     /// Sets in memory and the fetch time of the oldest, for the metrics endpoint.
     public func cacheSummary() -> (sets: Int, oldestFetchedAt: Date?) {
         cached.withLock { c in (c.count, c.values.map(\.supplied.fetchedAt).min()) }

@@ -100,7 +100,7 @@ public final class CollateralService: Sendable {
     /// Verified collateral for a platform named directly (`collateral fetch --fmspc`).
     public func collateral(for needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied? {
         guard let intel = configuration.intel, handles(needs.tee) else { return nil }
-        let key = "intel|\(needs.tee.rawValue)|\(needs.fmspc)|\(needs.pckCA.rawValue)|\(intel.update.rawValue)"
+        let key = Self.key(needs, intel)
         if let hit = cached.withLock({ $0[key]?.supplied }), hit.fetchedAt <= time, time < hit.usableUntil {
             events.withLock { $0 }.hit("memory")
             return hit
@@ -114,6 +114,11 @@ public final class CollateralService: Sendable {
             await self.store(key, fetched)
             return fetched
         }
+    }
+
+    /// The cache key of a set: the platform, its PCK CA and the TCB update stage.
+    static func key(_ needs: DCAPCollateralNeeds, _ intel: IntelPCS) -> String {
+        "intel|\(needs.tee.rawValue)|\(needs.fmspc)|\(needs.pckCA.rawValue)|\(intel.update.rawValue)"
     }
 
     /// Fetches again, ahead of expiry, every set used so far whose usable time ends within
@@ -156,7 +161,7 @@ public final class CollateralService: Sendable {
         }
     }
 
-    private func fetchIntel(_ intel: IntelPCS, needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied {
+    func fetchIntel(_ intel: IntelPCS, needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied {
         let upstream = intel.baseURL == CollateralDirectory.baseURL ? "collateral-dir" : intel.isIntel ? "intel-pcs" : "pccs"
         try checkBackoff(upstream, at: time)
         var pieces: [[UInt8]] = []

@@ -6,7 +6,7 @@ import X509
 /// (the PCK CRL to fetch). Read from the quote's own PCK certificate; nothing is verified or
 /// decided here, the verifier does that with what gets fetched.
 public struct DCAPCollateralNeeds: Sendable, Hashable {
-    public enum PCKCA: String, Sendable, Hashable {
+    public enum PCKCA: String, Sendable, Hashable, CaseIterable {
         case processor, platform
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Attestation
+import Broker
+import Storage
 import Collateral
 import Foundation
 import LeaseholdWorkloadCLI
@@ -10,7 +12,7 @@ struct CollateralCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collateral",
         abstract: "Fetch Intel SGX/TDX collateral into a directory for `serve --collateral-dir` (air-gapped brokers).",
-        subcommands: [CollateralFetch.self]
+        subcommands: [CollateralFetch.self, CollateralImport.self]
     )
 }
 
@@ -69,5 +71,80 @@ struct CollateralFetch: AsyncParsableCommand {
             let files = try directory.write(supplied)
             print("\(kind.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA): TCB evaluation data number \(supplied.tcbEvaluationDataNumber ?? 0), valid until \(RFC3339.format(supplied.nextUpdate)) (fetch again before then); wrote \(files.count) files to \(out)")
         }
+    }
+}
+
+struct CollateralImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Verify the sets of a collateral directory and load them into a broker's store (every replica of a PostgreSQL database then has them).",
+        discussion: """
+            DIR is what `collateral fetch --out DIR` wrote. Each set is verified at --at (default now) as the
+            broker would verify it, and stored only if it verifies; a broker then uses it until its nextUpdate
+            (or --collateral-max-age after its fetch), even with no network and no --collateral-dir.
+            Exit 0: every set loaded; 1: a set did not verify (its reason on stderr) or nothing was found.
+            """
+    )
+
+    @Option(help: "The directory to import.") var from: String
+    @Option(help: "The broker's SQLite database.") var db: String?
+    @Option(help: "The broker's PostgreSQL database (default: $LEASEHOLD_DATABASE_URL).") var database: String?
+    @Option(help: "Check the documents' validity at this time, ISO 8601 (default: now).") var at: String?
+
+    var databaseURL: String? { database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL") }
+
+    func validate() throws {
+        if db != nil && database != nil { throw ValidationError("give one of --db FILE or --database URL, not both") }
+        if db == nil && databaseURL == nil { throw ValidationError("give --db FILE or --database URL") }
+        if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time") }
+        if let db, !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db) does not exist (a broker's database: DIR/leasehold.db)") }
+    }
+
+    /// The sets a directory holds: one per TCB info file and PCK CRL found beside it.
+    static func sets(in dir: String) -> [(DCAPCollateralNeeds, IntelPCS.Update)] {
+        var out: [(DCAPCollateralNeeds, IntelPCS.Update)] = []
+        let cas = DCAPCollateralNeeds.PCKCA.allCases.filter { FileManager.default.fileExists(atPath: "\(dir)/sgx/pckcrl-\($0.rawValue).der") }
+        for tee in [TEE.sgx, .tdx] {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/\(tee.rawValue)")) ?? []
+            for file in files.sorted() where file.hasPrefix("tcb-") && file.hasSuffix(".json") {
+                let parts = file.dropFirst(4).dropLast(5).split(separator: "-")
+                guard parts.count == 2, let update = IntelPCS.Update(rawValue: String(parts[1])) else { continue }
+                for ca in cas { out.append((DCAPCollateralNeeds(tee: tee, fmspc: String(parts[0]), pckCA: ca), update)) }
+            }
+        }
+        return out
+    }
+
+    func openStore() async throws -> any BrokerStore {
+        if let db {
+            do { return try SQLiteStore.open(path: db) } catch { throw CLIFailure(message: error.reason) }
+        }
+        do {
+            return try await PostgresStore.open(try PostgresLocation(url: databaseURL ?? ""), connections: 1)
+        } catch {
+            throw CLIFailure(message: error.reason)
+        }
+    }
+
+    func run() async throws {
+        let sets = Self.sets(in: from)
+        guard !sets.isEmpty else { throw CLIFailure(message: "\(from) holds no collateral set (tdx/tcb-FMSPC-UPDATE.json and sgx/pckcrl-CA.der; see `collateral fetch`)") }
+        let store = try await openStore()
+        let time = at.flatMap(RFC3339.parse) ?? Date()
+        var failure: String?
+        for (needs, update) in sets {
+            let service = CollateralService(configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL, update: update)),
+                                            http: CollateralDirectory(path: from))
+            service.attach(persistence: StoreCollateral(store: store))
+            do {
+                let s = try await service.fetchAndStore(needs, at: time)
+                print("\(needs.tee.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA, \(update.rawValue)): TCB evaluation data number \(s.tcbEvaluationDataNumber ?? 0), valid until \(RFC3339.format(s.nextUpdate)): loaded")
+            } catch {
+                FileHandle.standardError.write(Data("leasehold: \(needs.tee.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA): \(error.description)\n".utf8))
+                failure = failure ?? "collateral-unavailable: a set in \(from) does not verify"
+            }
+        }
+        await store.close()
+        if let failure { throw CLIFailure(message: failure) }
     }
 }

@@ -180,6 +180,7 @@ extension Broker {
         let evidenceRecord = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidenceBytes, collateral: usedCollateral, nonce: nonce, suite: suite.id,
                                                  publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now).canonicalJSON
         let evidenceDigest = Array(SHA256.hash(data: evidenceRecord))
+        let keptPieces = usedCollateral.map { (digest: Array(SHA256.hash(data: $0)), bytes: $0) }
 
         // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
         var sealed: [GrantedKey] = []
@@ -268,6 +269,8 @@ extension Broker {
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
             if let updated { try tx.updateLease(rowMAC.sealed(updated, lastSeq: e.seq)) }
             try tx.insertEvidence(digest: evidenceDigest, record: evidenceRecord)
+            // Its collateral pieces, each under its own hash: a set many grants share is kept once.
+            for piece in keptPieces { try tx.insertEvidence(digest: piece.digest, record: piece.bytes) }
             // Receipts are checked against the entry's signingKey, not a row: the row only
             // finds the entry (receiptKeySealed stays empty since receipts are signed).
             try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: []))

@@ -49,8 +49,9 @@ public struct GrantEvidenceAudit: Sendable {
         e.kind == "key.granted" ? e.fields["evidenceRecord"]?.stringValue : nil
     }
 
-    /// Checks one `key.granted` entry against its record (`nil`: the bundle lacks it).
-    public mutating func check(_ e: LogEntry, record: [UInt8]?) throws(Violation) {
+    /// Checks one `key.granted` entry against its record (`nil`: the bundle lacks it), whose
+    /// collateral pieces `pieces` finds by digest.
+    public mutating func check(_ e: LogEntry, record: [UInt8]?, pieces: (String) throws -> [UInt8]? = { _ in nil }) throws(Violation) {
         guard e.kind == "key.granted" else { return }
         let name = "grant at seq \(e.seq) on \(e.owner ?? "")/\(e.leaseId ?? "")"
         guard let digest = Self.recordDigest(of: e) else { notKept += 1; return }
@@ -58,9 +59,12 @@ public struct GrantEvidenceAudit: Sendable {
         guard GrantEvidenceRecord.digest(of: record) == digest else {
             throw Violation(seq: e.seq, message: "\(name): the evidence record does not hash to \(digest)")
         }
-        let r: GrantEvidenceRecord
-        do { r = try GrantEvidenceRecord(canonicalJSON: record) } catch {
-            throw Violation(seq: e.seq, message: "\(name): the evidence record does not parse: \(error)")
+        var r: GrantEvidenceRecord
+        do {
+            r = try GrantEvidenceRecord(canonicalJSON: record)
+            try r.resolve(pieces)
+        } catch {
+            throw Violation(seq: e.seq, message: "\(name): the evidence record does not parse or lacks a piece: \(error)")
         }
         let f = e.fields
         func hash(_ b: [UInt8]) -> String { Hex.encode(Array(SHA256.hash(data: b))) }

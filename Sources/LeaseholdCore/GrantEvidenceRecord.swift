@@ -14,7 +14,7 @@ import TransparencyLog
 ///
 /// | member       | type                    | meaning                                            |
 /// |--------------|-------------------------|----------------------------------------------------|
-/// | `collateral` | array of base64 strings | collateral the workload sent (may be empty)        |
+/// | `collateral` | array of hex SHA-256    | each collateral piece that decided the grant (the broker's own, or what the workload sent), kept beside the record under its hash, so a set shared by many grants is kept once |
 /// | `evidence`   | base64 string           | the report, quote or attestation document          |
 /// | `nonce`      | base64 string           | the challenge nonce the request named              |
 /// | `publicKey`  | base64 string           | the workload's one-time HPKE public key            |
@@ -25,7 +25,10 @@ import TransparencyLog
 public struct GrantEvidenceRecord: Sendable, Hashable {
     public var tee: String
     public var evidence: [UInt8]
+    /// The pieces themselves (empty after parsing until `resolve` fills them).
     public var collateral: [[UInt8]]
+    /// Lowercase hex SHA-256 of each piece, in order: what the canonical JSON holds.
+    public var collateralDigests: [String]
     public var nonce: [UInt8]
     public var suite: String
     public var publicKey: [UInt8]
@@ -36,6 +39,7 @@ public struct GrantEvidenceRecord: Sendable, Hashable {
     public init(tee: String, evidence: [UInt8], collateral: [[UInt8]], nonce: [UInt8], suite: String, publicKey: [UInt8],
                 signingKey: String?, verifiedAt: Date) {
         self.tee = tee; self.evidence = evidence; self.collateral = collateral; self.nonce = nonce; self.suite = suite
+        self.collateralDigests = collateral.map(Self.digest(of:))
         self.publicKey = publicKey; self.signingKey = signingKey
         self.verifiedAtMillis = Int64((verifiedAt.timeIntervalSince1970 * 1000).rounded(.down))
     }
@@ -44,7 +48,7 @@ public struct GrantEvidenceRecord: Sendable, Hashable {
 
     public var canonicalJSON: [UInt8] {
         var members: [String: JSONValue] = [
-            "collateral": .array(collateral.map { .string(Base64.encode($0)) }), "evidence": .string(Base64.encode(evidence)),
+            "collateral": .array(collateralDigests.map { .string($0) }), "evidence": .string(Base64.encode(evidence)),
             "nonce": .string(Base64.encode(nonce)), "publicKey": .string(Base64.encode(publicKey)), "suite": .string(suite),
             "tee": .string(tee), "verifiedAt": .string(RFC3339.format(verifiedAt)),
         ]
@@ -78,14 +82,33 @@ public struct GrantEvidenceRecord: Sendable, Hashable {
               let time = m["verifiedAt"]?.stringValue, let at = RFC3339.parse(time), RFC3339.format(at) == time else {
             throw FormatError(description: "tee, suite and verifiedAt (RFC 3339, milliseconds, Z) are required")
         }
-        guard let items = m["collateral"]?.arrayValue else { throw FormatError(description: "collateral must be an array") }
-        var collateral: [[UInt8]] = []
+        guard let items = m["collateral"]?.arrayValue, items.count <= 64 else { throw FormatError(description: "collateral must be an array of at most 64 digests") }
+        var digests: [String] = []
         for item in items {
-            guard let s = item.stringValue, let b = Base64.decodeCanonical(s) else { throw FormatError(description: "collateral items must be canonical base64") }
-            collateral.append(b)
+            guard let s = item.stringValue, Self.isDigest(s) else { throw FormatError(description: "collateral items must be SHA-256 digests in lowercase hex") }
+            digests.append(s)
         }
         if let v = m["signingKey"], v.stringValue == nil { throw FormatError(description: "signingKey must be a string") }
-        self.init(tee: tee, evidence: try decoded("evidence"), collateral: collateral, nonce: try decoded("nonce"), suite: suite,
+        self.init(tee: tee, evidence: try decoded("evidence"), collateral: [], nonce: try decoded("nonce"), suite: suite,
                   publicKey: try decoded("publicKey"), signingKey: m["signingKey"]?.stringValue, verifiedAt: at)
+        collateralDigests = digests
+    }
+
+    /// Fills `collateral` from `lookup` (bundle files, database rows), each piece checked
+    /// against its digest.
+    public mutating func resolve(_ lookup: (String) throws -> [UInt8]?) throws(FormatError) {
+        var pieces: [[UInt8]] = []
+        for d in collateralDigests {
+            let piece: [UInt8]?
+            do { piece = try lookup(d) } catch { throw FormatError(description: "collateral piece \(d): \(error)") }
+            guard let piece else { throw FormatError(description: "collateral piece \(d) is missing") }
+            guard Self.digest(of: piece) == d else { throw FormatError(description: "collateral piece \(d) does not hash to its name") }
+            pieces.append(piece)
+        }
+        collateral = pieces
+    }
+
+    static func isDigest(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Testing
@@ -22,7 +23,7 @@ import Vault
                     try checker.consume(e)
                     var record: [UInt8]?
                     if let hex = GrantEvidenceAudit.recordDigest(of: e), let digest = Hex.decode(hex) { record = try? tx.evidence(digest: digest) }
-                    try evidence.check(e, record: record)
+                    try evidence.check(e, record: record, pieces: { hex in Hex.decode(hex).flatMap { try? tx.evidence(digest: $0) } })
                 } catch { throw LogAuditor.Failure(seq: error.seq, message: error.message) }
             }
         }
@@ -62,5 +63,23 @@ import Vault
         try SignedDataTests.sql(h, "DELETE FROM used_nonces")
         _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", request)
         #expect(throws: LogAuditor.Failure.self) { _ = try h.audit() }
+    }
+
+    /// Collateral is kept once per distinct piece, beside the records that name it by hash.
+    @Test func collateralPiecesAreKeptOnceAndResolveInTheAudit() async throws {
+        let h = try await BrokerHarness.make()
+        try await h.issue(h.manifest("l1"))
+        let piece = Array("a collateral piece".utf8)
+        for _ in 0..<2 {
+            let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
+            var request = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
+            request.collateral = [Base64.encode(piece)]
+            _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", request)
+        }
+        let digest = Array(SHA256.hash(data: piece))
+        #expect(try await h.broker.store.read { tx in try tx.evidence(digest: digest) } == piece)
+        #expect(try Self.auditWithEvidence(h).verified[.sandbox] == 2)
+        try SignedDataTests.sql(h, "DELETE FROM grant_evidence WHERE digest = ?", [Data(digest)])
+        #expect(throws: LogAuditor.Failure.self) { _ = try Self.auditWithEvidence(h) }
     }
 }

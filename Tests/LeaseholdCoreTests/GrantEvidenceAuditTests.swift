@@ -13,6 +13,8 @@ import TransparencyLog
     struct Forged {
         var entry: LogEntry
         var record: [UInt8]
+        /// The record's collateral pieces by digest, as a bundle's evidence/HASH.bin holds them.
+        var pieces: [String: [UInt8]]
     }
 
     /// A grant entry whose every field agrees with the real evidence's claims, as a log-key
@@ -39,13 +41,14 @@ import TransparencyLog
         editEntry(&f)
         let entry = LogEntry(seq: 5, time: at.addingTimeInterval(1), kind: "key.granted", owner: "o", leaseId: "l",
                              prev: LogHash(bytes: [UInt8](repeating: 0, count: 32))!, fields: f)
-        return Forged(entry: entry, record: bytes)
+        return Forged(entry: entry, record: bytes, pieces: Dictionary(zip(r.collateralDigests, r.collateral), uniquingKeysWith: { a, _ in a }))
     }
 
-    static func violation(_ f: Forged, record: [UInt8]?? = .none) throws -> String? {
+    static func violation(_ f: Forged, record: [UInt8]?? = .none, pieces: [String: [UInt8]]? = nil) throws -> String? {
         var audit = try GrantEvidenceAudit.standard()
+        let lookup = pieces ?? f.pieces
         do {
-            try audit.check(f.entry, record: record ?? f.record)
+            try audit.check(f.entry, record: record ?? f.record, pieces: { lookup[$0] })
             return nil
         } catch {
             return error.message
@@ -87,6 +90,13 @@ import TransparencyLog
         edited[edited.count - 3] ^= 0x01
         #expect(try Self.violation(f, record: .some(edited))?.contains("does not hash to") == true)
         #expect(try Self.violation(f, record: .some(nil))?.contains("is missing") == true)
+        // The collateral a record names must be there, byte for byte.
+        #expect(!f.pieces.isEmpty)
+        #expect(try Self.violation(f, pieces: [:])?.contains("is missing") == true)
+        let (d, piece) = try #require(f.pieces.first)
+        var bent = f.pieces
+        bent[d] = piece + [0]
+        #expect(try Self.violation(f, pieces: bent)?.contains("does not hash to its name") == true)
         // The record swapped for one with another nonce, the entry's digest updated to it, the
         // nonce field not: the record differs from the entry.
         let other = try Self.forge("snp-milan-trustee", tee: .sevSNP, edit: { r in r.nonce = [UInt8](repeating: 8, count: 40) },

@@ -62,11 +62,13 @@ struct AuditVerify: ParsableCommand {
                 let store = try CLIFiles.openForAudit(db)
                 summary = try CLIFiles.read(store) { tx in
                     invariants.records = { hex in try Hex.decode(hex).flatMap { try tx.evidence(digest: $0) } }
+                    invariants.pieces = invariants.records
                     return try tx.auditLog(trustedKey: trusted, external: external, onEntry: invariants.consume)
                 }
                 try invariants.finish()
             } else {
-                invariants.records = { hex in try BundleAudit.evidenceRecord(directory: bundle!, digest: hex) }
+                invariants.records = { hex in try BundleAudit.evidenceFile(directory: bundle!, digest: hex, suffix: ".json") }
+                invariants.pieces = { hex in try BundleAudit.evidenceFile(directory: bundle!, digest: hex, suffix: ".bin") }
                 summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external, invariants: invariants)
             }
             signed = invariants.checker.signedLeases
@@ -91,7 +93,8 @@ struct AuditExport: AsyncParsableCommand {
             PostgreSQL one. Either is read in one consistent snapshot and never written. Verify the
             bundle with `audit verify --bundle DIR --log-key KEY`, trusting a key you got elsewhere.
             evidence/HASH.json holds the evidence record that decided each grant (named by its SHA-256,
-            as the grant's entry names it), for `audit verify --evidence`.
+            as the grant's entry names it), evidence/HASH.bin each collateral piece a record names, for
+            `audit verify --evidence`.
             """
     )
     @Option(help: "The broker's SQLite database.") var db: String?
@@ -117,12 +120,13 @@ struct AuditExport: AsyncParsableCommand {
                 throw CLIFailure(message: error.reason)
             }
         }
-        let exported: ([UInt8], StoredCheckpoint?, String, [(String, [UInt8])])
+        let exported: ([UInt8], StoredCheckpoint?, String, [(String, [UInt8])], [String: [UInt8]])
         do {
             exported = try await store.read { tx in
                 let key = try tx.storedVerifier()
                 var lines = [UInt8]()
                 var records: [(String, [UInt8])] = []
+                var pieces: [String: [UInt8]] = [:]
                 var next: UInt64 = 0
                 while true {
                     let page = try tx.entries(start: next, limit: 10_000)
@@ -132,26 +136,30 @@ struct AuditExport: AsyncParsableCommand {
                         if let e = try? LogEntry(bytes: bytes), let hex = GrantEvidenceAudit.recordDigest(of: e), let digest = Hex.decode(hex),
                            let record = try tx.evidence(digest: digest) {
                             records.append((hex, record))
+                            for d in (try? GrantEvidenceRecord(canonicalJSON: record))?.collateralDigests ?? [] where pieces[d] == nil {
+                                if let digest = Hex.decode(d), let piece = try tx.evidence(digest: digest) { pieces[d] = piece }
+                            }
                         }
                     }
                     next += UInt64(page.count)
                     if page.count < 10_000 { break }
                 }
-                return (lines, try tx.latestCheckpoint(), key.encoded, records)
+                return (lines, try tx.latestCheckpoint(), key.encoded, records, pieces)
             }
         } catch let e as StorageError {
             await store.close()
             throw CLIFailure(message: e.reason)
         }
         await store.close()
-        let (lines, cp, key, records) = exported
+        let (lines, cp, key, records, pieces) = exported
         guard let cp else { throw CLIFailure(message: "the log has no signed checkpoint yet; nothing to export") }
         try FileManager.default.createDirectory(atPath: out + "/evidence", withIntermediateDirectories: true)
         for (hex, record) in records { try CLIFiles.write(record, to: out + "/evidence/\(hex).json") }
+        for (hex, piece) in pieces { try CLIFiles.write(piece, to: out + "/evidence/\(hex).bin") }
         try CLIFiles.write(lines, to: out + "/entries.jsonl")
         try CLIFiles.write(Array(cp.note.utf8), to: out + "/checkpoint")
         try CLIFiles.write(Array((key + "\n").utf8), to: out + "/log-key")
-        print("exported \(cp.size) entries and \(records.count) evidence record(s) to \(out)")
+        print("exported \(cp.size) entries, \(records.count) evidence record(s) and \(pieces.count) collateral piece(s) to \(out)")
     }
 }
 

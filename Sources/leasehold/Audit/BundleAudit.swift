@@ -28,14 +28,15 @@ enum BundleAudit {
         return AuditSummary(entries: auditor.size, root: auditor.root, checkpointsVerified: auditor.checkpointsVerified, verifierKey: key.encoded)
     }
 
-    /// `DIR/evidence/HASH.json`, nil when absent. The name comes from a verified entry, but is
-    /// still checked to be 64 lowercase hex digits before it becomes a path.
-    static func evidenceRecord(directory: String, digest: String) throws -> [UInt8]? {
+    /// `DIR/evidence/HASH.json` (a record) or `.bin` (a collateral piece), nil when absent. The
+    /// name comes from a verified entry or record, but is still checked to be 64 lowercase hex
+    /// digits before it becomes a path.
+    static func evidenceFile(directory: String, digest: String, suffix: String) throws -> [UInt8]? {
         guard digest.utf8.count == 64, digest.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
             throw CLIFailure(message: "evidence record name \(digest.prefix(80)) is not a SHA-256 in lowercase hex")
         }
-        let path = directory + "/evidence/" + digest + ".json"
+        let path = directory + "/evidence/" + digest + suffix
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try CLIFiles.read(path, what: "evidence record")
+        return try CLIFiles.read(path, what: "evidence file")
     }
 }

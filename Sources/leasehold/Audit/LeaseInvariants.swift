@@ -10,6 +10,8 @@ final class LeaseInvariants {
     var evidence: GrantEvidenceAudit?
     /// The kept evidence record named by a lowercase hex SHA-256; nil when absent.
     var records: (String) throws -> [UInt8]? = { _ in nil }
+    /// A collateral piece a record names, by the same kind of name.
+    var pieces: (String) throws -> [UInt8]? = { _ in nil }
 
     init(expiryGrace: Double = 300, evidence: GrantEvidenceAudit? = nil) {
         checker = LeaseInvariantChecker(expiryGrace: expiryGrace)
@@ -25,7 +27,7 @@ final class LeaseInvariants {
                 throw LogAuditor.Failure(seq: e.seq, message: "evidence record \(digest): \(error)")
             }
         }
-        do { try evidence?.check(e, record: record) } catch { throw LogAuditor.Failure(seq: error.seq, message: "evidence: \(error.message)") }
+        do { try evidence?.check(e, record: record, pieces: pieces) } catch { throw LogAuditor.Failure(seq: error.seq, message: "evidence: \(error.message)") }
     }
 
     func finish() throws(LogAuditor.Failure) {

@@ -193,7 +193,9 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation", "LeaseholdAPI"]),
-        .testTarget(name: "CollateralTests", dependencies: ["Collateral", "Attestation"]),
+        .testTarget(name: "CollateralTests", dependencies: ["Collateral", "Attestation",
+                                                       .product(name: "Crypto", package: "swift-crypto"),
+                                                       .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "AttestersTests", dependencies: ["Attesters"]),
         .testTarget(name: "LeaseholdWorkloadCLITests", dependencies: ["LeaseholdWorkloadCLI", "LeaseholdClient", "LeaseholdAPI", "Attesters",
                                                                       .product(name: "Crypto", package: "swift-crypto")]),

@@ -1,7 +1,9 @@
 import Attestation
+import Crypto
 import Foundation
 import Synchronization
 import Testing
+import X509
 @testable import Collateral
 
 /// The collateral service against an in-memory PCCS that serves the real Intel collateral of
@@ -89,7 +91,7 @@ import Testing
         let s = Self.service(upstream)
         let evidence = try Self.evidence()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<20 { group.addTask { _ = try await s.collateral(for: evidence, at: Self.validAt) } }
+            for _ in 0..<1000 { group.addTask { _ = try await s.collateral(for: evidence, at: Self.validAt) } }
             try await group.waitForAll()
         }
         #expect(s.fetches == 4)
@@ -150,6 +152,43 @@ import Testing
             Issue.record("a CRL without its issuer chain must refuse")
         } catch let error as CollateralError {
             #expect(error.code == .invalid && error.reason.contains("issuer chain"))
+        }
+    }
+
+    /// Each way an upstream can fail gives its documented outcome, and nothing weaker.
+    @Test(arguments: [(404, CollateralError.Code.notServed), (410, .notServed), (500, .unreachable), (503, .unreachable)])
+    func failingStatusesRefuse(_ status: Int, _ code: CollateralError.Code) async throws {
+        let upstream = try Self.pccs()
+        let url = "\(Self.base)/sgx/certification/v4/rootcacrl"
+        upstream.answers.withLock { $0[url] = CollateralHTTPResponse(status: status, headers: [:], body: Array("gone".utf8)) }
+        do {
+            _ = try await Self.service(upstream).collateral(for: try Self.evidence(), at: Self.validAt)
+            Issue.record("\(status) must refuse")
+        } catch let error as CollateralError {
+            #expect(error.code == code, "\(status): \(error)")
+        }
+    }
+
+    /// Issuer chains that lead to another root: a "Intel SGX TCB Signing" certificate made here,
+    /// self-issued under a look-alike root name, in both signed documents' headers.
+    @Test func anIssuerChainToAnotherRootIsRefused() async throws {
+        let upstream = try Self.pccs()
+        let key = P256.Signing.PrivateKey()
+        let cert = try Certificate(version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+                                   notValidBefore: Date(timeIntervalSince1970: 0), notValidAfter: Date(timeIntervalSince1970: 4_000_000_000),
+                                   issuer: try DistinguishedName { CommonName("Intel SGX Root CA") },
+                                   subject: try DistinguishedName { CommonName("Intel SGX TCB Signing") },
+                                   signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(), issuerPrivateKey: .init(key))
+        let foreign = Self.percentEncoded(Array(try cert.serializeAsPEM().pemString.utf8))
+        upstream.answers.withLock {
+            $0["\(Self.base)/tdx/certification/v4/tcb?fmspc=50806f000000&update=standard"]?.headers = ["tcb-info-issuer-chain": foreign]
+            $0["\(Self.base)/tdx/certification/v4/qe/identity?update=standard"]?.headers = ["sgx-enclave-identity-issuer-chain": foreign]
+        }
+        do {
+            _ = try await Self.service(upstream).collateral(for: try Self.evidence(), at: Self.validAt)
+            Issue.record("a TCB info without its signer must refuse")
+        } catch let error as CollateralError {
+            #expect(error.code == .invalid, "\(error)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import X509
 
 /// What must be fetched from Intel PCS (or a PCCS) to verify one quote: the TEE (SGX or TDX
@@ -19,11 +20,29 @@ public struct DCAPCollateralNeeds: Sendable, Hashable {
         self.tee = tee; self.fmspc = fmspc; self.pckCA = pckCA
     }
 
+    /// Needs by PCK chain: a platform's chain is the same in every quote, and parsing its
+    /// certificates costs far more than the byte parse of the quote. Bounded; emptied when full.
+    private static let memo = Mutex([[UInt8]: DCAPCollateralNeeds]())
+
     /// The needs of `quote` (an SGX v3 or TDX v4/v5 quote with certification data type 5 or 6).
     public static func of(quote bytes: [UInt8], tee: TEE) throws(AttestationError) -> DCAPCollateralNeeds {
         guard tee == .sgx || tee == .tdx else { throw AttestationError(.teeNotAllowed, "DCAP collateral is for sgx or tdx, not \(tee.rawValue)") }
         let quote = try DCAPQuote.parse(bytes)
-        let certs = try DCAPCertificates.parsePEMChain(quote.signatureData.pckChainPEM, what: "the quote's PCK chain")
+        let chainPEM = quote.signatureData.pckChainPEM
+        if var known = memo.withLock({ $0[chainPEM] }) {
+            known.tee = tee
+            return known
+        }
+        let needs = try parse(chainPEM, tee: tee)
+        memo.withLock {
+            if $0.count >= 1_000 { $0.removeAll(keepingCapacity: true) }
+            $0[chainPEM] = needs
+        }
+        return needs
+    }
+
+    private static func parse(_ chainPEM: [UInt8], tee: TEE) throws(AttestationError) -> DCAPCollateralNeeds {
+        let certs = try DCAPCertificates.parsePEMChain(chainPEM, what: "the quote's PCK chain")
         guard certs.count >= 2 else { throw AttestationError(.chainInvalid, "the quote's PCK chain has \(certs.count) certificate(s)") }
         let pck = try PCKExtensions.parse(certs[0])
         let ca: PCKCA

@@ -1,13 +1,14 @@
 import LeaseholdWorkloadCLI
 import ArgumentParser
 import Attestation
+import Collateral
 import Foundation
 import TransparencyLog
 
 /// `leasehold bench attestation`: verifications per second per TEE with warm caches, the cold
 /// (full chain and collateral) cost, and `openssl speed` on the same machine in the same run
 /// as the yardstick: a warm verification is dominated by one or two ECDSA verifies.
-struct BenchAttestation: ParsableCommand {
+struct BenchAttestation: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attestation",
         abstract: "Evidence verification rates against openssl's raw ECDSA verify rate.",
@@ -16,6 +17,8 @@ struct BenchAttestation: ParsableCommand {
 
     @Option(help: "The vectors directory.") var vectors = "../shared/vectors"
     @Option(help: "Seconds per measurement.") var seconds = 3.0
+    @Option(help: "Also time the TDX q4 quote with its collateral from the broker's collateral service over this directory (`collateral fetch --out DIR --tee tdx --quote ... --at 2026-04-01T00:00:00Z`), warm: the cache hit plus the verification.")
+    var collateralDir: String?
 
     struct Sample {
         var name: String
@@ -26,7 +29,7 @@ struct BenchAttestation: ParsableCommand {
         var curve: String
     }
 
-    func run() throws {
+    func run() async throws {
         let samples = [
             Sample(name: "sev-snp milan", tee: .sevSNP, evidence: "sev-snp/milan-trustee/test-report.bin",
                    collateral: ["sev-snp/milan-trustee/test-vcek.der", "sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"], at: "2026-06-01T00:00:00Z", curve: "ecdsap384"),
@@ -68,6 +71,36 @@ struct BenchAttestation: ParsableCommand {
             if let raw = openssl[s.curve] ?? nil { line += String(format: "   = %5.1f%% of openssl %@ verify/s", rate / raw * 100, s.curve) }
             print(line)
         }
+        if let collateralDir { try await cachedCollateral(collateralDir) }
+    }
+
+    /// A grant's path with the broker's own collateral, warm: the service's cache hit, then
+    /// the verification with the pieces it supplies, against the same quote verified warm with
+    /// the same documents given as files.
+    func cachedCollateral(_ dir: String) async throws {
+        let q4 = "tdx/trustee-q4-lunal-collateral/"
+        let bytes = try CLIFiles.read(vectors + "/" + q4 + "tdx_quote_4.dat", what: "evidence")
+        let at = RFC3339.parse("2026-04-01T00:00:00Z")!
+        let service = CollateralService(configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: dir))
+        let bare = Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: [])
+        let verifier = try EvidenceVerify.verifier(for: .tdx, allowMissingCRL: false)
+        guard let first = try await service.collateral(for: bare, at: at) else { throw CLIFailure(message: "no collateral service") }
+        _ = try verifier.verify(Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: first.pieces), at: at)
+        let sent = service.fetches
+        func measure(_ body: () async throws -> Void) async throws -> Double {
+            var n = 0
+            let t0 = Date()
+            repeat { try await body(); n += 1 } while Date().timeIntervalSince(t0) < seconds
+            return Date().timeIntervalSince(t0) * 1_000_000 / Double(n)
+        }
+        let files = Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: first.pieces)
+        let withFiles = try await measure { _ = try verifier.verify(files, at: at) }
+        let withService = try await measure {
+            guard let supplied = try await service.collateral(for: bare, at: at) else { return }
+            _ = try verifier.verify(Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: supplied.pieces), at: at)
+        }
+        print(String(format: "tdx q4 collateral: as files %7.1f us, from the collateral service's cache %7.1f us (+%.1f us); upstream requests while measuring: %d",
+                     withFiles, withService, withService - withFiles, service.fetches - sent))
     }
 
     static func verifyCold(_ e: Attestation.Evidence, at: Date) throws -> any TEEClaims {

@@ -109,6 +109,16 @@ enum SeedWriter {
         add("strict-json", "owner.json", Array(#"{ "owner" : "acme", "publicKey" : "leasehold-owner-pub v1 ed25519 AAAA", "x": {"a": [1, "}", "\"{"]} }"#.utf8))
         add("strict-json", "receipt.json", Array(#"{"grantId":"g\u00e9","kind":"use","outputDigest":null,"time":"2026-01-01T00:00:00Z","mac":"AA=="}"#.utf8))
 
+        // Evidence records as the broker keeps them (audit bundles' evidence/HASH.json).
+        for (i, record) in [
+            GrantEvidenceRecord(tee: "sandbox", evidence: [1, 2, 3], collateral: [], nonce: [UInt8](repeating: 7, count: 48), suite: "x25519-sha256-aes256gcm",
+                                publicKey: [UInt8](repeating: 9, count: 32), signingKey: "ed25519:AAAA", verifiedAt: Date(timeIntervalSince1970: 1_780_000_000.5)),
+            GrantEvidenceRecord(tee: "tdx", evidence: [0xff], collateral: [[1], [2, 3]], nonce: [0], suite: "xwing-sha256-aes256gcm",
+                                publicKey: [4], signingKey: nil, verifiedAt: Date(timeIntervalSince1970: 0)),
+        ].enumerated() {
+            add("evidence-record", "record-\(i).json", record.canonicalJSON)
+        }
+
         // Log entries, checkpoints and signed notes, as the log writes them.
         let time = Date(timeIntervalSince1970: 1_780_000_000.123)
         var prev = LogHash.zero

@@ -41,8 +41,9 @@ let targets: [FuzzTarget] = [
             _ = crl.revokes(serial: [0x01])
         }
     },
-    FuzzTarget(name: "dcap-quote", summary: "DCAPQuote.parse (header, body, QuoteSignatureData)") { bytes in
+    FuzzTarget(name: "dcap-quote", summary: "DCAPQuote.parse (header, body, QuoteSignatureData); DCAPCollateralNeeds.of (FMSPC and PCK CA for the collateral fetcher)") { bytes in
         _ = try? DCAPQuote.parse(bytes)
+        _ = try? DCAPCollateralNeeds.of(quote: bytes, tee: .tdx)
     },
     FuzzTarget(name: "quote-signature-data", summary: "QuoteSignatureData.parse: byte 0 picks the quote version (3, 4, 5), the rest is the signature data") { bytes in
         guard let first = bytes.first else { return }
@@ -131,6 +132,12 @@ let targets: [FuzzTarget] = [
                 _ = try? auditor.finish()
             }
         }
+    },
+    FuzzTarget(name: "evidence-record", summary: "GrantEvidenceRecord(canonicalJSON:) from an audit bundle: what parses re-encodes to the same bytes") { bytes in
+        guard let record = try? GrantEvidenceRecord(canonicalJSON: bytes) else { return }
+        check(record.canonicalJSON == bytes, "an evidence record parsed but does not re-encode to its own bytes")
+        var resolved = record
+        _ = try? resolved.resolve { _ in bytes }
     },
     FuzzTarget(name: "log-entry", summary: "LogEntryScanner.scan against LogEntry(bytes:): the scanner may never accept what the parser refuses, nor read other values") { bytes in
         let scanned = bytes.withUnsafeBytes { LogEntryScanner.scan($0) }

@@ -286,6 +286,7 @@ extension Broker {
             if case .denied(let e) = done.outcome.value { throw e }
             throw BrokerError(.internal, "grant outcome missing")
         }
+        rowMAC.committed(owner: owner, leaseId: leaseId, lastSeq: seq)
         timings.record(verify: verifySeconds, wrap: wrapSeconds, commit: commitSeconds)
         let cp = done.checkpoint
         guard let proof = done.proof else { throw BrokerError(.internal, "the grant's inclusion proof is missing") }

@@ -79,6 +79,7 @@ extension Broker {
             try tx.insertLease(r)
             return r
         }
+        rowMAC.committed(owner: stored.owner, leaseId: stored.leaseId, lastSeq: stored.lastSeq)
         return Self.status(stored, manifest: m)
     }
 
@@ -107,7 +108,7 @@ extension Broker {
              _ transition: @escaping @Sendable (inout LeaseStateMachine, Date) -> LeaseStateMachine.EndAction) async throws(BrokerError) -> LogIndexResponse {
         let now = self.now
         let rowMAC = self.rowMAC
-        return try await write { tx in
+        let ended = try await write { tx in
             try SingleUse.claim(singleUse, in: tx)
             guard var r = try tx.lease(owner: owner, leaseId: leaseId) else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
             // No MAC check: an end only narrows (revoked and released are final), so it is
@@ -119,6 +120,8 @@ extension Broker {
             try tx.updateLease(rowMAC.sealed(r, lastSeq: e.seq))
             return LogIndexResponse(logIndex: e.seq)
         }
+        rowMAC.committed(owner: owner, leaseId: leaseId, lastSeq: ended.logIndex)
+        return ended
     }
 
     /// Records `lease.expired` for every lease past its notAfter (once per lease, ever) and

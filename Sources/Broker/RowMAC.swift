@@ -32,13 +32,19 @@ final class RowMAC: Sendable {
         Array(HMAC<SHA256>.authenticationCode(for: macInput(r), using: key))
     }
 
-    /// `r` with its MAC set, after a change the entry at `seq` recorded.
+    /// `r` with its MAC set, after a change the entry at `seq` recorded. The process's mark
+    /// moves only once that change has committed (`committed`): a transaction that rolls back
+    /// must not leave the mark ahead of the database, or every later grant would look rolled back.
     func sealed(_ r: LeaseRecord, lastSeq seq: UInt64) -> LeaseRecord {
         var r = r
         r.lastSeq = seq
         r.mac = mac(r)
-        note(r)
         return r
+    }
+
+    /// A change to the lease, recorded by the entry at `seq`, has committed.
+    func committed(owner: String, leaseId: String, lastSeq seq: UInt64) {
+        note(name: "\(owner)/\(leaseId)", seq)
     }
 
     /// Throws `state-invalid` for a row whose MAC fails, or, when `current` (read under the
@@ -55,14 +61,13 @@ final class RowMAC: Sendable {
         guard r.lastSeq >= known else {
             throw BrokerError(.stateInvalid, "the database does not match the signed record: lease \(name)'s row was rolled back (it reflects entry \(r.lastSeq), this broker already wrote entry \(known) for it); nothing was released (see the operator's log)")
         }
-        note(r)
+        note(name: name, r.lastSeq)
     }
 
-    private func note(_ r: LeaseRecord) {
+    private func note(name: String, _ seq: UInt64) {
         seen.withLock {
             if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
-            let name = "\(r.owner)/\(r.leaseId)"
-            $0[name] = max($0[name] ?? 0, r.lastSeq)
+            $0[name] = max($0[name] ?? 0, seq)
         }
     }
 

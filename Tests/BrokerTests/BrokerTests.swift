@@ -384,13 +384,19 @@ final class FailingStore: BrokerStore {
 }
 
 @Suite struct BrokerFailClosedTests {
-    @Test func whenTheLogCannotBeWrittenNoKeyIsReleased() async throws {
+    /// A harness whose broker writes through a `FailingStore`.
+    static func failingHarness() async throws -> (BrokerHarness, FailingStore?) {
         nonisolated(unsafe) var failing: FailingStore?
         let h = try await BrokerHarness.make { sqlite in
             let s = FailingStore(sqlite)
             failing = s
             return s
         }
+        return (h, failing)
+    }
+
+    @Test func whenTheLogCannotBeWrittenNoKeyIsReleased() async throws {
+        let (h, failing) = try await Self.failingHarness()
         try await h.issue(h.manifest("l1"))
         let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
         let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
@@ -408,12 +414,7 @@ final class FailingStore: BrokerStore {
     /// the database or in the broker's memory of row versions: the next grant is not mistaken
     /// for a rolled-back row.
     @Test func aCommitThatRollsBackDoesNotPoisonTheLease() async throws {
-        nonisolated(unsafe) var failing: FailingStore?
-        let h = try await BrokerHarness.make { sqlite in
-            let s = FailingStore(sqlite)
-            failing = s
-            return s
-        }
+        let (h, failing) = try await Self.failingHarness()
         try await h.issue(h.manifest("l1"))
         _ = try await h.fetch("l1")
         failing?.failCommits.withLock { $0 = true }

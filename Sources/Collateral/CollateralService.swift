@@ -65,6 +65,9 @@ public final class CollateralService: Sendable {
     private let inFlight = Mutex([String: Task<Supplied, any Error>]())
     private let backoff = Mutex([String: (until: Date, delay: TimeInterval)]())
     let highestEvaluation = Mutex([String: Int]())
+    /// When each set was last asked for: only sets in use are refreshed, and a set nobody has
+    /// asked for within the maximum age is dropped rather than fetched forever.
+    private let lastUsed = Mutex([String: Date]())
     private let fetchCount = Atomic<Int>(0)
     let persistence = Mutex<(any CollateralPersistence)?>(nil)
     let events = Mutex(CollateralEvents())
@@ -101,6 +104,7 @@ public final class CollateralService: Sendable {
     public func collateral(for needs: DCAPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied? {
         guard let intel = configuration.intel, handles(needs.tee) else { return nil }
         let key = Self.key(needs, intel)
+        lastUsed.withLock { $0[key] = max($0[key] ?? time, time) }
         if let hit = cached.withLock({ $0[key]?.supplied }), hit.fetchedAt <= time, time < hit.usableUntil {
             events.withLock { $0 }.hit("memory")
             return hit
@@ -121,12 +125,19 @@ public final class CollateralService: Sendable {
         "intel|\(needs.tee.rawValue)|\(needs.fmspc)|\(needs.pckCA.rawValue)|\(intel.update.rawValue)"
     }
 
-    /// Fetches again, ahead of expiry, every set used so far whose usable time ends within
-    /// `margin` of `time` (the sweeper calls this): grants keep finding a current set and do
-    /// not wait on the upstream. Returns the sets refreshed and those that failed (the old set
-    /// stays usable until it ends).
+    /// Fetches again, ahead of expiry, every set asked for within the maximum age whose usable
+    /// time ends within `margin` of `time` (the sweeper calls this): grants keep finding a
+    /// current set and do not wait on the upstream. Sets nobody asked for that long are
+    /// dropped from memory. Returns the sets refreshed and those that failed (the old set stays
+    /// usable until it ends).
     public func refresh(at time: Date, margin: TimeInterval = 3600) async -> (refreshed: Int, failed: Int) {
         guard let intel = configuration.intel else { return (0, 0) }
+        let horizon = time.addingTimeInterval(-configuration.maximumAge)
+        let idle = Set(lastUsed.withLock { used in used.filter { $0.value < horizon }.map(\.key) })
+        if !idle.isEmpty {
+            cached.withLock { c in for k in idle { c.removeValue(forKey: k) } }
+            lastUsed.withLock { u in for k in idle { u.removeValue(forKey: k) } }
+        }
         let due = cached.withLock { c in c.filter { $0.value.supplied.usableUntil.timeIntervalSince(time) < margin }.map { ($0.key, $0.value.needs) } }
         var refreshed = 0, failed = 0
         for (key, needs) in due {

@@ -57,6 +57,9 @@ import Testing
         // The refreshed set is the one grants now get, fetched at the refresh.
         let now = try #require(try await s.collateral(for: try T.evidence(), at: T.validAt.addingTimeInterval(3000)))
         #expect(now.fetchedAt == T.validAt.addingTimeInterval(1800) && s.fetches == 8)
+        // Nobody asks for the set any more: past the maximum age it is dropped, not fetched forever.
+        #expect(await s.refresh(at: T.validAt.addingTimeInterval(3000 + 3601), margin: 3600) == (0, 0))
+        #expect(s.fetches == 8 && s.cacheSummary().sets == 0)
     }
 
     @Test func aDirectoryFilledByFetchServesTheSameSet() async throws {

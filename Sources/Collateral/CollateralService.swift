@@ -68,6 +68,10 @@ public final class CollateralService: Sendable {
     /// When each set was last asked for: only sets in use are refreshed, and a set nobody has
     /// asked for within the maximum age is dropped rather than fetched forever.
     private let lastUsed = Mutex([String: Date]())
+    /// Sets the upstream said it does not have (404, 410, another status), until when that
+    /// answer stands: asked again only after `missingFor`, and never held against the upstream.
+    private let missing = Mutex([String: Date]())
+    static let missingFor: TimeInterval = 60
     private let fetchCount = Atomic<Int>(0)
     let persistence = Mutex<(any CollateralPersistence)?>(nil)
     let events = Mutex(CollateralEvents())
@@ -89,14 +93,11 @@ public final class CollateralService: Sendable {
     }
 
     /// Verified collateral for `evidence` at `time`, from the cache or fetched now; nil when
-    /// this service does not handle the evidence's TEE.
+    /// this service does not handle the evidence's TEE, or the evidence names no platform Intel
+    /// certified (an unparseable quote, a PCK chain not from the pinned root): nothing is
+    /// fetched for it, and the verifier refuses it with the precise reason.
     public func collateral(for evidence: Evidence, at time: Date) async throws(CollateralError) -> Supplied? {
-        guard handles(evidence.tee) else { return nil }
-        let needs: DCAPCollateralNeeds
-        do { needs = try DCAPCollateralNeeds.of(quote: evidence.bytes, tee: evidence.tee) } catch {
-            // Not a quote the fetcher can read: the verifier will say what is wrong with it.
-            throw CollateralError(.invalid, "cannot tell which collateral the quote needs: \(error.code.rawValue): \(error.reason)")
-        }
+        guard handles(evidence.tee), let needs = try? DCAPCollateralNeeds.of(quote: evidence.bytes, tee: evidence.tee) else { return nil }
         return try await collateral(for: needs, at: time)
     }
 
@@ -109,14 +110,22 @@ public final class CollateralService: Sendable {
             events.withLock { $0 }.hit("memory")
             return hit
         }
+        if let until = missing.withLock({ $0[key] }), time < until {
+            throw CollateralError(.notServed, "the upstream does not have \(needs.tee.rawValue) collateral for FMSPC \(needs.fmspc) (asked before; again after \(until))")
+        }
         return try await singleFlight(key, needs) { () async throws(CollateralError) -> Supplied in
             if let stored = await self.loadStored(key, needs: needs, at: time) {
                 self.events.withLock { $0 }.hit("store")
                 return stored
             }
-            let fetched = try await self.fetchIntel(intel, needs: needs, at: time)
-            await self.store(key, fetched)
-            return fetched
+            do throws(CollateralError) {
+                let fetched = try await self.fetchIntel(intel, needs: needs, at: time)
+                await self.store(key, fetched)
+                return fetched
+            } catch {
+                if error.code == .notServed { self.missing.withLock { $0[key] = time.addingTimeInterval(Self.missingFor) } }
+                throw error
+            }
         }
     }
 
@@ -192,7 +201,8 @@ public final class CollateralService: Sendable {
                                           issuerChain: got.count > 1 ? got[1] : nil))
             }
         } catch {
-            recordFailure(upstream, error, at: time)
+            // A document the upstream does not have says nothing about its health.
+            if error.code != .notServed { recordFailure(upstream, error, at: time) }
             throw error
         }
         let checked: DCAPFetchedCollateral

@@ -192,6 +192,55 @@ import X509
         }
     }
 
+    /// A platform the upstream does not know is answered from memory for a while, and does not
+    /// make the broker back off from the upstream for everyone else.
+    @Test func anUnknownPlatformIsRememberedAndHurtsNoOther() async throws {
+        let upstream = try Self.pccs()
+        let s = Self.service(upstream)
+        let unknown = DCAPCollateralNeeds(tee: .tdx, fmspc: "00906ed50000", pckCA: .platform)
+        for _ in 0..<3 {
+            do {
+                _ = try await s.collateral(for: unknown, at: Self.validAt)
+                Issue.record("an unknown platform must refuse")
+            } catch {
+                #expect(error.code == .notServed)
+            }
+        }
+        #expect(s.fetches == 1)
+        #expect(try await s.collateral(for: try Self.evidence(), at: Self.validAt) != nil)
+    }
+
+    /// A quote whose PCK certificate Intel did not sign (its subject edited, same length, so it
+    /// still parses) makes no request at all: the verifier refuses it.
+    @Test func aQuoteIntelNeverCertifiedFetchesNothing() async throws {
+        var quote = try Self.quote()
+        // Byte offsets in the quote itself (it is binary around the PEM).
+        func offset(of marker: String) throws -> Int {
+            let m = Array(marker.utf8)
+            return try #require((0...(quote.count - m.count)).first { Array(quote[$0..<($0 + m.count)]) == m })
+        }
+        let from = try offset(of: "-----BEGIN CERTIFICATE-----\n") + 28
+        let to = try offset(of: "-----END CERTIFICATE-----")
+        let pem = String(decoding: quote[from..<to], as: UTF8.self)
+        var der = try #require(Data(base64Encoded: pem.replacingOccurrences(of: "\n", with: "")))
+        let name = try #require(der.range(of: Data("Intel SGX PCK Certificate".utf8)))
+        der[name.upperBound - 1] = UInt8(ascii: "f")  // "...Certificatf"
+        let b64 = Array(der.base64EncodedString().utf8)
+        var wrapped: [UInt8] = []
+        for (i, c) in b64.enumerated() {
+            wrapped.append(c)
+            if i % 64 == 63 { wrapped.append(0x0A) }
+        }
+        if wrapped.last != 0x0A { wrapped.append(0x0A) }
+        #expect(wrapped.count == to - from)
+        quote.replaceSubrange(from..<to, with: wrapped)
+        let s = Self.service(try Self.pccs())
+        #expect(try await s.collateral(for: Evidence(tee: .tdx, bytes: quote, collateral: []), at: Self.validAt) == nil)
+        #expect(s.fetches == 0)
+        // The same edit is what the verifier refuses: the PCK certificate's signature.
+        #expect(throws: AttestationError.self) { _ = try DCAPVerifier(tee: .tdx).verify(Evidence(tee: .tdx, bytes: quote, collateral: []), at: Self.validAt) }
+    }
+
     @Test func pccsVariantsAreAccepted() async throws {
         let s = Self.service(try Self.pccs(v3Header: true, hexRootCRL: true))
         #expect(try await s.collateral(for: try Self.evidence(), at: Self.validAt) != nil)

@@ -24,7 +24,10 @@ public struct DCAPCollateralNeeds: Sendable, Hashable {
     /// certificates costs far more than the byte parse of the quote. Bounded; emptied when full.
     private static let memo = Mutex([[UInt8]: DCAPCollateralNeeds]())
 
-    /// The needs of `quote` (an SGX v3 or TDX v4/v5 quote with certification data type 5 or 6).
+    /// The needs of `quote` (an SGX v3 or TDX v4/v5 quote with certification data type 5 or 6),
+    /// only if its PCK certificate was issued, through an Intel PCK CA, by the pinned Intel root
+    /// (signatures and names; revocation and validity are the verifier's): nobody can make the
+    /// broker fetch collateral for a platform Intel never certified.
     public static func of(quote bytes: [UInt8], tee: TEE) throws(AttestationError) -> DCAPCollateralNeeds {
         guard tee == .sgx || tee == .tdx else { throw AttestationError(.teeNotAllowed, "DCAP collateral is for sgx or tdx, not \(tee.rawValue)") }
         let quote = try DCAPQuote.parse(bytes)
@@ -44,6 +47,9 @@ public struct DCAPCollateralNeeds: Sendable, Hashable {
     private static func parse(_ chainPEM: [UInt8], tee: TEE) throws(AttestationError) -> DCAPCollateralNeeds {
         let certs = try DCAPCertificates.parsePEMChain(chainPEM, what: "the quote's PCK chain")
         guard certs.count >= 2 else { throw AttestationError(.chainInvalid, "the quote's PCK chain has \(certs.count) certificate(s)") }
+        let verifier = try DCAPVerifier(tee: tee)
+        try verifier.checkLink(certs[0], issuer: certs[1], role: "PCK")
+        try verifier.checkLink(certs[1], issuer: try IntelRootCA.require(), role: "PCK CA")
         let pck = try PCKExtensions.parse(certs[0])
         let ca: PCKCA
         switch DCAPCertificates.commonName(certs[1].subject) {

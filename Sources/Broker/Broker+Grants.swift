@@ -176,11 +176,18 @@ extension Broker {
             }
         }
         let verifySeconds = Date().timeIntervalSince(t0)
-        // What decided the grant, kept beside the log under its hash for `audit verify --evidence`.
-        let evidenceRecord = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidenceBytes, collateral: usedCollateral, nonce: nonce, suite: suite.id,
-                                                 publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now).canonicalJSON
-        let evidenceDigest = Array(SHA256.hash(data: evidenceRecord))
-        let keptPieces = usedCollateral.map { (digest: Array(SHA256.hash(data: $0)), bytes: $0) }
+        // What decided the grant, kept beside the log for `audit verify --evidence`: the record
+        // under its hash, then each collateral piece under the digest the record names it by.
+        // Only a grant keeps evidence.
+        var kept: [(digest: [UInt8], bytes: [UInt8])] = []
+        if refusal == nil {
+            let record = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidenceBytes, collateral: usedCollateral, nonce: nonce, suite: suite.id,
+                                             publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now)
+            let bytes = record.canonicalJSON
+            kept = [(Array(SHA256.hash(data: bytes)), bytes)]
+                + zip(record.collateralDigests, usedCollateral).compactMap { d, piece in Hex.decode(d).map { ($0, piece) } }
+        }
+        let keptEvidence = kept
 
         // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
         var sealed: [GrantedKey] = []
@@ -265,12 +272,11 @@ extension Broker {
             f["grantNumber"] = .int(grantNumber)
             f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))
             if let signingKeyText { f["signingKey"] = .string(signingKeyText) }
-            f["evidenceRecord"] = .string(Hex.encode(evidenceDigest))
+            if let record = keptEvidence.first { f["evidenceRecord"] = .string(Hex.encode(record.digest)) }
             let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
             if let updated { try tx.updateLease(rowMAC.sealed(updated, lastSeq: e.seq)) }
-            try tx.insertEvidence(digest: evidenceDigest, record: evidenceRecord)
-            // Its collateral pieces, each under its own hash: a set many grants share is kept once.
-            for piece in keptPieces { try tx.insertEvidence(digest: piece.digest, record: piece.bytes) }
+            // Content-addressed: a collateral set many grants share is kept once.
+            for item in keptEvidence { try tx.insertEvidence(digest: item.digest, record: item.bytes) }
             // Receipts are checked against the entry's signingKey, not a row: the row only
             // finds the entry (receiptKeySealed stays empty since receipts are signed).
             try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: []))
@@ -371,7 +377,7 @@ extension Broker {
             throw BrokerError(.badRequest, "an output receipt needs outputDigest, 64 lowercase hex digits (SHA-256)")
         }
         if let d = r.outputDigest {
-            guard d.utf8.count == 64, d.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            guard Hex.isSHA256(d) else {
                 throw BrokerError(.badRequest, "outputDigest must be 64 lowercase hex digits (SHA-256)")
             }
         }

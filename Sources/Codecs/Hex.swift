@@ -14,6 +14,12 @@ public enum Hex {
         n < 10 ? n + 0x30 : n - 10 + 0x61
     }
 
+    /// Whether `text` is a SHA-256 digest in the form the log writes: 64 lower-case hex digits.
+    /// Names that become file names and log fields are checked with this before use.
+    public static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     /// Decodes hex (either case). Nil on an odd length or any non-hex character.
     public static func decode(_ text: String) -> [UInt8]? { decode(Array(text.utf8)) }
 

@@ -67,9 +67,9 @@ public struct GrantEvidenceAudit: Sendable {
             throw Violation(seq: e.seq, message: "\(name): the evidence record does not parse or lacks a piece: \(error)")
         }
         let f = e.fields
-        func hash(_ b: [UInt8]) -> String { Hex.encode(Array(SHA256.hash(data: b))) }
         guard f["tee"]?.stringValue == r.tee, let tee = TEE(rawValue: r.tee),
-              f["evidenceHash"]?.stringValue == hash(r.evidence), f["publicKeyHash"]?.stringValue == hash(r.publicKey),
+              f["evidenceHash"]?.stringValue == GrantEvidenceRecord.digest(of: r.evidence),
+              f["publicKeyHash"]?.stringValue == GrantEvidenceRecord.digest(of: r.publicKey),
               f["nonce"]?.stringValue == Base64.encode(r.nonce), f["suite"]?.stringValue == r.suite,
               f["signingKey"]?.stringValue == r.signingKey else {
             throw Violation(seq: e.seq, message: "\(name): the evidence record differs from the entry (TEE, evidence, nonce, suite or keys)")

@@ -85,7 +85,7 @@ public struct GrantEvidenceRecord: Sendable, Hashable {
         guard let items = m["collateral"]?.arrayValue, items.count <= 64 else { throw FormatError(description: "collateral must be an array of at most 64 digests") }
         var digests: [String] = []
         for item in items {
-            guard let s = item.stringValue, Self.isDigest(s) else { throw FormatError(description: "collateral items must be SHA-256 digests in lowercase hex") }
+            guard let s = item.stringValue, Hex.isSHA256(s) else { throw FormatError(description: "collateral items must be SHA-256 digests in lowercase hex") }
             digests.append(s)
         }
         if let v = m["signingKey"], v.stringValue == nil { throw FormatError(description: "signingKey must be a string") }
@@ -108,7 +108,4 @@ public struct GrantEvidenceRecord: Sendable, Hashable {
         collateral = pieces
     }
 
-    static func isDigest(_ s: String) -> Bool {
-        s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
 }

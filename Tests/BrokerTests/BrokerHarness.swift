@@ -89,6 +89,14 @@ final class BrokerHarness: Sendable {
                             signingKey: requestSigningKey ?? signingKey)
     }
 
+    /// A grant request for a fresh challenge, granted once; returned for a replay.
+    func grantedRequest(_ leaseId: String) async throws -> GrantRequest {
+        let ch = try await broker.challenge(owner: owner, leaseId: leaseId)
+        let request = try grantRequest(ch, leaseId: leaseId, pair: try KeyWrapKeyPair.generate())
+        _ = try await broker.grant(owner: owner, leaseId: leaseId, request)
+        return request
+    }
+
     func revokeRequest(_ leaseId: String) throws -> SignedOwnerRequest {
         try OwnerRequestSigning.sign(["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string(leaseId)], key: ownerKey, at: clock.now, broker: broker.logVerifierKey)
     }

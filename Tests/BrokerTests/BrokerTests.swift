@@ -76,9 +76,7 @@ import Vault
     @Test func aReplayedGrantRequestIsRefused() async throws {
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
-        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
-        let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
-        _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req)
+        let req = try await h.grantedRequest("l1")
         await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", req) }
         // An expired nonce.
         let ch2 = try await h.broker.challenge(owner: h.owner, leaseId: "l1")

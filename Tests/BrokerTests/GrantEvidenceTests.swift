@@ -55,9 +55,7 @@ import Vault
     @Test func aReplayAfterTheNonceRowsWereDeletedFailsTheAudit() async throws {
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
-        let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
-        let request = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
-        _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", request)
+        let request = try await h.grantedRequest("l1")
         await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", request) }
         _ = try h.audit()
         try SignedDataTests.sql(h, "DELETE FROM used_nonces")

@@ -67,8 +67,7 @@ struct AuditVerify: ParsableCommand {
                 }
                 try invariants.finish()
             } else {
-                invariants.records = { hex in try BundleAudit.evidenceFile(directory: bundle!, digest: hex, suffix: ".json") }
-                invariants.pieces = { hex in try BundleAudit.evidenceFile(directory: bundle!, digest: hex, suffix: ".bin") }
+                invariants.readEvidence(fromBundle: bundle!)
                 summary = try BundleAudit.verify(directory: bundle!, key: trusted!, external: external, invariants: invariants)
             }
             signed = invariants.checker.signedLeases

@@ -32,7 +32,7 @@ enum BundleAudit {
     /// name comes from a verified entry or record, but is still checked to be 64 lowercase hex
     /// digits before it becomes a path.
     static func evidenceFile(directory: String, digest: String, suffix: String) throws -> [UInt8]? {
-        guard digest.utf8.count == 64, digest.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+        guard Hex.isSHA256(digest) else {
             throw CLIFailure(message: "evidence record name \(digest.prefix(80)) is not a SHA-256 in lowercase hex")
         }
         let path = directory + "/evidence/" + digest + suffix

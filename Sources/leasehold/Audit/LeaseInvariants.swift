@@ -18,6 +18,12 @@ final class LeaseInvariants {
         self.evidence = evidence
     }
 
+    /// Records and pieces from an export bundle's `evidence/` directory (`HASH.json`, `HASH.bin`).
+    func readEvidence(fromBundle directory: String) {
+        records = { hex in try BundleAudit.evidenceFile(directory: directory, digest: hex, suffix: ".json") }
+        pieces = { hex in try BundleAudit.evidenceFile(directory: directory, digest: hex, suffix: ".bin") }
+    }
+
     func consume(_ e: LogEntry) throws(LogAuditor.Failure) {
         do { try checker.consume(e) } catch { throw LogAuditor.Failure(seq: error.seq, message: "lease invariant: \(error.message)") }
         guard evidence != nil, e.kind == "key.granted" else { return }

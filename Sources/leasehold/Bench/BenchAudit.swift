@@ -27,8 +27,7 @@ struct BenchAudit: ParsableCommand {
             var line: String?
             for _ in 0..<max(1, runs) {
                 let invariants = LeaseInvariants(evidence: withEvidence ? try GrantEvidenceAudit.standard() : nil)
-                invariants.records = { hex in try BundleAudit.evidenceFile(directory: bundle, digest: hex, suffix: ".json") }
-                invariants.pieces = { hex in try BundleAudit.evidenceFile(directory: bundle, digest: hex, suffix: ".bin") }
+                invariants.readEvidence(fromBundle: bundle)
                 let t0 = Date()
                 let summary = try BundleAudit.verify(directory: bundle, key: key, external: [], invariants: invariants)
                 seconds.append(Date().timeIntervalSince(t0))

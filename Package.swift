@@ -192,7 +192,7 @@ let package = Package(
             dependencies: ["LeaseholdClient", "LeaseholdOwnerClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "LeaseholdAPI"]),
+        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Collateral", "LeaseholdAPI"]),
         .testTarget(name: "CollateralTests", dependencies: ["Collateral", "Attestation",
                                                        .product(name: "Crypto", package: "swift-crypto"),
                                                        .product(name: "X509", package: "swift-certificates")]),
@@ -204,7 +204,7 @@ let package = Package(
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TransparencyLog",
+            dependencies: ["Storage", "TransparencyLog", "Broker", "Collateral", "Attestation",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]

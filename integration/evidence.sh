@@ -59,6 +59,28 @@ expect_in "refused: collateral-unavailable" "$ERR" "  ...$ERR"
 expect_exit 2 "--intel-pcs-url and --collateral together are a usage error" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS" "${Q4FILES[@]}"
 expect_exit 2 "--intel-pcs-url is for sgx and tdx" EV --tee nitro --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS"
 
+S=$(date +%s)
+expect_exit 1 "a PCCS that stalls is given up (10 s deadline) with collateral-unavailable" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS/slow" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
+T=$(( $(date +%s) - S ))
+expect_in "refused: collateral-unavailable" "$ERR" "  ...$ERR"
+[ "$T" -ge 9 ] && [ "$T" -le 20 ] && ok "  ...after ${T} s" || bad "  ...after ${T} s (expected the 10 s deadline)"
+
+# AMD KDS (the same fake, serving the vectors' real VCEKs and chains; it has no ARK-signed CRL,
+# and with the broker's own collateral the CRL is required): the report alone makes the broker
+# ask for exactly the chip's VCEK at its reported TCB, and without a CRL it refuses.
+expect_exit 1 "sev-snp: --amd-kds-url with no CRL upstream refuses with collateral-unavailable" EV --tee sev-snp --evidence "$V/sev-snp/milan-trustee/test-report.bin" --amd-kds-url "$PCCS" --at 2026-06-01T00:00:00Z
+expect_in "refused: collateral-unavailable" "$ERR" "  ...$ERR"
+expect_in "/vcek/v1/Milan/crl answered 404" "$ERR" "  ...naming the missing CRL"
+expect_in "/vcek/v1/Milan/c38427a30d4c7af9d96f7a15b97269825a64cb76a2352ffd5d18115d89ad473f8e8c0bcd9a5d9286612bad4aadfb4426205a3b9e4fea82301135a170e477524e?blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115" "$(cat "$WORK/pccs.log")" "  ...having asked KDS for the chip's VCEK at its reported TCB"
+expect_exit 1 "sev-snp: a Genoa report asks for its VCEK under Genoa (CPUID), and refuses without a CRL" EV --tee sev-snp --evidence "$V/sev-snp/genoa-lunal/live-report-v5-genoa.bin" --amd-kds-url "$PCCS" --at 2026-06-01T00:00:00Z
+expect_in "/vcek/v1/Genoa/crl answered 404" "$ERR" "  ...$ERR"
+expect_exit 1 "sev-snp: collateral fetch without a CRL upstream writes nothing" "$LEASEHOLD" collateral fetch --out "$WORK/snpdir" --amd-kds-url "$PCCS" --tee sev-snp --quote "$V/sev-snp/milan-trustee/test-report.bin" --at 2026-06-01T00:00:00Z
+[ ! -e "$WORK/snpdir/amd" ] && ok "  ...and no amd/ directory" || bad "  ...wrote $(ls -R "$WORK/snpdir")"
+expect_exit 1 "sev-snp: an unreachable KDS refuses with collateral-unavailable" EV --tee sev-snp --evidence "$V/sev-snp/milan-trustee/test-report.bin" --amd-kds-url "http://127.0.0.1:9" --at 2026-06-01T00:00:00Z
+expect_in "refused: collateral-unavailable" "$ERR" "  ...$ERR"
+expect_exit 2 "--amd-kds-url is for sev-snp" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --amd-kds-url "$PCCS"
+expect_exit 2 "serve: --amd-kds-url must be an http(s) URL" "$LEASEHOLD" serve --data-dir "$WORK/d" --listen 127.0.0.1:0 --amd-kds-url "ftp://kds"
+
 # Air-gapped: `collateral fetch` fills a directory on a connected machine; `--collateral-dir`
 # then reaches the same verdict with the PCCS gone.
 expect_exit 0 "collateral fetch writes the q4 platform's verified set" "$LEASEHOLD" collateral fetch --out "$WORK/cdir" --intel-pcs-url "$PCCS" --tee tdx --quote "$Q4/tdx_quote_4.dat" --at 2026-04-01T00:00:00Z

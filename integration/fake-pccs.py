@@ -1,14 +1,22 @@
 #!/usr/bin/python3
-"""A PCCS for the integration tests: serves Intel's real collateral from ../shared/vectors (the
-TDX q4 set of Trustee, FMSPC 50806f000000) at the PCS v4 paths, with the issuer chains in
-percent-encoded headers as Intel sends them, and the root CA CRL hex-encoded as PCCS API 3.0
-does. Prints its port, then serves until killed. Every request is appended to LOG (argv[2]).
+"""A PCCS and an AMD KDS for the integration tests.
+
+PCCS: serves Intel's real collateral from ../shared/vectors (the TDX q4 set of Trustee, FMSPC
+50806f000000) at the PCS v4 paths, with the issuer chains in percent-encoded headers as Intel
+sends them, and the root CA CRL hex-encoded as PCCS API 3.0 does.
+KDS: serves the real Milan and Genoa VCEKs at /vcek/v1/{product}/{hwid}?blSPL=..&teeSPL=..
+&snpSPL=..&ucodeSPL=.. (only for the vectors' chip ids and reported TCBs) and the real
+cert_chain PEMs; /crl answers 404, because the vectors hold no ARK-signed CRL.
+Anything under /slow/ answers after 30 s (a stalled upstream). Threaded, so a stalled request
+holds up no other. Prints its port, then serves until killed. Every request is appended to
+LOG (argv[2]).
 
     fake-pccs.py VECTORS_DIR LOG_FILE
 """
-import http.server, re, sys, urllib.parse
+import http.server, re, sys, time, urllib.parse
 
-V = sys.argv[1] + "/tdx/trustee-q4-lunal-collateral/"
+VECTORS = sys.argv[1] + "/"
+V = VECTORS + "tdx/trustee-q4-lunal-collateral/"
 LOG = sys.argv[2]
 
 
@@ -35,10 +43,35 @@ ROUTES = {
 }
 
 
+def vector(name):
+    with open(VECTORS + name, "rb") as f:
+        return f.read()
+
+
+# The vectors' chips at their reported TCBs (EXPECTED.json), and the products' chains.
+KDS = {
+    "/vcek/v1/Milan/c38427a30d4c7af9d96f7a15b97269825a64cb76a2352ffd5d18115d89ad473f8e8c0bcd9a5d9286612bad4aadfb4426205a3b9e4fea82301135a170e477524e?blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115":
+        vector("sev-snp/milan-trustee/test-vcek.der"),
+    "/vcek/v1/Genoa/b5f9a4c8280e63c97d288db6648577dc2b848884aa682d7a227ba40e50deb2b0d112b599d87aaccda78d06f4254b1e81c4d953ef3c699db39d4e06013e9fa4ce?blSPL=10&teeSPL=0&snpSPL=27&ucodeSPL=27":
+        vector("sev-snp/genoa-lunal/live-vcek-genoa.der"),
+    "/vcek/v1/Milan/cert_chain": vector("sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"),
+    "/vcek/v1/Genoa/cert_chain": vector("sev-snp/amd-kds-cert-chains/ask_ark_genoa.pem"),
+}
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with open(LOG, "a") as log:
             log.write(self.path + "\n")
+        if self.path.startswith("/slow/"):
+            time.sleep(30)
+        if self.path in KDS:
+            body = KDS[self.path]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         path, _, query = self.path.partition("?")
         q = urllib.parse.parse_qs(query)
         route = ROUTES.get(path)
@@ -59,6 +92,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
 print(server.server_address[1], flush=True)
 server.serve_forever()

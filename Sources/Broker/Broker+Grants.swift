@@ -119,7 +119,8 @@ extension Broker {
         var usedCollateral = collateral
         if refusal == nil, let service = configuration.collateral, service.handles(tee) {
             do throws(CollateralError) {
-                if let supplied = try await service.collateral(for: Attestation.Evidence(tee: tee, bytes: evidenceBytes, collateral: []), at: now) {
+                // The workload's collateral only lends an endorsement key KDS cannot serve (a VLEK).
+                if let supplied = try await service.collateral(for: Attestation.Evidence(tee: tee, bytes: evidenceBytes, collateral: collateral), at: now) {
                     usedCollateral = supplied.pieces
                     entryFields["collateral"] = Self.collateralField(supplied)
                 }
@@ -303,10 +304,15 @@ extension Broker {
     }
 
     /// Which collateral decided a grant, for its log entry: the upstream, Intel's TCB update
-    /// stage, the TCB evaluation data number and issue date, and each document's SHA-256.
+    /// stage, the TCB evaluation data number and issue date, and each document's SHA-256 (and,
+    /// for AMD's CRL, its thisUpdate).
     static func collateralField(_ s: CollateralService.Supplied) -> JSONValue {
         var f: [String: JSONValue] = ["upstream": .string(s.upstream), "fetchedAt": .string(RFC3339.format(s.fetchedAt)),
-                                      "documents": .array(s.documents.map { .dict(["kind": .string($0.kind), "sha256": .string($0.sha256)]) })]
+                                      "documents": .array(s.documents.map { d -> JSONValue in
+                                          var doc: [String: JSONValue] = ["kind": .string(d.kind), "sha256": .string(d.sha256)]
+                                          if let issued = d.issued { doc["issued"] = .string(RFC3339.format(issued)) }
+                                          return .dict(doc)
+                                      })]
         if let u = s.tcbUpdate { f["tcbUpdate"] = .string(u) }
         if let n = s.tcbEvaluationDataNumber { f["tcbEvaluationDataNumber"] = .int(Int64(n)) }
         if let d = s.tcbInfoIssueDate { f["tcbInfoIssueDate"] = .string(RFC3339.format(d)) }

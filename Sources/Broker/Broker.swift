@@ -173,7 +173,7 @@ public final class Broker: Sendable {
             await store.close()
             throw BrokerError(.internal, "cannot open the log: \(error)")
         }
-        var verifiers: [TEE: any EvidenceVerifier] = [.sevSNP: SNPVerifier(requireCRL: configuration.requireSNPCRL), .nitro: NitroVerifier()]
+        var verifiers: [TEE: any EvidenceVerifier] = [.sevSNP: SNPVerifier(requireCRL: configuration.requireSNPCRL || configuration.collateral?.handles(.sevSNP) == true), .nitro: NitroVerifier()]
         do {
             verifiers[.sgx] = try DCAPVerifier(tee: .sgx)
             verifiers[.tdx] = try DCAPVerifier(tee: .tdx)

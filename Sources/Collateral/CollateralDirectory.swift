@@ -16,8 +16,11 @@ import Foundation
 /// | `sgx/pckcrl-{processor,platform}.der`    | PCK CRL (SGX and TDX alike)               |
 /// | `sgx/pckcrl-{processor,platform}.chain.pem` | its issuer chain (PCK CA, root)        |
 /// | `sgx/rootcacrl.der`                      | Intel SGX Root CA CRL                     |
+/// | `amd/{vcek,vlek}/PRODUCT/cert_chain.pem`  | AMD KDS cert_chain (ASK or ASVK, then ARK) |
+/// | `amd/{vcek,vlek}/PRODUCT/crl.der`         | the ARK's CRL                             |
+/// | `amd/vcek/PRODUCT/HWID/blB-teeT-snpS-ucodeU[-fmcF].der` | one chip's VCEK at one TCB (HWID lowercase hex) |
 ///
-/// Used as the `CollateralHTTP` of a service whose `IntelPCS` base URL is `baseURL`.
+/// Used as the `CollateralHTTP` of a service whose `IntelPCS` or `AMDKDS` base URL is `baseURL`.
 public struct CollateralDirectory: CollateralHTTP {
     /// The base URL a directory-backed `IntelPCS` uses (not a network address).
     public static let baseURL = "collateral-dir:"
@@ -38,6 +41,23 @@ public struct CollateralDirectory: CollateralHTTP {
             return s
         }
         let parts = components.path.split(separator: "/").map(String.init)
+        if parts.count == 4, ["vcek", "vlek"].contains(parts[0]), parts[1] == "v1", let product = SNPProduct(rawValue: parts[2]) {
+            switch parts[3] {
+            case "cert_chain": return "amd/\(parts[0])/\(product.rawValue)/cert_chain.pem"
+            case "crl": return "amd/\(parts[0])/\(product.rawValue)/crl.der"
+            default:
+                let hwID = parts[3]
+                guard parts[0] == "vcek", hwID.utf8.count == 16 || hwID.utf8.count == 128, Hex.decode(hwID) != nil, hwID == hwID.lowercased() else { return nil }
+                func spl(_ name: String) -> String? {
+                    guard let v = query[name], !v.isEmpty, v.utf8.count <= 3, v.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+                    return v
+                }
+                guard let bl = spl("blSPL"), let tee = spl("teeSPL"), let snp = spl("snpSPL"), let ucode = spl("ucodeSPL") else { return nil }
+                let fmc = product == .turin ? spl("fmcSPL").map { "-fmc\($0)" } : ""
+                guard let fmc else { return nil }
+                return "amd/vcek/\(product.rawValue)/\(hwID)/bl\(bl)-tee\(tee)-snp\(snp)-ucode\(ucode)\(fmc).der"
+            }
+        }
         guard parts.count >= 4, parts[1] == "certification", parts[2] == "v4", ["sgx", "tdx"].contains(parts[0]) else { return nil }
         switch parts[3...].joined(separator: "/") {
         case "tcb":

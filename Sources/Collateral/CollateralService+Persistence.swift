@@ -44,7 +44,9 @@ extension CollateralService {
 
     /// Sets in memory and the fetch time of the oldest, for the metrics endpoint.
     public func cacheSummary() -> (sets: Int, oldestFetchedAt: Date?) {
-        cached.withLock { c in (c.count, c.values.map(\.supplied.fetchedAt).min()) }
+        let intel = cached.withLock { c in (c.count, c.values.map(\.supplied.fetchedAt).min()) }
+        let amd = amdSets.withLock { s in (s.count, s.values.map(\.supplied.fetchedAt).min()) }
+        return (intel.0 + amd.0, [intel.1, amd.1].compactMap { $0 }.min())
     }
 
     /// The stored form: every document with its body and issuer chain, and when it was fetched.
@@ -59,6 +61,8 @@ extension CollateralService {
         var tcbUpdate: String?
         var fetchedAt: Double
         var documents: [Doc]
+        /// AMD documents: until when the document may be used (set when its set verified).
+        var usableUntil: Double? = nil
     }
 
     func store(_ key: String, _ s: Supplied) async {

@@ -7,7 +7,8 @@ import Synchronization
 /// fetches TCB info, QE identity and both CRLs from Intel PCS or a PCCS, verifies every
 /// document before using or caching it (`DCAPVerifier.checkFetched`), and keeps the verified
 /// set in memory until the earliest `nextUpdate` of its documents or `maximumAge` after the
-/// fetch, whichever comes first. The verifiers stay pure: this hands them bytes.
+/// fetch, whichever comes first. For SEV-SNP it fetches the VCEK, cert chain and CRL from AMD
+/// KDS (`CollateralService+AMD`). The verifiers stay pure: this hands them bytes.
 ///
 /// - Single flight: one fetch per document set, whatever the number of grants waiting on it.
 /// - Backoff per upstream: after a failure no request goes out until the backoff (1 s,
@@ -20,10 +21,15 @@ import Synchronization
 public final class CollateralService: Sendable {
     public struct Configuration: Sendable {
         public var intel: IntelPCS?
+        /// AMD KDS (or a mirror, or a directory): VCEKs, cert chains and the ARK's CRLs.
+        public var amd: AMDKDS?
         /// Upper bound on how long a fetched set is used, from its fetch.
         public var maximumAge: TimeInterval
-        public init(intel: IntelPCS? = nil, maximumAge: TimeInterval = CollateralService.defaultMaximumAge) {
-            self.intel = intel; self.maximumAge = maximumAge
+        /// How fetched SEV-SNP documents are checked; tests replace the CRL's signer here (no
+        /// real ARK-signed CRL is among the vectors).
+        var checkSNP: @Sendable ([[UInt8]], SNPCollateralNeeds, Date) throws -> SNPFetchedCollateral = { try SNPVerifier.checkFetched($0, needs: $1, at: $2) }
+        public init(intel: IntelPCS? = nil, amd: AMDKDS? = nil, maximumAge: TimeInterval = CollateralService.defaultMaximumAge) {
+            self.intel = intel; self.amd = amd; self.maximumAge = maximumAge
         }
     }
 
@@ -40,6 +46,8 @@ public final class CollateralService: Sendable {
         /// The body and the issuer chain (decoded) as received: what `collateral fetch` keeps.
         public var body: [UInt8]
         public var issuerChain: [UInt8]?
+        /// When the issuer issued it, where the document says (a CRL's thisUpdate).
+        public var issued: Date? = nil
     }
 
     /// Verified collateral for one piece of evidence.
@@ -47,7 +55,7 @@ public final class CollateralService: Sendable {
         /// What the verifier gets (documents and their issuer chains).
         public var pieces: [[UInt8]]
         public var documents: [Document]
-        /// `intel-pcs`, `pccs` or `collateral-dir`.
+        /// `intel-pcs`, `pccs`, `amd-kds`, `kds-mirror` or `collateral-dir`.
         public var upstream: String
         public var tcbUpdate: String?
         public var tcbEvaluationDataNumber: Int?
@@ -67,13 +75,18 @@ public final class CollateralService: Sendable {
     let highestEvaluation = Mutex([String: Int]())
     /// When each set was last asked for: only sets in use are refreshed, and a set nobody has
     /// asked for within the maximum age is dropped rather than fetched forever.
-    private let lastUsed = Mutex([String: Date]())
+    let lastUsed = Mutex([String: Date]())
     /// Sets the upstream said it does not have (404, 410, another status), until when that
     /// answer stands: asked again only after `missingFor`, and never held against the upstream.
     private let missing = Mutex([String: Date]())
     static let missingFor: TimeInterval = 60
     private let fetchCount = Atomic<Int>(0)
     let persistence = Mutex<(any CollateralPersistence)?>(nil)
+    /// AMD documents by URL (each verified as part of a set), and the verified sets by report
+    /// key: a VCEK is shared by every report of its chip and TCB, a CRL by every chip.
+    let amdDocuments = Mutex([String: AMDDocument]())
+    let amdSets = Mutex([String: AMDSet]())
+    let amdFlights = Mutex([String: Task<CollateralHTTPResponse, any Error>]())
     let events = Mutex(CollateralEvents())
 
     public init(configuration: Configuration, http: any CollateralHTTP) {
@@ -88,6 +101,7 @@ public final class CollateralService: Sendable {
     public func handles(_ tee: TEE) -> Bool {
         switch tee {
         case .sgx, .tdx: return configuration.intel != nil
+        case .sevSNP: return configuration.amd != nil
         default: return false
         }
     }
@@ -97,6 +111,7 @@ public final class CollateralService: Sendable {
     /// certified (an unparseable quote, a PCK chain not from the pinned root): nothing is
     /// fetched for it, and the verifier refuses it with the precise reason.
     public func collateral(for evidence: Evidence, at time: Date) async throws(CollateralError) -> Supplied? {
+        if evidence.tee == .sevSNP, let amd = configuration.amd { return try await amdCollateral(amd, for: evidence, at: time) }
         guard handles(evidence.tee), let needs = try? DCAPCollateralNeeds.of(quote: evidence.bytes, tee: evidence.tee) else { return nil }
         return try await collateral(for: needs, at: time)
     }
@@ -140,13 +155,15 @@ public final class CollateralService: Sendable {
     /// dropped from memory. Returns the sets refreshed and those that failed (the old set stays
     /// usable until it ends).
     public func refresh(at time: Date, margin: TimeInterval = 3600) async -> (refreshed: Int, failed: Int) {
-        guard let intel = configuration.intel else { return (0, 0) }
         let horizon = time.addingTimeInterval(-configuration.maximumAge)
         let idle = Set(lastUsed.withLock { used in used.filter { $0.value < horizon }.map(\.key) })
         if !idle.isEmpty {
             cached.withLock { c in for k in idle { c.removeValue(forKey: k) } }
+            amdSets.withLock { c in for k in idle { c.removeValue(forKey: k) } }
             lastUsed.withLock { u in for k in idle { u.removeValue(forKey: k) } }
         }
+        let amd = await refreshAMD(at: time, margin: margin)
+        guard let intel = configuration.intel else { return amd }
         let due = cached.withLock { c in c.filter { $0.value.supplied.usableUntil.timeIntervalSince(time) < margin }.map { ($0.key, $0.value.needs) } }
         var refreshed = 0, failed = 0
         for (key, needs) in due {
@@ -159,7 +176,7 @@ public final class CollateralService: Sendable {
                 failed += 1
             }
         }
-        return (refreshed, failed)
+        return (refreshed + amd.refreshed, failed + amd.failed)
     }
 
     /// Runs `fetch` once for `key` however many callers wait; caches and returns its result.
@@ -225,7 +242,7 @@ public final class CollateralService: Sendable {
                         fetchedAt: time, nextUpdate: checked.nextUpdate, usableUntil: min(checked.nextUpdate, time.addingTimeInterval(configuration.maximumAge)))
     }
 
-    private func get(_ url: String) async throws(CollateralError) -> CollateralHTTPResponse {
+    func get(_ url: String) async throws(CollateralError) -> CollateralHTTPResponse {
         fetchCount.add(1, ordering: .relaxed)
         return try await http.get(url)
     }
@@ -239,13 +256,13 @@ public final class CollateralService: Sendable {
         }
     }
 
-    private func checkBackoff(_ upstream: String, at time: Date) throws(CollateralError) {
+    func checkBackoff(_ upstream: String, at time: Date) throws(CollateralError) {
         if let until = backoff.withLock({ $0[upstream]?.until }), time < until {
             throw CollateralError(.backingOff, "\(upstream) failed recently; not asking again before \(until)", retryAfter: until)
         }
     }
 
-    private func recordFailure(_ upstream: String, _ error: CollateralError, at time: Date) {
+    func recordFailure(_ upstream: String, _ error: CollateralError, at time: Date) {
         backoff.withLock { b in
             let delay = min(60, max(1, (b[upstream]?.delay ?? 0.5) * 2))
             b[upstream] = (until: max(error.retryAfter ?? time, time.addingTimeInterval(delay)), delay: delay)

@@ -144,6 +144,35 @@ import Vault
         let gone = CollateralService(configuration: .init(intel: IntelPCS(baseURL: "http://127.0.0.1:9")), http: try AsyncCollateralHTTP(timeout: 2))
         #expect(try await refusal(q4, manifestMeasurement: q4.measurement, collateral: gone) == "collateral-unavailable")
     }
+
+    /// `serve --amd-kds-url`: the broker's own SEV-SNP collateral decides and the ARK's CRL is
+    /// required. The genuine report with its genuine VCEK and chain sent by the workload reaches
+    /// the binding without the service; with it, KDS unreachable or serving a CRL no pinned ARK
+    /// signed (here Intel's real root CA CRL) is collateral-unavailable, whatever the workload sent.
+    @Test func withAMDKDSTheBrokersOwnCollateralDecides() async throws {
+        let milan = try #require(Self.samples.first { $0.tee == "sev-snp" })
+        #expect(try await refusal(milan, manifestMeasurement: milan.measurement) == "report-data-mismatch")
+        let gone = CollateralService(configuration: .init(amd: AMDKDS(baseURL: "http://127.0.0.1:9")), http: try AsyncCollateralHTTP(timeout: 2))
+        #expect(try await refusal(milan, manifestMeasurement: milan.measurement, collateral: gone) == "collateral-unavailable")
+        let v = Self.vectors
+        func file(_ p: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: v.appendingPathComponent(p))) }
+        let hw = "c38427a30d4c7af9d96f7a15b97269825a64cb76a2352ffd5d18115d89ad473f8e8c0bcd9a5d9286612bad4aadfb4426205a3b9e4fea82301135a170e477524e"
+        let kds = KDSAnswers(answers: [
+            "https://kds.test/vcek/v1/Milan/\(hw)?blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115": .init(status: 200, headers: [:], body: try file("sev-snp/milan-trustee/test-vcek.der")),
+            "https://kds.test/vcek/v1/Milan/cert_chain": .init(status: 200, headers: [:], body: try file("sev-snp/amd-kds-cert-chains/ask_ark_milan.pem")),
+            "https://kds.test/vcek/v1/Milan/crl": .init(status: 200, headers: [:], body: try file("tdx/trustee-q4-lunal-collateral/root_ca_crl.der")),
+        ])
+        let foreign = CollateralService(configuration: .init(amd: AMDKDS(baseURL: "https://kds.test")), http: kds)
+        #expect(try await refusal(milan, manifestMeasurement: milan.measurement, collateral: foreign) == "collateral-unavailable")
+    }
+}
+
+/// A KDS (or PCCS) in memory answering from a table, 404 otherwise.
+struct KDSAnswers: CollateralHTTP {
+    let answers: [String: CollateralHTTPResponse]
+    func get(_ url: String) async throws(CollateralError) -> CollateralHTTPResponse {
+        answers[url] ?? .init(status: 404, headers: [:], body: [])
+    }
 }
 
 /// The log entries of a refused grant, for the test to look at.

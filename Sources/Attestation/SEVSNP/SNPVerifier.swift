@@ -58,7 +58,7 @@ public struct SNPVerifier: EvidenceVerifier {
         try chain.checkValidity(at: time)
         try SNPRevocation.check(crls, chain: chain, at: time, required: requireCRL)
         try Self.checkProduct(report, chain)
-        try Self.checkEndorsement(report, chain)
+        try Self.checkEndorsement(reported: report.reportedTCB, chipID: report.chipID, masked: report.maskChipID, chain)
 
         let signature: P384.Signing.ECDSASignature
         do {
@@ -75,7 +75,7 @@ public struct SNPVerifier: EvidenceVerifier {
     /// The verified chain for the collateral's certificates, from the cache or verified now and
     /// cached, and the collateral's CRLs, parsed (they are checked on every use: freshness
     /// depends on the time).
-    private func verifiedChain(_ collateral: [[UInt8]]) throws(AttestationError) -> (SNPVerifiedChain, [CertificateRevocationList]) {
+    func verifiedChain(_ collateral: [[UInt8]]) throws(AttestationError) -> (SNPVerifiedChain, [CertificateRevocationList]) {
         guard !collateral.isEmpty else {
             throw AttestationError(.collateralMissing, "SEV-SNP evidence needs the VCEK or VLEK and AMD's ASK/ARK cert_chain as collateral")
         }
@@ -120,7 +120,7 @@ public struct SNPVerifier: EvidenceVerifier {
 
     /// AMD issues a VCEK for exactly one chip at exactly one TCB; a VLEK for one TCB. The report
     /// must claim that same TCB and chip, or the key does not vouch for it.
-    private static func checkEndorsement(_ report: SNPReport, _ chain: SNPVerifiedChain) throws(AttestationError) {
+    static func checkEndorsement(reported: SNPTCB, chipID reportChipID: [UInt8], masked: Bool, _ chain: SNPVerifiedChain, checkChip: Bool = true) throws(AttestationError) {
         let e = chain.endorsement
         guard let bootloader = e.bootloader, let tee = e.tee, let snp = e.snp, let microcode = e.microcode else {
             throw AttestationError(.chainInvalid, "the \(chain.keyKind.rawValue) lacks one of the blSPL, teeSPL, snpSPL, ucodeSPL extensions")
@@ -132,20 +132,19 @@ public struct SNPVerifier: EvidenceVerifier {
             }
             certified = SNPTCB(fmc: fmc, bootloader: bootloader, tee: tee, snp: snp, microcode: microcode)
         }
-        let reported = report.reportedTCB
         guard certified.fmc == reported.fmc, certified.bootloader == reported.bootloader, certified.tee == reported.tee,
               certified.snp == reported.snp, certified.microcode == reported.microcode else {
             throw AttestationError(.tcbMismatch, "the report's REPORTED_TCB (\(reported)) differs from the TCB its \(chain.keyKind.rawValue) was issued for (\(certified)); fetch the \(chain.keyKind.rawValue) for the reported TCB")
         }
-        guard chain.keyKind == .vcek else { return }
+        guard chain.keyKind == .vcek, checkChip else { return }
         guard let hwID = e.hwID else {
             throw AttestationError(.chainInvalid, "the VCEK has no hwID extension")
         }
         // Turin VCEKs carry the first 8 bytes of CHIP_ID; earlier products all 64.
-        let chipID = hwID.count == 8 && chain.product == .turin ? Array(report.chipID.prefix(8)) : report.chipID
+        let chipID = hwID.count == 8 && chain.product == .turin ? Array(reportChipID.prefix(8)) : reportChipID
         guard hwID == chipID else {
-            let masked = report.maskChipID ? " (MASK_CHIP_ID is set, so the report's CHIP_ID is zero)" : ""
-            throw AttestationError(.tcbMismatch, "the report's CHIP_ID differs from the VCEK's hwID: the VCEK belongs to another chip\(masked)")
+            let why = masked ? " (MASK_CHIP_ID is set, so the report's CHIP_ID is zero)" : ""
+            throw AttestationError(.tcbMismatch, "the report's CHIP_ID differs from the VCEK's hwID: the VCEK belongs to another chip\(why)")
         }
     }
 }

@@ -29,6 +29,8 @@ struct EvidenceVerify: AsyncParsableCommand {
                        collateral JSON, recognised by content. Without CRLs the quote is refused unless --allow-missing-crl.
                        Or --intel-pcs-url: fetch and verify the collateral from Intel PCS or a PCCS, as `serve` does
                        (an unreachable upstream exits 1 with collateral-unavailable).
+              sev-snp: or --amd-kds-url: fetch the VCEK, the cert chain and the ARK's CRL from AMD KDS as `serve` does
+                       (the CRL is then required; a VLEK still comes from --chain). --collateral-dir serves both vendors.
             """
     )
 
@@ -44,7 +46,8 @@ struct EvidenceVerify: AsyncParsableCommand {
     @Flag(help: "Print the claims as one JSON object.") var json = false
     @Option(help: "sgx/tdx: fetch the collateral from this Intel PCS or PCCS base URL instead of --collateral files.") var intelPcsUrl: String?
     @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url.") var intelPcsCaFile: String?
-    @Option(help: "sgx/tdx: read the collateral from this directory (`collateral fetch --out DIR`), as `serve --collateral-dir` does.") var collateralDir: String?
+    @Option(help: "sev-snp: fetch the VCEK, chain and CRL from this AMD KDS base URL instead of --chain files.") var amdKdsUrl: String?
+    @Option(help: "sgx/tdx/sev-snp: read the collateral from this directory (`collateral fetch --out DIR`), as `serve --collateral-dir` does.") var collateralDir: String?
     @Option(help: "Intel TCB recovery stage: standard or early.") var intelTcbUpdate = "standard"
 
     func validate() throws {
@@ -55,11 +58,19 @@ struct EvidenceVerify: AsyncParsableCommand {
         if kind != .sevSNP && requireCrl { throw ValidationError("--require-crl is for sev-snp (sgx/tdx require CRLs unless --allow-missing-crl)") }
         if kind == .nitro && !(chain.isEmpty && collateral.isEmpty) { throw ValidationError("nitro carries its certificates inside the document: no --chain or --collateral") }
         if kind != .sevSNP && !chain.isEmpty { throw ValidationError("\(tee) takes its certificates with --collateral, not --chain") }
-        if intelPcsUrl != nil || collateralDir != nil {
-            guard kind == .sgx || kind == .tdx else { throw ValidationError("--intel-pcs-url and --collateral-dir are for sgx and tdx evidence") }
+        if intelPcsUrl != nil {
+            guard kind == .sgx || kind == .tdx else { throw ValidationError("--intel-pcs-url is for sgx and tdx evidence") }
+        }
+        if amdKdsUrl != nil {
+            guard kind == .sevSNP else { throw ValidationError("--amd-kds-url is for sev-snp evidence") }
+        }
+        if collateralDir != nil {
+            guard kind != .nitro else { throw ValidationError("--collateral-dir is for sgx, tdx and sev-snp evidence") }
+        }
+        if intelPcsUrl != nil || amdKdsUrl != nil || collateralDir != nil {
             guard collateral.isEmpty else { throw ValidationError("give --intel-pcs-url (or --collateral-dir) or --collateral files, not both: the fetched collateral decides") }
         }
-        try CollateralOptions.validate(url: intelPcsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
+        try CollateralOptions.validate(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
     }
 
@@ -68,10 +79,12 @@ struct EvidenceVerify: AsyncParsableCommand {
         let time = at.flatMap(RFC3339.parse) ?? Date()
         let bytes = EvidenceFile.decode(try CLIFiles.read(evidence, what: "evidence"))
         var extra = try (chain + collateral).map { try CLIFiles.read($0, what: "collateral") }
-        if let service = try CollateralOptions.service(url: intelPcsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
+        var fetched = false
+        if let service = try CollateralOptions.service(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
                                                        maximumAge: Int(CollateralService.defaultMaximumAge)) {
+            fetched = service.handles(kind)
             do {
-                extra = try await service.collateral(for: Attestation.Evidence(tee: kind, bytes: bytes, collateral: []), at: time)?.pieces ?? []
+                extra = try await service.collateral(for: Attestation.Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)?.pieces ?? extra
             } catch {
                 throw CLIFailure(message: "refused: collateral-unavailable: \(error.description)")
             }
@@ -82,7 +95,7 @@ struct EvidenceVerify: AsyncParsableCommand {
         }
         let claims: any TEEClaims
         do {
-            let verifier = try Self.verifier(for: kind, allowMissingCRL: allowMissingCrl, requireSNPCRL: requireCrl)
+            let verifier = try Self.verifier(for: kind, allowMissingCRL: allowMissingCrl, requireSNPCRL: requireCrl || (fetched && kind == .sevSNP))
             claims = try verifier.verify(Attestation.Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)
             try policy.check(claims)
         } catch {

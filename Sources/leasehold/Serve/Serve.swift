@@ -56,7 +56,9 @@ struct Serve: AsyncParsableCommand {
     var intelPcsUrl: String?
     @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url (a PCCS with a private CA; the system roots otherwise).")
     var intelPcsCaFile: String?
-    @Option(help: "Instead of --intel-pcs-url, read SGX/TDX collateral from this directory (no network; fill it with `leasehold collateral fetch --out DIR`), verified and refreshed the same way.")
+    @Option(help: "AMD KDS base URL (https://kdsintf.amd.com, or a mirror): the broker fetches, verifies and caches SEV-SNP VCEKs, cert chains and CRLs itself (the ARK's CRL is then always checked); a VLEK still comes from the evidence.")
+    var amdKdsUrl: String?
+    @Option(help: "Instead of --intel-pcs-url and --amd-kds-url, read SGX/TDX and SEV-SNP collateral from this directory (no network; fill it with `leasehold collateral fetch --out DIR`), verified and refreshed the same way.")
     var collateralDir: String?
     @Option(help: "Intel TCB recovery stage to ask for: standard or early (recorded in each grant's log entry).")
     var intelTcbUpdate = "standard"
@@ -78,7 +80,7 @@ struct Serve: AsyncParsableCommand {
             guard (0...1_000_000).contains(burst), rate == 0 || burst >= 1 else { throw ValidationError("--\(name)-burst must be 1...1000000") }
         }
         if let metricsListen, Self.parseListen(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT with a port 0...65535") }
-        try CollateralOptions.validate(url: intelPcsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: collateralMaxAge)
+        try CollateralOptions.validate(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: collateralMaxAge)
     }
 
     /// The HTTP server's limits and metrics from the options.
@@ -147,7 +149,7 @@ struct Serve: AsyncParsableCommand {
         configuration.databaseURL = database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL")
         configuration.databaseConnections = databaseConnections
         configuration.requireSNPCRL = sevSnpRequireCrl
-        configuration.collateral = try CollateralOptions.service(url: intelPcsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
+        configuration.collateral = try CollateralOptions.service(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
                                                                  maximumAge: collateralMaxAge)
         let metrics = ServerMetrics()
         configuration.metrics = metrics.broker
@@ -169,7 +171,7 @@ struct Serve: AsyncParsableCommand {
         }
         let tokenPath = broker.adminTokenPath
         let sandbox = allowSandbox
-        let pcs = intelPcsUrl ?? collateralDir, update = intelTcbUpdate
+        let pcs = intelPcsUrl ?? collateralDir, kds = amdKdsUrl ?? collateralDir, update = intelTcbUpdate
         let scheme = tls == nil ? "http" : "https"
         let storage = configuration.databaseURL.map { (try? PostgresLocation(url: $0))?.description ?? "PostgreSQL" } ?? configuration.databasePath
         let app = try BrokerRoutes.application(broker: broker, host: host, port: port, tls: tls, options: httpOptions(metrics: metrics),
@@ -178,6 +180,7 @@ struct Serve: AsyncParsableCommand {
             var lines = "leasehold: listening on \(scheme)://\(shown):\(boundPort)\nleasehold: state and log in \(storage)\nleasehold: admin token in \(tokenPath)\n"
             if sandbox { lines += "leasehold: WARNING: --allow-sandbox: sandbox evidence is accepted; for development only\n" }
             if let intel = pcs { lines += "leasehold: SGX/TDX collateral from \(intel) (update \(update)); workload-sent collateral is ignored\n" }
+            if let kds { lines += "leasehold: SEV-SNP VCEKs, chains and CRLs from \(kds); the ARK's CRL is always checked\n" }
             FileHandle.standardOutput.write(Data(lines.utf8))
         }
         do {

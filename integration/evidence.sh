@@ -59,6 +59,21 @@ expect_in "refused: collateral-unavailable" "$ERR" "  ...$ERR"
 expect_exit 2 "--intel-pcs-url and --collateral together are a usage error" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS" "${Q4FILES[@]}"
 expect_exit 2 "--intel-pcs-url is for sgx and tdx" EV --tee nitro --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS"
 
+# dcap-qvl's TDX and SGX vectors, their collateral served in PCS shape by a second PCCS: the
+# quote alone reaches the verdict of the collateral files.
+python3 "$ROOT/integration/fake-pccs.py" "$V" "$WORK/pccs2.log" phala > "$WORK/pccs2.port" 2>"$WORK/pccs2.err" &
+for _ in $(seq 1 50); do [ -s "$WORK/pccs2.port" ] && break; sleep 0.1; done
+PCCS2="http://127.0.0.1:$(head -1 "$WORK/pccs2.port")"
+for args in "tdx tdx/phala-dcap-qvl/tdx_quote tdx/phala-dcap-qvl/tdx_quote_collateral.json UpToDate" \
+            "sgx sgx/phala-dcap-qvl/sgx_quote sgx/phala-dcap-qvl/sgx_quote_collateral.json UpToDate,ConfigurationAndSWHardeningNeeded"; do
+  set -- $args
+  expect_exit 0 "$1 (dcap-qvl) with its collateral file" EV --tee "$1" --evidence "$V/$2" --collateral "$V/$3" --at 2025-07-01T00:00:00Z --accept-tcb "$4"
+  DCAP_QVL_VERDICT="$OUT"
+  expect_exit 0 "$1 (dcap-qvl) alone with --intel-pcs-url" EV --tee "$1" --evidence "$V/$2" --intel-pcs-url "$PCCS2" --at 2025-07-01T00:00:00Z --accept-tcb "$4"
+  [ "$OUT" = "$DCAP_QVL_VERDICT" ] && ok "  ...the very verdict: $OUT" || bad "  ...verdicts differ: '$OUT' vs '$DCAP_QVL_VERDICT'"
+done
+expect_in "/sgx/certification/v4/pckcrl?ca=processor&encoding=der" "$(cat "$WORK/pccs2.log")" "  ...the SGX quote's PCK CRL asked for by its processor CA"
+
 S=$(date +%s)
 expect_exit 1 "a PCCS that stalls is given up (10 s deadline) with collateral-unavailable" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --intel-pcs-url "$PCCS/slow" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
 T=$(( $(date +%s) - S ))
@@ -96,7 +111,7 @@ expect_in "FMSPC 50806f000000 (platform CA, standard)" "$OUT" "  ...$OUT"
 [ "$(sqlite3 "$WORK/import.db" "SELECT count(*) FROM collateral_cache WHERE key = 'intel|tdx|50806f000000|platform|standard'")" = 1 ] && ok "  ...one set in collateral_cache" || bad "  ...collateral_cache: $(sqlite3 "$WORK/import.db" 'SELECT key FROM collateral_cache')"
 expect_exit 1 "collateral import of a set past its validity loads nothing" "$LEASEHOLD" collateral import --from "$WORK/cdir" --db "$WORK/import.db" --at 2027-04-01T00:00:00Z
 expect_exit 2 "collateral import needs an existing database" "$LEASEHOLD" collateral import --from "$WORK/cdir" --db "$WORK/missing.db"
-kill "$(jobs -p)" 2>/dev/null; wait 2>/dev/null
+jobs -p | xargs -r kill 2>/dev/null; wait 2>/dev/null
 expect_exit 0 "with the PCCS gone, --collateral-dir gives the same verdict" EV --tee tdx --evidence "$Q4/tdx_quote_4.dat" --collateral-dir "$WORK/cdir" --at 2026-04-01T00:00:00Z --allow-debug --accept-tcb OutOfDate
 [ "$OUT" = "$FILES_VERDICT" ] && ok "  ...the very verdict: $OUT" || bad "  ...verdicts differ: '$OUT' vs '$FILES_VERDICT'"
 rm "$WORK/cdir/sgx/pckcrl-platform.chain.pem"

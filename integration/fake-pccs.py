@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """A PCCS and an AMD KDS for the integration tests.
 
-PCCS: serves Intel's real collateral from ../shared/vectors (the TDX q4 set of Trustee, FMSPC
-50806f000000) at the PCS v4 paths, with the issuer chains in percent-encoded headers as Intel
-sends them, and the root CA CRL hex-encoded as PCCS API 3.0 does.
+PCCS: serves Intel's real collateral from ../shared/vectors at the PCS v4 paths, with the issuer
+chains in percent-encoded headers as Intel sends them, and the root CA CRL hex-encoded as PCCS
+API 3.0 does. One set at a time, as a real PCCS serves one QE identity: `q4` (default; Trustee's
+TDX set, FMSPC 50806f000000) or `phala` (dcap-qvl's TDX b0c06f000000 and SGX 00a067110000 sets).
 KDS: serves the real Milan and Genoa VCEKs at /vcek/v1/{product}/{hwid}?blSPL=..&teeSPL=..
 &snpSPL=..&ucodeSPL=.. (only for the vectors' chip ids and reported TCBs) and the real
 cert_chain PEMs; /crl answers 404, because the vectors hold no ARK-signed CRL.
@@ -11,13 +12,14 @@ Anything under /slow/ answers after 30 s (a stalled upstream). Threaded, so a st
 holds up no other. Prints its port, then serves until killed. Every request is appended to
 LOG (argv[2]).
 
-    fake-pccs.py VECTORS_DIR LOG_FILE
+    fake-pccs.py VECTORS_DIR LOG_FILE [q4|phala]
 """
-import http.server, re, sys, time, urllib.parse
+import http.server, json, re, sys, time, urllib.parse
 
 VECTORS = sys.argv[1] + "/"
 V = VECTORS + "tdx/trustee-q4-lunal-collateral/"
 LOG = sys.argv[2]
+SET = sys.argv[3] if len(sys.argv) > 3 else "q4"
 
 
 def read(name):
@@ -35,17 +37,36 @@ def pct(data):
     return urllib.parse.quote(data, safe="")
 
 
-ROUTES = {
-    "/tdx/certification/v4/tcb": (read("tcb_info_50806f000000.json"), {"TCB-Info-Issuer-Chain": pct(read("tcb_signing_chain.pem"))}),
-    "/tdx/certification/v4/qe/identity": (read("td_qe_identity.json"), {"SGX-Enclave-Identity-Issuer-Chain": pct(read("qe_identity_signing_chain.pem"))}),
-    "/sgx/certification/v4/pckcrl": (read("pck_crl_platform.der"), {"SGX-PCK-CRL-Issuer-Chain": pct(pck_crl_chain())}),
-    "/sgx/certification/v4/rootcacrl": (read("root_ca_crl.der").hex().encode(), {}),
-}
-
-
 def vector(name):
     with open(VECTORS + name, "rb") as f:
         return f.read()
+
+
+def pcs(member, text, signature):
+    """A PCS v4 answer: the signed JSON text byte for byte, and its signature."""
+    return ('{"%s":%s,"signature":"%s"}' % (member, text, signature)).encode()
+
+
+# (path, fmspc or ca) -> (body, headers). q4: Trustee's TDX set (2026-04); phala: dcap-qvl's
+# TDX and SGX sets (2025-07), its collateral JSON turned back into the PCS answers it came from.
+if SET == "q4":
+    INTEL = {
+        ("/tdx/certification/v4/tcb", "50806f000000"): (read("tcb_info_50806f000000.json"), {"TCB-Info-Issuer-Chain": pct(read("tcb_signing_chain.pem"))}),
+        ("/tdx/certification/v4/qe/identity", None): (read("td_qe_identity.json"), {"SGX-Enclave-Identity-Issuer-Chain": pct(read("qe_identity_signing_chain.pem"))}),
+        ("/sgx/certification/v4/pckcrl", "platform"): (read("pck_crl_platform.der"), {"SGX-PCK-CRL-Issuer-Chain": pct(pck_crl_chain())}),
+        ("/sgx/certification/v4/rootcacrl", None): (read("root_ca_crl.der").hex().encode(), {}),
+    }
+else:
+    INTEL = {}
+    for tee, fmspc, ca, name in (("tdx", "b0c06f000000", "platform", "tdx/phala-dcap-qvl/tdx_quote_collateral.json"),
+                                 ("sgx", "00a067110000", "processor", "sgx/phala-dcap-qvl/sgx_quote_collateral.json")):
+        c = json.loads(vector(name))
+        INTEL[("/%s/certification/v4/tcb" % tee, fmspc)] = (pcs("tcbInfo", c["tcb_info"], c["tcb_info_signature"]),
+                                                           {"TCB-Info-Issuer-Chain": pct(c["tcb_info_issuer_chain"].encode())})
+        INTEL[("/%s/certification/v4/qe/identity" % tee, None)] = (pcs("enclaveIdentity", c["qe_identity"], c["qe_identity_signature"]),
+                                                                  {"SGX-Enclave-Identity-Issuer-Chain": pct(c["qe_identity_issuer_chain"].encode())})
+        INTEL[("/sgx/certification/v4/pckcrl", ca)] = (bytes.fromhex(c["pck_crl"]), {"SGX-PCK-CRL-Issuer-Chain": pct(c["pck_crl_issuer_chain"].encode())})
+        INTEL[("/sgx/certification/v4/rootcacrl", None)] = (c["root_ca_crl"].encode(), {})
 
 
 # The vectors' chips at their reported TCBs (EXPECTED.json), and the products' chains.
@@ -74,9 +95,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         path, _, query = self.path.partition("?")
         q = urllib.parse.parse_qs(query)
-        route = ROUTES.get(path)
-        if route is None or (path.endswith("/tcb") and q.get("fmspc") != ["50806f000000"]) \
-                or (path.endswith("/pckcrl") and q.get("ca") != ["platform"]):
+        which = (q.get("fmspc") or q.get("ca") or [None])[0]
+        route = INTEL.get((path, which))
+        if route is None:
             self.send_response(404)
             self.end_headers()
             return

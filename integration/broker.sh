@@ -190,4 +190,53 @@ else
   expect_exit 0 "the audit verifies after all of it (chain, tree, checkpoints, lease invariants)" "$LEASEHOLD" audit verify --db "$D/leasehold.db" --log-key "$LOGKEY" --evidence
 fi
 expect_in "lease invariants hold" "$OUT" "  ...$OUT"
+
+# The auditor's view of the same log: one lease's history, verified first.
+if [ "$BACKEND" = postgres ]; then H() { "$LEASEHOLD" audit history --log-key "$LOGKEY" "$@"; }; else H() { "$LEASEHOLD" audit history --db "$D/leasehold.db" --log-key "$LOGKEY" "$@"; }; fi
+expect_exit 0 "audit history of the revoked lease" H --owner acme --lease rev
+expect_in "revoked" "$OUT" "  ...shows the revocation"
+expect_in "reason lease-revoked" "$OUT" "  ...and the refusal after it"
+expect_in "Lease invariants: hold" "$OUT" "  ...with the invariants' verdict"
+expect_in "Proven against: the whole log" "$OUT" "  ...and the checkpoint"
+printf '%s\n' "$OUT" > "$WORK/history.txt"
+python3 - "$WORK/history.txt" <<'PY' && ok "  ...in aligned columns" || bad "  ...columns are not aligned: $(head -5 "$WORK/history.txt")"
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+head = next(i for i, l in enumerate(lines) if l.startswith("SEQ "))
+cols = [lines[head].index(c) for c in ("TIME", "EVENT", "LEASE", "DETAILS")]
+rows = [l for l in lines[head + 1:] if re.match(r"^\d+ ", l)]
+assert len(rows) >= 3, rows
+for r in rows:
+    for c in cols:
+        assert r[c - 2:c] == "  " and r[c] != " ", (r, c)
+PY
+expect_exit 0 "audit history --json of the exhausted lease" H --owner acme --lease once --json
+printf '%s\n' "$OUT" > "$WORK/history.json"
+python3 - "$WORK/history.json" <<'PY' && ok "  ...matches the documented schema: issued, one grant, the refusal beyond maxGrants" || bad "  ...$(head -c 400 "$WORK/history.json")"
+import json, sys
+h = json.load(open(sys.argv[1]))
+assert h["schema"] == "leasehold.audit.history/v1" and h["selection"] == {"owner": "acme", "leaseId": "once"}
+assert set(h) == {"schema", "selection", "events", "invariants", "log", "checkpoint"}
+ev = h["events"]
+assert [e["seq"] for e in ev] == sorted(e["seq"] for e in ev) and all(e["owner"] == "acme" and e["leaseId"] == "once" for e in ev)
+assert ev[0]["event"] == "issued" and ev[0]["maxGrants"] == 1 and ev[0]["workloads"][0]["tee"] == "sandbox" and len(ev[0]["manifestDigest"]) == 64
+grants = [e for e in ev if e["event"] == "granted"]
+assert len(grants) == 1 and len(grants[0]["grantId"]) == 32 and len(grants[0]["evidenceHash"]) == 64 and grants[0]["debug"] is False
+assert any(e["event"] == "denied" and e["reason"] == "lease-exhausted" for e in ev), ev
+assert h["invariants"]["hold"] is True and h["log"]["entries"] > 0 and h["checkpoint"].startswith(h["log"]["key"].split("+")[0])
+PY
+expect_exit 0 "audit history of the expired lease" H --owner acme --lease short
+expect_in "expired" "$OUT" "  ...shows the expiry"
+expect_exit 2 "audit history needs a trusted key" "$LEASEHOLD" audit history --bundle "$WORK/none"
+if [ "$BACKEND" = sqlite ]; then
+  sqlite3 "$D/leasehold.db" ".backup $WORK/tampered.db"
+  sqlite3 "$WORK/tampered.db" "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"debug\":false', '\"debug\":true') AS BLOB) WHERE seq = (SELECT min(seq) FROM log_entries WHERE CAST(entry AS TEXT) LIKE '%\"kind\":\"key.granted\"%')"
+  expect_exit 1 "audit history of a tampered database refuses" "$LEASEHOLD" audit history --db "$WORK/tampered.db" --log-key "$LOGKEY" --owner acme
+  expect_in "audit failed: seq" "$ERR" "  ...naming the entry: $ERR"
+  [ -z "$OUT" ] && ok "  ...and prints no story" || bad "  ...printed: $OUT"
+else
+  sed -i '0,/"kind":"key.granted"/s/"debug":false/"debug":true/' "$WORK/bundle/entries.jsonl"
+  expect_exit 1 "audit history of a tampered bundle refuses" "$LEASEHOLD" audit history --bundle "$WORK/bundle" --log-key "$LOGKEY" --owner acme
+  expect_in "audit failed: seq" "$ERR" "  ...naming the entry: $ERR"
+fi
 finish

@@ -11,7 +11,7 @@ import TransparencyLog
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify, export and prove the transparency log.",
-        subcommands: [AuditVerify.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self, AuditConsistency.self]
+        subcommands: [AuditVerify.self, AuditHistory.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self, AuditConsistency.self]
     )
 }
 
@@ -119,6 +119,13 @@ struct AuditExport: AsyncParsableCommand {
                 throw CLIFailure(message: error.reason)
             }
         }
+        let (entries, records, pieces) = try await Self.export(store, to: out)
+        print("exported \(entries) entries, \(records) evidence record(s) and \(pieces) collateral piece(s) to \(out)")
+    }
+
+    /// Writes `store`'s log, latest checkpoint, key and kept evidence as a bundle in `out`, and
+    /// closes the store; returns the entries, records and pieces written.
+    static func export(_ store: any BrokerStore, to out: String) async throws -> (UInt64, Int, Int) {
         let exported: ([UInt8], StoredCheckpoint?, String, [(String, [UInt8])], [String: [UInt8]])
         do {
             exported = try await store.read { tx in
@@ -158,7 +165,7 @@ struct AuditExport: AsyncParsableCommand {
         try CLIFiles.write(lines, to: out + "/entries.jsonl")
         try CLIFiles.write(Array(cp.note.utf8), to: out + "/checkpoint")
         try CLIFiles.write(Array((key + "\n").utf8), to: out + "/log-key")
-        print("exported \(cp.size) entries, \(records.count) evidence record(s) and \(pieces.count) collateral piece(s) to \(out)")
+        return (cp.size, records.count, pieces.count)
     }
 }
 

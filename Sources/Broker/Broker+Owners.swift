@@ -74,10 +74,10 @@ extension Broker {
         do { return try OwnerPublicKey(text: record.publicKey) } catch { throw BrokerError(.internal, "stored key of \(owner): \(error)") }
     }
 
-    /// Owner names, lease ids and key ids: 1 to 128 of [A-Za-z0-9._-], so they are safe in URLs,
-    /// file names (`workload fetch --out DIR/<keyId>`) and log lines.
+    /// Owner names, lease ids and key ids (`LeaseholdName`), so they are safe in URLs, file
+    /// names (`workload fetch --out DIR/<keyId>`) and log lines.
     static func checkName(_ s: String, what: String) throws(BrokerError) {
-        guard LeaseManifest.isName(s), s != ".", s != ".." else { throw BrokerError(.badRequest, "\(what) must be 1-128 characters of A-Z a-z 0-9 . _ -") }
+        guard LeaseManifest.isName(s) else { throw BrokerError(.badRequest, "\(what) must be 1-128 characters of A-Z a-z 0-9 . _ -, not starting with a dot") }
     }
 
     /// A store write whose errors become BrokerErrors: a BrokerError thrown by the body passes

@@ -86,10 +86,8 @@ public struct WorkloadClient: Sendable {
         return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, signingKey: signingKey, logKey: logKey)
     }
 
-    /// `[A-Za-z0-9._-]{1,128}`, not starting with a dot.
-    public static func isKeyID(_ id: String) -> Bool {
-        LeaseholdName.isValid(id) && !id.hasPrefix(".")
-    }
+    /// `LeaseholdName`: `[A-Za-z0-9._-]{1,128}`, not starting with a dot.
+    public static func isKeyID(_ id: String) -> Bool { LeaseholdName.isValid(id) }
 
     /// Opens every key of a grant response with the one-time key and the lease's `info`, and
     /// verifies the receipt: its entry must name this grant, these sealed keys, this one-time

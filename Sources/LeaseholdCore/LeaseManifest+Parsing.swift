@@ -32,7 +32,7 @@ extension LeaseManifest {
 
     static let namePattern = LeaseholdName.pattern
 
-    /// `[A-Za-z0-9._-]{1,128}`: `LeaseholdName`, the one grammar the broker, the manifest
+    /// `[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}`: `LeaseholdName`, the one grammar the broker, the manifest
     /// reader and the workload client share.
     public static func isName(_ s: String) -> Bool { LeaseholdName.isValid(s) }
 

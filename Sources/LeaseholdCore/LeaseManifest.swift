@@ -58,7 +58,7 @@ public struct LeaseManifest: Sendable, Hashable {
 
     /// The registered owner's name; the envelope must be signed by that owner's key.
     public var owner: String
-    /// Chosen by the owner, unique per owner: `[A-Za-z0-9._-]{1,128}`.
+    /// Chosen by the owner, unique per owner: `LeaseholdName` (`[A-Za-z0-9._-]{1,128}`, no leading dot).
     public var leaseId: String
     /// What the data may be used for, in the owner's words. Recorded, not interpreted.
     public var purpose: String

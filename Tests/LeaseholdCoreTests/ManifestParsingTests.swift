@@ -1,5 +1,6 @@
 import Attestation
 import Foundation
+import LeaseholdAPI
 import Testing
 import TransparencyLog
 @testable import LeaseholdCore
@@ -65,6 +66,19 @@ struct ManifestParsingTests {
     @Test func unknownTopLevelFieldIsRefusedWithItsPath() {
         let e = refusal(ManifestFixtures.yaml(extra: "maxGrant: 5"))
         #expect(e?.path == "maxGrant")
+    }
+
+    /// One name rule everywhere (`LeaseholdName`): a lease `.` or `..`, or a key id a client
+    /// would write as a dot file, is refused where the owner writes it, not at grant time.
+    @Test func namesStartingWithADotAreRefused() {
+        for lease in [".", "..", ".hidden"] {
+            let yaml = ManifestFixtures.yaml().replacingOccurrences(of: "leaseId: lease-2026-001", with: "leaseId: \"\(lease)\"")
+            #expect(refusal(yaml)?.path == "leaseId", "\(lease)")
+        }
+        #expect(refusal(ManifestFixtures.yaml(keys: "[.k]"))?.path == "keys[0]")
+        #expect(refusal(ManifestFixtures.yaml(keys: "[a.k, k.]")) == nil)
+        #expect(LeaseholdName.isValid("a..b") && LeaseholdName.isValid("-x") && !LeaseholdName.isValid(".x") && !LeaseholdName.isValid(""))
+        #expect(!LeaseholdName.isValid(String(repeating: "a", count: 129)) && LeaseholdName.isValid(String(repeating: "a", count: 128)))
     }
 
     @Test func unknownWorkloadFieldIsRefusedWithItsPath() {

@@ -196,7 +196,7 @@ if [ "$BACKEND" = postgres ]; then H() { "$LEASEHOLD" audit history --log-key "$
 expect_exit 0 "audit history of the revoked lease" H --owner acme --lease rev
 expect_in "revoked" "$OUT" "  ...shows the revocation"
 expect_in "reason lease-revoked" "$OUT" "  ...and the refusal after it"
-expect_in "Lease invariants: hold" "$OUT" "  ...with the invariants' verdict"
+expect_in "Lease invariants (the selected lease(s)): hold" "$OUT" "  ...with the invariants' verdict"
 expect_in "Proven against: the whole log" "$OUT" "  ...and the checkpoint"
 printf '%s\n' "$OUT" > "$WORK/history.txt"
 python3 - "$WORK/history.txt" <<'PY' && ok "  ...in aligned columns" || bad "  ...columns are not aligned: $(head -5 "$WORK/history.txt")"

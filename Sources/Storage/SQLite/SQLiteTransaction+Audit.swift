@@ -26,16 +26,28 @@ extension SQLiteTransaction {
     /// swapped, with every checkpoint re-signed, then fails.
     /// `onEntry`, when given, sees every parsed entry, in order, for checks above the log (lease
     /// invariants). Without it no `LogEntry` is built: entries are checked in place by the
-    /// auditor's lean path, which applies the same rules.
+    /// auditor's lean path, which applies the same rules. With `select` too, every entry is
+    /// checked on the lean path and only those whose bytes `select` accepts are parsed and
+    /// shown to `onEntry` (one lease's history: a million-entry log in about the time of the
+    /// lean audit).
     public func auditLog(trustedKey: NoteVerifier? = nil, external: [(note: String, source: String)] = [],
-                         onEntry: ((LogEntry) throws(LogAuditor.Failure) -> Void)? = nil) throws -> AuditSummary {
+                         onEntry: ((LogEntry) throws(LogAuditor.Failure) -> Void)? = nil,
+                         select: ((UnsafeRawBufferPointer) -> Bool)? = nil) throws -> AuditSummary {
         let stored = try storedVerifier()
         if let trustedKey, trustedKey != stored {
             throw LogAuditor.Failure(message: "the database's log key \(stored.encoded) is not the trusted key \(trustedKey.encoded)")
         }
         let checkpoints = try allCheckpoints().map { (note: $0.note, source: "stored checkpoint of size \($0.size)") } + external
         var auditor = try LogAuditor(verifier: stored, signedCheckpoints: checkpoints)
-        if let onEntry {
+        if let onEntry, let select {
+            try forEachRawEntry { seq, bytes, leaf in
+                try auditor.consume(seq: seq, rawBytes: bytes, storedLeafHash: leaf)
+                guard select(bytes) else { return }
+                do { try onEntry(try LogEntry(bytes: [UInt8](bytes))) } catch let e as LogAuditor.Failure { throw e } catch {
+                    throw LogAuditor.Failure(seq: seq, message: "\(error)")
+                }
+            }
+        } else if let onEntry {
             try forEachEntry { seq, bytes, leaf in
                 let entry = try auditor.consume(seq: seq, bytes: bytes, storedLeafHash: leaf)
                 try onEntry(entry)

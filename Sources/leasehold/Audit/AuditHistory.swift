@@ -68,10 +68,11 @@ struct AuditHistory: AsyncParsableCommand {
                 (summary, checkpoint) = try CLIFiles.read(store) { tx in
                     invariants.records = { hex in try Hex.decode(hex).flatMap { try tx.evidence(digest: $0) } }
                     invariants.pieces = invariants.records
-                    let s = try tx.auditLog(trustedKey: trusted, external: []) { (e: LogEntry) throws(LogAuditor.Failure) in
+                    let s = try tx.auditLog(trustedKey: trusted, external: [], onEntry: { (e: LogEntry) throws(LogAuditor.Failure) in
+                        guard Self.concerns(e, selection) else { return }
                         try invariants.consume(e)
                         history.consume(e)
-                    }
+                    }, select: Self.bytesFilter(selection))
                     return (s, try tx.latestCheckpoint()?.note ?? "")
                 }
                 try invariants.finish()
@@ -104,6 +105,44 @@ struct AuditHistory: AsyncParsableCommand {
 }
 
 extension AuditHistory {
+    /// With an owner or a lease named, which entries to parse at all: those whose bytes hold
+    /// the canonical members `"owner":"O"` and `"leaseId":"L"`, and owner registrations (the
+    /// invariants check grants against the owners' keys). Every entry is still verified on the
+    /// auditor's lean path; this only spares parsing the others. Nil (parse all) for a
+    /// selection by time alone.
+    static func bytesFilter(_ s: LeaseHistory.Selection) -> ((UnsafeRawBufferPointer) -> Bool)? {
+        guard s.owner != nil || s.leaseId != nil else { return nil }
+        // The lease first: it rules out most entries at once.
+        let needles = [s.leaseId.map { Array("\"leaseId\":\"\($0)\"".utf8) }, s.owner.map { Array("\"owner\":\"\($0)\"".utf8) }].compactMap { $0 }
+        let registration = Array("\"kind\":\"owner.registered\"".utf8)
+        return { bytes in needles.allSatisfy { contains(bytes, $0) } || contains(bytes, registration) }
+    }
+
+    /// Whether `needle` (at least 2 bytes) occurs in `hay`: memchr for its first byte, its
+    /// second compared in place (JSON is full of quotes), then memcmp.
+    static func contains(_ hay: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard let base = hay.baseAddress, needle.count >= 2, hay.count >= needle.count else { return false }
+        let (first, second) = (needle[0], needle[1])
+        let last = hay.count - needle.count
+        var i = 0
+        while i <= last {
+            guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
+            let at = base.distance(to: UnsafeRawPointer(hit))
+            if hay[at + 1] == second, needle.withUnsafeBytes({ n in n.baseAddress.map { memcmp(hit, $0, needle.count) } }) == 0 { return true }
+            i = at + 1
+        }
+        return false
+    }
+
+    /// Whether a parsed entry belongs to the selection's story or its invariants: an entry of a
+    /// selected lease, or an owner registration (a byte match is only a pre-filter).
+    static func concerns(_ e: LogEntry, _ s: LeaseHistory.Selection) -> Bool {
+        if e.kind == "owner.registered" { return s.owner == nil || e.owner == s.owner }
+        if let owner = s.owner, e.owner != owner { return false }
+        if let lease = s.leaseId, e.leaseId != lease { return false }
+        return true
+    }
+
     /// What `audit history` prints, as text for people or JSON for machines.
     struct Report {
         var history: LeaseHistory
@@ -159,7 +198,8 @@ extension AuditHistory {
             out += line(header) + "\n"
             for r in rows { out += line(r) + "\n" }
             if rows.isEmpty { out += "(no events)\n" }
-            out += "\nLease invariants: hold (\(signedLeases) lease(s) and their grants checked against the owner-signed manifest)\n"
+            let scope = history.selection.owner == nil && history.selection.leaseId == nil ? "every lease" : "the selected lease(s)"
+            out += "\nLease invariants (\(scope)): hold (\(signedLeases) lease(s) and their grants checked against the owner-signed manifest)\n"
             for f in findings { out += "Finding: \(f)\n" }
             if let evidence { out += "Evidence: \(evidence)\n" }
             out += "Proven against: the whole log (\(summary.entries) entries, root \(summary.root.base64)), \(summary.checkpointsVerified) checkpoint(s) verified with \(summary.verifierKey); latest checkpoint:\n"

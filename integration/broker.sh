@@ -225,6 +225,23 @@ assert len(grants) == 1 and len(grants[0]["grantId"]) == 32 and len(grants[0]["e
 assert any(e["event"] == "denied" and e["reason"] == "lease-exhausted" for e in ev), ev
 assert h["invariants"]["hold"] is True and h["log"]["entries"] > 0 and h["checkpoint"].startswith(h["log"]["key"].split("+")[0])
 PY
+# The same lease as a self-contained report, printed to PDF by headless Chromium.
+if [ "$BACKEND" = postgres ]; then R() { "$LEASEHOLD" audit report --log-key "$LOGKEY" "$@"; }; else R() { "$LEASEHOLD" audit report --db "$D/leasehold.db" --log-key "$LOGKEY" "$@"; }; fi
+expect_exit 0 "audit report of the exhausted lease" R --owner acme --lease once --out "$WORK/report.html"
+grep -qiE '<script|<link|@import|url\(|https?://' "$WORK/report.html" && bad "  ...the report loads something from outside" || ok "  ...self-contained (no script, link, import or URL)"
+if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer --print-to-pdf="$WORK/report.pdf" "file://$WORK/report.html" >/dev/null 2>&1
+  pages="$(pdfinfo "$WORK/report.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')"
+  [ "${pages:-0}" -ge 4 ] && ok "  ...prints to a PDF of $pages pages (one section per page)" || bad "  ...PDF pages: '${pages:-none}'"
+  pdftotext "$WORK/report.pdf" "$WORK/report.txt"
+  ids="$(python3 -c 'import json,sys; print(" ".join(e["grantId"] for e in json.load(open(sys.argv[1]))["events"] if e["event"] == "granted"))' "$WORK/history.json")"
+  missing=""
+  for want in "acme/once" "Lease invariants: hold" "Appendix B" $ids; do grep -qF "$want" "$WORK/report.txt" || missing="$missing $want"; done
+  [ -z "$missing" ] && ok "  ...its text holds the lease id, every grant id ($ids) and the verdict" || bad "  ...missing from the PDF text:$missing"
+else
+  bad "  ...chromium and pdftotext are needed to print the report (.ci/run installs them)"
+fi
+expect_exit 2 "audit report needs a lease" "$LEASEHOLD" audit report --db "$WORK/none.db" --trust-db-key --out "$WORK/x.html"
 expect_exit 0 "audit history of the expired lease" H --owner acme --lease short
 expect_in "expired" "$OUT" "  ...shows the expiry"
 expect_exit 2 "audit history needs a trusted key" "$LEASEHOLD" audit history --bundle "$WORK/none"
@@ -234,6 +251,8 @@ if [ "$BACKEND" = sqlite ]; then
   expect_exit 1 "audit history of a tampered database refuses" "$LEASEHOLD" audit history --db "$WORK/tampered.db" --log-key "$LOGKEY" --owner acme
   expect_in "audit failed: seq" "$ERR" "  ...naming the entry: $ERR"
   [ -z "$OUT" ] && ok "  ...and prints no story" || bad "  ...printed: $OUT"
+  expect_exit 1 "audit report of a tampered database refuses" "$LEASEHOLD" audit report --db "$WORK/tampered.db" --log-key "$LOGKEY" --owner acme --lease once --out "$WORK/tampered.html"
+  [ ! -e "$WORK/tampered.html" ] && ok "  ...and writes no report" || bad "  ...wrote a report"
 else
   sed -i '0,/"kind":"key.granted"/s/"debug":false/"debug":true/' "$WORK/bundle/entries.jsonl"
   expect_exit 1 "audit history of a tampered bundle refuses" "$LEASEHOLD" audit history --bundle "$WORK/bundle" --log-key "$LOGKEY" --owner acme

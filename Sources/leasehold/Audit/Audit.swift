@@ -11,7 +11,7 @@ import TransparencyLog
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify, export and prove the transparency log.",
-        subcommands: [AuditVerify.self, AuditHistory.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self, AuditConsistency.self]
+        subcommands: [AuditVerify.self, AuditHistory.self, AuditReport.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self, AuditConsistency.self]
     )
 }
 

@@ -24,6 +24,17 @@ struct AuditHistory: AsyncParsableCommand {
             """
     )
 
+    @OptionGroup var options: HistoryOptions
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    func run() async throws {
+        let report = try await options.gather()
+        print(json ? String(decoding: CanonicalJSON.encode(report.json), as: UTF8.self) : report.text, terminator: json ? "\n" : "")
+    }
+}
+
+/// The source, trust and selection flags `audit history` and `audit report` share.
+struct HistoryOptions: ParsableArguments {
     @Option(help: "The broker's SQLite database.") var db: String?
     @Option(help: "The broker's PostgreSQL database (default: $LEASEHOLD_DATABASE_URL when neither --db nor --bundle is given).") var database: String?
     @Option(help: "An export directory (`audit export`).") var bundle: String?
@@ -34,7 +45,6 @@ struct AuditHistory: AsyncParsableCommand {
     @Option(help: "Only events at or after this time (ISO 8601).") var from: String?
     @Option(help: "Only events at or before this time (ISO 8601).") var to: String?
     @Flag(help: "Re-verify each grant's kept evidence too (as `audit verify --evidence`).") var evidence = false
-    @Flag(help: "Print one JSON object instead of text.") var json = false
 
     var databaseURL: String? { database ?? (db == nil && bundle == nil ? CLIFiles.environment("LEASEHOLD_DATABASE_URL") : nil) }
 
@@ -51,7 +61,9 @@ struct AuditHistory: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// Audits the source and gathers the selection's history, the verdicts and, with
+    /// `proofs`, the inclusion proof of every event's entry against the latest checkpoint.
+    func gather(proofs: Bool = false) async throws -> AuditHistory.Report {
         let selection = LeaseHistory.Selection(owner: owner, leaseId: lease, from: from.flatMap(RFC3339.parse), to: to.flatMap(RFC3339.parse))
         var history = LeaseHistory(selection: selection)
         let reverify: GrantEvidenceAudit?
@@ -69,10 +81,10 @@ struct AuditHistory: AsyncParsableCommand {
                     invariants.records = { hex in try Hex.decode(hex).flatMap { try tx.evidence(digest: $0) } }
                     invariants.pieces = invariants.records
                     let s = try tx.auditLog(trustedKey: trusted, external: [], onEntry: { (e: LogEntry) throws(LogAuditor.Failure) in
-                        guard Self.concerns(e, selection) else { return }
+                        guard AuditHistory.concerns(e, selection) else { return }
                         try invariants.consume(e)
                         history.consume(e)
-                    }, select: Self.bytesFilter(selection))
+                    }, select: AuditHistory.bytesFilter(selection))
                     return (s, try tx.latestCheckpoint()?.note ?? "")
                 }
                 try invariants.finish()
@@ -98,9 +110,10 @@ struct AuditHistory: AsyncParsableCommand {
         } catch let f as LogAuditor.Failure {
             throw CLIFailure(message: "audit failed: \(f)")
         }
-        let report = Report(history: history, summary: summary, checkpoint: checkpoint, signedLeases: invariants.checker.signedLeases,
-                            findings: invariants.checker.findings, evidence: invariants.evidenceSummary)
-        print(json ? String(decoding: CanonicalJSON.encode(report.json), as: UTF8.self) : report.text, terminator: json ? "\n" : "")
+        var report = AuditHistory.Report(history: history, summary: summary, checkpoint: checkpoint, signedLeases: invariants.checker.signedLeases,
+                                         findings: invariants.checker.findings, evidence: invariants.evidenceSummary)
+        if proofs { report.proofs = try await self.proofs(for: history.events.map(\.seq), checkpoint: checkpoint, bundle: exported ?? bundle) }
+        return report
     }
 }
 
@@ -151,6 +164,8 @@ extension AuditHistory {
         var signedLeases: Int
         var findings: [String]
         var evidence: String?
+        /// For `audit report`: each shown entry's bytes and its verified inclusion proof.
+        var proofs: [EntryProof] = []
 
         static let schema = "leasehold.audit.history/v1"
 
@@ -213,13 +228,14 @@ extension AuditHistory {
             e.details.map { name, value in "\(name) \(plain(value))" }.joined(separator: "; ")
         }
 
-        static func plain(_ v: JSONValue) -> String {
+        static func plain(_ v: JSONValue, shorten: Bool = true) -> String {
             switch v {
-            case .string(let s): return s.count > 24 && s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) ? String(s.prefix(16)) + "…" : s
+            case .string(let s):
+                return shorten && s.count > 24 && s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) ? String(s.prefix(16)) + "…" : s
             case .int(let i): return String(i)
             case .bool(let b): return b ? "yes" : "no"
-            case .array(let a): return a.map(plain).joined(separator: ",")
-            case .object(let pairs): return "{" + pairs.map { "\($0.0) \(plain($0.1))" }.joined(separator: " ") + "}"
+            case .array(let a): return a.map { plain($0, shorten: shorten) }.joined(separator: ", ")
+            case .object(let pairs): return "{" + pairs.map { "\($0.0) \(plain($0.1, shorten: shorten))" }.joined(separator: " ") + "}"
             case .null: return "-"
             }
         }

@@ -37,18 +37,15 @@ struct AuditReport: AsyncParsableCommand {
         print("wrote \(out): \(report.history.events.count) event(s), each with its inclusion proof against the checkpoint of size \(report.proofs.first?.treeSize ?? 0)")
     }
 
+    /// The five characters HTML gives meaning to, as entities: everything the report quotes
+    /// from the log (purposes, details, entry bytes) is text, never markup.
+    static let entities: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
+
     static func esc(_ s: String) -> String {
         var o = ""
         o.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
-            switch c {
-            case "&": o += "&amp;"
-            case "<": o += "&lt;"
-            case ">": o += "&gt;"
-            case "\"": o += "&quot;"
-            case "'": o += "&#39;"
-            default: o.unicodeScalars.append(c)
-            }
+            if let entity = entities[c] { o += entity } else { o.unicodeScalars.append(c) }
         }
         return o
     }

@@ -196,7 +196,8 @@ if [ "$BACKEND" = postgres ]; then H() { "$LEASEHOLD" audit history --log-key "$
 expect_exit 0 "audit history of the revoked lease" H --owner acme --lease rev
 expect_in "revoked" "$OUT" "  ...shows the revocation"
 expect_in "reason lease-revoked" "$OUT" "  ...and the refusal after it"
-expect_in "Lease invariants (the selected lease(s)): hold" "$OUT" "  ...with the invariants' verdict"
+if [ "$BACKEND" = postgres ]; then SCOPE="every lease"; else SCOPE="the selected lease(s)"; fi
+expect_in "Lease invariants ($SCOPE): hold" "$OUT" "  ...with the invariants' verdict and what it covered"
 expect_in "Proven against: the whole log" "$OUT" "  ...and the checkpoint"
 printf '%s\n' "$OUT" > "$WORK/history.txt"
 python3 - "$WORK/history.txt" <<'PY' && ok "  ...in aligned columns" || bad "  ...columns are not aligned: $(head -5 "$WORK/history.txt")"
@@ -223,7 +224,7 @@ assert ev[0]["event"] == "issued" and ev[0]["maxGrants"] == 1 and ev[0]["workloa
 grants = [e for e in ev if e["event"] == "granted"]
 assert len(grants) == 1 and len(grants[0]["grantId"]) == 32 and len(grants[0]["evidenceHash"]) == 64 and grants[0]["debug"] is False
 assert any(e["event"] == "denied" and e["reason"] == "lease-exhausted" for e in ev), ev
-assert h["invariants"]["hold"] is True and h["log"]["entries"] > 0 and h["checkpoint"].startswith(h["log"]["key"].split("+")[0])
+assert h["invariants"]["hold"] is True and h["invariants"]["scope"] in ("selection", "log") and h["log"]["entries"] > 0 and h["checkpoint"].startswith(h["log"]["key"].split("+")[0])
 PY
 # The same lease as a self-contained report, printed to PDF by headless Chromium.
 if [ "$BACKEND" = postgres ]; then R() { "$LEASEHOLD" audit report --log-key "$LOGKEY" "$@"; }; else R() { "$LEASEHOLD" audit report --db "$D/leasehold.db" --log-key "$LOGKEY" "$@"; }; fi

@@ -112,6 +112,7 @@ struct HistoryOptions: ParsableArguments {
         }
         var report = AuditHistory.Report(history: history, summary: summary, checkpoint: checkpoint, signedLeases: invariants.checker.signedLeases,
                                          findings: invariants.checker.findings, evidence: invariants.evidenceSummary)
+        report.invariantsOverSelection = db != nil && AuditHistory.bytesFilter(selection) != nil
         if proofs { report.proofs = try await self.proofs(for: history.events.map(\.seq), checkpoint: checkpoint, bundle: exported ?? bundle) }
         return report
     }
@@ -164,6 +165,9 @@ extension AuditHistory {
         var signedLeases: Int
         var findings: [String]
         var evidence: String?
+        /// Whether the invariants covered only the selected leases (`--db` with `--owner` or
+        /// `--lease`: only their entries were parsed) or every lease of the log.
+        var invariantsOverSelection = false
         /// For `audit report`: each shown entry's bytes and its verified inclusion proof.
         var proofs: [EntryProof] = []
 
@@ -183,6 +187,7 @@ extension AuditHistory {
                 return .dict(d)
             }
             var invariants: [String: JSONValue] = ["hold": .bool(true), "signedLeases": .int(Int64(signedLeases)),
+                                                   "scope": .string(invariantsOverSelection ? "selection" : "log"),
                                                    "findings": .array(findings.map { .string($0) })]
             if let evidence { invariants["evidence"] = .string(evidence) }
             return .dict([
@@ -213,7 +218,7 @@ extension AuditHistory {
             out += line(header) + "\n"
             for r in rows { out += line(r) + "\n" }
             if rows.isEmpty { out += "(no events)\n" }
-            let scope = history.selection.owner == nil && history.selection.leaseId == nil ? "every lease" : "the selected lease(s)"
+            let scope = invariantsOverSelection ? "the selected lease(s)" : "every lease"
             out += "\nLease invariants (\(scope)): hold (\(signedLeases) lease(s) and their grants checked against the owner-signed manifest)\n"
             for f in findings { out += "Finding: \(f)\n" }
             if let evidence { out += "Evidence: \(evidence)\n" }

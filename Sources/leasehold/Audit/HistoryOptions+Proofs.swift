@@ -1,4 +1,3 @@
-import Broker
 import Foundation
 import LeaseholdWorkloadCLI
 import Storage
@@ -30,8 +29,10 @@ extension HistoryOptions {
             out = try CLIFiles.read(store) { tx in
                 try seqs.map { seq in
                     guard let bytes = try tx.entry(seq: seq) else { throw CLIFailure(message: "audit failed: seq \(seq): the entry is gone") }
-                    let proof = try Broker.inclusionProof(index: seq, in: tx)
-                    return EntryProof(seq: seq, entry: bytes, leafHash: MerkleHash.leaf(bytes), path: proof.inclusion_proof.compactMap(LogHash.init(base64:)), treeSize: cp.size)
+                    // For the checkpoint that was verified, not whatever is latest now: a live
+                    // broker may have signed a newer one since.
+                    let path = try tx.withPrefetchedSubtrees { t in try MerkleProofs.inclusionProof(index: seq, size: cp.size, t) }
+                    return EntryProof(seq: seq, entry: bytes, leafHash: MerkleHash.leaf(bytes), path: path, treeSize: cp.size)
                 }
             }
         } else if let bundle {

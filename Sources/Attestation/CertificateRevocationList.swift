@@ -66,7 +66,7 @@ struct CertificateRevocationList: Sendable, Hashable {
         } catch let error as AttestationError {
             throw error
         } catch {
-            throw AttestationError(.malformed, "CRL does not parse: \(error)")
+            throw AttestationError(.malformed, "CRL does not parse: \(AttestationError.libraryReason(error))")
         }
     }
 

@@ -34,6 +34,22 @@ import Yams
         return Set(BrokerRoutes.router(for: t.broker).routes.map { "\($0.method.rawValue) \($0.path.description)" })
     }
 
+    /// Every route that reads a body refuses one over its limit with 413 `request-too-large`
+    /// (HTTPBody), so every operation with a request body documents 413.
+    @Test func everyOperationWithABodyDocuments413() throws {
+        let text = try String(contentsOfFile: Self.documentPath, encoding: .utf8)
+        let doc = try #require(try Yams.load(yaml: text) as? [String: Any])
+        var missing: [String] = []
+        for (path, item) in try #require(doc["paths"] as? [String: Any]) {
+            for (method, op) in try #require(item as? [String: Any]) where Self.methods.contains(method) {
+                guard let op = op as? [String: Any], op["requestBody"] != nil else { continue }
+                let responses = op["responses"] as? [String: Any] ?? [:]
+                if responses["413"] == nil { missing.append("\(method.uppercased()) \(path)") }
+            }
+        }
+        #expect(missing.isEmpty, "no 413 documented: \(missing.sorted())")
+    }
+
     @Test func everyDocumentedOperationIsRouted() async throws {
         let missing = try documented().subtracting(try await routed())
         #expect(missing.isEmpty, "documented but not routed: \(missing.sorted())")

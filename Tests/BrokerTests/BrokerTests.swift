@@ -221,6 +221,9 @@ import Vault
         try await h.issue(h.manifest("short", ttl: "90s"))
         h.clock.advance(91)
         await expectRefusal(.leaseExpired) { _ = try await h.fetch("short") }  // enforced before any sweep
+        // Revoking a lease that already ended says how it ended (403, documented on revoke).
+        await expectRefusal(.leaseRevoked) { _ = try await h.broker.revoke(owner: h.owner, leaseId: "rev", try h.revokeRequest("rev")) }
+        await expectRefusal(.leaseExpired) { _ = try await h.broker.revoke(owner: h.owner, leaseId: "short", try h.revokeRequest("short")) }
         _ = try h.audit()
     }
 

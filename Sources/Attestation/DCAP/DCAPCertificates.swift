@@ -15,7 +15,7 @@ enum DCAPCertificates {
         let text = String(decoding: bytes.reversed().drop(while: { $0 == 0 }).reversed(), as: UTF8.self)
         let docs: [PEMDocument]
         do { docs = try PEMDocument.parseMultiple(pemString: text) } catch {
-            throw AttestationError(.malformed, "\(what) is not valid PEM: \(error)")
+            throw AttestationError(.malformed, "\(what) is not valid PEM: \(AttestationError.libraryReason(error))")
         }
         var out: [Certificate] = []
         for doc in docs {
@@ -23,7 +23,7 @@ enum DCAPCertificates {
                 throw AttestationError(.malformed, "\(what) holds a \(doc.discriminator.prefix(32)) block; only certificates belong there")
             }
             do { out.append(try Certificate(derEncoded: doc.derBytes)) } catch {
-                throw AttestationError(.malformed, "\(what): a certificate does not parse: \(error)")
+                throw AttestationError(.malformed, "\(what): a certificate does not parse: \(AttestationError.libraryReason(error))")
             }
         }
         guard !out.isEmpty else { throw AttestationError(.malformed, "\(what) holds no certificate") }

@@ -85,13 +85,13 @@ struct DCAPCollateral: Sendable {
     private mutating func addPEM(_ text: String, name: String) throws(AttestationError) {
         let docs: [PEMDocument]
         do { docs = try PEMDocument.parseMultiple(pemString: text) } catch {
-            throw AttestationError(.collateralInvalid, "\(name) is not valid PEM: \(error)")
+            throw AttestationError(.collateralInvalid, "\(name) is not valid PEM: \(AttestationError.libraryReason(error))")
         }
         for doc in docs {
             switch doc.discriminator {
             case "CERTIFICATE":
                 do { certificates.append(try Certificate(derEncoded: doc.derBytes)) } catch {
-                    throw AttestationError(.collateralInvalid, "\(name): a PEM certificate does not parse: \(error)")
+                    throw AttestationError(.collateralInvalid, "\(name): a PEM certificate does not parse: \(AttestationError.libraryReason(error))")
                 }
             case "X509 CRL":
                 do throws(AttestationError) { crls.append(try CertificateRevocationList.parse(der: doc.derBytes)) } catch {

@@ -69,7 +69,7 @@ struct PCKExtensions: Sendable, Hashable {
         } catch let error as AttestationError {
             throw error
         } catch {
-            throw AttestationError(.malformed, "the PCK certificate's SGX extensions do not parse: \(error)")
+            throw AttestationError(.malformed, "the PCK certificate's SGX extensions do not parse: \(AttestationError.libraryReason(error))")
         }
     }
 

@@ -26,7 +26,7 @@ struct QEIdentity: Sendable, Hashable, Decodable {
     static func parse(_ json: [UInt8]) throws(AttestationError) -> QEIdentity {
         let identity: QEIdentity
         do { identity = try JSONDecoder().decode(QEIdentity.self, from: Data(json)) } catch {
-            throw AttestationError(.collateralInvalid, "QE identity JSON does not decode: \(error)")
+            throw AttestationError(.collateralInvalid, "QE identity JSON does not decode: \(AttestationError.libraryReason(error))")
         }
         guard identity.version == 2, identity.id == "QE" || identity.id == "TD_QE" else {
             throw AttestationError(.collateralInvalid, "QE identity \(identity.id) version \(identity.version) is not supported (QE/TD_QE version 2)")

@@ -56,7 +56,7 @@ struct TCBInfo: Sendable, Hashable, Decodable {
     static func parse(_ json: [UInt8]) throws(AttestationError) -> TCBInfo {
         var info: TCBInfo
         do { info = try JSONDecoder().decode(TCBInfo.self, from: Data(json)) } catch {
-            throw AttestationError(.collateralInvalid, "TCB info JSON does not decode: \(error)")
+            throw AttestationError(.collateralInvalid, "TCB info JSON does not decode: \(AttestationError.libraryReason(error))")
         }
         guard info.version == 3, info.id == "SGX" || info.id == "TDX", info.tcbType == 0 else {
             throw AttestationError(.collateralInvalid, "TCB info \(info.id) version \(info.version) tcbType \(info.tcbType) is not supported (SGX/TDX version 3, tcbType 0)")

@@ -86,7 +86,7 @@ enum NitroChain {
         } catch let error as AttestationError {
             throw error
         } catch {
-            throw AttestationError(.chainInvalid, "\(name) has a malformed extension: \(error)")
+            throw AttestationError(.chainInvalid, "\(name) has a malformed extension: \(AttestationError.libraryReason(error))")
         }
         try checkWindow(name: name, notBefore: leaf.notValidBefore, notAfter: leaf.notValidAfter, at: time)
         guard let key = P384.Signing.PublicKey(leaf.publicKey) else {
@@ -99,7 +99,7 @@ enum NitroChain {
         do {
             return try Certificate(derEncoded: der)
         } catch {
-            throw AttestationError(.chainInvalid, "the Nitro \(name) is not a valid DER X.509 certificate: \(error)")
+            throw AttestationError(.chainInvalid, "the Nitro \(name) is not a valid DER X.509 certificate: \(AttestationError.libraryReason(error))")
         }
     }
 
@@ -117,7 +117,7 @@ enum NitroChain {
             constraints = try certificate.extensions.basicConstraints
             usage = try certificate.extensions.keyUsage
         } catch {
-            throw AttestationError(.chainInvalid, "\(name) has a malformed extension: \(error)")
+            throw AttestationError(.chainInvalid, "\(name) has a malformed extension: \(AttestationError.libraryReason(error))")
         }
         guard case .isCertificateAuthority(let maxPathLength)? = constraints else {
             throw AttestationError(.chainInvalid, "\(name) is not a CA certificate (basicConstraints cA is not set) but issues others")

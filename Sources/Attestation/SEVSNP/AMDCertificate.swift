@@ -185,7 +185,7 @@ extension AMDCertificate {
         } catch let error as AttestationError {
             throw error
         } catch {
-            throw AttestationError(.chainInvalid, "a certificate in the collateral is not valid DER X.509: \(error)")
+            throw AttestationError(.chainInvalid, "a certificate in the collateral is not valid DER X.509: \(AttestationError.libraryReason(error))")
         }
     }
 
@@ -238,7 +238,7 @@ extension AMDCertificate {
         do {
             documents = try PEMDocument.parseMultiple(pemString: String(decoding: item, as: UTF8.self))
         } catch {
-            throw AttestationError(.chainInvalid, "PEM collateral does not parse: \(error)")
+            throw AttestationError(.chainInvalid, "PEM collateral does not parse: \(AttestationError.libraryReason(error))")
         }
         var certificates: [[UInt8]] = []
         var crls: [[UInt8]] = []

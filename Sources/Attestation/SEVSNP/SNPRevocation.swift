@@ -54,7 +54,7 @@ enum SNPRevocation {
             do {
                 _ = try AMDSignatureAlgorithm(derEncoded: crl.signatureAlgorithmDER)
             } catch {
-                throw AttestationError(.signatureInvalid, "the \(name) is not signed with AMD's RSASSA-PSS SHA-384 parameters: \(error)")
+                throw AttestationError(.signatureInvalid, "the \(name) is not signed with AMD's RSASSA-PSS SHA-384 parameters: \(AttestationError.libraryReason(error))")
             }
             guard issuer.verifiesPSS(crl.signature, over: crl.tbsBytes) else {
                 throw AttestationError(.signatureInvalid, "the \(name) signature does not verify with \(issuer.subjectCommonName)'s key")

@@ -115,7 +115,7 @@ struct SNPVerifiedChain: Sendable {
                 keyCertSign = (bits.bytes.first ?? 0) & 0x04 != 0
             }
         } catch {
-            throw AttestationError(.chainInvalid, "the \(role) certificate's basic constraints or key usage do not parse: \(error)")
+            throw AttestationError(.chainInvalid, "the \(role) certificate's basic constraints or key usage do not parse: \(AttestationError.libraryReason(error))")
         }
         guard case .isCertificateAuthority = basic else {
             throw AttestationError(.chainInvalid, "the \(role) certificate \(certificate.subjectCommonName) is not a CA")

@@ -302,6 +302,16 @@ T0=$SECONDS
 start A "$WORK/dataA" "${LIMITS[@]}"
 PORT="$PORT_A"; URL="http://127.0.0.1:$PORT"
 LOGKEY="$(curl -sf "$URL/v1/broker" | json_field logKey)"
+# A client that hangs up mid-body is its own failure: logged as 400 body-incomplete, not a 500.
+python3 - "$PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"POST /v1/leases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n" + b"{" * 100)
+s.close()
+PY
+for _ in $(seq 1 50); do grep -q "body-incomplete" "$WORK/A.log" && break; sleep 0.1; done
+grep -q "reason=body-incomplete" "$WORK/A.log" && ! grep -q "status=500" "$WORK/A.log" && ok "a client hanging up mid-body is logged as 400 body-incomplete, not a 500" \
+  || bad "hang-up mid-body: $(grep -E 'body-incomplete|status=500' "$WORK/A.log" | tail -2)"
 "$LEASEHOLD" owner keygen --out "$WORK/acme" >/dev/null
 expect_exit 0 "owner acme registered" "$LEASEHOLD" owner register --broker "$URL" --admin-token-file "$WORK/dataA/admin.token" --owner acme --public-key "$WORK/acme.pub"
 head -c 32 /dev/urandom > "$WORK/k1.bin"

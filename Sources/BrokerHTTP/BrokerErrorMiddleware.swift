@@ -36,6 +36,10 @@ struct BrokerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as BodyTooLarge {
             reason = "request-too-large"
             response = HTTPBody.error(BrokerError(.init("request-too-large"), "the request body is larger than \(error.limit) bytes"), status: .contentTooLarge)
+        } catch let error as BodyIncomplete {
+            reason = "body-incomplete"
+            context.logger.info("request body incomplete", metadata: ["cause": "\(error.cause)"])
+            response = HTTPBody.error(BrokerError(.badRequest, "the request body did not arrive whole"), status: .badRequest)
         } catch let error as any HTTPResponseError {
             switch error.status {
             case .notFound:

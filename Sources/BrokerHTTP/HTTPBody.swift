@@ -33,13 +33,17 @@ enum HTTPBody {
         return bytes(Array(data), contentType: "application/json", status: status)
     }
 
-    /// The whole body, refusing one larger than `limit` (413, thrown as `BodyTooLarge`).
+    /// The whole body, refusing one larger than `limit` (413, thrown as `BodyTooLarge`). A
+    /// body that stops coming (the client hung up, the stream broke) is `BodyIncomplete`: the
+    /// client's doing, not a 500 of the broker's.
     static func read(_ request: Request, limit: Int) async throws -> [UInt8] {
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
             throw BodyTooLarge(limit: limit)
+        } catch {
+            throw BodyIncomplete(cause: "\(type(of: error))")
         }
     }
 
@@ -51,4 +55,11 @@ enum HTTPBody {
 /// A request body over the route's limit: answered 413 `request-too-large`.
 struct BodyTooLarge: Error {
     var limit: Int
+}
+
+/// A request body that did not arrive whole: answered (if anyone still listens) and logged as
+/// 400 `body-incomplete`, never as a broker failure.
+struct BodyIncomplete: Error {
+    /// The error type that ended the body, for the log line.
+    var cause: String
 }

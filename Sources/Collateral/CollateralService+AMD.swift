@@ -132,10 +132,16 @@ extension CollateralService {
                 return (d, false)
             }
         }
+        // A VCEK KDS said it does not have (a made-up CHIP_ID or TCB: the report's signature
+        // cannot be checked before its VCEK is here) is not asked for again for a while.
+        if let until = missing.withLock({ $0[url] }), time < until {
+            throw CollateralError(.notServed, "\(url) was not served when asked before; again after \(until)")
+        }
         let response = try await amdGet(url, upstream: upstream, at: time)
         guard response.status == 200 else {
             let error = Self.statusError(response, url: url, at: time)
             if error.code != .notServed { recordFailure(upstream, error, at: time) }
+            if error.code == .notServed && kind == "vcek" { missing.withLock { $0[url] = time.addingTimeInterval(Self.missingFor) } }
             throw error
         }
         guard !response.body.isEmpty else { throw CollateralError(.notServed, "\(url) answered an empty body") }

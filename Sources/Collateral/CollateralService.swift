@@ -78,7 +78,7 @@ public final class CollateralService: Sendable {
     let lastUsed = Mutex([String: Date]())
     /// Sets the upstream said it does not have (404, 410, another status), until when that
     /// answer stands: asked again only after `missingFor`, and never held against the upstream.
-    private let missing = Mutex([String: Date]())
+    let missing = Mutex([String: Date]())
     static let missingFor: TimeInterval = 60
     private let fetchCount = Atomic<Int>(0)
     let persistence = Mutex<(any CollateralPersistence)?>(nil)

@@ -103,6 +103,11 @@ import Testing
         let s = try Self.service(kds)
         await #expect(throws: CollateralError.self) { try await s.collateral(for: Self.reportOnly(m), at: m.validAt) }
         #expect(kds.count("/vcek/v1/Milan/c384") == 1 && kds.count("/vcek/v1/Genoa/c384") == 1)
+        // A VCEK KDS does not have is not asked for again within a minute, and is after it.
+        await #expect(throws: CollateralError.self) { try await s.collateral(for: Self.reportOnly(m), at: m.validAt + 30) }
+        #expect(kds.count("/vcek/v1/Milan/c384") == 1)
+        kds.set(Self.vcekURL(m, product: "Milan"), Self.ok(m.collateral[0]))
+        #expect(try await s.collateral(for: Self.reportOnly(m), at: m.validAt + 61) != nil)
     }
 
     @Test func concurrentGrantsMakeOneRequestPerDocument() async throws {

@@ -86,8 +86,13 @@ extension CollateralService {
                 checked = try configuration.checkSNP(pieces, needs, time)
             } catch {
                 // A cached or stored document that no longer verifies: fetch everything once more.
-                if attempt == 0 && documents.contains(where: { !$0.fresh }) { continue }
-                recordFailure(upstream, CollateralError(.invalid, ""), at: time)
+                // Not when the evidence lent the key: that key may be what fails, and a workload
+                // must not make the broker fetch again, or back off from the upstream for every
+                // other grant, by sending a bad one.
+                if ownKey == nil {
+                    if attempt == 0 && documents.contains(where: { !$0.fresh }) { continue }
+                    recordFailure(upstream, CollateralError(.invalid, ""), at: time)
+                }
                 let reason = (error as? AttestationError).map { "\($0.code.rawValue): \($0.reason)" } ?? "\(error)"
                 throw CollateralError(.invalid, "SEV-SNP collateral from \(kds.baseURL) does not verify: \(reason)")
             }

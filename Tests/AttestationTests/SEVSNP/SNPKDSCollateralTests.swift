@@ -169,6 +169,12 @@ import Testing
         let supplied = try #require(try await s.collateral(for: Evidence(tee: .sevSNP, bytes: masked, collateral: m.collateral), at: m.validAt))
         #expect(supplied.documents.map(\.kind) == ["vcekFromEvidence", "certChain", "crl"])
         #expect(kds.count("?blSPL") == 0 && kds.count("/crl") == 1)
+        // A key the evidence lends that does not verify (another product's VCEK) is refused, makes
+        // the broker fetch nothing again and back off from nothing: the next grant goes through.
+        let foreign = Evidence(tee: .sevSNP, bytes: masked, collateral: [try SNPSample.genoa.collateral[0]])
+        await #expect(throws: CollateralError.self) { try await s.collateral(for: foreign, at: m.validAt + 1) }
+        #expect(kds.count("/crl") == 1 && kds.count("/cert_chain") == 1)
+        #expect(try await s.collateral(for: Self.reportOnly(m), at: m.validAt + 2) != nil)
     }
 
     @Test func retryAfterAndBackoffHoldRequestsBack() async throws {

@@ -20,7 +20,6 @@ extension CollateralService {
 
     /// A verified set for one report key, with what is needed to refresh it.
     struct AMDSet: Sendable {
-        var kds: AMDKDS
         var needs: SNPCollateralNeeds
         var product: SNPProduct
         /// The endorsement key the evidence carried, when KDS cannot serve it.
@@ -34,13 +33,21 @@ extension CollateralService {
         let ownKey = needs.hwID == nil ? SNPCollateralNeeds.endorsementKey(in: evidence.collateral) : nil
         // A VLEK or a masked chip, and no key in the evidence: the verifier refuses it precisely.
         if needs.hwID == nil && ownKey == nil { return nil }
+        return try await firstServed(needs) { product throws(CollateralError) in
+            try await self.amdSet(kds, needs, product, ownKey, at: time, refetch: false)
+        }
+    }
+
+    /// `attempt` for each of `needs.products` in order until one is served. A v2 report names
+    /// no product: a VCEK KDS does not have under one product may be under the next. The
+    /// first product's answer is reported unless a later one fails otherwise.
+    func firstServed(_ needs: SNPCollateralNeeds,
+                     _ attempt: (SNPProduct) async throws(CollateralError) -> Supplied) async throws(CollateralError) -> Supplied {
         var failure: CollateralError?
         for product in needs.products {
             do throws(CollateralError) {
-                return try await amdSet(kds, needs, product, ownKey, at: time, refetch: false)
+                return try await attempt(product)
             } catch {
-                // A v2 report names no product: a VCEK KDS does not have under one product may be
-                // under the next. The first product's answer is reported unless a later one fails otherwise.
                 if failure == nil || error.code != .notServed { failure = error }
                 guard error.code == .notServed else { break }
             }
@@ -121,7 +128,7 @@ extension CollateralService {
             let supplied = Supplied(pieces: pieces, documents: listed, upstream: upstream, tcbUpdate: nil, tcbEvaluationDataNumber: nil,
                                     tcbInfoIssueDate: nil, fetchedAt: kept.map(\.fetchedAt).min() ?? time, nextUpdate: checked.crlNextUpdate,
                                     usableUntil: usableUntil)
-            amdSets.withLock { $0[key] = AMDSet(kds: kds, needs: needs, product: product, ownKey: ownKey, supplied: supplied) }
+            amdSets.withLock { $0[key] = AMDSet(needs: needs, product: product, ownKey: ownKey, supplied: supplied) }
             return supplied
         }
         throw CollateralError(.invalid, "SEV-SNP collateral from \(kds.baseURL) does not verify")
@@ -182,11 +189,12 @@ extension CollateralService {
     /// Fetches the chain and CRL again for every set in use whose usable time ends within
     /// `margin`: grants keep finding a current set. A failure leaves the old set usable.
     func refreshAMD(at time: Date, margin: TimeInterval) async -> (refreshed: Int, failed: Int) {
+        guard let kds = configuration.amd else { return (0, 0) }
         let due = amdSets.withLock { sets in sets.values.filter { $0.supplied.usableUntil.timeIntervalSince(time) < margin } }
         var refreshed = 0, failed = 0
         for set in due {
             do throws(CollateralError) {
-                _ = try await amdSet(set.kds, set.needs, set.product, set.ownKey, at: time, refetch: true)
+                _ = try await amdSet(kds, set.needs, set.product, set.ownKey, at: time, refetch: true)
                 refreshed += 1
             } catch {
                 failed += 1
@@ -200,16 +208,9 @@ extension CollateralService {
     /// and in the persistence.
     public func fetchAndStore(_ needs: SNPCollateralNeeds, at time: Date) async throws(CollateralError) -> Supplied {
         guard let kds = configuration.amd else { throw CollateralError(.notServed, "this service fetches no SEV-SNP collateral") }
-        var failure: CollateralError?
-        for product in needs.products {
-            do throws(CollateralError) {
-                return try await amdSet(kds, needs, product, nil, at: time, refetch: true, fetchAll: true)
-            } catch {
-                if failure == nil || error.code != .notServed { failure = error }
-                guard error.code == .notServed else { break }
-            }
+        return try await firstServed(needs) { product throws(CollateralError) in
+            try await self.amdSet(kds, needs, product, nil, at: time, refetch: true, fetchAll: true)
         }
-        throw failure ?? CollateralError(.notServed, "no SEV-SNP product to ask for")
     }
 
     func storeAMD(_ d: AMDDocument) async {

@@ -136,6 +136,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             exclude: ["openapi.yaml"],
+            // The console's page, script and style, compiled into the binary (ConsoleAssets).
+            resources: [.embedInCode("Console/console.html"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css")],
             // swift-frontend 6.3.1 crashes (signal 11, "While splitting coroutine") optimising
             // one of the route closures in release builds. The routes only decode, call the
             // broker and encode; the broker, log and verifiers stay fully optimised.

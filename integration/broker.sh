@@ -52,13 +52,41 @@ expect_exit 0 "owner keygen" "$LEASEHOLD" owner keygen --out "$WORK/owner"
 expect_exit 0 "owner register with the admin token" "$LEASEHOLD" owner register --broker "$URL" --admin-token-file "$D/admin.token" --owner acme --public-key "$WORK/owner.pub"
 expect_in "first contact with $URL" "$ERR" "  ...which records the broker's keys on first contact"
 grep -q "^$URL $LOGKEY " "$LEASEHOLD_KNOWN_BROKERS" && ok "  ...in the known-brokers file, with its log key" || bad "known-brokers file: $(cat "$LEASEHOLD_KNOWN_BROKERS")"
+# Who reads the log (issue 15): checkpoints and proofs are public, entries need an auditor or
+# the admin token (no --public-log here); an auditor token changes nothing anywhere.
+code="$(curl -s -o "$WORK/noauth.out" -w '%{http_code}' "$URL/v1/log/entries?start=0&limit=10")"
+[ "$code" = 401 ] && grep -q '"reason":"unauthorized"' "$WORK/noauth.out" && ok "GET /v1/log/entries without a token is refused (401 unauthorized)" || bad "entries without a token: HTTP $code $(cat "$WORK/noauth.out")"
+code="$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/log/checkpoint")"
+[ "$code" = 200 ] && ok "  ...while the checkpoint stays public" || bad "checkpoint without a token: HTTP $code"
+expect_exit 0 "leasehold auditor add prints a token" "$LEASEHOLD" auditor add --broker "$URL" --admin-token-file "$D/admin.token" --name alice
+LOG_TOKEN="$OUT"
+case "$LOG_TOKEN" in lha_????????????????????????????????????????????????????????????????) ok "  ...lha_ and 64 hex digits";; *) bad "  ...auditor token '$LOG_TOKEN'";; esac
+log_entries "$URL" | grep -q '"kind":"owner.registered"' && ok "  ...which reads the entries" || bad "  ...the auditor token cannot read the entries"
+expect_exit 1 "a second auditor of the same name is refused" "$LEASEHOLD" auditor add --broker "$URL" --admin-token-file "$D/admin.token" --name alice
+expect_in "auditor-exists" "$ERR" "  ...auditor-exists"
+sqlite3 "$D/leasehold.db" "SELECT hex(token_hash) FROM auditors" | grep -qi "$(printf %s "$LOG_TOKEN" | sha256sum | cut -c1-64)" && ok "  ...the database keeps the token's SHA-256" || bad "  ...the token's hash is not what the database keeps"
+sqlite3 "$D/leasehold.db" .dump | grep -q "${LOG_TOKEN#lha_}" && bad "  ...the token itself is in the database" || ok "  ...and not the token"
+code="$(curl -s -o "$WORK/ro.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $LOG_TOKEN" -H 'content-type: application/json' --data '{"owner":"eve","publicKey":"x"}' "$URL/v1/owners")"
+[ "$code" = 403 ] && grep -q read-only-credential "$WORK/ro.out" && ok "an auditor token on a write route (POST /v1/owners) is 403 read-only-credential" || bad "auditor token on POST /v1/owners: HTTP $code $(cat "$WORK/ro.out")"
+code="$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $LOG_TOKEN" "$URL/v1/leases/acme/any/revoke")"
+[ "$code" = 403 ] && ok "  ...and on POST .../revoke" || bad "auditor token on revoke: HTTP $code"
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $LOG_TOKEN" "$URL/metrics")"
+[ "$code" = 401 ] && ok "  ...and reads no metrics (401)" || bad "auditor token on /metrics: HTTP $code"
+"$LEASEHOLD" auditor add --broker "$URL" --admin-token-file "$D/admin.token" --name bob > "$WORK/bob.token" 2>/dev/null
+expect_exit 0 "auditor revoke" "$LEASEHOLD" auditor revoke --broker "$URL" --admin-token-file "$D/admin.token" --name bob
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$WORK/bob.token")" "$URL/v1/log/entries?start=0&limit=1")"
+[ "$code" = 401 ] && ok "  ...a revoked token reads nothing (401)" || bad "revoked auditor token: HTTP $code"
+expect_exit 0 "auditor list" "$LEASEHOLD" auditor list --broker "$URL" --admin-token-file "$D/admin.token"
+echo "$OUT" | grep -E '^alice +[0-9TZ:-]+ +-$' >/dev/null && echo "$OUT" | grep -E '^bob +[0-9TZ:-]+ +[0-9TZ:-]+$' >/dev/null && ! echo "$OUT" | grep -q lha_ \
+  && ok "  ...names alice (working) and bob (revoked), no token" || bad "auditor list: $OUT"
+expect_exit 1 "auditor add with a wrong admin token is refused" "$LEASEHOLD" auditor add --broker "$URL" --admin-token-file "$WORK/owner.pub" --name carol
 # A broker whose vault key is not the recorded one (a man in the middle) gets no key.
 cp "$LEASEHOLD_KNOWN_BROKERS" "$WORK/kb.saved"
 sed -i -E 's#x25519-sha256-aes256gcm=[^ ]+#x25519-sha256-aes256gcm=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=#' "$LEASEHOLD_KNOWN_BROKERS"
 head -c 32 /dev/urandom > "$WORK/k0.bin"
 expect_exit 1 "vault put to a broker whose vault key changed is refused" "$LEASEHOLD" vault put --broker "$URL" --owner acme --owner-key "$WORK/owner.key" --key-id k0 --from-file "$WORK/k0.bin"
 expect_in "broker-changed" "$ERR" "  ...with broker-changed"
-curl -sf "$URL/v1/log/entries?start=0&limit=1000" | grep -q '"keyId":"k0"' && bad "  ...but the key reached the broker" || ok "  ...and nothing reached the broker"
+log_entries "$URL" | grep -q '"keyId":"k0"' && bad "  ...but the key reached the broker" || ok "  ...and nothing reached the broker"
 curl -sf "$URL/v1/broker" > "$WORK/broker-id.json"
 expect_exit 0 "with the broker's id pinned (--broker-id, its GET /v1/broker got out of band) the put goes through" "$LEASEHOLD" vault put --broker "$URL" --broker-id "$WORK/broker-id.json" --owner acme --owner-key "$WORK/owner.key" --key-id k0 --from-file "$WORK/k0.bin"
 cp "$WORK/kb.saved" "$LEASEHOLD_KNOWN_BROKERS"
@@ -87,7 +115,7 @@ expect_in '"reason":"nonce-invalid"' "$(cat "$WORK/replay.out")" "  ...with nonc
 grep -q '"keys"' "$WORK/replay.out" && bad "  ...but the refusal carries keys" || ok "  ...and carries no key"
 expect_exit 0 "lease show after the replay" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease replay
 expect_in '"grantsIssued":1' "$OUT" "  ...counts one grant, not two"
-curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
+log_entries "$URL" > "$WORK/entries.jsonl"
 grep '"kind":"key.denied"' "$WORK/entries.jsonl" | grep '"leaseId":"replay"' | grep -q 'nonce-invalid' && bad "a used nonce bought a key.denied entry" || ok "  ...and the used nonce added no log entry (only a genuine, unused nonce can)"
 
 # Tampered manifest: change maxGrants inside the signed payload.
@@ -131,7 +159,7 @@ expect_exit 0 "after a restart the lease still grants" fetch grant "$M" "$WORK/o
 expect_exit 0 "lease show after restart" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease grant
 expect_in "2" "$OUT" "  ...counting both grants"
 sleep 2
-curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
+log_entries "$URL" > "$WORK/entries.jsonl"
 [ "$(grep -c '"kind":"lease.expired"' "$WORK/entries.jsonl")" = "1" ] && ok "no second lease.expired after the restart" || bad "lease.expired count $(grep -c '"kind":"lease.expired"' "$WORK/entries.jsonl")"
 
 # kill -9 during a burst of concurrent grants, then restart: every key a client received has
@@ -163,7 +191,7 @@ done
 kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null
 wait
 start
-curl -sf "$URL/v1/log/entries?start=0&limit=1000" > "$WORK/entries.jsonl"
+log_entries "$URL" > "$WORK/entries.jsonl"
 got=0; missing=0; refused=0; other=0; capped=0
 for f in "$WORK"/burst-*.rc; do
   out="${f%.rc}.out"

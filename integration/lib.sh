@@ -48,18 +48,22 @@ postgres_db() {
 # json_field FIELD: prints one top-level string field of the JSON object on stdin.
 json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
+# log_entries URL [START]: up to 1000 entries of the log at URL from START (JSON Lines), read
+# with $LOG_TOKEN (an auditor or the admin token): a broker without --public-log wants one.
+log_entries() { curl -sf ${LOG_TOKEN:+-H "Authorization: Bearer $LOG_TOKEN"} "$1/v1/log/entries?start=${2:-0}&limit=1000"; }
+
 # expired_count URL LEASE: how many lease.expired entries the log at URL has for LEASE, once
 # the sweepers have had their chance: polls up to 20 s for the first, then waits 2.5 s more
 # (over two sweep intervals of 1 s) so that a second one, if any sweeper would log it, shows.
 expired_count() {
   local n=0
   for _ in $(seq 1 100); do
-    n="$(curl -sf "$1/v1/log/entries?start=0&limit=1000" | grep '"kind":"lease.expired"' | grep -c "\"leaseId\":\"$2\"")"
+    n="$(log_entries "$1" | grep '"kind":"lease.expired"' | grep -c "\"leaseId\":\"$2\"")"
     [ "$n" -ge 1 ] && break
     sleep 0.2
   done
   [ "$n" -ge 1 ] && sleep 2.5
-  curl -sf "$1/v1/log/entries?start=0&limit=1000" | grep '"kind":"lease.expired"' | grep -c "\"leaseId\":\"$2\""
+  log_entries "$1" | grep '"kind":"lease.expired"' | grep -c "\"leaseId\":\"$2\""
 }
 
 finish() {

@@ -32,6 +32,7 @@ K1="$(curl -sf "$U1/v1/broker" | json_field logKey)"; K2="$(curl -sf "$U2/v1/bro
 
 "$LEASEHOLD" owner keygen --out "$WORK/owner" >/dev/null
 expect_exit 0 "owner registered through replica 1" "$LEASEHOLD" owner register --broker "$U1" --admin-token-file "$WORK/d1/admin.token" --owner acme --public-key "$WORK/owner.pub"
+LOG_TOKEN="$(cat "$WORK/d1/admin.token")"  # entries need a reader's token (no --public-log)
 head -c 32 /dev/urandom > "$WORK/k1.bin"
 expect_exit 0 "key stored through replica 2" "$LEASEHOLD" vault put --broker "$U2" --owner acme --owner-key "$WORK/owner.key" --key-id k1 --from-file "$WORK/k1.bin"
 manifest shared 1h 20

@@ -41,7 +41,7 @@ done
 
 # ms_since T0: milliseconds since $EPOCHREALTIME was T0.
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
-log_count() { curl -sf "$URL/v1/log/entries?start=0&limit=1000" | grep -c '"seq"'; }
+log_count() { log_entries "$URL" | grep -c '"seq"'; }
 expected() { # ID FIELD: a field of one evidence sample in EXPECTED.json
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(next(e for e in d["evidence"] if e["id"]==sys.argv[2])[sys.argv[3]])' "$V/EXPECTED.json" "$1" "$2"
 }
@@ -85,6 +85,7 @@ start
 LOGKEY="$(curl -sf "$URL/v1/broker" | json_field logKey)"
 "$LEASEHOLD" owner keygen --out "$WORK/owner" >/dev/null
 "$LEASEHOLD" owner register --broker "$URL" --admin-token-file "$D/admin.token" --owner acme --public-key "$WORK/owner.pub" >/dev/null 2>&1
+LOG_TOKEN="$(cat "$D/admin.token")"  # entries need a reader's token (no --public-log)
 head -c 32 /dev/urandom > "$WORK/k1.bin"
 head -c 48 /dev/urandom > "$WORK/k2.bin"
 for k in k1 k2; do
@@ -200,7 +201,7 @@ starts() { # PREFIX TEXT DESC: the last line of TEXT starts with PREFIX
   case "$(last_line "$2")" in "$1"*) ok "$3";; *) bad "$3: last line: $(last_line "$2")";; esac
 }
 denial() { # lease: the last log entry about LEASE, as JSON
-  curl -sf "$URL/v1/log/entries?start=0&limit=1000" | grep "\"leaseId\":\"$1\"" | tail -1
+  log_entries "$URL" | grep "\"leaseId\":\"$1\"" | tail -1
 }
 entry_field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get(sys.argv[1], ""))' "$1"; }
 no_leftovers() { [ -z "$(ls -A "$TSM")" ] && ok "  ...and the configfs entry was removed (rmdir)" || bad "  ...entries left in the tree: $(ls -A "$TSM")"; }

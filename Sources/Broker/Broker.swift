@@ -34,6 +34,9 @@ public struct BrokerConfiguration: Sendable {
     /// The broker's own vendor collateral (`serve --intel-pcs-url`): where it handles a TEE,
     /// its verified collateral decides and the workload's is ignored; nil: the workload's.
     public var collateral: CollateralService?
+    /// `serve --public-log`: anyone may read the log's entries and the console's data; by
+    /// default that takes an auditor or the admin token (`LogReader`).
+    public var publicLog = false
 
     public init(dataDirectory: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
                 challengeLifetime: TimeInterval = 60, clock: @escaping @Sendable () -> Date = { Date() },
@@ -110,6 +113,8 @@ public final class Broker: Sendable {
     let rowMAC: RowMAC
     /// The last checkpoint signed, outside the database: no checkpoint that does not extend it.
     let floor: CheckpointFloor
+    /// The console's lease index, built from the log on first use and caught up on each.
+    let auditIndex: AuditIndexCache
 
     /// Opens (creating on first start) the data directory: database, log key, root key, admin token.
     public static func open(_ configuration: BrokerConfiguration) async throws(BrokerError) -> Broker {
@@ -236,6 +241,7 @@ public final class Broker: Sendable {
         let timings = GrantTimings(metrics: configuration.metrics)
         self.timings = timings
         self.committer = GroupCommitter(store: store, signer: signer, clock: configuration.clock, timings: timings, floor: floor)
+        self.auditIndex = AuditIndexCache()
     }
 
     /// The admin token (written 0600 on first start) that authorises owner registration.

@@ -49,6 +49,7 @@ public enum BrokerRoutes {
         let router = Router(context: BrokerRequestContext.self)
         if let metrics = options.metrics { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
         router.add(middleware: BrokerErrorMiddleware(metrics: options.metrics))
+        router.add(middleware: ReadOnlyCredentialMiddleware())
         addRoutes(to: router, broker: broker, limiter: RateLimiter(policy: options.rateLimits), metrics: options.metrics)
         return router
     }
@@ -196,6 +197,7 @@ public enum BrokerRoutes {
             return HTTPBody.bytes(Array(note.utf8), contentType: "text/plain; charset=utf-8")
         }
         router.get("/v1/log/entries") { request, _ in
+            _ = try await broker.logReader(bearer: try bearer(request))
             let start = try query(request, "start", default: 0)
             let limit = try query(request, "limit", default: 100)
             guard limit >= 1 && limit <= UInt64(maxLogEntriesPerRequest) else {
@@ -219,6 +221,7 @@ public enum BrokerRoutes {
             guard let metrics else { throw BrokerError(.notFound, "this broker keeps no metrics") }
             return HTTPBody.bytes(await metrics.render(broker: broker), contentType: prometheusContentType)
         }
+        addAuditorRoutes(to: router, broker: broker)
         router.get("/v1/log/proof/consistency") { request, _ in
             guard request.uri.queryParameters.get("old") != nil else { throw BrokerError(.badRequest, "old is required") }
             let result = try await broker.consistencyProof(old: try query(request, "old", default: 0))
@@ -261,6 +264,12 @@ public enum BrokerRoutes {
         guard let text = request.uri.queryParameters.get(name) else { return value }
         guard let n = UInt64(text), String(n) == text else { throw BrokerError(.badRequest, "\(name) must be a non-negative decimal integer") }
         return n
+    }
+
+    /// The bearer token of a request, nil if it sent no Authorization header.
+    static func bearer(_ request: Request) throws(BrokerError) -> String? {
+        guard request.headers[.authorization] != nil else { return nil }
+        return try adminToken(request, for: "this route")
     }
 
     /// The `Authorization: Bearer <token>` of an admin request.

@@ -22,6 +22,10 @@ extension GrantRequest: StrictRequestBody {
     public static let members: Set<String> = ["tee", "evidence", "collateral", "nonce", "suite", "publicKey", "signingKey"]
 }
 
+extension AddAuditorRequest: StrictRequestBody {
+    public static let members: Set<String> = ["name"]
+}
+
 extension WorkloadReceipt: StrictRequestBody {
     public static let members: Set<String> = ["grantId", "kind", "outputDigest", "time", "signature"]
 }

@@ -22,7 +22,7 @@ public struct BrokerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .badRequest, .manifestInvalid, .requestStale: return 400
         case .unauthorized, .signatureInvalid: return 401
         case .leaseNotFound, .ownerNotFound, .keyNotFound, .notFound: return 404
-        case .ownerExists, .leaseExists, .requestReplayed: return 409
+        case .ownerExists, .leaseExists, .requestReplayed, .auditorExists: return 409
         case .rateLimited: return 429
         case .logUnavailable, .collateralUnavailable: return 503
         case .internal, .stateInvalid: return 500
@@ -58,4 +58,7 @@ extension ReasonCode {
     /// The broker could not get current, verified vendor collateral (Intel PCS/PCCS, AMD KDS)
     /// for this evidence: retry later with a new challenge. Never answered with a weaker check.
     public static let collateralUnavailable = ReasonCode("collateral-unavailable")
+    /// An auditor token was presented to a route that changes something (auditors read only).
+    public static let readOnlyCredential = ReasonCode("read-only-credential")
+    public static let auditorExists = ReasonCode("auditor-exists")
 }

@@ -7,10 +7,14 @@ import TransparencyLog
 public struct AuditorClient: Sendable {
     public let connection: BrokerConnection
     public let logKey: NoteVerifier
+    /// An auditor (or the admin) token: reading entries needs one unless the broker runs
+    /// with `--public-log`. Checkpoints and proofs are public.
+    public var token: String?
 
-    public init(_ connection: BrokerConnection, logKey: NoteVerifier) {
+    public init(_ connection: BrokerConnection, logKey: NoteVerifier, token: String? = nil) {
         self.connection = connection
         self.logKey = logKey
+        self.token = token
     }
 
     /// `GET /v1/log/checkpoint`, the signed note exactly as served.
@@ -31,7 +35,7 @@ public struct AuditorClient: Sendable {
     public func entries(start: UInt64, limit: Int = 100) async throws(LeaseholdClientError) -> [[UInt8]] {
         let body = try await connection.send("GET", ["v1", "log", "entries"], query: [
             URLQueryItem(name: "start", value: String(start)), URLQueryItem(name: "limit", value: String(limit)),
-        ])
+        ], headers: token.map { ["Authorization": "Bearer " + $0] } ?? [:])
         return try Self.splitLines(body)
     }
 

@@ -78,3 +78,18 @@ public struct GrantRecord: Sendable, Hashable {
         self.grantId = grantId; self.owner = owner; self.leaseId = leaseId; self.seq = seq; self.receiptKeySealed = receiptKeySealed
     }
 }
+
+/// A read-only log credential (`leasehold auditor add`). Only the SHA-256 of the token is
+/// kept: a copy of the database does not let anyone read the log over HTTP.
+public struct AuditorRecord: Sendable, Hashable {
+    public var name: String
+    /// SHA-256 of the token's UTF-8 bytes (32 bytes).
+    public var tokenHash: [UInt8]
+    /// Unix milliseconds.
+    public var created: Int64
+    /// Unix milliseconds; nil while the token works.
+    public var revoked: Int64?
+    public init(name: String, tokenHash: [UInt8], created: Int64, revoked: Int64? = nil) {
+        self.name = name; self.tokenHash = tokenHash; self.created = created; self.revoked = revoked
+    }
+}

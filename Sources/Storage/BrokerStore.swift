@@ -75,6 +75,17 @@ public protocol BrokerTransaction {
     /// Stores a set unless the one stored is valid longer (`nextUpdate`, Unix seconds).
     func putCollateralSet(_ key: String, body: [UInt8], nextUpdate: Int64) throws
 
+    // Auditor credentials (read-only access to the log over HTTP); not log entries: they
+    // decide who may read the record, not anything about keys.
+    func insertAuditor(_ record: AuditorRecord) throws
+    func auditor(name: String) throws -> AuditorRecord?
+    func auditor(tokenHash: [UInt8]) throws -> AuditorRecord?
+    /// Every auditor, by name.
+    func auditors() throws -> [AuditorRecord]
+    /// Marks a working token revoked at `at`; false if there is none of that name or it was
+    /// already revoked.
+    func revokeAuditor(name: String, at: Int64) throws -> Bool
+
     /// Runs `body` in a savepoint: if it throws, only its own writes are undone. Group commit
     /// uses this so that one failing grant in a batch does not undo the others.
     func savepoint<T>(_ body: () throws -> T) throws -> T

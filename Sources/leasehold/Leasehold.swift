@@ -13,7 +13,7 @@ struct Leasehold: AsyncParsableCommand {
         abstract: "A key broker that leases data keys to attested TEE workloads, with a verifiable log.",
         subcommands: [
             Serve.self, OwnerCommand.self, VaultCommand.self, ManifestCommand.self, LeaseCommand.self, WorkloadCommand.self,
-            Demo.self, Audit.self, Evidence.self, CollateralCommand.self, Bench.self,
+            Demo.self, Audit.self, AuditorCommand.self, Evidence.self, CollateralCommand.self, Bench.self,
         ]
     )
 

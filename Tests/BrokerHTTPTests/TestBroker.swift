@@ -14,13 +14,14 @@ final class TestBroker: @unchecked Sendable {
     }
 
     static func make(allowSandbox: Bool = true, requireSNPCRL: Bool = false, metrics: BrokerMetrics = .disabled,
-                     collateral: CollateralService? = nil, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TestBroker {
+                     collateral: CollateralService? = nil, publicLog: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TestBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-http-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = BrokerConfiguration(dataDirectory: directory, allowSandbox: allowSandbox, logOrigin: "leasehold.test/log", clock: clock)
         config.requireSNPCRL = requireSNPCRL
         config.metrics = metrics
         config.collateral = collateral
+        config.publicLog = publicLog
         do {
             return TestBroker(directory: directory, broker: try await Broker.open(config))
         } catch {

@@ -83,6 +83,38 @@ import TransparencyLog
         }
     }
 
+    /// Auditor credentials: found by name and by token hash, listed by name, revoked once;
+    /// names and hashes are unique.
+    @Test(arguments: Backend.available)
+    func auditorsAreFoundByHashAndRevokedOnce(_ backend: Backend) async throws {
+        try await withStore(backend) { s in
+            let h1 = [UInt8](repeating: 1, count: 32), h2 = [UInt8](repeating: 2, count: 32)
+            try await s.store.write { tx in
+                try tx.insertAuditor(AuditorRecord(name: "zed", tokenHash: h2, created: 2_000))
+                try tx.insertAuditor(AuditorRecord(name: "alice", tokenHash: h1, created: 1_000))
+            }
+            let found = try await s.store.read { tx in (try tx.auditor(tokenHash: h1), try tx.auditor(name: "zed"), try tx.auditor(tokenHash: [UInt8](repeating: 3, count: 32))) }
+            #expect(found.0 == AuditorRecord(name: "alice", tokenHash: h1, created: 1_000))
+            #expect(found.1?.tokenHash == h2)
+            #expect(found.2 == nil)
+            #expect(try await s.store.write { tx in try tx.revokeAuditor(name: "alice", at: 5_000) })
+            #expect(try await s.store.write { tx in try tx.revokeAuditor(name: "alice", at: 6_000) } == false, "already revoked")
+            #expect(try await s.store.write { tx in try tx.revokeAuditor(name: "nobody", at: 6_000) } == false)
+            let all = try await s.store.read { tx in try tx.auditors() }
+            #expect(all.map(\.name) == ["alice", "zed"])
+            #expect(all.map(\.revoked) == [5_000, nil])
+            await #expect(throws: (any Error).self, "a name is unique") {
+                try await s.store.write { tx in try tx.insertAuditor(AuditorRecord(name: "alice", tokenHash: [UInt8](repeating: 4, count: 32), created: 1)) }
+            }
+            await #expect(throws: (any Error).self, "a token hash is unique") {
+                try await s.store.write { tx in try tx.insertAuditor(AuditorRecord(name: "bob", tokenHash: h1, created: 1)) }
+            }
+            await #expect(throws: (any Error).self, "a token hash is 32 bytes") {
+                try await s.store.write { tx in try tx.insertAuditor(AuditorRecord(name: "carol", tokenHash: [1], created: 1)) }
+            }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func aDatabaseIsBoundToOneLogKey(_ backend: Backend) async throws {
         try await withStore(backend) { s in

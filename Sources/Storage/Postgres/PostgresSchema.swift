@@ -105,6 +105,15 @@ enum PostgresSchema {
                 next_update bigint NOT NULL
             );
             """),
+        // Auditor tokens (hashed), for read access to the log and the console.
+        ("v5-auditors", """
+            CREATE TABLE auditors (
+                name text PRIMARY KEY,
+                token_hash bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+                created bigint NOT NULL,
+                revoked bigint
+            );
+            """),
     ]
 
     /// Advisory lock keys (one 64-bit space per database; "Leasehol" in ASCII, plus one).

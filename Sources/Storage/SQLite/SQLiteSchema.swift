@@ -128,6 +128,17 @@ enum SQLiteSchema {
                 ) STRICT;
                 """)
         }
+        // Auditor tokens (hashed), for read access to the log and the console.
+        m.registerMigration("v6-auditors") { db in
+            try db.execute(sql: """
+                CREATE TABLE auditors (
+                    name TEXT PRIMARY KEY,
+                    token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+                    created INTEGER NOT NULL,
+                    revoked INTEGER
+                ) STRICT;
+                """)
+        }
         return m
     }()
 }

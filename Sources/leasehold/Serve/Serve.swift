@@ -13,24 +13,19 @@ import Storage
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the broker's HTTP API on a data directory.",
-        discussion: """
-            DIR holds leasehold.db (SQLite), the log signing key, the root key (unless LEASEHOLD_ROOT_KEY
-            is set) and admin.token (written 0600 on first start). Prints the listening address (port 0
-            picks a free one) and the admin token's path. SIGTERM or SIGINT stops it gracefully.
-
-            With --database (or LEASEHOLD_DATABASE_URL, which keeps the password off the command line)
-            the state and the log live in PostgreSQL instead of DIR/leasehold.db, and several brokers
-            can serve one database: give each a copy of the same DIR (same log key, root key and admin
-            token). Writes are serialised in the database; sweeps run on one replica at a time.
-            TLS to the database is verified (sslmode=verify-full) except on a loopback IP literal (127.x.y.z, ::1).
-
-            Limits: a connection whose request head or body does not arrive within its timeout, or that stays idle, is closed; connections over --max-connections are closed at once. Rate limits are token buckets (RATE requests per second, BURST at once; rate 0 turns one off) answered 429 with Retry-After. Behind a reverse proxy every client has the proxy's address: give the proxy its own limits and raise --client-rate. GET /metrics (Prometheus text) needs Authorization: Bearer <admin token>; --metrics-listen serves it without a token on another address.
-            """
+        discussion: [
+            "DIR holds leasehold.db (SQLite), the log signing key, the root key (unless LEASEHOLD_ROOT_KEY is set) and admin.token (written 0600 on first start). Prints the listening address (port 0 picks a free one) and the admin token's path. SIGTERM or SIGINT stops it gracefully.",
+            "With --database (or LEASEHOLD_DATABASE_URL, which keeps the password off the command line) the state and the log live in PostgreSQL instead of DIR/leasehold.db, and several brokers can serve one database: give each a copy of the same DIR (same log key, root key and admin token). Writes are serialised in the database; sweeps run on one replica at a time. TLS to the database is verified (sslmode=verify-full) except on a loopback IP literal (127.x.y.z, ::1).",
+            "Who reads the log: checkpoints and proofs (hashes only) are public; the entries (GET /v1/log/entries), the /v1/audit routes and the console's data need an auditor token (leasehold auditor add) or the admin token, unless --public-log. The console itself is at /console.",
+            "Limits: a connection whose request head or body does not arrive within its timeout, or that stays idle, is closed; connections over --max-connections are closed at once. Rate limits are token buckets (RATE requests per second, BURST at once; rate 0 turns one off) answered 429 with Retry-After. Behind a reverse proxy every client has the proxy's address: give the proxy its own limits and raise --client-rate. GET /metrics (Prometheus text) needs Authorization: Bearer <admin token>; --metrics-listen serves it without a token on another address.",
+        ].joined(separator: "\n\n")
     )
 
     @Option(help: "The data directory (created 0700 if missing).") var dataDir: String
     @Option(help: "HOST:PORT to listen on, e.g. 127.0.0.1:8443 or [::1]:8443.") var listen: String
     @Flag(help: "Accept sandbox evidence (development only: anyone can make it).") var allowSandbox = false
+    @Flag(help: "Let anyone read the log's entries and the console's data without a token (a public transparency log). Default: an auditor or the admin token.")
+    var publicLog = false
     @Option(help: "Seconds between sweeps of expired leases and dead nonces.") var sweepInterval = 60
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "PostgreSQL URL postgres://USER:PASSWORD@HOST:PORT/DB instead of DIR/leasehold.db (default: $LEASEHOLD_DATABASE_URL).")
@@ -149,6 +144,7 @@ struct Serve: AsyncParsableCommand {
         configuration.databaseURL = database ?? CLIFiles.environment("LEASEHOLD_DATABASE_URL")
         configuration.databaseConnections = databaseConnections
         configuration.requireSNPCRL = sevSnpRequireCrl
+        configuration.publicLog = publicLog
         configuration.collateral = try CollateralOptions.service(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
                                                                  maximumAge: collateralMaxAge)
         let metrics = ServerMetrics()
@@ -171,6 +167,7 @@ struct Serve: AsyncParsableCommand {
         }
         let tokenPath = broker.adminTokenPath
         let sandbox = allowSandbox
+        let readers = publicLog ? "anyone (--public-log)" : "auditor and admin tokens (leasehold auditor add)"
         let pcs = intelPcsUrl ?? collateralDir, kds = amdKdsUrl ?? collateralDir, update = intelTcbUpdate
         let scheme = tls == nil ? "http" : "https"
         let storage = configuration.databaseURL.map { (try? PostgresLocation(url: $0))?.description ?? "PostgreSQL" } ?? configuration.databasePath
@@ -178,6 +175,7 @@ struct Serve: AsyncParsableCommand {
                                                services: services, logger: logger) { boundHost, boundPort in
             let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
             var lines = "leasehold: listening on \(scheme)://\(shown):\(boundPort)\nleasehold: state and log in \(storage)\nleasehold: admin token in \(tokenPath)\n"
+            lines += "leasehold: console at \(scheme)://\(shown):\(boundPort)/console; log entries readable by \(readers)\n"
             if sandbox { lines += "leasehold: WARNING: --allow-sandbox: sandbox evidence is accepted; for development only\n" }
             if let intel = pcs { lines += "leasehold: SGX/TDX collateral from \(intel) (update \(update)); workload-sent collateral is ignored\n" }
             if let kds { lines += "leasehold: SEV-SNP VCEKs, chains and CRLs from \(kds); the ARK's CRL is always checked\n" }

@@ -171,6 +171,7 @@ let package = Package(
             dependencies: [
                 "LeaseholdClient", "Attesters", "Vault", "TransparencyLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(

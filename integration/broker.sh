@@ -64,8 +64,13 @@ case "$LOG_TOKEN" in lha_???????????????????????????????????????????????????????
 log_entries "$URL" | grep -q '"kind":"owner.registered"' && ok "  ...which reads the entries" || bad "  ...the auditor token cannot read the entries"
 expect_exit 1 "a second auditor of the same name is refused" "$LEASEHOLD" auditor add --broker "$URL" --admin-token-file "$D/admin.token" --name alice
 expect_in "auditor-exists" "$ERR" "  ...auditor-exists"
-sqlite3 "$D/leasehold.db" "SELECT hex(token_hash) FROM auditors" | grep -qi "$(printf %s "$LOG_TOKEN" | sha256sum | cut -c1-64)" && ok "  ...the database keeps the token's SHA-256" || bad "  ...the token's hash is not what the database keeps"
-sqlite3 "$D/leasehold.db" .dump | grep -q "${LOG_TOKEN#lha_}" && bad "  ...the token itself is in the database" || ok "  ...and not the token"
+if [ "$BACKEND" = postgres ]; then
+  auditors_table() { psql "$PGURL" -Atc "SELECT name, encode(token_hash, 'hex') FROM auditors"; }
+else
+  auditors_table() { sqlite3 "$D/leasehold.db" "SELECT name, lower(hex(token_hash)) FROM auditors"; }
+fi
+auditors_table | grep -q "^alice|$(printf %s "$LOG_TOKEN" | sha256sum | cut -c1-64)$" && ok "  ...the database keeps the token's SHA-256" || bad "  ...the token's hash is not what the database keeps: $(auditors_table)"
+auditors_table | grep -q "${LOG_TOKEN#lha_}" && bad "  ...the token itself is in the database" || ok "  ...and not the token"
 code="$(curl -s -o "$WORK/ro.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $LOG_TOKEN" -H 'content-type: application/json' --data '{"owner":"eve","publicKey":"x"}' "$URL/v1/owners")"
 [ "$code" = 403 ] && grep -q read-only-credential "$WORK/ro.out" && ok "an auditor token on a write route (POST /v1/owners) is 403 read-only-credential" || bad "auditor token on POST /v1/owners: HTTP $code $(cat "$WORK/ro.out")"
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $LOG_TOKEN" "$URL/v1/leases/acme/any/revoke")"
@@ -77,8 +82,8 @@ expect_exit 0 "auditor revoke" "$LEASEHOLD" auditor revoke --broker "$URL" --adm
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$WORK/bob.token")" "$URL/v1/log/entries?start=0&limit=1")"
 [ "$code" = 401 ] && ok "  ...a revoked token reads nothing (401)" || bad "revoked auditor token: HTTP $code"
 expect_exit 0 "auditor list" "$LEASEHOLD" auditor list --broker "$URL" --admin-token-file "$D/admin.token"
-echo "$OUT" | grep -E '^alice +[0-9TZ:-]+ +-$' >/dev/null && echo "$OUT" | grep -E '^bob +[0-9TZ:-]+ +[0-9TZ:-]+$' >/dev/null && ! echo "$OUT" | grep -q lha_ \
-  && ok "  ...names alice (working) and bob (revoked), no token" || bad "auditor list: $OUT"
+echo "$OUT" | grep -E '^alice +[0-9TZ:.-]+ +-$' >/dev/null && echo "$OUT" | grep -E '^bob +[0-9TZ:.-]+ +[0-9TZ:.-]+$' >/dev/null && ! echo "$OUT" | grep -q lha_ \
+  && ok "  ...names alice (working) and bob (revoked), no token" || bad "auditor list: $(echo "$OUT" | tr '\n' '/')"
 expect_exit 1 "auditor add with a wrong admin token is refused" "$LEASEHOLD" auditor add --broker "$URL" --admin-token-file "$WORK/owner.pub" --name carol
 # A broker whose vault key is not the recorded one (a man in the middle) gets no key.
 cp "$LEASEHOLD_KNOWN_BROKERS" "$WORK/kb.saved"
@@ -151,6 +156,48 @@ n="$(expired_count "$URL" short)"
 [ "$n" = 1 ] && ok "the sweeper logged lease.expired for it, once" || bad "lease.expired for 'short' logged $n times"
 expect_exit 0 "lease show" "$LEASEHOLD" lease show --broker "$URL" --owner acme --lease short
 expect_in "expired" "$OUT" "  ...says expired"
+
+# A released lease with receipts, through the workload CLI (fetch ... -- CMD): the command runs
+# with the keys, its output is receipted, the keys are shredded and the lease released, each
+# signed with the grant's one-time key, which never left the workload's memory.
+manifest rel 1h 5
+"$LEASEHOLD" lease issue --broker "$URL" "$WORK/rel.dsse" >/dev/null
+expect_exit 0 "a workload runs a command with the keys, then releases the lease" fetch rel "$M" "$WORK/out-rel" --output-receipt "$WORK/rel-result.txt" --release \
+  -- sh -c 'sha256sum "$LEASEHOLD_KEYS_DIR/k1" | cut -c1-64 > "$0"' "$WORK/rel-result.txt"
+[ "$(cat "$WORK/rel-result.txt")" = "$(sha256sum "$WORK/k1.bin" | cut -c1-64)" ] && ok "  ...the command saw the owner's key in \$LEASEHOLD_KEYS_DIR" || bad "  ...the command's output: $(cat "$WORK/rel-result.txt")"
+[ ! -e "$WORK/out-rel/k1" ] && ok "  ...the key file is gone after it" || bad "  ...the key file outlived the command"
+expect_in "lease released" "$ERR" "  ...and it says the lease was released"
+REL_DIGEST="$(sha256sum "$WORK/rel-result.txt" | cut -c1-64)"
+expect_exit 1 "a released lease releases nothing" fetch rel "$M" "$WORK/out-rel2"
+expect_in "lease-released" "$ERR" "  ...with lease-released"
+manifest cmd 1h 5
+"$LEASEHOLD" lease issue --broker "$URL" "$WORK/cmd.dsse" >/dev/null
+expect_exit 0 "without --release, the command's end is a shredded receipt" fetch cmd "$M" "$WORK/out-shred" -- true
+expect_in "shredded receipt" "$ERR" "  ...$(echo "$ERR" | tail -1)"
+expect_exit 7 "a failing command's status is the fetch's status" fetch cmd "$M" "$WORK/out-fail" -- sh -c 'exit 7'
+[ ! -e "$WORK/out-fail/k1" ] && ok "  ...and its keys are shredded too" || bad "  ...a failed command left its keys"
+expect_exit 2 "--release without a command is a usage error" fetch cmd "$M" "$WORK/out-x" --release
+
+# Every refusal the sandbox can provoke is a key.denied entry (the history below lists them).
+yaml_lease() { # NAME: signs and issues $WORK/NAME.yaml
+  "$LEASEHOLD" manifest sign "$WORK/$1.yaml" --owner-key "$WORK/owner.key" --out "$WORK/$1.dsse" --yes >/dev/null
+  "$LEASEHOLD" lease issue --broker "$URL" "$WORK/$1.dsse" >/dev/null
+}
+printf 'owner: acme\nleaseId: future\npurpose: later\nnotBefore: %s\nnotAfter: %s\nmaxGrants: 1\nkeys: [k1]\nworkloads:\n  - tee: sandbox\n    measurement: %s\n' \
+  "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" "$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)" "$M" > "$WORK/future.yaml"
+yaml_lease future
+expect_exit 1 "a lease before its notBefore releases nothing" fetch future "$M" "$WORK/out-f"
+expect_in "lease-not-yet-valid" "$ERR" "  ...with lease-not-yet-valid"
+printf 'owner: acme\nleaseId: snp-only\npurpose: snp\nttl: 1h\nmaxGrants: 1\nkeys: [k1]\nworkloads:\n  - tee: sev-snp\n    measurement: %s\n' "$M" > "$WORK/snp-only.yaml"
+yaml_lease snp-only
+expect_exit 1 "sandbox evidence for a lease that names only SEV-SNP is refused" fetch snp-only "$M" "$WORK/out-s"
+expect_in "tee-not-allowed" "$ERR" "  ...with tee-not-allowed"
+expect_exit 1 "debug evidence is refused" fetch grant "$M" "$WORK/out-d" --sandbox-debug
+expect_in "debug-not-allowed" "$ERR" "  ...with debug-not-allowed"
+printf 'owner: acme\nleaseId: pq\npurpose: post-quantum\nttl: 1h\nmaxGrants: 1\nsuite: xwing-sha256-aes256gcm\nkeys: [k1]\nworkloads:\n  - tee: sandbox\n    measurement: %s\n' "$M" > "$WORK/pq.yaml"
+yaml_lease pq
+expect_exit 1 "a lease that requires X-Wing refuses an X25519 grant" fetch pq "$M" "$WORK/out-pq"
+expect_in "suite-not-allowed" "$ERR" "  ...with suite-not-allowed"
 
 # Restart with leases in flight: state and log survive.
 kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null
@@ -254,6 +301,27 @@ assert len(grants) == 1 and len(grants[0]["grantId"]) == 32 and len(grants[0]["e
 assert any(e["event"] == "denied" and e["reason"] == "lease-exhausted" for e in ev), ev
 assert h["invariants"]["hold"] is True and h["invariants"]["scope"] in ("selection", "log") and h["log"]["entries"] > 0 and h["checkpoint"].startswith(h["log"]["key"].split("+")[0])
 PY
+expect_exit 0 "audit history --json of the owner: every lease, every refusal the sandbox can provoke" H --owner acme --json
+printf '%s\n' "$OUT" > "$WORK/owner-history.json"
+python3 - "$WORK/owner-history.json" "$REL_DIGEST" <<'PY' && ok "  ...denials of 9 reasons; rel's output receipt (its digest), shredded receipts and release; revoked, expired, exhausted" || bad "  ...$(python3 -c 'import json,sys; h=json.load(open(sys.argv[1])); print(sorted({e.get("reason") for e in h["events"] if e["event"]=="denied"}), sorted({e["event"] for e in h["events"]}))' "$WORK/owner-history.json")"
+import json, sys
+h = json.load(open(sys.argv[1]))
+ev = h["events"]
+reasons = {e["reason"] for e in ev if e["event"] == "denied"}
+want = {"measurement-mismatch", "lease-exhausted", "lease-revoked", "lease-expired", "lease-released", "lease-not-yet-valid", "tee-not-allowed", "debug-not-allowed", "suite-not-allowed"}
+assert want <= reasons, sorted(want - reasons)
+rel = [e for e in ev if e["leaseId"] == "rel"]
+assert [e["event"] for e in rel][:4] == ["issued", "granted", "receipt", "released"], [e["event"] for e in rel]
+assert rel[2]["receiptKind"] == "output" and rel[2]["outputDigest"] == sys.argv[2] and rel[2]["grantId"] == rel[1]["grantId"], rel[2]
+assert any(e["event"] == "receipt" and e["receiptKind"] == "shredded" and e["leaseId"] == "cmd" for e in ev)
+ended = {e["leaseId"]: e["event"] for e in ev if e["event"] in ("revoked", "expired", "released")}
+assert ended.get("rev") == "revoked" and ended.get("short") == "expired" and ended.get("rel") == "released", ended
+assert any(e["leaseId"] == "once" and e["event"] == "denied" and e["reason"] == "lease-exhausted" for e in ev)
+assert h["invariants"]["hold"] is True
+PY
+expect_exit 0 "audit history of the released lease (text)" H --owner acme --lease rel
+expect_in "released" "$OUT" "  ...shows the release"
+expect_in "${REL_DIGEST:0:16}…" "$OUT" "  ...and the output receipt's digest (shortened, as the text form does)"
 # The same lease as a self-contained report, printed to PDF by headless Chromium.
 if [ "$BACKEND" = postgres ]; then R() { "$LEASEHOLD" audit report --log-key "$LOGKEY" "$@"; }; else R() { "$LEASEHOLD" audit report --db "$D/leasehold.db" --log-key "$LOGKEY" "$@"; }; fi
 expect_exit 0 "audit report of the exhausted lease" R --owner acme --lease once --out "$WORK/report.html"

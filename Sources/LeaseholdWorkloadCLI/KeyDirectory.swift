@@ -75,6 +75,22 @@ public struct KeyDirectory: Sendable {
             try CLIFiles.write(k.key.withUnsafeBytes { Array($0) }, to: path + "/" + k.keyId, secret: true)
         }
     }
+
+    /// Overwrites each key file with zeros (on tmpfs that replaces the pages that held the key)
+    /// and removes it. Best effort per file: one that is already gone is no error.
+    public func shred(_ keyIds: [String]) {
+        for id in keyIds where WorkloadClient.isKeyID(id) {
+            let file = path + "/" + id
+            if let h = FileHandle(forUpdatingAtPath: file) {
+                let size = (try? h.seekToEnd()) ?? 0
+                try? h.seek(toOffset: 0)
+                try? h.write(contentsOf: [UInt8](repeating: 0, count: Int(clamping: size)))
+                try? h.synchronize()
+                try? h.close()
+            }
+            try? FileManager.default.removeItem(atPath: file)
+        }
+    }
 }
 
 /// One line of /proc/self/mountinfo: `id parent maj:min root MOUNTPOINT options [optional...]

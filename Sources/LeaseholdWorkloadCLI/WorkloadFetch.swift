@@ -39,6 +39,13 @@ public struct WorkloadFetch: AsyncParsableCommand {
     @Option(name: .customLong("log-key"), help: "Pin the broker's log key (name+keyid+base64, @FILE or a file); default: the one it publishes.") var logKey: String?
     @Option(help: "Keep the last checkpoint of the broker's log seen in FILE (created on first use), and refuse a grant whose log is not an extension of it (log-forked, no key written).")
     var checkpointFile: String?
+    @Flag(help: "With --tee sandbox: claim a debug TEE (to see a lease refuse debug evidence).") var sandboxDebug = false
+    @Option(help: "With a command: when it exits 0, post an `output` receipt carrying the SHA-256 of FILE (what it produced).")
+    var outputReceipt: String?
+    @Flag(help: "With a command: when it ends, release the lease (after shredding the keys) instead of posting a `shredded` receipt.")
+    var release = false
+    @Argument(parsing: .postTerminator, help: "-- CMD ARGS: run CMD with the keys (LEASEHOLD_KEYS_DIR is set to --out); when it ends, the key files are overwritten and removed and a signed `shredded` receipt (or, with --release, a release) is logged. Exits with CMD's status.")
+    var command: [String] = []
 
     public init() {}
 
@@ -50,8 +57,11 @@ public struct WorkloadFetch: AsyncParsableCommand {
             guard let m = sandboxMeasurement, let bytes = Hex.decode(m), bytes.count == 48 else {
                 throw ValidationError("--tee sandbox needs --sandbox-measurement, 96 hex digits (48 bytes)")
             }
-        } else if sandboxMeasurement != nil {
-            throw ValidationError("--sandbox-measurement goes with --tee sandbox only")
+        } else if sandboxMeasurement != nil || sandboxDebug {
+            throw ValidationError("--sandbox-measurement and --sandbox-debug go with --tee sandbox only")
+        }
+        if command.isEmpty, outputReceipt != nil || release {
+            throw ValidationError("--output-receipt and --release go with a command (fetch ... -- CMD ARGS)")
         }
         guard KeyWrapSuite(rawValue: suite) != nil else { throw ValidationError("--suite must be x25519-sha256-aes256gcm or xwing-sha256-aes256gcm") }
         guard DurationText.parse(retryFor) != nil else { throw ValidationError("--retry-for must be a duration such as 500ms, 30s, 2m or 1h") }
@@ -95,12 +105,20 @@ public struct WorkloadFetch: AsyncParsableCommand {
         }
         try directory.write(grant.keys)
         print("granted \(grant.keys.count) key(s) of \(owner)/\(lease) -> \(out); grant \(grant.grantId), log index \(grant.receipt.logIndex) proven in checkpoint of size \(grant.checkpoint.size)")
+        guard !command.isEmpty else { return }
+        let status: Int32
+        do { status = try runCommand(keys: out) } catch {
+            directory.shred(grant.keys.map(\.keyId))
+            throw error
+        }
+        try await finish(grant, client: client, directory: directory, status: status)
+        if status != 0 { throw CLIFailure(message: "\(command[0]) exited with status \(status)", exitCode: status) }
     }
 
     /// Sandbox evidence, a named TEE's interface, or the one `auto` finds; says which on stderr.
     func evidenceProvider() throws -> EvidenceProvider {
         if tee == "sandbox", let m = sandboxMeasurement, let measurement = Hex.decode(m) {
-            return EvidenceProviders.sandbox(measurement: measurement)
+            return EvidenceProviders.sandbox(measurement: measurement, debug: sandboxDebug)
         }
         let detector = AttesterDetector(paths: AttesterDetector.Paths(tsmRoot: tsmRoot, sevGuest: sevGuest, tdxGuest: tdxGuest,
                                                                       gramine: gramineDir, nsm: nsm),

@@ -60,7 +60,12 @@ struct EndToEndTests {
 
             // The auditor finds the grant's entry, and it hashes to the receipt's leaf.
             let info = try await connection.info()
-            let auditor = AuditorClient(connection, logKey: try NoteVerifier(encoded: info.logKey))
+            // Entries need a reader's token (no --public-log): an auditor's, made by the admin.
+            await #expect(throws: LeaseholdClientError.self) {
+                _ = try await AuditorClient(connection, logKey: try NoteVerifier(encoded: info.logKey)).entries(start: 0, limit: 1)
+            }
+            let auditorToken = try #require(try await AdminClient(connection, adminToken: try s.t.adminToken).addAuditor(name: "e2e").token)
+            let auditor = AuditorClient(connection, logKey: try NoteVerifier(encoded: info.logKey), token: auditorToken)
             let entry = try #require(try await auditor.entries(start: grant.receipt.logIndex, limit: 1).first)
             #expect(MerkleHash.leaf(entry).base64 == grant.receipt.leafHash)
             let checkpoint = try await auditor.checkpoint()

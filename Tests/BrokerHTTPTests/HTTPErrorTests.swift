@@ -109,10 +109,12 @@ import Testing
 
     @Test func queryParametersAreCheckedStrictly() async throws {
         let t = try await TestBroker.make()
+        let reader: HTTPFields = [.authorization: "Bearer " + (try t.adminToken)]
         try await app(t).test(.router) { client in
             for uri in ["/v1/log/entries?limit=0", "/v1/log/entries?limit=1001", "/v1/log/entries?start=-1", "/v1/log/entries?start=01",
-                        "/v1/log/entries?start=x", "/v1/log/proof/inclusion", "/v1/log/proof/inclusion?index=1e3", "/v1/log/proof/consistency"] {
-                try await client.execute(uri: uri, method: .get) { r in
+                        "/v1/log/entries?start=x", "/v1/log/proof/inclusion", "/v1/log/proof/inclusion?index=1e3", "/v1/log/proof/consistency",
+                        "/v1/audit/leases?limit=x", "/v1/audit/leases?status=gone", "/v1/audit/leases/acme/l1/entries?offset=-1"] {
+                try await client.execute(uri: uri, method: .get, headers: reader) { r in
                     #expect(r.status == .badRequest, "\(uri)")
                     let e = try Self.errorBody(r)
                     #expect(e.reason == "bad-request")

@@ -80,11 +80,29 @@ public struct LogAuditor: Sendable {
     /// store's row) and validated by `LogEntryScanner` without building a JSON tree. Bytes the
     /// scanner cannot vouch for go through the full `LogEntry(bytes:)` parse, which decides.
     public mutating func consume(seq: UInt64, rawBytes: UnsafeRawBufferPointer, storedLeafHash: LogHash? = nil) throws(Failure) {
+        try consume(seq: seq, rawBytes: rawBytes, prepared: Self.prepare(rawBytes), storedLeafHash: storedLeafHash)
+    }
+
+    /// The part of `consume(seq:rawBytes:)` that depends on one entry's bytes alone (its leaf
+    /// hash, its scanned header), so that a caller can do it for many entries at once on
+    /// several cores; `consume(seq:rawBytes:prepared:)` then applies, in log order, every check
+    /// that depends on the others. The two together are exactly `consume(seq:rawBytes:)`.
+    public struct Prepared: Sendable {
+        let leaf: LogHash
+        let header: LogEntryHeader?
+    }
+
+    public static func prepare(_ rawBytes: UnsafeRawBufferPointer) -> Prepared {
+        Prepared(leaf: MerkleHash.leaf(rawBytes), header: LogEntryScanner.scan(rawBytes))
+    }
+
+    /// `consume(seq:rawBytes:)` with `prepared` = `prepare(rawBytes)` computed beforehand.
+    public mutating func consume(seq: UInt64, rawBytes: UnsafeRawBufferPointer, prepared: Prepared, storedLeafHash: LogHash? = nil) throws(Failure) {
         try checkPosition(seq)
-        let leaf = MerkleHash.leaf(rawBytes)
+        let leaf = prepared.leaf
         try checkStored(seq, leaf, storedLeafHash)
         let header: LogEntryHeader
-        if let scanned = LogEntryScanner.scan(rawBytes) {
+        if let scanned = prepared.header {
             header = scanned
         } else {
             let entry: LogEntry

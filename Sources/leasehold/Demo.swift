@@ -15,10 +15,7 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the end-to-end story on a temporary SQLite broker and audit it.",
         discussion: """
-            An owner, a key in the vault, a lease, a workload getting the key, a workload refused for the
-            wrong measurement, a revocation, an expiry recorded by the sweeper, and an audit that verifies.
-            With --db FILE the database (and its key files beside it, FILE.log-key, FILE.root-key,
-            FILE.admin-token) is kept for inspection with `leasehold audit`.
+            An owner, a key in the vault, a lease, a workload getting the key, a workload refused for the wrong measurement, a revocation, an expiry recorded by the sweeper, and an audit that verifies. With --db FILE the database (and its key files beside it, FILE.log-key, FILE.root-key, FILE.admin-token) is kept for inspection with `leasehold audit`.
             """
     )
 

@@ -74,6 +74,29 @@ import TransparencyLog
         expectFailure(store, seq: 6, "flipped byte")
     }
 
+    /// The audit reads in batches whose per-entry work runs on several cores: a log spanning
+    /// several batches verifies, a change in a later batch is named exactly, and the selected
+    /// entries are the ones a one-by-one parse finds, in order.
+    @Test func batchesAcrossBoundariesAuditAndSelectLikeOneByOne() throws {
+        let store = try SQLiteStore.open(path: dir.appendingPathComponent("log.db").path)
+        try store.write { tx in try tx.initializeLog(origin: signer.name, publicKey: [UInt8](signer.verifier.publicKey.rawRepresentation)) }
+        try store.write { tx in
+            try tx.appendLog(count: 9_000) { seq, prev in
+                LogEntry(seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), kind: "test.event", owner: "acme", leaseId: "lease-\(seq % 7)", prev: prev, fields: ["n": .int(Int64(seq))])
+            }
+            _ = try tx.checkpoint(signer: signer, now: Date())
+        }
+        var selected: [UInt64] = []
+        let summary = try store.read { tx in
+            try tx.auditLog(trustedKey: signer.verifier, onEntry: { e throws(LogAuditor.Failure) in if e.leaseId == "lease-3" { selected.append(e.seq) } },
+                            select: { bytes in bytes.withMemoryRebound(to: UInt8.self) { String(decoding: $0, as: UTF8.self).contains("\"lease-3\"") } })
+        }
+        #expect(summary.entries == 9_000 && summary.checkpointsVerified == 1)
+        #expect(selected == Array(stride(from: 3, to: 9_000, by: 7).map(UInt64.init)))
+        try raw(store, "UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"n\":8500', '\"n\":8501') AS BLOB) WHERE seq = 8500")
+        expectFailure(store, seq: 8500, "a flipped byte in the third batch")
+    }
+
     @Test func aDeletedEntryIsNamed() throws {
         let store = try makeLog(entries: 10)
         try raw(store, "DELETE FROM log_entries WHERE seq = 4")

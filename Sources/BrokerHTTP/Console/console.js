@@ -215,7 +215,8 @@ async function showLeases() {
 }
 
 async function showLease(owner, leaseId) {
-  const summary = (await api("/v1/audit/leases?owner=" + encodeURIComponent(owner) + "&limit=1000")).find((l) => l.leaseId === leaseId);
+  const q = new URLSearchParams({ owner, q: leaseId, limit: "1000" });
+  const summary = (await api("/v1/audit/leases?" + q.toString())).find((l) => l.leaseId === leaseId);
   $("lease-panel").hidden = false;
   $("lease-title").textContent = owner + "/" + leaseId;
   const facts = $("lease-facts");

@@ -88,12 +88,7 @@ struct AuditExport: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write an offline bundle: entries.jsonl (exact stored bytes, one per line), checkpoint, log-key, evidence/.",
         discussion: """
-            --db FILE exports an SQLite broker database; --database URL (or LEASEHOLD_DATABASE_URL) a
-            PostgreSQL one. Either is read in one consistent snapshot and never written. Verify the
-            bundle with `audit verify --bundle DIR --log-key KEY`, trusting a key you got elsewhere.
-            evidence/HASH.json holds the evidence record that decided each grant (named by its SHA-256,
-            as the grant's entry names it), evidence/HASH.bin each collateral piece a record names, for
-            `audit verify --evidence`.
+            --db FILE exports an SQLite broker database; --database URL (or LEASEHOLD_DATABASE_URL) a PostgreSQL one. Either is read in one consistent snapshot and never written. Verify the bundle with `audit verify --bundle DIR --log-key KEY`, trusting a key you got elsewhere. evidence/HASH.json holds the evidence record that decided each grant (named by its SHA-256, as the grant's entry names it), evidence/HASH.bin each collateral piece a record names, for `audit verify --evidence`.
             """
     )
     @Option(help: "The broker's SQLite database.") var db: String?

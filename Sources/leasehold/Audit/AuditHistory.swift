@@ -15,12 +15,7 @@ struct AuditHistory: AsyncParsableCommand {
         commandName: "history",
         abstract: "A lease's (or an owner's) history from the verified log: each event with its seq, the invariants' verdict, the checkpoint.",
         discussion: """
-            Events: issued (purpose, keys, allowed workloads, window, maxGrants, manifest digest, signer key), granted
-            (TEE, measurement, TCB status, debug, evidence hash, key ids, grant id), denied (reason code), receipt,
-            revoked, expired, released. Select with --owner, --lease (with --owner, or alone if the id is unique
-            enough for you), --from and --to (ISO 8601). The log is verified in full first (as `audit verify`);
-            any failure exits 1 naming the entry, and nothing else is printed. --json prints one object, schema
-            "leasehold.audit.history/v1" (see README "Audit history"). Exit 0: verified, whatever the selection holds.
+            Events: issued (purpose, keys, allowed workloads, window, maxGrants, manifest digest, signer key), granted (TEE, measurement, TCB status, debug, evidence hash, key ids, grant id), denied (reason code), receipt, revoked, expired, released. Select with --owner, --lease (with --owner, or alone if the id is unique enough for you), --from and --to (ISO 8601). The log is verified in full first (as `audit verify`); any failure exits 1 naming the entry, and nothing else is printed. --json prints one object, schema "leasehold.audit.history/v1" (see README "Audit history"). Exit 0: verified, whatever the selection holds.
             """
     )
 

@@ -14,9 +14,8 @@ struct AuditReport: AsyncParsableCommand {
         commandName: "report",
         abstract: "Write one lease's audit report: a self-contained HTML file (prints to PDF) that carries its own proofs.",
         discussion: """
-            The log is verified first, as `audit history` does; a failure exits 1 naming the entry and writes nothing.
-            Each entry shown is proven by its inclusion proof against the latest signed checkpoint, verified before
-            it is written. Print it to PDF from any browser (one section per page), e.g.
+            The log is verified first, as `audit history` does; a failure exits 1 naming the entry and writes nothing. Each entry shown is proven by its inclusion proof against the latest signed checkpoint, verified before it is written. Print it to PDF from any browser (one section per page), e.g.
+
               chromium --headless --no-sandbox --print-to-pdf=report.pdf report.html
             """
     )

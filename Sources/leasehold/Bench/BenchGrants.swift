@@ -18,11 +18,7 @@ struct BenchGrants: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grants",
         abstract: "Grants per second and p50/p99 latency over HTTP at 1, 16 and 64 concurrent clients.",
-        discussion: """
-            Starts a broker in-process on a temporary data directory with --allow-sandbox, listening on
-            127.0.0.1 (a free port), registers an owner, puts a key, issues a lease with a huge maxGrants,
-            then runs N concurrent clients per level, each looping challenge + grant for --seconds.
-            """
+        discussion: "Starts a broker in-process on a temporary data directory with --allow-sandbox, listening on 127.0.0.1 (a free port), registers an owner, puts a key, issues a lease with a huge maxGrants, then runs N concurrent clients per level, each looping challenge + grant for --seconds."
     )
 
     @Option(help: "Comma-separated client counts.") var clients = "1,16,64"

@@ -24,10 +24,7 @@ struct ManifestSign: ParsableCommand {
         commandName: "sign",
         abstract: "Check a manifest, show it as it will be signed, and write its signed envelope.",
         discussion: """
-            The manifest is printed on stdout in plain words (every field, defaults included),
-            then its canonical JSON (the signed payload) and SHA-256 digest. Unless --yes is
-            given, it asks "Sign this manifest? [y/N]" on the terminal and signs only after y;
-            without a terminal on stdin it signs nothing and exits 2.
+            The manifest is printed on stdout in plain words (every field, defaults included), then its canonical JSON (the signed payload) and SHA-256 digest. Unless --yes is given, it asks "Sign this manifest? [y/N]" on the terminal and signs only after y; without a terminal on stdin it signs nothing and exits 2.
             """
     )
 

@@ -19,9 +19,7 @@ struct VaultPutCommand: AsyncParsableCommand {
         commandName: "put",
         abstract: "Seal a key to the broker's vault public key, sign the request, and store it.",
         discussion: """
-            --from-file takes the raw key bytes (16 to 64). --generate makes a fresh 32-byte key that
-            exists only in the vault: workloads granted a lease on it receive it; nobody else sees it.
-            Putting an existing key id stores a new version.
+            --from-file takes the raw key bytes (16 to 64). --generate makes a fresh 32-byte key that exists only in the vault: workloads granted a lease on it receive it; nobody else sees it. Putting an existing key id stores a new version.
             """
     )
 

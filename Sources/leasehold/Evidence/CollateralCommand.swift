@@ -107,10 +107,7 @@ struct CollateralImport: AsyncParsableCommand {
         commandName: "import",
         abstract: "Verify the sets of a collateral directory and load them into a broker's store (every replica of a PostgreSQL database then has them).",
         discussion: """
-            DIR is what `collateral fetch --out DIR` wrote. Each set is verified at --at (default now) as the
-            broker would verify it, and stored only if it verifies; a broker then uses it until its nextUpdate
-            (or --collateral-max-age after its fetch), even with no network and no --collateral-dir.
-            Exit 0: every set loaded; 1: a set did not verify (its reason on stderr) or nothing was found.
+            DIR is what `collateral fetch --out DIR` wrote. Each set is verified at --at (default now) as the broker would verify it, and stored only if it verifies; a broker then uses it until its nextUpdate (or --collateral-max-age after its fetch), even with no network and no --collateral-dir. Exit 0: every set loaded; 1: a set did not verify (its reason on stderr) or nothing was found.
             """
     )
 

@@ -19,9 +19,8 @@ struct EvidenceVerify: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify a report, quote or attestation document against pinned vendor roots.",
         discussion: """
-            FILE may be raw binary, hex text or base64 text. Exit 0: genuine and acceptable under the
-            default policy (debug refused, DCAP TCB status UpToDate only); exit 1: refused, with one line
-            on stderr starting with the reason code; exit 2: usage.
+            FILE may be raw binary, hex text or base64 text. Exit 0: genuine and acceptable under the default policy (debug refused, DCAP TCB status UpToDate only); exit 1: refused, with one line on stderr starting with the reason code; exit 2: usage.
+
               sev-snp: --chain takes the VCEK/VLEK (DER or PEM), the ASK/ARK PEM and optionally AMD KDS's CRL
                        (DER or PEM; checked when given, required with --require-crl); an unpinned ARK is refused.
               nitro:   the document carries its CA bundle; cabundle[0] must be the pinned AWS Nitro root.

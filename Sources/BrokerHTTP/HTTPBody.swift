@@ -47,6 +47,12 @@ enum HTTPBody {
         }
     }
 
+    /// Never inlined: swift-frontend 6.3.1 crashes (signal 11 in LLVM's CoroSplit) when this
+    /// generic, with StrictJSON's typed-throws do/catch around JSONDecoder, is inlined into an
+    /// async route closure that then awaits a typed-throws broker call (reproducer:
+    /// docs/compiler-bugs/coro-split-typed-throws-decode.swift). Out of line, the whole module
+    /// builds with -O; it cost BrokerHTTP -Onone before.
+    @inline(never)
     static func decode<T: StrictRequestBody>(_ type: T.Type, _ request: Request, limit: Int = defaultLimit) async throws -> T {
         try StrictJSON.decode(type, from: try await read(request, limit: limit))
     }

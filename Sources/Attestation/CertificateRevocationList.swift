@@ -126,15 +126,18 @@ struct CertificateRevocationList: Sendable, Hashable {
                     // crlExtensions, last: CRL number and authority key id (non-critical) decide nothing.
                     guard case .constructed(let wrapped) = n.content else { throw AttestationError(.malformed, "CRL extensions are not constructed") }
                     var inner = wrapped.makeIterator()
-                    guard let list = inner.next(), inner.next() == nil else { throw AttestationError(.malformed, "CRL extensions are not one SEQUENCE") }
+                    guard let list = inner.next(), inner.next() == nil else {
+                        throw AttestationError(.malformed, "CRL extensions are not one SEQUENCE")
+                    }
                     try Self.refuseCriticalExtensions(list, in: "the CRL")
                 } else {
                     throw AttestationError(.malformed, "CRL tbsCertList has an unexpected field \(n.identifier)")
                 }
             }
-            return CertificateRevocationList(der: [], tbsBytes: [UInt8](node.encodedBytes), issuer: issuer, thisUpdate: thisUpdate,
-                                             nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg,
-                                             signatureAlgorithmDER: innerAlgDER, signature: [])
+            return CertificateRevocationList(
+                der: [], tbsBytes: [UInt8](node.encodedBytes), issuer: issuer, thisUpdate: thisUpdate,
+                nextUpdate: nextUpdate, revokedSerials: revoked, signatureAlgorithm: innerAlg,
+                signatureAlgorithmDER: innerAlgDER, signature: [])
         }
     }
 
@@ -145,7 +148,10 @@ struct CertificateRevocationList: Sendable, Hashable {
     private static func refuseCriticalExtensions(_ node: ASN1Node, in place: String) throws {
         let extensions = try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: node)
         if let critical = extensions.first(where: \.critical) {
-            throw AttestationError(.malformed, "\(place) has a critical extension \(critical.oid) that this verifier does not process (RFC 5280 §5.2), so it cannot decide revocation")
+            throw AttestationError(
+                .malformed,
+                "\(place) has a critical extension \(critical.oid) that this verifier does not process (RFC 5280 §5.2), so it cannot decide revocation"
+            )
         }
     }
 

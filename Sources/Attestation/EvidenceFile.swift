@@ -15,4 +15,3 @@ public enum EvidenceFile {
         return data
     }
 }
-

@@ -13,10 +13,13 @@ public struct EvidencePolicy: Sendable, Hashable {
 
     public func check(_ claims: any TEEClaims) throws(AttestationError) {
         if claims.debug && !allowDebug {
-            throw AttestationError(.debugNotAllowed, "the \(claims.tee.rawValue) evidence comes from a debug TEE, whose memory the host can read; pass --allow-debug only for development")
+            throw AttestationError(
+                .debugNotAllowed,
+                "the \(claims.tee.rawValue) evidence comes from a debug TEE, whose memory the host can read; pass --allow-debug only for development")
         }
         if let status = claims.tcbStatus, !acceptedTCBStatuses.contains(status) {
-            throw AttestationError(.tcbStatusNotAccepted, "TCB status \(status) is not in the accepted list (\(acceptedTCBStatuses.sorted().joined(separator: ",")))")
+            throw AttestationError(
+                .tcbStatusNotAccepted, "TCB status \(status) is not in the accepted list (\(acceptedTCBStatuses.sorted().joined(separator: ",")))")
         }
     }
 }

@@ -29,7 +29,10 @@ final class VerifiedChainCache<Value: Sendable>: Sendable {
         var hasher = SHA256()
         for der in certificates {
             let n = UInt32(truncatingIfNeeded: der.count)
-            hasher.update(data: [UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)])
+            hasher.update(data: [
+                UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
+                UInt8(truncatingIfNeeded: n),
+            ])
             hasher.update(data: der)
         }
         return Array(hasher.finalize())

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Chooses the attester for `--tee auto` (or for a named TEE) by looking at which kernel
@@ -26,9 +26,11 @@ public struct AttesterDetector: Sendable {
         public var gramine: String
         public var nsm: String
 
-        public init(tsmRoot: String = ConfigfsTSMAttester.defaultRoot, sevGuest: String = SEVGuestDeviceAttester.defaultPath,
-                    tdxGuest: String = TDXGuestDeviceAttester.defaultPath, tdxConfig: String = TDXGuestDeviceAttester.defaultConfigPath,
-                    gramine: String = GramineSGXAttester.defaultDirectory, nsm: String = NitroNSMAttester.defaultPath) {
+        public init(
+            tsmRoot: String = ConfigfsTSMAttester.defaultRoot, sevGuest: String = SEVGuestDeviceAttester.defaultPath,
+            tdxGuest: String = TDXGuestDeviceAttester.defaultPath, tdxConfig: String = TDXGuestDeviceAttester.defaultConfigPath,
+            gramine: String = GramineSGXAttester.defaultDirectory, nsm: String = NitroNSMAttester.defaultPath
+        ) {
             self.tsmRoot = tsmRoot
             self.sevGuest = sevGuest
             self.tdxGuest = tdxGuest
@@ -86,15 +88,17 @@ public struct AttesterDetector: Sendable {
         }
         passedOver.append("no \(paths.tdxGuest)")
         if exists(paths.gramine + "/attestation_type") {
-            return Choice(attester: GramineSGXAttester(directory: paths.gramine, files: files),
-                          reason: "\(paths.gramine)/attestation_type exists (Gramine SGX)", passedOver: passedOver)
+            return Choice(
+                attester: GramineSGXAttester(directory: paths.gramine, files: files),
+                reason: "\(paths.gramine)/attestation_type exists (Gramine SGX)", passedOver: passedOver)
         }
         passedOver.append("no \(paths.gramine)/attestation_type")
         if exists(paths.nsm) {
             return Choice(attester: NitroNSMAttester(path: paths.nsm), reason: "\(paths.nsm) exists (Nitro)", passedOver: passedOver)
         }
         passedOver.append("no \(paths.nsm)")
-        throw AttesterError(.interfaceMissing, "no TEE attestation interface found (\(passedOver.joined(separator: "; "))); use --tee sandbox only for development")
+        throw AttesterError(
+            .interfaceMissing, "no TEE attestation interface found (\(passedOver.joined(separator: "; "))); use --tee sandbox only for development")
     }
 
     /// A named TEE: its preferred interface when present (configfs-tsm before the device node
@@ -113,9 +117,14 @@ public struct AttesterDetector: Sendable {
             throw AttesterError(.interfaceMissing, "no \(tee.rawValue) attestation interface: neither \(paths.tsmRoot) nor \(device) exists")
         case .sgx:
             guard exists(paths.gramine + "/attestation_type") else {
-                throw AttesterError(.interfaceMissing, "no SGX attestation interface: \(paths.gramine)/attestation_type does not exist (run inside Gramine with sgx.remote_attestation = \"dcap\")")
+                throw AttesterError(
+                    .interfaceMissing,
+                    "no SGX attestation interface: \(paths.gramine)/attestation_type does not exist (run inside Gramine with sgx.remote_attestation = \"dcap\")"
+                )
             }
-            return Choice(attester: GramineSGXAttester(directory: paths.gramine, files: files), reason: "\(paths.gramine)/attestation_type exists", passedOver: [])
+            return Choice(
+                attester: GramineSGXAttester(directory: paths.gramine, files: files), reason: "\(paths.gramine)/attestation_type exists",
+                passedOver: [])
         case .nitro:
             guard exists(paths.nsm) else {
                 throw AttesterError(.interfaceMissing, "no Nitro attestation interface: \(paths.nsm) does not exist")

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Why an attester could not produce evidence: a stable `code` for scripts and a `reason` a
@@ -63,7 +63,10 @@ public struct AttesterError: Error, Sendable, Hashable, CustomStringConvertible 
             let hint = missingHint.isEmpty ? "" : "; \(missingHint)"
             return AttesterError(.interfaceMissing, "\(operation) \(path): \(describe(errno: value))\(hint)")
         case EACCES, EPERM, EROFS:
-            return AttesterError(.permissionDenied, "\(operation) \(path): \(describe(errno: value)); the attester must run as root (or with the device's group) and, in a container, with the interface mounted read-write")
+            return AttesterError(
+                .permissionDenied,
+                "\(operation) \(path): \(describe(errno: value)); the attester must run as root (or with the device's group) and, in a container, with the interface mounted read-write"
+            )
         default:
             return AttesterError(.deviceError, "\(operation) \(path): \(describe(errno: value))")
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// SEV-SNP and TDX evidence through Linux configfs-tsm (kernel 6.7+; ATTESTERS.md §1), the
@@ -82,10 +82,13 @@ public struct ConfigfsTSMAttester: Attester {
         do throws(FileSystemError) {
             try files.removeDirectory(entry)
         } catch {
-            let note = "could not remove the configfs-tsm entry \(entry) (\(AttesterError.describe(errno: error.errno))); remove it with rmdir, it holds kernel memory until then"
+            let note =
+                "could not remove the configfs-tsm entry \(entry) (\(AttesterError.describe(errno: error.errno))); remove it with rmdir, it holds kernel memory until then"
             if case .success(let evidence) = result {
-                result = .success(AttesterEvidence(tee: evidence.tee, evidence: evidence.evidence, collateral: evidence.collateral,
-                                                   interface: evidence.interface, notes: evidence.notes + [note]))
+                result = .success(
+                    AttesterEvidence(
+                        tee: evidence.tee, evidence: evidence.evidence, collateral: evidence.collateral,
+                        interface: evidence.interface, notes: evidence.notes + [note]))
             } else if case .failure(let failure) = result {
                 result = .failure(AttesterError(failure.code, failure.reason + "; also " + note))
             }
@@ -106,9 +109,15 @@ public struct ConfigfsTSMAttester: Attester {
                 switch error.errno {
                 case EEXIST: continue
                 case ENOENT:
-                    throw AttesterError(.interfaceMissing, "no configfs-tsm report directory at \(root) (mkdir \(entry): \(AttesterError.describe(errno: error.errno))); it needs Linux 6.7+ with configfs mounted at /sys/kernel/config, or use the device interface")
+                    throw AttesterError(
+                        .interfaceMissing,
+                        "no configfs-tsm report directory at \(root) (mkdir \(entry): \(AttesterError.describe(errno: error.errno))); it needs Linux 6.7+ with configfs mounted at /sys/kernel/config, or use the device interface"
+                    )
                 case ENXIO:
-                    throw AttesterError(.interfaceMissing, "configfs-tsm at \(root) has no provider registered (mkdir: \(AttesterError.describe(errno: error.errno))); the \(Self.providerName(tee) ?? tee.rawValue) driver is not loaded")
+                    throw AttesterError(
+                        .interfaceMissing,
+                        "configfs-tsm at \(root) has no provider registered (mkdir: \(AttesterError.describe(errno: error.errno))); the \(Self.providerName(tee) ?? tee.rawValue) driver is not loaded"
+                    )
                 default:
                     throw AttesterError(error)
                 }
@@ -134,7 +143,10 @@ public struct ConfigfsTSMAttester: Attester {
         let g1 = try readGeneration(entry)
         let (expected, overflow) = g0.addingReportingOverflow(writes)
         guard !overflow, g1 == expected else {
-            throw AttesterError(.tsmGenerationMoved, "\(entry)/generation is \(g1) after our \(writes) write(s) starting from \(g0), expected \(expected): another writer used the entry or the inblob write failed at close; nothing was sent, retry")
+            throw AttesterError(
+                .tsmGenerationMoved,
+                "\(entry)/generation is \(g1) after our \(writes) write(s) starting from \(g0), expected \(expected): another writer used the entry or the inblob write failed at close; nothing was sent, retry"
+            )
         }
         let outblob = try readAttribute(entry, "outblob", limit: Self.blobLimit)
         guard !outblob.isEmpty else {
@@ -144,7 +156,7 @@ public struct ConfigfsTSMAttester: Attester {
         if tee == .sevSNP {
             do throws(FileSystemError) {
                 auxblob = try files.read(entry + "/auxblob", limit: Self.blobLimit)
-            } catch where error.errno == ENOENT {
+            } catch  where error.errno == ENOENT {
                 auxblob = []
             } catch {
                 throw AttesterError(error)
@@ -152,7 +164,10 @@ public struct ConfigfsTSMAttester: Attester {
         }
         let g2 = try readGeneration(entry)
         guard g2 == g1 else {
-            throw AttesterError(.tsmGenerationMoved, "\(entry)/generation moved from \(g1) to \(g2) while outblob was read: the report may answer another request's inblob; nothing was sent, retry")
+            throw AttesterError(
+                .tsmGenerationMoved,
+                "\(entry)/generation moved from \(g1) to \(g2) while outblob was read: the report may answer another request's inblob; nothing was sent, retry"
+            )
         }
 
         let source = "\(entry)/outblob"
@@ -160,8 +175,9 @@ public struct ConfigfsTSMAttester: Attester {
         case .sevSNP:
             let report = try SNPReportFields(parsing: outblob, source: source)
             guard !auxblob.isEmpty else {
-                return AttesterEvidence(tee: tee, evidence: outblob, interface: interface,
-                                        notes: ["the host supplied no certificate table (auxblob is empty); the broker fetches the VCEK itself"])
+                return AttesterEvidence(
+                    tee: tee, evidence: outblob, interface: interface,
+                    notes: ["the host supplied no certificate table (auxblob is empty); the broker fetches the VCEK itself"])
             }
             let table = try SNPCertificateTable(parsing: auxblob, source: "\(entry)/auxblob")
             let (collateral, notes) = table.collateral(for: report.signingKey)
@@ -190,10 +206,14 @@ public struct ConfigfsTSMAttester: Attester {
             try files.write(entry + "/" + name, bytes)
         } catch {
             if name == "privlevel", error.errno == EINVAL {
-                throw AttesterError(.badRequest, "\(entry)/privlevel refused \(privlevel.map(String.init) ?? "") (\(AttesterError.describe(errno: error.errno))): it must be at least \(entry)/privlevel_floor and at most 3")
+                throw AttesterError(
+                    .badRequest,
+                    "\(entry)/privlevel refused \(privlevel.map(String.init) ?? "") (\(AttesterError.describe(errno: error.errno))): it must be at least \(entry)/privlevel_floor and at most 3"
+                )
             }
             if error.errno == ENOENT {
-                throw AttesterError(.interfaceMissing, "\(entry)/\(name) does not exist: the \(Self.providerName(tee) ?? "") provider does not offer it")
+                throw AttesterError(
+                    .interfaceMissing, "\(entry)/\(name) does not exist: the \(Self.providerName(tee) ?? "") provider does not offer it")
             }
             throw AttesterError(error)
         }
@@ -205,7 +225,8 @@ public struct ConfigfsTSMAttester: Attester {
         var digits = text[...]
         if digits.last == UInt8(ascii: "\n") { digits = digits.dropLast() }
         guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let value = UInt64(String(decoding: digits, as: UTF8.self)) else {
+            let value = UInt64(String(decoding: digits, as: UTF8.self))
+        else {
             throw AttesterError(.badResponse, "\(entry)/generation is \"\(Bytes.printable(text))\", not a decimal number")
         }
         return value

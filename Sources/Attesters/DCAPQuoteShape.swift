@@ -17,14 +17,23 @@ enum DCAPQuoteShape {
 
     static func check(_ quote: [UInt8], tee: AttesterTEE, source: String) throws(AttesterError) {
         guard quote.count >= minimumSize else {
-            throw AttesterError(.badResponse, "\(source) returned \(quote.count) bytes, too short for a DCAP quote (at least \(minimumSize)); the host's quote generation probably failed")
+            throw AttesterError(
+                .badResponse,
+                "\(source) returned \(quote.count) bytes, too short for a DCAP quote (at least \(minimumSize)); the host's quote generation probably failed"
+            )
         }
         if tee == .tdx {
             guard quote.count != tdxBufferSize else {
-                throw AttesterError(.badResponse, "\(source) returned exactly \(tdxBufferSize) bytes, the whole GetQuote buffer: the host did not report a quote size (libtdx_attest refuses this too)")
+                throw AttesterError(
+                    .badResponse,
+                    "\(source) returned exactly \(tdxBufferSize) bytes, the whole GetQuote buffer: the host did not report a quote size (libtdx_attest refuses this too)"
+                )
             }
             guard quote.count < tdxBufferSize else {
-                throw AttesterError(.badResponse, "\(source) returned \(quote.count) bytes, more than \(tdxBufferSize): on DICE-based TDX platforms that is a CWT, not a DCAP quote, which the broker does not verify")
+                throw AttesterError(
+                    .badResponse,
+                    "\(source) returned \(quote.count) bytes, more than \(tdxBufferSize): on DICE-based TDX platforms that is a CWT, not a DCAP quote, which the broker does not verify"
+                )
             }
         }
         let version = Bytes.readLE(UInt16.self, quote, at: 0) ?? 0
@@ -33,7 +42,10 @@ enum DCAPQuoteShape {
         let versions: Set<UInt16> = tee == .tdx ? [4, 5] : [3, 4, 5]
         let expectedTEE: UInt32 = tee == .tdx ? 0x81 : 0x00
         guard versions.contains(version), keyType == 2, teeType == expectedTEE else {
-            throw AttesterError(.badResponse, "\(source) returned a quote with version \(version), key type \(keyType), TEE type 0x\(String(teeType, radix: 16)); a \(tee.rawValue) DCAP quote has version \(versions.sorted().map(String.init).joined(separator: "/")), key type 2, TEE type 0x\(String(expectedTEE, radix: 16))")
+            throw AttesterError(
+                .badResponse,
+                "\(source) returned a quote with version \(version), key type \(keyType), TEE type 0x\(String(teeType, radix: 16)); a \(tee.rawValue) DCAP quote has version \(versions.sorted().map(String.init).joined(separator: "/")), key type 2, TEE type 0x\(String(expectedTEE, radix: 16))"
+            )
         }
     }
 }

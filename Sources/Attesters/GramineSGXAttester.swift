@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// SGX evidence inside a Gramine enclave, through its `/dev/attestation` pseudo-files
@@ -46,7 +46,10 @@ public struct GramineSGXAttester: Attester {
             throw AttesterError(error, missingHint: hint)
         }
         guard kind == Array("dcap".utf8) || kind == Array("dcap\n".utf8) else {
-            throw AttesterError(.unsupportedConfiguration, "\(typePath) is \"\(Bytes.printable(kind))\"; Leasehold verifies DCAP quotes only, so the manifest must set sgx.remote_attestation = \"dcap\"")
+            throw AttesterError(
+                .unsupportedConfiguration,
+                "\(typePath) is \"\(Bytes.printable(kind))\"; Leasehold verifies DCAP quotes only, so the manifest must set sgx.remote_attestation = \"dcap\""
+            )
         }
         do throws(FileSystemError) {
             try files.write(directory + "/user_report_data", request.reportData)
@@ -62,7 +65,10 @@ public struct GramineSGXAttester: Attester {
             throw AttesterError(error, missingHint: hint)
         }
         guard !quote.isEmpty else {
-            throw AttesterError(.emptyOutblob, "\(quotePath) is empty: Gramine produced no quote (is the host's DCAP quote provider library configured, /etc/sgx_default_qcnl.conf pccs_url?)")
+            throw AttesterError(
+                .emptyOutblob,
+                "\(quotePath) is empty: Gramine produced no quote (is the host's DCAP quote provider library configured, /etc/sgx_default_qcnl.conf pccs_url?)"
+            )
         }
         try DCAPQuoteShape.check(quote, tee: .sgx, source: quotePath)
         return AttesterEvidence(tee: .sgx, evidence: quote, interface: interface)

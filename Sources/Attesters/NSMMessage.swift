@@ -44,7 +44,10 @@ enum NSMMessage {
     static func decodeResponse(_ bytes: [UInt8], source: String) throws(AttesterError) -> Response {
         var reader = Reader(bytes: bytes)
         func bad(_ why: String) -> AttesterError {
-            AttesterError(.badResponse, "\(source) sent an NSM response (\(bytes.count) bytes) that is not {\"Attestation\": {\"document\": bytes}} or {\"Error\": text}: \(why)")
+            AttesterError(
+                .badResponse,
+                "\(source) sent an NSM response (\(bytes.count) bytes) that is not {\"Attestation\": {\"document\": bytes}} or {\"Error\": text}: \(why)"
+            )
         }
         guard try reader.head(bad) == (5, 1) else { throw bad("the top level is not a map of one entry") }
         let variant = try reader.text(bad)

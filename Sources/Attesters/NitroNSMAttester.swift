@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// AWS Nitro Enclaves evidence from the Nitro Secure Module, `/dev/nsm` (ATTESTERS.md §3).
@@ -53,18 +53,24 @@ public struct NitroNSMAttester: Attester {
         var publicKey = request.publicKey
         if let key = publicKey, key.count > AttestationRequest.nitroFieldLimit {
             publicKey = nil
-            notes.append("the \(key.count)-byte public key exceeds NSM's \(AttestationRequest.nitroFieldLimit)-byte public_key; it is covered by user_data (the report data) and public_key is left empty")
+            notes.append(
+                "the \(key.count)-byte public key exceeds NSM's \(AttestationRequest.nitroFieldLimit)-byte public_key; it is covered by user_data (the report data) and public_key is left empty"
+            )
         }
         let message = NSMMessage.encodeAttestationRequest(userData: request.reportData, nonce: request.nonce, publicKey: publicKey)
         guard message.count <= NSMMessage.maxRequestSize else {
-            throw AttesterError(.badRequest, "the NSM attestation request would be \(message.count) bytes; NSM takes at most \(NSMMessage.maxRequestSize)")
+            throw AttesterError(
+                .badRequest, "the NSM attestation request would be \(message.count) bytes; NSM takes at most \(NSMMessage.maxRequestSize)")
         }
         let path = device.path
-        let response = try IoctlMemory.with(sizes: [Self.rawSize, message.count, NSMMessage.maxResponseSize]) { buffers throws(AttesterError) -> [UInt8] in
+        let response = try IoctlMemory.with(sizes: [Self.rawSize, message.count, NSMMessage.maxResponseSize]) {
+            buffers throws(AttesterError) -> [UInt8] in
             let (raw, input, output) = (buffers[0], buffers[1], buffers[2])
             IoctlMemory.store(message, into: input)
-            IoctlMemory.store(Self.encodeRaw(requestAddress: IoctlMemory.address(input), requestLength: UInt64(message.count),
-                                             responseAddress: IoctlMemory.address(output), responseLength: UInt64(output.count)), into: raw)
+            IoctlMemory.store(
+                Self.encodeRaw(
+                    requestAddress: IoctlMemory.address(input), requestLength: UInt64(message.count),
+                    responseAddress: IoctlMemory.address(output), responseLength: UInt64(output.count)), into: raw)
             guard let argument = raw.baseAddress else { throw AttesterError(.deviceError, "no memory for the request") }
             switch device.ioctl(Self.ioctlRaw, argument) {
             case .success: break

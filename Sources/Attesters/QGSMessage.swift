@@ -41,15 +41,19 @@ enum QGSMessage {
             AttesterError(.badResponse, "the quote generation service at \(source) sent a malformed GET_QUOTE_RESP (\(message.count) bytes): \(why)")
         }
         guard let major = Bytes.readLE(UInt16.self, message, at: 0), let type = Bytes.readLE(UInt32.self, message, at: 4),
-              let size = Bytes.readLE(UInt32.self, message, at: 8), let errorCode = Bytes.readLE(UInt32.self, message, at: 12),
-              let idSize = Bytes.readLE(UInt32.self, message, at: 16), let quoteSize = Bytes.readLE(UInt32.self, message, at: 20) else {
+            let size = Bytes.readLE(UInt32.self, message, at: 8), let errorCode = Bytes.readLE(UInt32.self, message, at: 12),
+            let idSize = Bytes.readLE(UInt32.self, message, at: 16), let quoteSize = Bytes.readLE(UInt32.self, message, at: 20)
+        else {
             throw bad("shorter than its 24-byte fixed part")
         }
         guard major == majorVersion else { throw bad("major version \(major), expected \(majorVersion)") }
         guard type == getQuoteResponse else { throw bad("message type \(type), expected GET_QUOTE_RESP (\(getQuoteResponse))") }
         guard Int(size) == message.count else { throw bad("its size field says \(size)") }
         guard errorCode == 0 else {
-            throw AttesterError(.quoteServiceUnavailable, "the quote generation service at \(source) answered error code 0x\(String(errorCode, radix: 16)); a common cause is a QGS that cannot reach its PCCS (\"No certificate data for this platform\")")
+            throw AttesterError(
+                .quoteServiceUnavailable,
+                "the quote generation service at \(source) answered error code 0x\(String(errorCode, radix: 16)); a common cause is a QGS that cannot reach its PCCS (\"No certificate data for this platform\")"
+            )
         }
         let (withID, o1) = 24.addingReportingOverflow(Int(idSize))
         let (end, o2) = withID.addingReportingOverflow(Int(quoteSize))
@@ -73,7 +77,9 @@ enum QGSMessage {
             throw AttesterError(.badResponse, "the quote generation service at \(source) closed the connection before the length prefix")
         }
         guard length >= UInt32(headerSize), Int(length) <= maxMessageSize else {
-            throw AttesterError(.badResponse, "the quote generation service at \(source) announced a \(length)-byte message (expected \(headerSize)-\(maxMessageSize))")
+            throw AttesterError(
+                .badResponse,
+                "the quote generation service at \(source) announced a \(length)-byte message (expected \(headerSize)-\(maxMessageSize))")
         }
         return Int(length)
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A connection to the host's TDX Quote Generation Service: one request message in, one
@@ -42,7 +42,10 @@ struct VsockQuoteService: QuoteGenerationService {
         let fd = socket(Self.afVsock, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
             let e = errno
-            throw AttesterError(.quoteServiceUnavailable, "cannot open an AF_VSOCK socket for the quote generation service (\(AttesterError.describe(errno: e))); the guest kernel has no vsock transport")
+            throw AttesterError(
+                .quoteServiceUnavailable,
+                "cannot open an AF_VSOCK socket for the quote generation service (\(AttesterError.describe(errno: e))); the guest kernel has no vsock transport"
+            )
         }
         defer { _ = close(fd) }
         var timeout = timeval(tv_sec: Self.timeoutSeconds, tv_usec: 0)
@@ -54,7 +57,10 @@ struct VsockQuoteService: QuoteGenerationService {
         }
         guard connected == 0 else {
             let e = errno
-            throw AttesterError(.quoteServiceUnavailable, "cannot connect to the quote generation service at \(address) (\(AttesterError.describe(errno: e))); the host must run qgsd and give the TD a vsock device")
+            throw AttesterError(
+                .quoteServiceUnavailable,
+                "cannot connect to the quote generation service at \(address) (\(AttesterError.describe(errno: e))); the host must run qgsd and give the TD a vsock device"
+            )
         }
         try Self.send(fd, QGSMessage.frame(message), address: address)
         let length = try QGSMessage.frameLength(try Self.receive(fd, 4, address: address), source: address)
@@ -70,7 +76,8 @@ struct VsockQuoteService: QuoteGenerationService {
             if n < 0 {
                 let e = errno
                 if e == EINTR { continue }
-                throw AttesterError(.quoteServiceUnavailable, "sending to the quote generation service at \(address) failed (\(AttesterError.describe(errno: e)))")
+                throw AttesterError(
+                    .quoteServiceUnavailable, "sending to the quote generation service at \(address) failed (\(AttesterError.describe(errno: e)))")
             }
             sent += n
         }
@@ -87,10 +94,13 @@ struct VsockQuoteService: QuoteGenerationService {
             if n < 0 {
                 let e = errno
                 if e == EINTR { continue }
-                throw AttesterError(.quoteServiceUnavailable, "receiving from the quote generation service at \(address) failed (\(AttesterError.describe(errno: e)))")
+                throw AttesterError(
+                    .quoteServiceUnavailable, "receiving from the quote generation service at \(address) failed (\(AttesterError.describe(errno: e)))"
+                )
             }
             if n == 0 {
-                throw AttesterError(.badResponse, "the quote generation service at \(address) closed the connection after \(received) of \(count) bytes")
+                throw AttesterError(
+                    .badResponse, "the quote generation service at \(address) closed the connection after \(received) of \(count) bytes")
             }
             received += n
         }

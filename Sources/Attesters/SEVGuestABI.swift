@@ -72,8 +72,9 @@ enum SEVGuestABI {
     /// report within the 4000 bytes.
     static func decodeReportResponse(_ bytes: [UInt8], source: String) throws(AttesterError) -> [UInt8] {
         guard bytes.count == reportResponseSize,
-              let status = Bytes.readLE(UInt32.self, bytes, at: 0),
-              let size = Bytes.readLE(UInt32.self, bytes, at: 4) else {
+            let status = Bytes.readLE(UInt32.self, bytes, at: 0),
+            let size = Bytes.readLE(UInt32.self, bytes, at: 4)
+        else {
             throw AttesterError(.badResponse, "\(source) returned a \(bytes.count)-byte response; MSG_REPORT_RSP is \(reportResponseSize)")
         }
         guard status == 0 else {
@@ -81,7 +82,8 @@ enum SEVGuestABI {
             throw AttesterError(.deviceError, "\(source): the firmware answered MSG_REPORT_RSP status 0x\(String(status, radix: 16))\(meaning)")
         }
         guard Int(size) == SNPReportFields.size, let report = Bytes.slice(bytes, at: 32, count: Int(size)) else {
-            throw AttesterError(.badResponse, "\(source): MSG_REPORT_RSP report_size is \(size); an attestation report is \(SNPReportFields.size) bytes")
+            throw AttesterError(
+                .badResponse, "\(source): MSG_REPORT_RSP report_size is \(size); an attestation report is \(SNPReportFields.size) bytes")
         }
         return report
     }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// SEV-SNP evidence through `/dev/sev-guest` SNP_GET_EXT_REPORT, for kernels without
@@ -49,8 +49,12 @@ public struct SEVGuestDeviceAttester: Attester {
                 return try evidence(report: report, certificates: certificates)
             case .needsCertificateBuffer(let needed):
                 guard !retried, needed > certificatesLength, needed % SEVGuestABI.page == 0,
-                      needed <= SEVGuestABI.certificateBufferCeiling else {
-                    throw AttesterError(.deviceError, "\(device.path): the host's certificate table needs \(needed) bytes, after offering \(certificatesLength); no usable buffer size (a multiple of 4096, at most \(SEVGuestABI.certificateBufferCeiling))")
+                    needed <= SEVGuestABI.certificateBufferCeiling
+                else {
+                    throw AttesterError(
+                        .deviceError,
+                        "\(device.path): the host's certificate table needs \(needed) bytes, after offering \(certificatesLength); no usable buffer size (a multiple of 4096, at most \(SEVGuestABI.certificateBufferCeiling))"
+                    )
                 }
                 retried = true
                 certificatesLength = needed
@@ -65,14 +69,19 @@ public struct SEVGuestDeviceAttester: Attester {
 
     private func extendedReport(reportData: [UInt8], certificatesLength: Int) throws(AttesterError) -> Outcome {
         let path = device.path
-        return try IoctlMemory.with(sizes: [SEVGuestABI.guestRequestSize, SEVGuestABI.extendedReportRequestSize,
-                                            SEVGuestABI.reportResponseSize, certificatesLength]) { buffers throws(AttesterError) -> Outcome in
+        return try IoctlMemory.with(sizes: [
+            SEVGuestABI.guestRequestSize, SEVGuestABI.extendedReportRequestSize,
+            SEVGuestABI.reportResponseSize, certificatesLength,
+        ]) { buffers throws(AttesterError) -> Outcome in
             let (guest, extended, response, certificates) = (buffers[0], buffers[1], buffers[2], buffers[3])
-            IoctlMemory.store(SEVGuestABI.encodeExtendedReportRequest(
-                reportData: reportData, vmpl: vmpl, certificatesAddress: IoctlMemory.address(certificates),
-                certificatesLength: UInt32(certificatesLength)), into: extended)
-            IoctlMemory.store(SEVGuestABI.encodeGuestRequest(requestAddress: IoctlMemory.address(extended),
-                                                             responseAddress: IoctlMemory.address(response)), into: guest)
+            IoctlMemory.store(
+                SEVGuestABI.encodeExtendedReportRequest(
+                    reportData: reportData, vmpl: vmpl, certificatesAddress: IoctlMemory.address(certificates),
+                    certificatesLength: UInt32(certificatesLength)), into: extended)
+            IoctlMemory.store(
+                SEVGuestABI.encodeGuestRequest(
+                    requestAddress: IoctlMemory.address(extended),
+                    responseAddress: IoctlMemory.address(response)), into: guest)
             guard let argument = guest.baseAddress else { throw AttesterError(.deviceError, "no memory for the request") }
             let outcome = device.ioctl(SEVGuestABI.getExtendedReport, argument)
             let (firmwareError, vmmError) = SEVGuestABI.decodeGuestRequest(IoctlMemory.load(guest))
@@ -87,8 +96,13 @@ public struct SEVGuestDeviceAttester: Attester {
                     return .needsCertificateBuffer(Int(needed))
                 }
                 let busy = vmmError == SEVGuestABI.vmmErrorBusy ? "; the host stayed busy" : ""
-                let firmware = firmwareError == 0 || firmwareError == 0xFF ? "" : "; the driver disables the VMPCK after a firmware error, so requests fail until reboot"
-                throw AttesterError(.deviceError, "\(path) SNP_GET_EXT_REPORT: \(AttesterError.describe(errno: e)), fw_error 0x\(String(firmwareError, radix: 16)), vmm_error 0x\(String(vmmError, radix: 16))\(busy)\(firmware)")
+                let firmware =
+                    firmwareError == 0 || firmwareError == 0xFF
+                    ? "" : "; the driver disables the VMPCK after a firmware error, so requests fail until reboot"
+                throw AttesterError(
+                    .deviceError,
+                    "\(path) SNP_GET_EXT_REPORT: \(AttesterError.describe(errno: e)), fw_error 0x\(String(firmwareError, radix: 16)), vmm_error 0x\(String(vmmError, radix: 16))\(busy)\(firmware)"
+                )
             }
             let report = try SEVGuestABI.decodeReportResponse(IoctlMemory.load(response), source: path)
             return .done(report: report, certificates: IoctlMemory.load(certificates))
@@ -99,8 +113,9 @@ public struct SEVGuestDeviceAttester: Attester {
         let fields = try SNPReportFields(parsing: report, source: device.path)
         let table = try SNPCertificateTable(parsing: certificates, source: "\(device.path) SNP_GET_EXT_REPORT")
         guard !table.entries.isEmpty else {
-            return AttesterEvidence(tee: .sevSNP, evidence: report, interface: interface,
-                                    notes: ["the host supplied no certificate table; the broker fetches the VCEK itself"])
+            return AttesterEvidence(
+                tee: .sevSNP, evidence: report, interface: interface,
+                notes: ["the host supplied no certificate table; the broker fetches the VCEK itself"])
         }
         let (collateral, notes) = table.collateral(for: fields.signingKey)
         return AttesterEvidence(tee: .sevSNP, evidence: report, collateral: collateral, interface: interface, notes: notes)

@@ -63,8 +63,9 @@ struct SNPCertificateTable: Sendable, Hashable {
         var position = 0
         while true {
             guard let guid = Bytes.slice(bytes, at: position, count: 16),
-                  let offset = Bytes.readLE(UInt32.self, bytes, at: position + 16),
-                  let length = Bytes.readLE(UInt32.self, bytes, at: position + 20) else {
+                let offset = Bytes.readLE(UInt32.self, bytes, at: position + 16),
+                let length = Bytes.readLE(UInt32.self, bytes, at: position + 20)
+            else {
                 throw bad("no all-zero terminating entry within the buffer")
             }
             position += Self.entrySize
@@ -129,9 +130,17 @@ struct SNPCertificateTable: Sendable, Hashable {
         var notes: [String] = []
         switch signingKey {
         case .vcek:
-            if let vcek = entry(.vcek) { out.append(vcek.bytes) } else { notes.append("the host's certificate table has no VCEK; the broker must fetch it from AMD KDS") }
+            if let vcek = entry(.vcek) {
+                out.append(vcek.bytes)
+            } else {
+                notes.append("the host's certificate table has no VCEK; the broker must fetch it from AMD KDS")
+            }
         case .vlek:
-            if let vlek = entry(.vlek) { out.append(vlek.bytes) } else { notes.append("the report is signed with a VLEK but the host's certificate table has none") }
+            if let vlek = entry(.vlek) {
+                out.append(vlek.bytes)
+            } else {
+                notes.append("the report is signed with a VLEK but the host's certificate table has none")
+            }
         case .none:
             notes.append("the report is unsigned (SIGNING_KEY none); no endorsement key is sent")
         }
@@ -141,7 +150,9 @@ struct SNPCertificateTable: Sendable, Hashable {
         for entry in entries where entry.kind == nil {
             notes.append("certificate table entry \(entry.guidText) (\(entry.length) bytes) is not a VCEK, VLEK, ASK or ARK and was not sent")
         }
-        if entry(.crl) != nil { notes.append("the host's certificate table carries a CRL, which was not sent (the broker checks revocation from AMD KDS)") }
+        if entry(.crl) != nil {
+            notes.append("the host's certificate table carries a CRL, which was not sent (the broker checks revocation from AMD KDS)")
+        }
         return (out, notes)
     }
 

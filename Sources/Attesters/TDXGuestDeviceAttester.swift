@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// TDX evidence for kernels without configfs-tsm: a TDREPORT from `/dev/tdx_guest`
@@ -29,8 +29,10 @@ public struct TDXGuestDeviceAttester: Attester {
         self.init(device: LinuxIoctlDevice(path: path), service: nil, configPath: configPath, files: POSIXFileSystem())
     }
 
-    init(device: any IoctlDevice, service: (any QuoteGenerationService)?, configPath: String = TDXGuestDeviceAttester.defaultConfigPath,
-         files: any FileSystem = POSIXFileSystem()) {
+    init(
+        device: any IoctlDevice, service: (any QuoteGenerationService)?, configPath: String = TDXGuestDeviceAttester.defaultConfigPath,
+        files: any FileSystem = POSIXFileSystem()
+    ) {
         self.device = device
         self.service = service
         self.configPath = configPath
@@ -67,7 +69,9 @@ public struct TDXGuestDeviceAttester: Attester {
             case .openFailed(let e):
                 throw AttesterError.system(e, "open", path, missingHint: "the tdx_guest driver is not loaded or this is not a TD")
             case .failed(let e):
-                throw AttesterError(.deviceError, "\(path) TDX_CMD_GET_REPORT0: \(AttesterError.describe(errno: e))\(e == ENOTTY ? "; the driver does not know this ioctl" : "")")
+                throw AttesterError(
+                    .deviceError,
+                    "\(path) TDX_CMD_GET_REPORT0: \(AttesterError.describe(errno: e))\(e == ENOTTY ? "; the driver does not know this ioctl" : "")")
             }
         }
     }
@@ -77,8 +81,11 @@ public struct TDXGuestDeviceAttester: Attester {
         let text: [UInt8]
         do throws(FileSystemError) {
             text = try files.read(configPath, limit: 64 * 1024)
-        } catch where error.errno == ENOENT {
-            throw AttesterError(.quoteServiceUnavailable, "no TDX quote path: configfs-tsm is missing and \(configPath) does not exist, so no vsock port for the host's quote generation service is known (add \"port = 4050\" if the host runs qgsd on vsock)")
+        } catch  where error.errno == ENOENT {
+            throw AttesterError(
+                .quoteServiceUnavailable,
+                "no TDX quote path: configfs-tsm is missing and \(configPath) does not exist, so no vsock port for the host's quote generation service is known (add \"port = 4050\" if the host runs qgsd on vsock)"
+            )
         } catch {
             throw AttesterError(error)
         }
@@ -95,7 +102,9 @@ public struct TDXGuestDeviceAttester: Attester {
             }
             return port
         }
-        throw AttesterError(.quoteServiceUnavailable, "no TDX quote path: configfs-tsm is missing and \(source) has no \"port = N\" line for the host's quote generation service")
+        throw AttesterError(
+            .quoteServiceUnavailable,
+            "no TDX quote path: configfs-tsm is missing and \(source) has no \"port = N\" line for the host's quote generation service")
     }
 }
 

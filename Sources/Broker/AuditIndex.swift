@@ -42,11 +42,12 @@ struct AuditIndex: Sendable {
         if e.kind == "lease.issued" {
             guard leaseIndex[key] == nil else { return }
             leaseIndex[key] = leases.count
-            leases.append(AuditLeaseSummary(
-                owner: owner, leaseId: leaseId, purpose: e.fields["purpose"]?.stringValue,
-                notBefore: e.fields["notBefore"]?.stringValue, notAfter: e.fields["notAfter"]?.stringValue,
-                maxGrants: e.fields["maxGrants"]?.intValue.flatMap { Int(exactly: $0) },
-                status: "active", grants: 0, denials: 0, receipts: 0, issuedSeq: e.seq, seqs: [e.seq]))
+            leases.append(
+                AuditLeaseSummary(
+                    owner: owner, leaseId: leaseId, purpose: e.fields["purpose"]?.stringValue,
+                    notBefore: e.fields["notBefore"]?.stringValue, notAfter: e.fields["notAfter"]?.stringValue,
+                    maxGrants: e.fields["maxGrants"]?.intValue.flatMap { Int(exactly: $0) },
+                    status: "active", grants: 0, denials: 0, receipts: 0, issuedSeq: e.seq, seqs: [e.seq]))
             if let i = ownerIndex[owner] { owners[i].leases += 1 }
             return
         }
@@ -78,7 +79,9 @@ struct AuditIndex: Sendable {
         for l in leases.reversed() {
             if let owner, l.owner != owner { continue }
             if let status, l.status != status { continue }
-            if let needle, !needle.isEmpty, !l.leaseId.lowercased().contains(needle), !(l.purpose?.lowercased().contains(needle) ?? false) { continue }
+            if let needle, !needle.isEmpty, !l.leaseId.lowercased().contains(needle), !(l.purpose?.lowercased().contains(needle) ?? false) {
+                continue
+            }
             out.append(l)
             if out.count >= limit { break }
         }

@@ -25,7 +25,9 @@ extension Broker {
         let secret = AuditorToken.prefix + Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
         let record = AuditorRecord(name: r.name, tokenHash: Self.auditorTokenHash(secret), created: Self.milliseconds(now))
         try await write { tx in
-            guard try tx.auditor(name: r.name) == nil else { throw BrokerError(.auditorExists, "an auditor named \(r.name) exists (revoked ones keep their name)") }
+            guard try tx.auditor(name: r.name) == nil else {
+                throw BrokerError(.auditorExists, "an auditor named \(r.name) exists (revoked ones keep their name)")
+            }
             try tx.insertAuditor(record)
         }
         var info = Self.info(record)
@@ -60,7 +62,10 @@ extension Broker {
     public func logReader(bearer: String?) async throws(BrokerError) -> LogReader {
         guard let bearer else {
             if configuration.publicLog { return .anyone }
-            throw BrokerError(.unauthorized, "reading the log's entries needs Authorization: Bearer <auditor token> (leasehold auditor add) or the admin token; this broker was not started with --public-log")
+            throw BrokerError(
+                .unauthorized,
+                "reading the log's entries needs Authorization: Bearer <auditor token> (leasehold auditor add) or the admin token; this broker was not started with --public-log"
+            )
         }
         if isAdminToken(bearer) { return .admin }
         let hash = Self.auditorTokenHash(bearer)
@@ -80,7 +85,8 @@ extension Broker {
     static func milliseconds(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
 
     static func info(_ r: AuditorRecord) -> AuditorInfo {
-        AuditorInfo(name: r.name, created: RFC3339.format(Date(timeIntervalSince1970: Double(r.created) / 1000)),
-                    revoked: r.revoked.map { RFC3339.format(Date(timeIntervalSince1970: Double($0) / 1000)) })
+        AuditorInfo(
+            name: r.name, created: RFC3339.format(Date(timeIntervalSince1970: Double(r.created) / 1000)),
+            revoked: r.revoked.map { RFC3339.format(Date(timeIntervalSince1970: Double($0) / 1000)) })
     }
 }

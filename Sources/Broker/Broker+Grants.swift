@@ -20,8 +20,9 @@ extension Broker {
         // Nothing is stored: the nonce authenticates itself (ChallengeToken); its first use is
         // recorded by the grant request that names it.
         var generator = SystemRandomNumberGenerator()
-        let c = ChallengeStateMachine.issue(owner: owner, leaseID: leaseId, at: now, lifetime: configuration.challengeLifetime,
-                                            key: challengeKey, using: &generator)
+        let c = ChallengeStateMachine.issue(
+            owner: owner, leaseID: leaseId, at: now, lifetime: configuration.challengeLifetime,
+            key: challengeKey, using: &generator)
         return ChallengeResponse(nonce: Base64.encode(c.nonce), expiresAt: RFC3339.format(c.expiresAt), manifestDigest: Hex.encode(lease.digest))
     }
 
@@ -69,14 +70,17 @@ extension Broker {
         let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
         // The nonce is logged with every decision it bought: an auditor sees a nonce used
         // twice (a used-nonce row deleted from the database) as a violation.
-        var entryFields: [String: JSONValue] = ["tee": .string(tee.rawValue), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id),
-                                                "nonce": .string(Base64.encode(nonce))]
+        var entryFields: [String: JSONValue] = [
+            "tee": .string(tee.rawValue), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id),
+            "nonce": .string(Base64.encode(nonce)),
+        ]
 
         // One read: was the nonce used, the lease, and the vault records of its keys.
         let challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
         let signedData = self.signedData
         let rowMAC = self.rowMAC
-        let (used, lease, parsed, stored, signedInputs) = try await read { tx -> (Bool, LeaseRecord?, Result<LeaseManifest, BrokerError>?, [String: VaultKeyRecord], SignedDataCheck.Inputs) in
+        let (used, lease, parsed, stored, signedInputs) = try await read {
+            tx -> (Bool, LeaseRecord?, Result<LeaseManifest, BrokerError>?, [String: VaultKeyRecord], SignedDataCheck.Inputs) in
             let used = try challenge.map { _ in try tx.nonceUsed(nonce) } ?? false
             guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, nil, [:], .init()) }
             let signedInputs = try signedData.read(lease, in: tx)
@@ -120,12 +124,15 @@ extension Broker {
         if refusal == nil, let service = configuration.collateral, service.handles(tee) {
             do throws(CollateralError) {
                 // The workload's collateral only lends an endorsement key KDS cannot serve (a VLEK).
-                if let supplied = try await service.collateral(for: Attestation.Evidence(tee: tee, bytes: evidenceBytes, collateral: collateral), at: now) {
+                if let supplied = try await service.collateral(
+                    for: Attestation.Evidence(tee: tee, bytes: evidenceBytes, collateral: collateral), at: now)
+                {
                     usedCollateral = supplied.pieces
                     entryFields["collateral"] = Self.collateralField(supplied)
                 }
             } catch {
-                refusal = BrokerError(.collateralUnavailable, "no current, verified \(tee.rawValue) collateral: \(error.description); retry with a new challenge")
+                refusal = BrokerError(
+                    .collateralUnavailable, "no current, verified \(tee.rawValue) collateral: \(error.description); retry with a new challenge")
             }
         }
         if refusal == nil {
@@ -165,14 +172,17 @@ extension Broker {
                 refusal = BrokerError(.badRequest, "the lease requires receipts: the grant request must name the workload's signingKey")
             }
             if refusal == nil, let required = manifest?.suite, let signingKey,
-               ReceiptSigningKey.scheme(forSuite: required) == .mlDSA65, signingKey.scheme != .mlDSA65 {
-                refusal = BrokerError(.suiteNotAllowed, "the lease requires \(required): receipts must be signed with ml-dsa-65, not \(signingKey.scheme.rawValue)")
+                ReceiptSigningKey.scheme(forSuite: required) == .mlDSA65, signingKey.scheme != .mlDSA65
+            {
+                refusal = BrokerError(
+                    .suiteNotAllowed, "the lease requires \(required): receipts must be signed with ml-dsa-65, not \(signingKey.scheme.rawValue)")
             }
             // The binding last: genuine evidence of the wrong software is reported as such
             // (measurement-mismatch), not as a binding failure it would also have.
             if refusal == nil {
-                let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest,
-                                           signingKey: r.signingKey)
+                let binding = LeaseBinding(
+                    nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest,
+                    signingKey: r.signingKey)
                 refusal = PolicyMatcher.checkBinding(claims, binding).map(BrokerError.init)
             }
         }
@@ -182,10 +192,12 @@ extension Broker {
         // Only a grant keeps evidence.
         var kept: [(digest: [UInt8], bytes: [UInt8])] = []
         if refusal == nil {
-            let record = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidenceBytes, collateral: usedCollateral, nonce: nonce, suite: suite.id,
-                                             publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now)
+            let record = GrantEvidenceRecord(
+                tee: tee.rawValue, evidence: evidenceBytes, collateral: usedCollateral, nonce: nonce, suite: suite.id,
+                publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now)
             let bytes = record.canonicalJSON
-            kept = [(Array(SHA256.hash(data: bytes)), bytes)]
+            kept =
+                [(Array(SHA256.hash(data: bytes)), bytes)]
                 + zip(record.collateralDigests, usedCollateral).compactMap { d, piece in Hex.decode(d).map { ($0, piece) } }
         }
         let keptEvidence = kept
@@ -203,9 +215,13 @@ extension Broker {
                     let dataKey = try vault.open(record.sealed, owner: owner, keyId: keyId, version: record.version)
                     let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: keyId, notAfter: notAfter)
                     let w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info)
-                    sealed.append(GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
-                    released.append(.dict(["keyId": .string(keyId), "version": .int(Int64(record.version)),
-                                           "sealedDigest": .string(GrantedKey.sealedDigest(encapsulatedKey: w.encapsulatedKey, ciphertext: w.ciphertext))]))
+                    sealed.append(
+                        GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
+                    released.append(
+                        .dict([
+                            "keyId": .string(keyId), "version": .int(Int64(record.version)),
+                            "sealedDigest": .string(GrantedKey.sealedDigest(encapsulatedKey: w.encapsulatedKey, ciphertext: w.ciphertext)),
+                        ]))
                 }
                 guard !sealed.isEmpty else { throw BrokerError(.internal, "the lease names no key") }
             } catch let e as BrokerError {
@@ -222,7 +238,9 @@ extension Broker {
         let precheck = refusal
         // A nonce this broker issued for this lease is used up by this request, whatever the
         // outcome; bytes it never issued are refused and not remembered.
-        let use = challenge.map { NonceRecord(nonce: nonce, owner: owner, leaseId: leaseId, usedAt: Self.millis(now), expiresAt: Self.millis($0.expiresAt)) }
+        let use = challenge.map {
+            NonceRecord(nonce: nonce, owner: owner, leaseId: leaseId, usedAt: Self.millis(now), expiresAt: Self.millis($0.expiresAt))
+        }
         let grantFields = entryFields
         let signingKeyText = signingKey?.text
         let t2 = Date()
@@ -263,7 +281,9 @@ extension Broker {
                 var f = grantFields
                 f["reason"] = .string(why.code.rawValue)
                 f["detail"] = .string(Self.boundedDetail(why.message))
-                let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.denied", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
+                let e = try tx.appendLog { seq, prev in
+                    LogEntry(seq: seq, time: now, kind: "key.denied", owner: owner, leaseId: leaseId, prev: prev, fields: f)
+                }
                 return .init(seq: e.seq, value: .denied(why))
             }
             var f = grantFields
@@ -274,7 +294,9 @@ extension Broker {
             f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))
             if let signingKeyText { f["signingKey"] = .string(signingKeyText) }
             if let record = keptEvidence.first { f["evidenceRecord"] = .string(Hex.encode(record.digest)) }
-            let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
+            let e = try tx.appendLog { seq, prev in
+                LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f)
+            }
             if let updated { try tx.updateLease(rowMAC.sealed(updated, lastSeq: e.seq)) }
             // Content-addressed: a collateral set many grants share is kept once.
             for item in keptEvidence { try tx.insertEvidence(digest: item.digest, record: item.bytes) }
@@ -297,22 +319,27 @@ extension Broker {
         timings.record(verify: verifySeconds, wrap: wrapSeconds, commit: commitSeconds)
         let cp = done.checkpoint
         guard let proof = done.proof else { throw BrokerError(.internal, "the grant's inclusion proof is missing") }
-        return GrantResponse(owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease?.notAfter ?? 0), keys: sealed,
-                             receipt: GrantReceipt(logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note,
-                                                   inclusionProof: proof.path.map(\.base64), entry: Base64.encode(done.outcome.entry ?? [])),
-                             grantId: grantId)
+        return GrantResponse(
+            owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease?.notAfter ?? 0), keys: sealed,
+            receipt: GrantReceipt(
+                logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note,
+                inclusionProof: proof.path.map(\.base64), entry: Base64.encode(done.outcome.entry ?? [])),
+            grantId: grantId)
     }
 
     /// Which collateral decided a grant, for its log entry: the upstream, Intel's TCB update
     /// stage, the TCB evaluation data number and issue date, and each document's SHA-256 (and,
     /// for AMD's CRL, its thisUpdate).
     static func collateralField(_ s: CollateralService.Supplied) -> JSONValue {
-        var f: [String: JSONValue] = ["upstream": .string(s.upstream), "fetchedAt": .string(RFC3339.format(s.fetchedAt)),
-                                      "documents": .array(s.documents.map { d -> JSONValue in
-                                          var doc: [String: JSONValue] = ["kind": .string(d.kind), "sha256": .string(d.sha256)]
-                                          if let issued = d.issued { doc["issued"] = .string(RFC3339.format(issued)) }
-                                          return .dict(doc)
-                                      })]
+        var f: [String: JSONValue] = [
+            "upstream": .string(s.upstream), "fetchedAt": .string(RFC3339.format(s.fetchedAt)),
+            "documents": .array(
+                s.documents.map { d -> JSONValue in
+                    var doc: [String: JSONValue] = ["kind": .string(d.kind), "sha256": .string(d.sha256)]
+                    if let issued = d.issued { doc["issued"] = .string(RFC3339.format(issued)) }
+                    return .dict(doc)
+                }),
+        ]
         if let u = s.tcbUpdate { f["tcbUpdate"] = .string(u) }
         if let n = s.tcbEvaluationDataNumber { f["tcbEvaluationDataNumber"] = .int(Int64(n)) }
         if let d = s.tcbInfoIssueDate { f["tcbInfoIssueDate"] = .string(RFC3339.format(d)) }
@@ -367,8 +394,10 @@ extension Broker {
     public func release(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
         try Self.checkShape(r)
         let use = try await checkReceipt(op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId, r)
-        var fields: [String: JSONValue] = ["by": .string("workload"), "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
-                                           "receiptTime": .string(r.time), "signature": .string(r.signature)]
+        var fields: [String: JSONValue] = [
+            "by": .string("workload"), "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
+            "receiptTime": .string(r.time), "signature": .string(r.signature),
+        ]
         if let d = r.outputDigest { fields["outputDigest"] = .string(d) }
         return try await end(owner: owner, leaseId: leaseId, kind: "lease.released", fields: fields, singleUse: use) { sm, t in
             sm.release(at: t)
@@ -397,10 +426,14 @@ extension Broker {
         let now = self.now
         return try await write { tx in
             try SingleUse.claim(use, in: tx)
-            var f: [String: JSONValue] = ["grantId": .string(r.grantId), "receiptKind": .string(r.kind),
-                                          "receiptTime": .string(r.time), "signature": .string(r.signature)]
+            var f: [String: JSONValue] = [
+                "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
+                "receiptTime": .string(r.time), "signature": .string(r.signature),
+            ]
             if let d = r.outputDigest { f["outputDigest"] = .string(d) }
-            let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: "receipt", owner: owner, leaseId: leaseId, prev: prev, fields: f) }
+            let e = try tx.appendLog { seq, prev in
+                LogEntry(seq: seq, time: now, kind: "receipt", owner: owner, leaseId: leaseId, prev: prev, fields: f)
+            }
             return LogIndexResponse(logIndex: e.seq)
         }
     }
@@ -425,14 +458,17 @@ extension Broker {
             throw BrokerError(.requestStale, "receipt time is missing or more than \(Int(OwnerRequestSigning.maxSkew)) s from the broker's clock")
         }
         guard let entry = try? LogEntry(bytes: entryBytes), entry.kind == "key.granted", entry.owner == owner, entry.leaseId == leaseId,
-              entry.fields["grantId"]?.stringValue == r.grantId else {
+            entry.fields["grantId"]?.stringValue == r.grantId
+        else {
             throw BrokerError(.stateInvalid, "grant \(r.grantId) does not lead to its key.granted entry")
         }
         guard let text = entry.fields["signingKey"]?.stringValue else {
             throw BrokerError(.signatureInvalid, "grant \(r.grantId) was made without a receipt signing key: it cannot post receipts or release")
         }
         let key: ReceiptPublicKey
-        do { key = try ReceiptPublicKey(text: text) } catch { throw BrokerError(.stateInvalid, "grant \(r.grantId): the logged signing key: \(error.description)") }
+        do { key = try ReceiptPublicKey(text: text) } catch {
+            throw BrokerError(.stateInvalid, "grant \(r.grantId): the logged signing key: \(error.description)")
+        }
         guard key.isValidSignature(signature, for: ReceiptSignature.message(op: op, owner: owner, leaseId: leaseId, receipt: r)) else {
             throw BrokerError(.signatureInvalid, "the receipt is not signed by the grant's one-time signing key")
         }

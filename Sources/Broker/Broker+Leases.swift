@@ -9,7 +9,9 @@ extension Broker {
     /// signature, a duplicate lease id, keys not in the owner's vault, and a window already past.
     public func issueLease(envelope: [UInt8]) async throws(BrokerError) -> LeaseStatus {
         guard envelope.count <= Self.maximumEnvelopeBytes else {
-            throw BrokerError(.manifestInvalid, "the envelope is \(envelope.count) bytes; a lease envelope is at most \(Self.maximumEnvelopeBytes) (it is kept in the log)")
+            throw BrokerError(
+                .manifestInvalid,
+                "the envelope is \(envelope.count) bytes; a lease envelope is at most \(Self.maximumEnvelopeBytes) (it is kept in the log)")
         }
         // Strict JSON, never YAML: this body arrives unauthenticated (see DSSEEnvelope).
         let env: DSSEEnvelope
@@ -32,7 +34,8 @@ extension Broker {
         let now = self.now
         guard m.owner == claimedOwner else { throw BrokerError(.manifestInvalid, "the manifest names owner \(m.owner), not \(claimedOwner)") }
         if let audience = m.broker, audience != logVerifierKey {
-            throw BrokerError(.manifestInvalid, "the manifest is addressed to another broker (broker: \(audience)); this broker's log key is \(logVerifierKey)")
+            throw BrokerError(
+                .manifestInvalid, "the manifest is addressed to another broker (broker: \(audience)); this broker's log key is \(logVerifierKey)")
         }
         if let deadline = m.issueBefore, ManifestTime.seconds(now) >= deadline {
             throw BrokerError(.manifestInvalid, "the manifest had to be issued before \(ManifestTime.format(deadline))")
@@ -40,13 +43,16 @@ extension Broker {
         // A sandbox lease is refused where sandbox evidence is: otherwise it would become
         // usable the moment any replica sharing the database starts with --allow-sandbox.
         if m.tees.contains(.sandbox) && !configuration.allowSandbox {
-            throw BrokerError(.manifestInvalid, "the manifest names a sandbox workload and this broker does not accept sandbox evidence (serve --allow-sandbox, development only)")
+            throw BrokerError(
+                .manifestInvalid,
+                "the manifest names a sandbox workload and this broker does not accept sandbox evidence (serve --allow-sandbox, development only)")
         }
         let window: LeaseWindow
         do { window = try m.window(issuedAt: now) } catch { throw BrokerError(.manifestInvalid, "\(error)") }
-        let record = LeaseRecord(owner: m.owner, leaseId: m.leaseId, manifest: verified.payload, envelope: envelope, digest: verified.digest,
-                                 state: LeaseStateMachine.State.issued.rawValue, notBefore: window.notBefore, notAfter: window.notAfter,
-                                 maxGrants: m.maxGrants, grantsIssued: 0, expiryRecorded: false, issuedSeq: 0)
+        let record = LeaseRecord(
+            owner: m.owner, leaseId: m.leaseId, manifest: verified.payload, envelope: envelope, digest: verified.digest,
+            state: LeaseStateMachine.State.issued.rawValue, notBefore: window.notBefore, notAfter: window.notAfter,
+            maxGrants: m.maxGrants, grantsIssued: 0, expiryRecorded: false, issuedSeq: 0)
         let rowMAC = self.rowMAC
         let stored: LeaseRecord = try await write { tx in
             guard try tx.lease(owner: m.owner, leaseId: m.leaseId) == nil else {
@@ -62,16 +68,18 @@ extension Broker {
                 versions[keyId] = .int(Int64(clamping: record.version))
             }
             let e = try tx.appendLog { seq, prev in
-                LogEntry(seq: seq, time: now, kind: "lease.issued", owner: m.owner, leaseId: m.leaseId, prev: prev, fields: [
-                    "manifestDigest": .string(Hex.encode(verified.digest)), "purpose": .string(m.purpose),
-                    "notBefore": .string(window.notBeforeText), "notAfter": .string(window.notAfterText),
-                    "maxGrants": .int(m.maxGrants), "keyIds": .array(m.keys.map { .string($0) }),
-                    "tees": .array(m.tees.map { .string($0.rawValue) }), "signer": .string(verified.signer.keyID),
-                    "receipts": .string(m.receipts.rawValue), "keyVersions": .dict(versions),
-                    // The owner's signed envelope itself: an auditor checks every grant against
-                    // what the owner signed, from the log alone (CRYPTO-REVIEW H2).
-                    "envelope": .string(Base64.encode(envelope)),
-                ])
+                LogEntry(
+                    seq: seq, time: now, kind: "lease.issued", owner: m.owner, leaseId: m.leaseId, prev: prev,
+                    fields: [
+                        "manifestDigest": .string(Hex.encode(verified.digest)), "purpose": .string(m.purpose),
+                        "notBefore": .string(window.notBeforeText), "notAfter": .string(window.notAfterText),
+                        "maxGrants": .int(m.maxGrants), "keyIds": .array(m.keys.map { .string($0) }),
+                        "tees": .array(m.tees.map { .string($0.rawValue) }), "signer": .string(verified.signer.keyID),
+                        "receipts": .string(m.receipts.rawValue), "keyVersions": .dict(versions),
+                        // The owner's signed envelope itself: an auditor checks every grant against
+                        // what the owner signed, from the log alone (CRYPTO-REVIEW H2).
+                        "envelope": .string(Base64.encode(envelope)),
+                    ])
             }
             var r = record
             r.issuedSeq = e.seq
@@ -100,12 +108,16 @@ extension Broker {
         let f = try OwnerRequestSigning.verify(r, op: "lease.revoke", owner: owner, key: key, now: now, broker: logVerifierKey)
         guard f["leaseId"]?.stringValue == leaseId else { throw BrokerError(.badRequest, "the signed request is for another lease") }
         let use = SingleUse.record(r, fields: f, owner: owner, target: leaseId, now: now)
-        return try await end(owner: owner, leaseId: leaseId, kind: "lease.revoked", fields: ["by": .string("owner")], singleUse: use) { sm, t in sm.revoke(at: t) }
+        return try await end(owner: owner, leaseId: leaseId, kind: "lease.revoked", fields: ["by": .string("owner")], singleUse: use) { sm, t in
+            sm.revoke(at: t)
+        }
     }
 
     /// Records `lease.revoked` / `lease.released` through the state machine, in one transaction.
-    func end(owner: String, leaseId: String, kind: String, fields: [String: JSONValue], singleUse: NonceRecord,
-             _ transition: @escaping @Sendable (inout LeaseStateMachine, Date) -> LeaseStateMachine.EndAction) async throws(BrokerError) -> LogIndexResponse {
+    func end(
+        owner: String, leaseId: String, kind: String, fields: [String: JSONValue], singleUse: NonceRecord,
+        _ transition: @escaping @Sendable (inout LeaseStateMachine, Date) -> LeaseStateMachine.EndAction
+    ) async throws(BrokerError) -> LogIndexResponse {
         let now = self.now
         let rowMAC = self.rowMAC
         let ended = try await write { tx in
@@ -116,7 +128,9 @@ extension Broker {
             var sm = Self.machine(r)
             if case .refuse(let refusal) = transition(&sm, now) { throw BrokerError(refusal) }
             r.state = sm.state.rawValue
-            let e = try tx.appendLog { seq, prev in LogEntry(seq: seq, time: now, kind: kind, owner: owner, leaseId: leaseId, prev: prev, fields: fields) }
+            let e = try tx.appendLog { seq, prev in
+                LogEntry(seq: seq, time: now, kind: kind, owner: owner, leaseId: leaseId, prev: prev, fields: fields)
+            }
             try tx.updateLease(rowMAC.sealed(r, lastSeq: e.seq))
             return LogIndexResponse(logIndex: e.seq)
         }
@@ -146,12 +160,15 @@ extension Broker {
                 // for a row that fails its MAC (as for `end`).
                 var next = 0
                 var seqs: [UInt64] = []
-                try tx.appendLog(count: swept.count, { seq, prev in
-                    let r = swept[next]
-                    next += 1
-                    return LogEntry(seq: seq, time: now, kind: "lease.expired", owner: r.owner, leaseId: r.leaseId, prev: prev,
-                                    fields: ["notAfter": .string(ManifestTime.format(r.notAfter)), "grantsIssued": .int(r.grantsIssued)])
-                }, appended: { seqs.append($0.seq) })
+                try tx.appendLog(
+                    count: swept.count,
+                    { seq, prev in
+                        let r = swept[next]
+                        next += 1
+                        return LogEntry(
+                            seq: seq, time: now, kind: "lease.expired", owner: r.owner, leaseId: r.leaseId, prev: prev,
+                            fields: ["notAfter": .string(ManifestTime.format(r.notAfter)), "grantsIssued": .int(r.grantsIssued)])
+                    }, appended: { seqs.append($0.seq) })
                 for (r, seq) in zip(swept, seqs) { try tx.updateLease(rowMAC.sealed(r, lastSeq: seq)) }
                 let done = swept.map { "\($0.owner)/\($0.leaseId)" }
                 if !done.isEmpty { _ = try self.floor.checkpoint(tx, signer: self.signer, now: now) }
@@ -176,16 +193,18 @@ extension Broker {
     static let singleUseGrace: TimeInterval = 600
 
     static func machine(_ r: LeaseRecord) -> LeaseStateMachine {
-        LeaseStateMachine(state: LeaseStateMachine.State(rawValue: r.state) ?? .revoked,
-                          window: LeaseWindow(notBefore: r.notBefore, notAfter: r.notAfter),
-                          maxGrants: r.maxGrants, grantsIssued: r.grantsIssued, expiryRecorded: r.expiryRecorded)
+        LeaseStateMachine(
+            state: LeaseStateMachine.State(rawValue: r.state) ?? .revoked,
+            window: LeaseWindow(notBefore: r.notBefore, notAfter: r.notAfter),
+            maxGrants: r.maxGrants, grantsIssued: r.grantsIssued, expiryRecorded: r.expiryRecorded)
     }
 
     static func status(_ r: LeaseRecord, manifest: LeaseManifest?) -> LeaseStatus {
-        LeaseStatus(owner: r.owner, leaseId: r.leaseId, state: r.state, notBefore: ManifestTime.format(r.notBefore),
-                    notAfter: ManifestTime.format(r.notAfter), maxGrants: r.maxGrants, grantsIssued: r.grantsIssued,
-                    keys: manifest?.keys ?? [], tees: manifest?.tees.map(\.rawValue) ?? [], manifestDigest: Hex.encode(r.digest),
-                    issuedLogIndex: r.issuedSeq)
+        LeaseStatus(
+            owner: r.owner, leaseId: r.leaseId, state: r.state, notBefore: ManifestTime.format(r.notBefore),
+            notAfter: ManifestTime.format(r.notAfter), maxGrants: r.maxGrants, grantsIssued: r.grantsIssued,
+            keys: manifest?.keys ?? [], tees: manifest?.tees.map(\.rawValue) ?? [], manifestDigest: Hex.encode(r.digest),
+            issuedLogIndex: r.issuedSeq)
     }
 }
 

@@ -12,7 +12,8 @@ extension Broker {
         let floor = self.floor
         let current = try await read { tx -> StoredCheckpoint? in
             guard let cp = try tx.latestCheckpoint(), let state = try tx.logState(), cp.size == state.frontier.size,
-                  cp.root == state.frontier.root else { return nil }
+                cp.root == state.frontier.root
+            else { return nil }
             // What this broker serves (another replica may have signed it) joins its floor.
             try floor.check(state.frontier, in: tx)
             return cp

@@ -15,7 +15,9 @@ extension Broker {
 
     /// Registers a data owner. Authorised by the admin token, compared in constant time.
     public func registerOwner(_ r: RegisterOwnerRequest, adminToken token: String) async throws(BrokerError) -> OwnerInfo {
-        guard ConstantTime.equal(Array(token.utf8), adminToken) else { throw BrokerError(.unauthorized, "a valid admin token is required to register owners") }
+        guard ConstantTime.equal(Array(token.utf8), adminToken) else {
+            throw BrokerError(.unauthorized, "a valid admin token is required to register owners")
+        }
         try Self.checkName(r.owner, what: "owner")
         let key: OwnerPublicKey
         do { key = try OwnerPublicKey(text: r.publicKey) } catch { throw BrokerError(.badRequest, "public key: \(error)") }
@@ -23,8 +25,9 @@ extension Broker {
         let seq: UInt64 = try await write { tx in
             guard try tx.owner(r.owner) == nil else { throw BrokerError(.ownerExists, "owner \(r.owner) is already registered") }
             let e = try tx.appendLog { seq, prev in
-                LogEntry(seq: seq, time: now, kind: "owner.registered", owner: r.owner, prev: prev,
-                         fields: ["publicKeyId": .string(key.keyID), "alg": .string(key.algorithm.rawValue), "publicKey": .string(key.text)])
+                LogEntry(
+                    seq: seq, time: now, kind: "owner.registered", owner: r.owner, prev: prev,
+                    fields: ["publicKeyId": .string(key.keyID), "alg": .string(key.algorithm.rawValue), "publicKey": .string(key.text)])
             }
             try tx.insertOwner(OwnerRecord(owner: r.owner, publicKey: key.text, registeredSeq: e.seq))
             return e.seq
@@ -40,7 +43,8 @@ extension Broker {
         let f = try OwnerRequestSigning.verify(r, op: "vault.put", owner: owner, key: ownerKey, now: now, broker: logVerifierKey)
         guard f["keyId"]?.stringValue == keyId else { throw BrokerError(.badRequest, "the signed request is for another key id") }
         guard let suiteID = f["suite"]?.stringValue, let enc = f["encapsulatedKey"]?.stringValue.flatMap(Base64.decodeCanonical),
-              let ct = f["ciphertext"]?.stringValue.flatMap(Base64.decodeCanonical) else {
+            let ct = f["ciphertext"]?.stringValue.flatMap(Base64.decodeCanonical)
+        else {
             throw BrokerError(.badRequest, "a vault.put request needs suite, encapsulatedKey and ciphertext")
         }
         let dataKey: DataKey
@@ -60,8 +64,9 @@ extension Broker {
             do { sealed = try vault.seal(dataKey, owner: owner, keyId: keyId, version: version) } catch { throw BrokerError(.internal, "\(error)") }
             try tx.insertVaultKey(VaultKeyRecord(owner: owner, keyId: keyId, version: version, sealed: sealed))
             let e = try tx.appendLog { seq, prev in
-                LogEntry(seq: seq, time: now, kind: "vault.key.put", owner: owner, prev: prev,
-                         fields: ["keyId": .string(keyId), "version": .int(Int64(version)), "bytes": .int(Int64(dataKey.byteCount))])
+                LogEntry(
+                    seq: seq, time: now, kind: "vault.key.put", owner: owner, prev: prev,
+                    fields: ["keyId": .string(keyId), "version": .int(Int64(version)), "bytes": .int(Int64(dataKey.byteCount))])
             }
             return VaultPutResult(owner: owner, keyId: keyId, version: version, logIndex: e.seq)
         }
@@ -77,7 +82,9 @@ extension Broker {
     /// Owner names, lease ids and key ids (`LeaseholdName`), so they are safe in URLs, file
     /// names (`workload fetch --out DIR/<keyId>`) and log lines.
     static func checkName(_ s: String, what: String) throws(BrokerError) {
-        guard LeaseManifest.isName(s) else { throw BrokerError(.badRequest, "\(what) must be 1-128 characters of A-Z a-z 0-9 . _ -, not starting with a dot") }
+        guard LeaseManifest.isName(s) else {
+            throw BrokerError(.badRequest, "\(what) must be 1-128 characters of A-Z a-z 0-9 . _ -, not starting with a dot")
+        }
     }
 
     /// A store write whose errors become BrokerErrors: a BrokerError thrown by the body passes

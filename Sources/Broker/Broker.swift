@@ -38,9 +38,11 @@ public struct BrokerConfiguration: Sendable {
     /// default that takes an auditor or the admin token (`LogReader`).
     public var publicLog = false
 
-    public init(dataDirectory: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
-                challengeLifetime: TimeInterval = 60, clock: @escaping @Sendable () -> Date = { Date() },
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        dataDirectory: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
+        challengeLifetime: TimeInterval = 60, clock: @escaping @Sendable () -> Date = { Date() },
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.dataDirectory = dataDirectory
         self.allowSandbox = allowSandbox
         self.logOrigin = logOrigin
@@ -67,10 +69,13 @@ public struct BrokerConfiguration: Sendable {
 
     /// A broker whose database is `file` and whose secret files sit beside it, named after it
     /// (`FILE.log-key`, `FILE.root-key`, `FILE.admin-token`): what `demo --db FILE` keeps.
-    public static func singleFile(_ file: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
-                                  clock: @escaping @Sendable () -> Date = { Date() }) -> BrokerConfiguration {
-        var c = BrokerConfiguration(dataDirectory: URL(fileURLWithPath: file).deletingLastPathComponent().path,
-                                    allowSandbox: allowSandbox, logOrigin: logOrigin, clock: clock)
+    public static func singleFile(
+        _ file: String, allowSandbox: Bool = false, logOrigin: String = "leasehold.local/log",
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) -> BrokerConfiguration {
+        var c = BrokerConfiguration(
+            dataDirectory: URL(fileURLWithPath: file).deletingLastPathComponent().path,
+            allowSandbox: allowSandbox, logOrigin: logOrigin, clock: clock)
         c.databasePath = file
         c.logKeyPath = file + ".log-key"
         c.rootKeyPath = file + ".root-key"
@@ -178,7 +183,10 @@ public final class Broker: Sendable {
             await store.close()
             throw BrokerError(.internal, "cannot open the log: \(error)")
         }
-        var verifiers: [TEE: any EvidenceVerifier] = [.sevSNP: SNPVerifier(requireCRL: configuration.requireSNPCRL || configuration.collateral?.handles(.sevSNP) == true), .nitro: NitroVerifier()]
+        var verifiers: [TEE: any EvidenceVerifier] = [
+            .sevSNP: SNPVerifier(requireCRL: configuration.requireSNPCRL || configuration.collateral?.handles(.sevSNP) == true),
+            .nitro: NitroVerifier(),
+        ]
         do {
             verifiers[.sgx] = try DCAPVerifier(tee: .sgx)
             verifiers[.tdx] = try DCAPVerifier(tee: .tdx)
@@ -188,15 +196,18 @@ public final class Broker: Sendable {
         if configuration.allowSandbox { verifiers[.sandbox] = SandboxVerifier() }
         let rowMAC = RowMAC(key: rootKey.rowMACKey())
         let metrics = configuration.metrics
-        configuration.collateral?.attach(persistence: StoreCollateral(store: store), events: CollateralEvents(
-            fetched: { metrics.collateralFetched(upstream: $0, outcome: $1) }, hit: { metrics.collateralHit(source: $0) }))
+        configuration.collateral?.attach(
+            persistence: StoreCollateral(store: store),
+            events: CollateralEvents(
+                fetched: { metrics.collateralFetched(upstream: $0, outcome: $1) }, hit: { metrics.collateralHit(source: $0) }))
         do { try await adoptLegacyRows(store: store, rowMAC: rowMAC, marker: configuration.rowMACAdoptedPath) } catch {
             await store.close()
             throw error
         }
-        return Broker(configuration: configuration, store: store, signer: signer, vault: VaultCipher(rootKey: rootKey),
-                      vaultRecipient: recipient, adminToken: token, verifiers: verifiers, challengeKey: rootKey.challengeKey(),
-                      rowMAC: rowMAC, floor: floor)
+        return Broker(
+            configuration: configuration, store: store, signer: signer, vault: VaultCipher(rootKey: rootKey),
+            vaultRecipient: recipient, adminToken: token, verifiers: verifiers, challengeKey: rootKey.challengeKey(),
+            rowMAC: rowMAC, floor: floor)
     }
 
     /// The first start after row MACs came gives every lease row written before them its MAC,
@@ -223,9 +234,11 @@ public final class Broker: Sendable {
         }
     }
 
-    init(configuration: BrokerConfiguration, store: any BrokerStore, signer: NoteSigner, vault: VaultCipher,
-         vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier], challengeKey: SymmetricKey,
-         rowMAC: RowMAC, floor: CheckpointFloor = CheckpointFloor()) {
+    init(
+        configuration: BrokerConfiguration, store: any BrokerStore, signer: NoteSigner, vault: VaultCipher,
+        vaultRecipient: VaultPut.Recipient, adminToken: [UInt8], verifiers: [TEE: any EvidenceVerifier], challengeKey: SymmetricKey,
+        rowMAC: RowMAC, floor: CheckpointFloor = CheckpointFloor()
+    ) {
         self.floor = floor
         self.rowMAC = rowMAC
         self.challengeKey = challengeKey

@@ -71,7 +71,10 @@ public final class CheckpointFloor: Sendable {
             guard cp.origin == verifier.name else { throw FloorError(message: "its origin is \(cp.origin)") }
             mark = Mark(size: cp.size, root: cp.root, note: text)
         } catch {
-            throw BrokerError(.internal, "\(path) does not hold a checkpoint signed by this broker's log key (\(verifier.name)): \(error). It records the last checkpoint this broker signed; do not edit it")
+            throw BrokerError(
+                .internal,
+                "\(path) does not hold a checkpoint signed by this broker's log key (\(verifier.name)): \(error). It records the last checkpoint this broker signed; do not edit it"
+            )
         }
         return CheckpointFloor(path: path, mark: mark)
     }
@@ -169,7 +172,8 @@ public final class CheckpointFloor: Sendable {
     /// broker on this data directory wrote it) is left alone.
     static func write(_ mark: Mark, to path: String) throws {
         if let text = try? String(contentsOfFile: path, encoding: .utf8), let body = text.components(separatedBy: "\n").dropFirst().first,
-           let size = UInt64(body), size >= mark.size {
+            let size = UInt64(body), size >= mark.size
+        {
             return
         }
         let tmp = path + ".tmp"
@@ -193,17 +197,22 @@ public final class CheckpointFloor: Sendable {
     }
 
     static func rolledBack(_ size: UInt64, below floor: UInt64, path: String?) -> BrokerError {
-        BrokerError(.logUnavailable, "the database was rolled back below the checkpoint this broker signed at size \(floor): its log has only \(size) entries. Refusing to sign a fork of a checkpoint workloads and owners may hold. "
-                    + advice(path))
+        BrokerError(
+            .logUnavailable,
+            "the database was rolled back below the checkpoint this broker signed at size \(floor): its log has only \(size) entries. Refusing to sign a fork of a checkpoint workloads and owners may hold. "
+                + advice(path))
     }
 
     static func fork(_ size: UInt64, floor: UInt64, path: String?) -> BrokerError {
-        BrokerError(.logUnavailable, "the database's log (size \(size)) does not extend the checkpoint this broker signed at size \(floor): its first \(floor) entries differ from the ones signed (the database was rolled back and written again). Refusing to sign a fork. "
-                    + advice(path))
+        BrokerError(
+            .logUnavailable,
+            "the database's log (size \(size)) does not extend the checkpoint this broker signed at size \(floor): its first \(floor) entries differ from the ones signed (the database was rolled back and written again). Refusing to sign a fork. "
+                + advice(path))
     }
 
     private static func advice(_ path: String?) -> String {
         guard let path else { return "Restore the database to a state that includes that checkpoint." }
-        return "Restore the database (or point the broker at the right one) to a state that includes that checkpoint (kept in \(path)). To start a new log instead, move aside both \(path) and the log signing key: a new log under the same key would be a fork"
+        return
+            "Restore the database (or point the broker at the right one) to a state that includes that checkpoint (kept in \(path)). To start a new log instead, move aside both \(path) and the log signing key: a new log under the same key would be a fork"
     }
 }

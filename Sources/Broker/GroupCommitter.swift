@@ -55,7 +55,10 @@ actor GroupCommitter {
     private var nextTicket = 0
     private var leading = false
 
-    init(store: any BrokerStore, signer: NoteSigner, clock: @escaping @Sendable () -> Date, timings: GrantTimings, floor: CheckpointFloor = CheckpointFloor()) {
+    init(
+        store: any BrokerStore, signer: NoteSigner, clock: @escaping @Sendable () -> Date, timings: GrantTimings,
+        floor: CheckpointFloor = CheckpointFloor()
+    ) {
         self.floor = floor
         self.timings = timings
         self.store = store
@@ -93,7 +96,8 @@ actor GroupCommitter {
         let signer = self.signer, floor = self.floor
         let now = clock()
         do {
-            let (outcomes, cp, proofs) = try await store.write { tx -> ([(Int, Result<CommitOutcome, BrokerError>)], StoredCheckpoint, [UInt64: ([LogHash], LogHash)]) in
+            let (outcomes, cp, proofs) = try await store.write {
+                tx -> ([(Int, Result<CommitOutcome, BrokerError>)], StoredCheckpoint, [UInt64: ([LogHash], LogHash)]) in
                 var outcomes = [(Int, Result<CommitOutcome, BrokerError>)]()
                 for (t, work) in batch {
                     do {
@@ -111,9 +115,10 @@ actor GroupCommitter {
                     return o.seq
                 }
                 let proofs = try tx.withPrefetchedSubtrees { t in
-                    try Dictionary(uniqueKeysWithValues: seqs.map { seq in
-                        (seq, (try MerkleProofs.inclusionProof(index: seq, size: cp.size, t), try t.subtreeHash(level: 0, index: seq)))
-                    })
+                    try Dictionary(
+                        uniqueKeysWithValues: seqs.map { seq in
+                            (seq, (try MerkleProofs.inclusionProof(index: seq, size: cp.size, t), try t.subtreeHash(level: 0, index: seq)))
+                        })
                 }
                 return (outcomes, cp, proofs)
             }

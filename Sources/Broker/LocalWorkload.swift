@@ -25,7 +25,8 @@ public struct LocalWorkload: Sendable {
     }
 
     /// Produces evidence for `reportData` (sandbox: `SandboxEvidence`; tests: a real report).
-    public typealias EvidenceMaker = @Sendable (_ reportData: [UInt8], _ nonce: [UInt8], _ publicKey: [UInt8]) throws -> (tee: String, evidence: [UInt8], collateral: [[UInt8]])
+    public typealias EvidenceMaker =
+        @Sendable (_ reportData: [UInt8], _ nonce: [UInt8], _ publicKey: [UInt8]) throws -> (tee: String, evidence: [UInt8], collateral: [[UInt8]])
 
     public var broker: Broker
     public var suite: KeyWrapSuite
@@ -60,7 +61,9 @@ public struct LocalWorkload: Sendable {
     }
 
     /// Sends a signed receipt (`output` with a digest, or `shredded`) or the release.
-    public func report(op: String, owner: String, leaseId: String, received: Received, kind: String, outputDigest: String? = nil, at time: Date) async throws -> LogIndexResponse {
+    public func report(op: String, owner: String, leaseId: String, received: Received, kind: String, outputDigest: String? = nil, at time: Date)
+        async throws -> LogIndexResponse
+    {
         let client = try client(clock: { time })
         do {
             if op == WorkloadClient.releaseOp { return try await client.release(received.grant) }

@@ -54,12 +54,18 @@ final class RowMAC: Sendable {
     func check(_ r: LeaseRecord, current: Bool) throws(BrokerError) {
         let name = "\(r.owner)/\(r.leaseId)"
         guard r.mac.count == SHA256.byteCount, HMAC<SHA256>.isValidAuthenticationCode(r.mac, authenticating: macInput(r), using: key) else {
-            throw BrokerError(.stateInvalid, "the database does not match the signed record: lease \(name)'s row fails its MAC (state, counters or identity were changed outside the broker); nothing was released (see the operator's log)")
+            throw BrokerError(
+                .stateInvalid,
+                "the database does not match the signed record: lease \(name)'s row fails its MAC (state, counters or identity were changed outside the broker); nothing was released (see the operator's log)"
+            )
         }
         guard current else { return }
         let known = seen.withLock { $0[name] ?? 0 }
         guard r.lastSeq >= known else {
-            throw BrokerError(.stateInvalid, "the database does not match the signed record: lease \(name)'s row was rolled back (it reflects entry \(r.lastSeq), this broker already wrote entry \(known) for it); nothing was released (see the operator's log)")
+            throw BrokerError(
+                .stateInvalid,
+                "the database does not match the signed record: lease \(name)'s row was rolled back (it reflects entry \(r.lastSeq), this broker already wrote entry \(known) for it); nothing was released (see the operator's log)"
+            )
         }
         note(name: name, r.lastSeq)
     }

@@ -10,7 +10,8 @@ enum SecretFiles {
         let key: Curve25519.Signing.PrivateKey
         if let text = try readSecret(path) {
             guard let raw = Base64.decodeCanonical(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                  let k = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+                let k = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+            else {
                 throw BrokerError(.internal, "\(path) does not hold an Ed25519 log key (base64 of 32 bytes)")
             }
             key = k

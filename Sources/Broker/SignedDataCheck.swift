@@ -97,11 +97,14 @@ final class SignedDataCheck: Sendable {
     /// and entries it rests on once and finds that exact combination already checked.
     func check(_ lease: LeaseRecord, _ inputs: Inputs) throws(BrokerError) {
         guard let owner = inputs.owner else { throw Self.invalid("lease \(lease.owner)/\(lease.leaseId) has no owner row") }
-        let numbers = [owner.registeredSeq, lease.issuedSeq, UInt64(bitPattern: lease.notBefore), UInt64(bitPattern: lease.notAfter),
-                       UInt64(bitPattern: lease.maxGrants)].map(\.bigEndian)
+        let numbers = [
+            owner.registeredSeq, lease.issuedSeq, UInt64(bitPattern: lease.notBefore), UInt64(bitPattern: lease.notAfter),
+            UInt64(bitPattern: lease.maxGrants),
+        ].map(\.bigEndian)
         let rows = numbers.withUnsafeBytes { Array($0) }
-        let combined = Self.fact("leasehold/v1 checked lease rows", Array(owner.publicKey.utf8), Array(lease.owner.utf8), Array(lease.leaseId.utf8),
-                                 inputs.ownerEntry ?? [], inputs.leaseEntry ?? [], lease.digest, lease.manifest, lease.envelope, rows)
+        let combined = Self.fact(
+            "leasehold/v1 checked lease rows", Array(owner.publicKey.utf8), Array(lease.owner.utf8), Array(lease.leaseId.utf8),
+            inputs.ownerEntry ?? [], inputs.leaseEntry ?? [], lease.digest, lease.manifest, lease.envelope, rows)
         if isProven(combined) { return }
         try checkCold(lease, owner: owner, inputs)
         remember(combined)
@@ -112,23 +115,27 @@ final class SignedDataCheck: Sendable {
         do { key = try OwnerPublicKey(text: owner.publicKey) } catch { throw Self.invalid("owner \(owner.owner)'s stored key does not parse") }
 
         // The owner's key, against its owner.registered entry.
-        let ownerEntry = try proveEntry(inputs.ownerEntry, seq: owner.registeredSeq, proof: inputs.ownerProof, checkpoint: inputs.checkpoint,
-                                        what: "owner \(owner.owner)'s owner.registered entry")
+        let ownerEntry = try proveEntry(
+            inputs.ownerEntry, seq: owner.registeredSeq, proof: inputs.ownerProof, checkpoint: inputs.checkpoint,
+            what: "owner \(owner.owner)'s owner.registered entry")
         guard ownerEntry.kind == "owner.registered", ownerEntry.owner == owner.owner,
-              ownerEntry.fields["publicKeyId"]?.stringValue == key.keyID else {
+            ownerEntry.fields["publicKeyId"]?.stringValue == key.keyID
+        else {
             throw Self.invalid("owner \(owner.owner)'s stored key is not the one its owner.registered entry (seq \(owner.registeredSeq)) names")
         }
 
         // The lease row, against its lease.issued entry.
-        let leaseEntry = try proveEntry(inputs.leaseEntry, seq: lease.issuedSeq, proof: inputs.leaseProof, checkpoint: inputs.checkpoint,
-                                        what: "lease \(lease.owner)/\(lease.leaseId)'s lease.issued entry")
+        let leaseEntry = try proveEntry(
+            inputs.leaseEntry, seq: lease.issuedSeq, proof: inputs.leaseProof, checkpoint: inputs.checkpoint,
+            what: "lease \(lease.owner)/\(lease.leaseId)'s lease.issued entry")
         let f = leaseEntry.fields
         guard leaseEntry.kind == "lease.issued", leaseEntry.owner == lease.owner, leaseEntry.leaseId == lease.leaseId,
-              f["manifestDigest"]?.stringValue == Hex.encode(lease.digest),
-              f["notBefore"]?.stringValue == ManifestTime.format(lease.notBefore),
-              f["notAfter"]?.stringValue == ManifestTime.format(lease.notAfter),
-              f["maxGrants"]?.intValue == lease.maxGrants,
-              f["signer"]?.stringValue == key.keyID else {
+            f["manifestDigest"]?.stringValue == Hex.encode(lease.digest),
+            f["notBefore"]?.stringValue == ManifestTime.format(lease.notBefore),
+            f["notAfter"]?.stringValue == ManifestTime.format(lease.notAfter),
+            f["maxGrants"]?.intValue == lease.maxGrants,
+            f["signer"]?.stringValue == key.keyID
+        else {
             throw Self.invalid("lease \(lease.owner)/\(lease.leaseId)'s row differs from its lease.issued entry (seq \(lease.issuedSeq))")
         }
 
@@ -150,8 +157,10 @@ final class SignedDataCheck: Sendable {
     }
 
     /// The entry at `seq`, proven to be in a tree this broker's log key signed.
-    private func proveEntry(_ bytes: [UInt8]?, seq: UInt64, proof: [LogHash]?, checkpoint: StoredCheckpoint?,
-                            what: String) throws(BrokerError) -> LogEntry {
+    private func proveEntry(
+        _ bytes: [UInt8]?, seq: UInt64, proof: [LogHash]?, checkpoint: StoredCheckpoint?,
+        what: String
+    ) throws(BrokerError) -> LogEntry {
         guard let bytes else { throw Self.invalid("\(what) is missing from the log") }
         let fact = Self.entryFact(seq: seq, bytes)
         if !isProven(fact) {

@@ -15,8 +15,9 @@ enum SingleUse {
         var h = SHA256()
         h.update(data: Array("leasehold/v1 single-use \(kind)".utf8))
         h.update(data: bytes)
-        return NonceRecord(nonce: Array(h.finalize()), owner: owner, leaseId: target, usedAt: Broker.millis(now),
-                           expiresAt: Broker.millis(time.addingTimeInterval(OwnerRequestSigning.maxSkew)))
+        return NonceRecord(
+            nonce: Array(h.finalize()), owner: owner, leaseId: target, usedAt: Broker.millis(now),
+            expiresAt: Broker.millis(time.addingTimeInterval(OwnerRequestSigning.maxSkew)))
     }
 
     /// Records `use` in this transaction; refuses a request whose record is already there.

@@ -35,7 +35,8 @@ struct BrokerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[.retryAfter] = String(Self.retryAfterSeconds(error.retryAfter))
         } catch let error as BodyTooLarge {
             reason = "request-too-large"
-            response = HTTPBody.error(BrokerError(.init("request-too-large"), "the request body is larger than \(error.limit) bytes"), status: .contentTooLarge)
+            response = HTTPBody.error(
+                BrokerError(.init("request-too-large"), "the request body is larger than \(error.limit) bytes"), status: .contentTooLarge)
         } catch let error as BodyIncomplete {
             reason = "body-incomplete"
             context.logger.info("request body incomplete", metadata: ["cause": "\(error.cause)"])
@@ -44,7 +45,8 @@ struct BrokerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             switch error.status {
             case .notFound:
                 reason = BrokerError.Code.notFound.rawValue
-                response = HTTPBody.error(BrokerError(.notFound, Self.bounded("no such route: \(request.method) \(request.uri.path)")), status: .notFound)
+                response = HTTPBody.error(
+                    BrokerError(.notFound, Self.bounded("no such route: \(request.method) \(request.uri.path)")), status: .notFound)
             case .contentTooLarge:
                 reason = "request-too-large"
                 response = HTTPBody.error(BrokerError(.init("request-too-large"), "the request body is too large"), status: .contentTooLarge)
@@ -61,7 +63,9 @@ struct BrokerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
             response = HTTPBody.error(BrokerError(.internal, "internal error"), status: .internalServerError)
         }
-        var metadata: Logger.Metadata = ["method": "\(request.method)", "path": "\(Self.bounded(request.uri.path))", "status": "\(response.status.code)"]
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method)", "path": "\(Self.bounded(request.uri.path))", "status": "\(response.status.code)",
+        ]
         if let reason { metadata["reason"] = "\(reason)" }
         context.logger.info("request", metadata: metadata)
         return response

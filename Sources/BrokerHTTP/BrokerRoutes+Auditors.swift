@@ -33,14 +33,17 @@ extension BrokerRoutes {
                 throw BrokerError(.badRequest, "status must be active, revoked, expired, released or exhausted")
             }
             let limit = try query(request, "limit", default: 200)
-            return try HTTPBody.json(try await broker.auditLeases(owner: q.get("owner"), text: q.get("q"), status: status,
-                                                                  limit: Int(clamping: limit)))
+            return try HTTPBody.json(
+                try await broker.auditLeases(
+                    owner: q.get("owner"), text: q.get("q"), status: status,
+                    limit: Int(clamping: limit)))
         }
         router.get("/v1/audit/leases/{owner}/{leaseId}/entries") { request, context in
             _ = try await broker.logReader(bearer: try bearer(request))
             let offset = try query(request, "offset", default: 0)
-            let entries = try await broker.auditLeaseEntries(owner: try param(context, "owner"), leaseId: try param(context, "leaseId"),
-                                                             offset: Int(clamping: offset))
+            let entries = try await broker.auditLeaseEntries(
+                owner: try param(context, "owner"), leaseId: try param(context, "leaseId"),
+                offset: Int(clamping: offset))
             var out: [UInt8] = []
             for e in entries { out += e; out.append(0x0A) }
             return HTTPBody.bytes(out, contentType: "application/jsonl")

@@ -76,8 +76,10 @@ public enum BrokerRoutes {
 
     /// A listener serving only `GET /metrics`, without a token (`serve --metrics-listen`): for a
     /// scraper on a private network. A service of the main application's group.
-    public static func metricsApplication(metrics: ServerMetrics, broker: Broker, host: String, port: Int, logger: Logger,
-                                          onServerRunning: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) throws -> some ApplicationProtocol & Service {
+    public static func metricsApplication(
+        metrics: ServerMetrics, broker: Broker, host: String, port: Int, logger: Logger,
+        onServerRunning: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+    ) throws -> some ApplicationProtocol & Service {
         let router = Router(context: BrokerRequestContext.self)
         router.add(middleware: BrokerErrorMiddleware(metrics: nil))
         router.get("/metrics") { _, _ in
@@ -105,7 +107,8 @@ public enum BrokerRoutes {
         return HTTPServerBuilder { responder in
             let http = DeadlineChannel(responder: responder, limits: limits, onTimeout: { metrics?.connectionTimedOut($0) })
             if let tlsConfiguration {
-                return CappedChannel(base: try TLSChannel(http, tlsConfiguration: tlsConfiguration), counter: counter, onRefused: { metrics?.connectionRefused() })
+                return CappedChannel(
+                    base: try TLSChannel(http, tlsConfiguration: tlsConfiguration), counter: counter, onRefused: { metrics?.connectionRefused() })
             }
             return CappedChannel(base: http, counter: counter, onRefused: { metrics?.connectionRefused() })
         }

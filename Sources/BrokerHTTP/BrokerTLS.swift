@@ -21,7 +21,8 @@ public struct BrokerTLS: Sendable {
         var st = stat()
         guard stat(keyFile, &st) == 0 else { throw LoadError(description: "--tls-key \(keyFile): cannot read the file") }
         guard st.st_mode & 0o077 == 0 else {
-            throw LoadError(description: "--tls-key \(keyFile) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 it")
+            throw LoadError(
+                description: "--tls-key \(keyFile) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))): chmod 600 it")
         }
         let chain: [NIOSSLCertificate]
         do { chain = try NIOSSLCertificate.fromPEMFile(certificateFile) } catch {

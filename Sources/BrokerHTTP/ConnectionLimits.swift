@@ -25,8 +25,10 @@ public struct ConnectionLimits: Sendable, Hashable {
     /// the kernel's backlog, where it would still hold a slot and time out unanswered).
     public var maxConnections: Int
 
-    public init(idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(30),
-                requestBodyTimeout: Duration = .seconds(30), maxConnections: Int = 512) {
+    public init(
+        idleTimeout: Duration = .seconds(30), requestHeadTimeout: Duration = .seconds(30),
+        requestBodyTimeout: Duration = .seconds(30), maxConnections: Int = 512
+    ) {
         self.idleTimeout = idleTimeout
         self.requestHeadTimeout = requestHeadTimeout
         self.requestBodyTimeout = requestBodyTimeout
@@ -195,8 +197,12 @@ struct DeadlineChannel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
     let base: HTTP1Channel
 
-    init(responder: @escaping HTTPChannelHandler.Responder, limits: ConnectionLimits, onTimeout: @escaping @Sendable (ConnectionDeadlines.Phase) -> Void) {
-        base = HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits, onTimeout: onTimeout)]))
+    init(
+        responder: @escaping HTTPChannelHandler.Responder, limits: ConnectionLimits,
+        onTimeout: @escaping @Sendable (ConnectionDeadlines.Phase) -> Void
+    ) {
+        base = HTTP1Channel(
+            responder: responder, configuration: .init(additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits, onTimeout: onTimeout)]))
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {

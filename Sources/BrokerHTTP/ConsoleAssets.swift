@@ -20,7 +20,8 @@ enum ConsoleAssets {
         Asset(path: "/console/console.css", contentType: "text/css; charset=utf-8", bytes: PackageResources.console_css),
     ]
 
-    static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
     static func response(_ asset: Asset) -> Response {

@@ -33,8 +33,10 @@ public struct RateLimitPolicy: Sendable, Hashable {
     /// gets, and memory stays bounded).
     public var maxTrackedKeys: Int
 
-    public init(client: RateLimit = .init(rate: 50, burst: 100), lease: RateLimit = .init(rate: 50, burst: 100),
-                owner: RateLimit = .init(rate: 10, burst: 50), maxTrackedKeys: Int = 10_000) {
+    public init(
+        client: RateLimit = .init(rate: 50, burst: 100), lease: RateLimit = .init(rate: 50, burst: 100),
+        owner: RateLimit = .init(rate: 10, burst: 50), maxTrackedKeys: Int = 10_000
+    ) {
         self.client = client
         self.lease = lease
         self.owner = owner
@@ -132,9 +134,11 @@ final class RateLimiter: Sendable {
     init(policy: RateLimitPolicy, now: @escaping @Sendable () -> Duration = { .nanoseconds(NIODeadline.now().uptimeNanoseconds) }) {
         self.policy = policy
         self.now = now
-        state = Mutex(State(client: .init(limit: policy.client, capacity: policy.maxTrackedKeys),
-                            lease: .init(limit: policy.lease, capacity: policy.maxTrackedKeys),
-                            owner: .init(limit: policy.owner, capacity: policy.maxTrackedKeys)))
+        state = Mutex(
+            State(
+                client: .init(limit: policy.client, capacity: policy.maxTrackedKeys),
+                lease: .init(limit: policy.lease, capacity: policy.maxTrackedKeys),
+                owner: .init(limit: policy.owner, capacity: policy.maxTrackedKeys)))
     }
 
     /// Takes a token from each named bucket, all or none: a request refused by one bucket does

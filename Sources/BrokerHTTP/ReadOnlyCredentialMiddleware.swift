@@ -8,8 +8,10 @@ import Hummingbird
 struct ReadOnlyCredentialMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.method != .get, request.method != .head, let header = request.headers[.authorization],
-           header.hasPrefix("Bearer " + AuditorToken.prefix) {
-            throw BrokerError(.readOnlyCredential, "auditor tokens read the log only; \(request.method) needs the owner's signature or the admin token")
+            header.hasPrefix("Bearer " + AuditorToken.prefix)
+        {
+            throw BrokerError(
+                .readOnlyCredential, "auditor tokens read the log only; \(request.method) needs the owner's signature or the admin token")
         }
         return try await next(request, context)
     }

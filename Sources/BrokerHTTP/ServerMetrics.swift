@@ -28,9 +28,11 @@ public final class ServerMetrics: Sendable {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         // Request latency: a grant is milliseconds to a few hundred (DCAP, cold caches).
-        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
-                                                   .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                                                   .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10)]
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
         factory.valueHistogramBuckets["leasehold_commit_batch_size"] = [1, 2, 4, 8, 16, 32, 64, 128, 256]
         self.factory = factory
         broker = BrokerMetrics(factory: factory)
@@ -61,7 +63,8 @@ public final class ServerMetrics: Sendable {
     }
 
     func connectionTimedOut(_ phase: ConnectionDeadlines.Phase) {
-        CoreMetrics.Counter(label: "leasehold_http_connections_timed_out_total", dimensions: [("phase", phase.rawValue)], factory: factory).increment()
+        CoreMetrics.Counter(label: "leasehold_http_connections_timed_out_total", dimensions: [("phase", phase.rawValue)], factory: factory)
+            .increment()
     }
 
     func connectionRefused() { connectionsRefused.increment() }
@@ -112,7 +115,9 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         defer {
             let elapsed = ContinuousClock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            metrics.request(route: context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched", method: request.method, status: status, seconds: seconds)
+            metrics.request(
+                route: context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched", method: request.method, status: status,
+                seconds: seconds)
         }
         let response = try await next(request, context)
         status = response.status.code

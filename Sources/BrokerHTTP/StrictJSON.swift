@@ -81,14 +81,22 @@ enum StrictJSON {
                 var j = start
                 var escaped = false
                 while j < bytes.count {
-                    if escaped { escaped = false } else if bytes[j] == UInt8(ascii: "\\") { escaped = true } else if bytes[j] == UInt8(ascii: "\"") { break }
+                    if escaped {
+                        escaped = false
+                    } else if bytes[j] == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if bytes[j] == UInt8(ascii: "\"") {
+                        break
+                    }
                     j &+= 1
                 }
                 guard j < bytes.count else { throw SyntaxError(message: "unterminated string") }
                 if depth == 1 && expectKey {
                     let raw = Array(bytes[start..<j])
                     // Decode escapes the way JSON does, via a one-string document.
-                    let name = (try? JSONSerialization.jsonObject(with: Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]), options: [.fragmentsAllowed])) as? String
+                    let name =
+                        (try? JSONSerialization.jsonObject(
+                            with: Data([UInt8(ascii: "\"")] + raw + [UInt8(ascii: "\"")]), options: [.fragmentsAllowed])) as? String
                     guard let name else { throw SyntaxError(message: "bad member name") }
                     names.append(name)
                     expectKey = false

@@ -29,7 +29,8 @@ public struct AMDKDS: Sendable, Hashable {
     static func segment(_ kind: SNPReport.SigningKey) -> String { kind == .vlek ? "vlek" : "vcek" }
 
     public func vcekURL(product: SNPProduct, hwID: [UInt8], tcb: SNPTCB) -> String {
-        var url = "\(baseURL)/vcek/v1/\(product.rawValue)/\(Hex.encode(hwID))?blSPL=\(tcb.bootloader)&teeSPL=\(tcb.tee)&snpSPL=\(tcb.snp)&ucodeSPL=\(tcb.microcode)"
+        var url =
+            "\(baseURL)/vcek/v1/\(product.rawValue)/\(Hex.encode(hwID))?blSPL=\(tcb.bootloader)&teeSPL=\(tcb.tee)&snpSPL=\(tcb.snp)&ucodeSPL=\(tcb.microcode)"
         if product == .turin { url += "&fmcSPL=\(tcb.fmc ?? 0)" }
         return url
     }

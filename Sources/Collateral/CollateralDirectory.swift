@@ -47,7 +47,9 @@ public struct CollateralDirectory: CollateralHTTP {
             case "crl": return "amd/\(parts[0])/\(product.rawValue)/crl.der"
             default:
                 let hwID = parts[3]
-                guard parts[0] == "vcek", hwID.utf8.count == 16 || hwID.utf8.count == 128, Hex.decode(hwID) != nil, hwID == hwID.lowercased() else { return nil }
+                guard parts[0] == "vcek", hwID.utf8.count == 16 || hwID.utf8.count == 128, Hex.decode(hwID) != nil, hwID == hwID.lowercased() else {
+                    return nil
+                }
                 func spl(_ name: String) -> String? {
                     guard let v = query[name], !v.isEmpty, v.utf8.count <= 3, v.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
                     return v

@@ -41,8 +41,10 @@ extension CollateralService {
     /// `attempt` for each of `needs.products` in order until one is served. A v2 report names
     /// no product: a VCEK KDS does not have under one product may be under the next. The
     /// first product's answer is reported unless a later one fails otherwise.
-    func firstServed(_ needs: SNPCollateralNeeds,
-                     _ attempt: (SNPProduct) async throws(CollateralError) -> Supplied) async throws(CollateralError) -> Supplied {
+    func firstServed(
+        _ needs: SNPCollateralNeeds,
+        _ attempt: (SNPProduct) async throws(CollateralError) -> Supplied
+    ) async throws(CollateralError) -> Supplied {
         var failure: CollateralError?
         for product in needs.products {
             do throws(CollateralError) {
@@ -67,8 +69,10 @@ extension CollateralService {
     /// The verified set of one report under `product`: from memory, or assembled from cached,
     /// stored and fetched documents and verified. `refetch` (the sweeper) fetches the chain and
     /// the CRL afresh; a VCEK never changes and is taken from the caches.
-    func amdSet(_ kds: AMDKDS, _ needs: SNPCollateralNeeds, _ product: SNPProduct, _ ownKey: [UInt8]?,
-                at time: Date, refetch: Bool, fetchAll: Bool = false) async throws(CollateralError) -> Supplied {
+    func amdSet(
+        _ kds: AMDKDS, _ needs: SNPCollateralNeeds, _ product: SNPProduct, _ ownKey: [UInt8]?,
+        at time: Date, refetch: Bool, fetchAll: Bool = false
+    ) async throws(CollateralError) -> Supplied {
         let key = Self.amdKey(needs, product, ownKey)
         if !refetch {
             lastUsed.withLock { $0[key] = max($0[key] ?? time, time) }
@@ -77,8 +81,10 @@ extension CollateralService {
                 return hit
             }
         }
-        var wanted: [(kind: String, url: String)] = [("certChain", kds.chainURL(needs.keyKind, product: product)),
-                                                     ("crl", kds.crlURL(needs.keyKind, product: product))]
+        var wanted: [(kind: String, url: String)] = [
+            ("certChain", kds.chainURL(needs.keyKind, product: product)),
+            ("crl", kds.crlURL(needs.keyKind, product: product)),
+        ]
         if let hwID = needs.hwID { wanted.insert(("vcek", kds.vcekURL(product: product, hwID: hwID, tcb: needs.reportedTCB)), at: 0) }
         let upstream = amdUpstream(kds)
         for attempt in 0..<2 {
@@ -119,15 +125,18 @@ extension CollateralService {
             }
             var listed = kept.map(\.document)
             if let ownKey {
-                listed.insert(Document(kind: "\(AMDKDS.segment(needs.keyKind))FromEvidence", url: "", sha256: Self.hex(ownKey), body: ownKey, issuerChain: nil), at: 0)
+                listed.insert(
+                    Document(kind: "\(AMDKDS.segment(needs.keyKind))FromEvidence", url: "", sha256: Self.hex(ownKey), body: ownKey, issuerChain: nil),
+                    at: 0)
             }
             let usableUntil = kept.map(\.usableUntil).min() ?? time
             guard time < usableUntil else {
                 throw CollateralError(.invalid, "the SEV-SNP collateral from \(kds.baseURL) is not usable at \(time)")
             }
-            let supplied = Supplied(pieces: pieces, documents: listed, upstream: upstream, tcbUpdate: nil, tcbEvaluationDataNumber: nil,
-                                    tcbInfoIssueDate: nil, fetchedAt: kept.map(\.fetchedAt).min() ?? time, nextUpdate: checked.crlNextUpdate,
-                                    usableUntil: usableUntil)
+            let supplied = Supplied(
+                pieces: pieces, documents: listed, upstream: upstream, tcbUpdate: nil, tcbEvaluationDataNumber: nil,
+                tcbInfoIssueDate: nil, fetchedAt: kept.map(\.fetchedAt).min() ?? time, nextUpdate: checked.crlNextUpdate,
+                usableUntil: usableUntil)
             amdSets.withLock { $0[key] = AMDSet(needs: needs, product: product, ownKey: ownKey, supplied: supplied) }
             return supplied
         }
@@ -136,7 +145,9 @@ extension CollateralService {
 
     /// One document: from memory or the store (when `useCache`), else fetched, once however
     /// many sets wait for it. `fresh` says it was fetched now (and is not yet verified).
-    func amdDocument(_ kind: String, _ url: String, upstream: String, useCache: Bool, at time: Date) async throws(CollateralError) -> (document: AMDDocument, fresh: Bool) {
+    func amdDocument(_ kind: String, _ url: String, upstream: String, useCache: Bool, at time: Date) async throws(CollateralError) -> (
+        document: AMDDocument, fresh: Bool
+    ) {
         if useCache {
             if let d = amdDocuments.withLock({ $0[url] }), d.fetchedAt <= time, time < d.usableUntil { return (d, false) }
             if let d = await loadAMD(url, at: time) {
@@ -215,9 +226,10 @@ extension CollateralService {
 
     func storeAMD(_ d: AMDDocument) async {
         guard let persistence = persistence.withLock({ $0 }) else { return }
-        let snapshot = Snapshot(upstream: "amd", tcbUpdate: nil, fetchedAt: d.fetchedAt.timeIntervalSince1970,
-                                documents: [.init(kind: d.document.kind, url: d.document.url, body: Data(d.document.body), issuerChain: nil)],
-                                usableUntil: d.usableUntil.timeIntervalSince1970)
+        let snapshot = Snapshot(
+            upstream: "amd", tcbUpdate: nil, fetchedAt: d.fetchedAt.timeIntervalSince1970,
+            documents: [.init(kind: d.document.kind, url: d.document.url, body: Data(d.document.body), issuerChain: nil)],
+            usableUntil: d.usableUntil.timeIntervalSince1970)
         guard let bytes = try? JSONEncoder().encode(snapshot) else { return }
         await persistence.save("amd|" + d.document.url, [UInt8](bytes), nextUpdate: d.usableUntil)
     }
@@ -226,13 +238,15 @@ extension CollateralService {
     /// usable at it; nil otherwise.
     func loadAMD(_ url: String, at time: Date) async -> AMDDocument? {
         guard let persistence = persistence.withLock({ $0 }), let bytes = await persistence.load("amd|" + url),
-              let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(bytes)), let d = snapshot.documents.first,
-              d.url == url, let until = snapshot.usableUntil else { return nil }
+            let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(bytes)), let d = snapshot.documents.first,
+            d.url == url, let until = snapshot.usableUntil
+        else { return nil }
         let fetchedAt = Date(timeIntervalSince1970: snapshot.fetchedAt)
         let usableUntil = Date(timeIntervalSince1970: until)
         guard fetchedAt <= time, time < usableUntil else { return nil }
         let body = [UInt8](d.body)
-        return AMDDocument(document: Document(kind: d.kind, url: url, sha256: Self.hex(body), body: body, issuerChain: nil),
-                           fetchedAt: fetchedAt, usableUntil: usableUntil)
+        return AMDDocument(
+            document: Document(kind: d.kind, url: url, sha256: Self.hex(body), body: body, issuerChain: nil),
+            fetchedAt: fetchedAt, usableUntil: usableUntil)
     }
 }

@@ -67,8 +67,10 @@ extension CollateralService {
 
     func store(_ key: String, _ s: Supplied) async {
         guard let persistence = persistence.withLock({ $0 }) else { return }
-        let snapshot = Snapshot(upstream: s.upstream, tcbUpdate: s.tcbUpdate, fetchedAt: s.fetchedAt.timeIntervalSince1970,
-                                documents: s.documents.map { Snapshot.Doc(kind: $0.kind, url: $0.url, body: Data($0.body), issuerChain: $0.issuerChain.map { Data($0) }) })
+        let snapshot = Snapshot(
+            upstream: s.upstream, tcbUpdate: s.tcbUpdate, fetchedAt: s.fetchedAt.timeIntervalSince1970,
+            documents: s.documents.map { Snapshot.Doc(kind: $0.kind, url: $0.url, body: Data($0.body), issuerChain: $0.issuerChain.map { Data($0) }) }
+        )
         guard let bytes = try? JSONEncoder().encode(snapshot) else { return }
         await persistence.save(key, [UInt8](bytes), nextUpdate: s.nextUpdate)
     }
@@ -77,13 +79,17 @@ extension CollateralService {
     /// and not older (in TCB evaluation data number) than one already seen; nil otherwise.
     func loadStored(_ key: String, needs: DCAPCollateralNeeds, at time: Date) async -> Supplied? {
         guard let persistence = persistence.withLock({ $0 }), let bytes = await persistence.load(key),
-              let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(bytes)) else { return nil }
+            let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(bytes))
+        else { return nil }
         var pieces: [[UInt8]] = []
         var documents: [Document] = []
         for d in snapshot.documents {
             pieces.append([UInt8](d.body))
             if let chain = d.issuerChain { pieces.append([UInt8](chain)) }
-            documents.append(Document(kind: d.kind, url: d.url, sha256: Self.hex([UInt8](d.body)), body: [UInt8](d.body), issuerChain: d.issuerChain.map { [UInt8]($0) }))
+            documents.append(
+                Document(
+                    kind: d.kind, url: d.url, sha256: Self.hex([UInt8](d.body)), body: [UInt8](d.body), issuerChain: d.issuerChain.map { [UInt8]($0) }
+                ))
         }
         let fetchedAt = Date(timeIntervalSince1970: snapshot.fetchedAt)
         guard fetchedAt <= time, let checked = try? DCAPVerifier.checkFetched(pieces, needs: needs, at: time) else { return nil }
@@ -96,8 +102,9 @@ extension CollateralService {
             return true
         }
         guard current else { return nil }
-        return Supplied(pieces: pieces, documents: documents, upstream: snapshot.upstream, tcbUpdate: snapshot.tcbUpdate,
-                        tcbEvaluationDataNumber: checked.tcbEvaluationDataNumber, tcbInfoIssueDate: checked.tcbInfoIssueDate,
-                        fetchedAt: fetchedAt, nextUpdate: checked.nextUpdate, usableUntil: usableUntil)
+        return Supplied(
+            pieces: pieces, documents: documents, upstream: snapshot.upstream, tcbUpdate: snapshot.tcbUpdate,
+            tcbEvaluationDataNumber: checked.tcbEvaluationDataNumber, tcbInfoIssueDate: checked.tcbInfoIssueDate,
+            fetchedAt: fetchedAt, nextUpdate: checked.nextUpdate, usableUntil: usableUntil)
     }
 }

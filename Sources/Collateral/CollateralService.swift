@@ -27,7 +27,9 @@ public final class CollateralService: Sendable {
         public var maximumAge: TimeInterval
         /// How fetched SEV-SNP documents are checked; tests replace the CRL's signer here (no
         /// real ARK-signed CRL is among the vectors).
-        var checkSNP: @Sendable ([[UInt8]], SNPCollateralNeeds, Date) throws -> SNPFetchedCollateral = { try SNPVerifier.checkFetched($0, needs: $1, at: $2) }
+        var checkSNP: @Sendable ([[UInt8]], SNPCollateralNeeds, Date) throws -> SNPFetchedCollateral = {
+            try SNPVerifier.checkFetched($0, needs: $1, at: $2)
+        }
         public init(intel: IntelPCS? = nil, amd: AMDKDS? = nil, maximumAge: TimeInterval = CollateralService.defaultMaximumAge) {
             self.intel = intel; self.amd = amd; self.maximumAge = maximumAge
         }
@@ -126,7 +128,9 @@ public final class CollateralService: Sendable {
             return hit
         }
         if let until = missing.withLock({ $0[key] }), time < until {
-            throw CollateralError(.notServed, "the upstream does not have \(needs.tee.rawValue) collateral for FMSPC \(needs.fmspc) (asked before; again after \(until))")
+            throw CollateralError(
+                .notServed,
+                "the upstream does not have \(needs.tee.rawValue) collateral for FMSPC \(needs.fmspc) (asked before; again after \(until))")
         }
         return try await singleFlight(key, needs) { () async throws(CollateralError) -> Supplied in
             if let stored = await self.loadStored(key, needs: needs, at: time) {
@@ -164,7 +168,8 @@ public final class CollateralService: Sendable {
         }
         let amd = await refreshAMD(at: time, margin: margin)
         guard let intel = configuration.intel else { return amd }
-        let due = cached.withLock { c in c.filter { $0.value.supplied.usableUntil.timeIntervalSince(time) < margin }.map { ($0.key, $0.value.needs) } }
+        let due = cached.withLock { c in c.filter { $0.value.supplied.usableUntil.timeIntervalSince(time) < margin }.map { ($0.key, $0.value.needs) }
+        }
         var refreshed = 0, failed = 0
         for (key, needs) in due {
             do {
@@ -180,8 +185,10 @@ public final class CollateralService: Sendable {
     }
 
     /// Runs `fetch` once for `key` however many callers wait; caches and returns its result.
-    private func singleFlight(_ key: String, _ needs: DCAPCollateralNeeds,
-                              _ fetch: @escaping @Sendable () async throws(CollateralError) -> Supplied) async throws(CollateralError) -> Supplied {
+    private func singleFlight(
+        _ key: String, _ needs: DCAPCollateralNeeds,
+        _ fetch: @escaping @Sendable () async throws(CollateralError) -> Supplied
+    ) async throws(CollateralError) -> Supplied {
         let task: Task<Supplied, any Error> = inFlight.withLock { flights in
             if let running = flights[key] { return running }
             let t = Task { () async throws -> Supplied in
@@ -214,8 +221,10 @@ public final class CollateralService: Sendable {
                 guard response.status == 200 else { throw Self.statusError(response, url: request.url, at: time) }
                 let got = try IntelPCS.pieces(of: response, for: request)
                 pieces += got
-                documents.append(Document(kind: request.kind, url: request.url, sha256: Self.hex(response.body), body: response.body,
-                                          issuerChain: got.count > 1 ? got[1] : nil))
+                documents.append(
+                    Document(
+                        kind: request.kind, url: request.url, sha256: Self.hex(response.body), body: response.body,
+                        issuerChain: got.count > 1 ? got[1] : nil))
             }
         } catch {
             // A document the upstream does not have says nothing about its health.
@@ -234,12 +243,16 @@ public final class CollateralService: Sendable {
             return nil
         }
         if let regressed {
-            throw CollateralError(.invalid, "\(intel.baseURL) served TCB evaluation data number \(checked.tcbEvaluationDataNumber) for FMSPC \(needs.fmspc), older than \(regressed) already seen")
+            throw CollateralError(
+                .invalid,
+                "\(intel.baseURL) served TCB evaluation data number \(checked.tcbEvaluationDataNumber) for FMSPC \(needs.fmspc), older than \(regressed) already seen"
+            )
         }
         backoff.withLock { _ = $0.removeValue(forKey: upstream) }
-        return Supplied(pieces: pieces, documents: documents, upstream: upstream, tcbUpdate: intel.update.rawValue,
-                        tcbEvaluationDataNumber: checked.tcbEvaluationDataNumber, tcbInfoIssueDate: checked.tcbInfoIssueDate,
-                        fetchedAt: time, nextUpdate: checked.nextUpdate, usableUntil: min(checked.nextUpdate, time.addingTimeInterval(configuration.maximumAge)))
+        return Supplied(
+            pieces: pieces, documents: documents, upstream: upstream, tcbUpdate: intel.update.rawValue,
+            tcbEvaluationDataNumber: checked.tcbEvaluationDataNumber, tcbInfoIssueDate: checked.tcbInfoIssueDate,
+            fetchedAt: time, nextUpdate: checked.nextUpdate, usableUntil: min(checked.nextUpdate, time.addingTimeInterval(configuration.maximumAge)))
     }
 
     func get(_ url: String) async throws(CollateralError) -> CollateralHTTPResponse {
@@ -248,10 +261,13 @@ public final class CollateralService: Sendable {
     }
 
     static func statusError(_ r: CollateralHTTPResponse, url: String, at time: Date) -> CollateralError {
-        let retry = r.headers["retry-after"].flatMap { TimeInterval($0.trimmingCharacters(in: .whitespaces)) }.map { time.addingTimeInterval(min($0, 3600)) }
+        let retry = r.headers["retry-after"].flatMap { TimeInterval($0.trimmingCharacters(in: .whitespaces)) }.map {
+            time.addingTimeInterval(min($0, 3600))
+        }
         switch r.status {
         case 429: return CollateralError(.backingOff, "\(url) answered 429 (rate limited)", retryAfter: retry)
-        case 500...599: return CollateralError(r.status == 503 && retry != nil ? .backingOff : .unreachable, "\(url) answered \(r.status)", retryAfter: retry)
+        case 500...599:
+            return CollateralError(r.status == 503 && retry != nil ? .backingOff : .unreachable, "\(url) answered \(r.status)", retryAfter: retry)
         default: return CollateralError(.notServed, "\(url) answered \(r.status)")
         }
     }

@@ -53,14 +53,18 @@ public struct IntelPCS: Sendable, Hashable {
     public func requests(for needs: DCAPCollateralNeeds) -> [Request] {
         let tee = needs.tee == .tdx ? "tdx" : "sgx"
         return [
-            Request(kind: "tcbInfo", url: "\(baseURL)/\(tee)/certification/v4/tcb?fmspc=\(needs.fmspc)&update=\(update.rawValue)",
-                    chainHeaders: ["tcb-info-issuer-chain", "sgx-tcb-info-issuer-chain"]),
-            Request(kind: "qeIdentity", url: "\(baseURL)/\(tee)/certification/v4/qe/identity?update=\(update.rawValue)",
-                    chainHeaders: ["sgx-enclave-identity-issuer-chain"]),
-            Request(kind: "pckCrl", url: "\(baseURL)/sgx/certification/v4/pckcrl?ca=\(needs.pckCA.rawValue)&encoding=der",
-                    chainHeaders: ["sgx-pck-crl-issuer-chain"]),
-            Request(kind: "rootCaCrl", url: isIntel ? Self.rootCRLDistributionPoint : "\(baseURL)/sgx/certification/v4/rootcacrl",
-                    chainHeaders: []),
+            Request(
+                kind: "tcbInfo", url: "\(baseURL)/\(tee)/certification/v4/tcb?fmspc=\(needs.fmspc)&update=\(update.rawValue)",
+                chainHeaders: ["tcb-info-issuer-chain", "sgx-tcb-info-issuer-chain"]),
+            Request(
+                kind: "qeIdentity", url: "\(baseURL)/\(tee)/certification/v4/qe/identity?update=\(update.rawValue)",
+                chainHeaders: ["sgx-enclave-identity-issuer-chain"]),
+            Request(
+                kind: "pckCrl", url: "\(baseURL)/sgx/certification/v4/pckcrl?ca=\(needs.pckCA.rawValue)&encoding=der",
+                chainHeaders: ["sgx-pck-crl-issuer-chain"]),
+            Request(
+                kind: "rootCaCrl", url: isIntel ? Self.rootCRLDistributionPoint : "\(baseURL)/sgx/certification/v4/rootcacrl",
+                chainHeaders: []),
         ]
     }
 
@@ -70,7 +74,8 @@ public struct IntelPCS: Sendable, Hashable {
         guard !response.body.isEmpty else { throw CollateralError(.notServed, "\(request.url) answered an empty body") }
         guard !request.chainHeaders.isEmpty else { return [response.body] }
         guard let encoded = request.chainHeaders.lazy.compactMap({ response.headers[$0] }).first else {
-            throw CollateralError(.invalid, "\(request.url) answered without its issuer chain header (\(request.chainHeaders.joined(separator: " or ")))")
+            throw CollateralError(
+                .invalid, "\(request.url) answered without its issuer chain header (\(request.chainHeaders.joined(separator: " or ")))")
         }
         guard let chain = percentDecoded(encoded) else {
             throw CollateralError(.invalid, "\(request.url): the issuer chain header is not percent-encoded PEM")

@@ -55,8 +55,10 @@ public struct AuditLeaseSummary: Codable, Sendable, Hashable {
     /// The `lease.issued` entry, and every entry of the lease in log order.
     public var issuedSeq: UInt64
     public var seqs: [UInt64]
-    public init(owner: String, leaseId: String, purpose: String?, notBefore: String?, notAfter: String?, maxGrants: Int?,
-                status: String, grants: Int, denials: Int, receipts: Int, issuedSeq: UInt64, seqs: [UInt64]) {
+    public init(
+        owner: String, leaseId: String, purpose: String?, notBefore: String?, notAfter: String?, maxGrants: Int?,
+        status: String, grants: Int, denials: Int, receipts: Int, issuedSeq: UInt64, seqs: [UInt64]
+    ) {
         self.owner = owner; self.leaseId = leaseId; self.purpose = purpose; self.notBefore = notBefore; self.notAfter = notAfter
         self.maxGrants = maxGrants; self.status = status; self.grants = grants; self.denials = denials; self.receipts = receipts
         self.issuedSeq = issuedSeq; self.seqs = seqs

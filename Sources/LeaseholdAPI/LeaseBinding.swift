@@ -21,8 +21,10 @@ public struct LeaseBinding: Sendable, Hashable {
     /// (`ReceiptPublicKey.text`), when it has one.
     public var signingKey: String?
 
-    public init(nonce: [UInt8], suiteID: String, publicKey: [UInt8], owner: String, leaseID: String, manifestDigest: [UInt8],
-                signingKey: String? = nil) {
+    public init(
+        nonce: [UInt8], suiteID: String, publicKey: [UInt8], owner: String, leaseID: String, manifestDigest: [UInt8],
+        signingKey: String? = nil
+    ) {
         self.nonce = nonce
         self.suiteID = suiteID
         self.publicKey = publicKey
@@ -43,8 +45,10 @@ public struct LeaseBinding: Sendable, Hashable {
     /// the evidence.
     public var reportData: [UInt8] {
         var out: [UInt8] = []
-        var parts = [Array(Self.reportDataLabel.utf8), nonce, Array(suiteID.utf8), publicKey,
-                     Array(owner.utf8), Array(leaseID.utf8), manifestDigest]
+        var parts = [
+            Array(Self.reportDataLabel.utf8), nonce, Array(suiteID.utf8), publicKey,
+            Array(owner.utf8), Array(leaseID.utf8), manifestDigest,
+        ]
         if let signingKey { parts.append(Array(signingKey.utf8)) }
         for part in parts {
             Self.appendLengthPrefixed(part, to: &out)
@@ -67,8 +71,10 @@ public struct LeaseBinding: Sendable, Hashable {
 
     package static func appendLengthPrefixed(_ bytes: [UInt8], to out: inout [UInt8]) {
         let n = UInt32(truncatingIfNeeded: bytes.count)
-        out += [UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16),
-                UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
+        out += [
+            UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16),
+            UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n),
+        ]
         out += bytes
     }
 }

@@ -10,9 +10,10 @@ public enum LeaseholdName {
 
     public static func isValid(_ s: String) -> Bool {
         let b = s.utf8
-        return (1...128).contains(b.count) && b.first != UInt8(ascii: ".") && b.allSatisfy { c in
-            (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)
-                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-        }
+        return (1...128).contains(b.count) && b.first != UInt8(ascii: ".")
+            && b.allSatisfy { c in
+                (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)
+                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+            }
     }
 }

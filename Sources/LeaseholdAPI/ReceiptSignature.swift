@@ -18,10 +18,14 @@ public enum ReceiptSignature {
     public static let releaseOp = "release"
 
     /// The exact bytes a receipt's signature covers.
-    public static func message(op: String, owner: String, leaseId: String, grantId: String, kind: String, time: String,
-                               outputDigest: String?) -> [UInt8] {
-        var f: [String: JSONValue] = ["ctx": .string(context), "op": .string(op), "owner": .string(owner), "leaseId": .string(leaseId),
-                                      "grantId": .string(grantId), "kind": .string(kind), "time": .string(time)]
+    public static func message(
+        op: String, owner: String, leaseId: String, grantId: String, kind: String, time: String,
+        outputDigest: String?
+    ) -> [UInt8] {
+        var f: [String: JSONValue] = [
+            "ctx": .string(context), "op": .string(op), "owner": .string(owner), "leaseId": .string(leaseId),
+            "grantId": .string(grantId), "kind": .string(kind), "time": .string(time),
+        ]
         if let outputDigest { f["outputDigest"] = .string(outputDigest) }
         return CanonicalJSON.encode(.dict(f))
     }
@@ -61,7 +65,9 @@ public struct ReceiptPublicKey: Sendable, Hashable {
         guard let scheme = Scheme(rawValue: String(text[..<colon])) else {
             throw ReceiptKeyError("signing key scheme must be \(Scheme.allCases.map(\.rawValue).joined(separator: " or "))")
         }
-        guard let raw = Base64.decodeCanonical(String(text[text.index(after: colon)...])) else { throw ReceiptKeyError("the signing key is not canonical base64") }
+        guard let raw = Base64.decodeCanonical(String(text[text.index(after: colon)...])) else {
+            throw ReceiptKeyError("the signing key is not canonical base64")
+        }
         try self.init(scheme: scheme, rawRepresentation: raw)
     }
 

@@ -90,7 +90,10 @@ public struct LeaseStatus: Codable, Sendable, Hashable {
     /// Log index of the `lease.issued` entry.
     public var issuedLogIndex: UInt64
 
-    public init(owner: String, leaseId: String, state: String, notBefore: String, notAfter: String, maxGrants: Int64, grantsIssued: Int64, keys: [String], tees: [String], manifestDigest: String, issuedLogIndex: UInt64) {
+    public init(
+        owner: String, leaseId: String, state: String, notBefore: String, notAfter: String, maxGrants: Int64, grantsIssued: Int64, keys: [String],
+        tees: [String], manifestDigest: String, issuedLogIndex: UInt64
+    ) {
         self.owner = owner
         self.leaseId = leaseId
         self.state = state
@@ -194,8 +197,10 @@ extension GrantReceipt {
     /// received, and SHA-256 of the workload's one-time public key. Returns the entry; throws
     /// a message naming the first difference. The inclusion proof itself is checked by the
     /// caller against a signed checkpoint.
-    public func checkEntry(owner: String, leaseId: String, grantId: String, keys: [GrantedKey], publicKey: [UInt8],
-                           signingKey: ReceiptPublicKey? = nil) throws(GrantReceiptMismatch) -> LogEntry {
+    public func checkEntry(
+        owner: String, leaseId: String, grantId: String, keys: [GrantedKey], publicKey: [UInt8],
+        signingKey: ReceiptPublicKey? = nil
+    ) throws(GrantReceiptMismatch) -> LogEntry {
         let keyIds = keys.map(\.keyId)
         guard let bytes = Base64.decodeCanonical(entry) else { throw GrantReceiptMismatch("the receipt's entry is not canonical base64") }
         guard let leaf = LogHash(base64: leafHash), MerkleHash.leaf(bytes) == leaf else {
@@ -223,8 +228,9 @@ extension GrantReceipt {
         }
         for (entry, key) in zip(logged, keys) {
             guard let enc = Base64.decodeCanonical(key.encapsulatedKey), let ct = Base64.decodeCanonical(key.ciphertext),
-                  entry["keyId"]?.stringValue == key.keyId,
-                  entry["sealedDigest"]?.stringValue == GrantedKey.sealedDigest(encapsulatedKey: enc, ciphertext: ct) else {
+                entry["keyId"]?.stringValue == key.keyId,
+                entry["sealedDigest"]?.stringValue == GrantedKey.sealedDigest(encapsulatedKey: enc, ciphertext: ct)
+            else {
                 throw GrantReceiptMismatch("key \(key.keyId.prefix(128)) is not the sealed key the log records")
             }
         }

@@ -33,9 +33,11 @@ public struct AuditorClient: Sendable {
 
     /// `GET /v1/log/entries`: up to `limit` entries from `start`, each its exact stored bytes.
     public func entries(start: UInt64, limit: Int = 100) async throws(LeaseholdClientError) -> [[UInt8]] {
-        let body = try await connection.send("GET", ["v1", "log", "entries"], query: [
-            URLQueryItem(name: "start", value: String(start)), URLQueryItem(name: "limit", value: String(limit)),
-        ], headers: token.map { ["Authorization": "Bearer " + $0] } ?? [:])
+        let body = try await connection.send(
+            "GET", ["v1", "log", "entries"],
+            query: [
+                URLQueryItem(name: "start", value: String(start)), URLQueryItem(name: "limit", value: String(limit)),
+            ], headers: token.map { ["Authorization": "Bearer " + $0] } ?? [:])
         return try Self.splitLines(body)
     }
 
@@ -49,25 +51,31 @@ public struct AuditorClient: Sendable {
 
     /// `GET /v1/log/proof/inclusion?index=N`.
     public func inclusionProof(index: UInt64) async throws(LeaseholdClientError) -> InclusionProofResponse {
-        try await connection.json(InclusionProofResponse.self, "GET", ["v1", "log", "proof", "inclusion"],
-                                  query: [URLQueryItem(name: "index", value: String(index))])
+        try await connection.json(
+            InclusionProofResponse.self, "GET", ["v1", "log", "proof", "inclusion"],
+            query: [URLQueryItem(name: "index", value: String(index))])
     }
 
     /// `GET /v1/log/proof/consistency?old=M`.
     public func consistencyProof(old: UInt64) async throws(LeaseholdClientError) -> ConsistencyProofResponse {
-        try await connection.json(ConsistencyProofResponse.self, "GET", ["v1", "log", "proof", "consistency"],
-                                  query: [URLQueryItem(name: "old", value: String(old))])
+        try await connection.json(
+            ConsistencyProofResponse.self, "GET", ["v1", "log", "proof", "consistency"],
+            query: [URLQueryItem(name: "old", value: String(old))])
     }
 
     /// Checks that `entry` is at `index` in the tree of `checkpoint`, with a proof from the broker.
     public func verifyInclusion(entry: [UInt8], index: UInt64, in checkpoint: Checkpoint) async throws(LeaseholdClientError) {
         let proof = try await inclusionProof(index: index)
         guard proof.tree_size == checkpoint.size, proof.leaf_index == index else {
-            throw GrantReceiptVerifier.invalid("the proof is for entry \(proof.leaf_index) in a tree of \(proof.tree_size), not \(index) in \(checkpoint.size)")
+            throw GrantReceiptVerifier.invalid(
+                "the proof is for entry \(proof.leaf_index) in a tree of \(proof.tree_size), not \(index) in \(checkpoint.size)")
         }
         let leaf = MerkleHash.leaf(entry)
-        guard ProofVerification.verifyInclusion(leaf: leaf, index: index, size: checkpoint.size,
-                                                proof: try GrantReceiptVerifier.hashes(proof.inclusion_proof), root: checkpoint.root) else {
+        guard
+            ProofVerification.verifyInclusion(
+                leaf: leaf, index: index, size: checkpoint.size,
+                proof: try GrantReceiptVerifier.hashes(proof.inclusion_proof), root: checkpoint.root)
+        else {
             throw GrantReceiptVerifier.invalid("entry \(index) is not in the checkpoint's tree")
         }
     }
@@ -75,9 +83,13 @@ public struct AuditorClient: Sendable {
     /// Checks that the log at `old` (size and root the auditor kept) is a prefix of `checkpoint`.
     public func verifyConsistency(oldSize: UInt64, oldRoot: LogHash, to checkpoint: Checkpoint) async throws(LeaseholdClientError) {
         let proof = try await consistencyProof(old: oldSize)
-        guard ProofVerification.verifyConsistency(oldSize: oldSize, oldRoot: oldRoot, newSize: checkpoint.size, newRoot: checkpoint.root,
-                                                  proof: try GrantReceiptVerifier.hashes(proof.consistency_proof)) else {
-            throw GrantReceiptVerifier.invalid("the log of size \(checkpoint.size) is not an extension of the one of size \(oldSize) the auditor kept")
+        guard
+            ProofVerification.verifyConsistency(
+                oldSize: oldSize, oldRoot: oldRoot, newSize: checkpoint.size, newRoot: checkpoint.root,
+                proof: try GrantReceiptVerifier.hashes(proof.consistency_proof))
+        else {
+            throw GrantReceiptVerifier.invalid(
+                "the log of size \(checkpoint.size) is not an extension of the one of size \(oldSize) the auditor kept")
         }
     }
 }

@@ -24,8 +24,10 @@ public struct BrokerConnection: Sendable {
     /// file, replaces the system's trust store for https: only certificates it issued are
     /// accepted. `connectTimeout` bounds how long one request keeps dialling a broker that
     /// refuses or does not answer (AsyncHTTPClient re-dials a refused port until then).
-    public init(_ url: String, maximumConnections: Int = 16, timeout: TimeInterval = 30, caFile: String? = nil,
-                connectTimeout: Duration = .seconds(5)) throws(LeaseholdClientError) {
+    public init(
+        _ url: String, maximumConnections: Int = 16, timeout: TimeInterval = 30, caFile: String? = nil,
+        connectTimeout: Duration = .seconds(5)
+    ) throws(LeaseholdClientError) {
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil else {
             throw LeaseholdClientError(LeaseholdClientError.badInput, "broker URL \(url) is not an http(s) URL")
         }
@@ -41,7 +43,8 @@ public struct BrokerConnection: Sendable {
             }
         }
         baseURL = u
-        let connectMilliseconds = max(100, min(60_000, connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000))
+        let connectMilliseconds = max(
+            100, min(60_000, connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000))
         client = Self.client(.init(maximumConnections: max(1, maximumConnections), caFile: caFile, connectMilliseconds: connectMilliseconds))
         self.timeout = .milliseconds(Int64(timeout * 1000))
     }
@@ -84,8 +87,10 @@ public struct BrokerConnection: Sendable {
         return segments.map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }.joined(separator: "/")
     }
 
-    package func send(_ method: String, _ segments: [String], query: [URLQueryItem] = [], body: [UInt8]? = nil,
-              headers: [String: String] = [:]) async throws(LeaseholdClientError) -> [UInt8] {
+    package func send(
+        _ method: String, _ segments: [String], query: [URLQueryItem] = [], body: [UInt8]? = nil,
+        headers: [String: String] = [:]
+    ) async throws(LeaseholdClientError) -> [UInt8] {
         var text = baseURL.absoluteString
         while text.hasSuffix("/") { text.removeLast() }
         text += "/" + Self.path(segments)
@@ -114,7 +119,8 @@ public struct BrokerConnection: Sendable {
             if let err = try? JSONDecoder().decode(ErrorBody.self, from: Data(data)) {
                 throw LeaseholdClientError(err.reason, err.error, httpStatus: status)
             }
-            throw LeaseholdClientError(LeaseholdClientError.badResponse, "\(method) \(url.path): HTTP \(status) without an error body", httpStatus: status)
+            throw LeaseholdClientError(
+                LeaseholdClientError.badResponse, "\(method) \(url.path): HTTP \(status) without an error body", httpStatus: status)
         }
         return data
     }
@@ -132,8 +138,10 @@ public struct BrokerConnection: Sendable {
         return String(describing: error)
     }
 
-    package func json<T: Decodable>(_ type: T.Type, _ method: String, _ segments: [String], query: [URLQueryItem] = [],
-                            body: [UInt8]? = nil, headers: [String: String] = [:]) async throws(LeaseholdClientError) -> T {
+    package func json<T: Decodable>(
+        _ type: T.Type, _ method: String, _ segments: [String], query: [URLQueryItem] = [],
+        body: [UInt8]? = nil, headers: [String: String] = [:]
+    ) async throws(LeaseholdClientError) -> T {
         let bytes = try await send(method, segments, query: query, body: body, headers: headers)
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
@@ -145,7 +153,9 @@ public struct BrokerConnection: Sendable {
     package static func encode<T: Encodable>(_ value: T) throws(LeaseholdClientError) -> [UInt8] {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do { return Array(try e.encode(value)) } catch { throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot encode the request: \(error)") }
+        do { return Array(try e.encode(value)) } catch {
+            throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot encode the request: \(error)")
+        }
     }
 
     /// `GET /v1/broker`.

@@ -12,7 +12,8 @@ public enum GrantReceiptVerifier {
             throw invalid("the receipt's leaf hash is not 32 bytes of base64")
         }
         let proof = try hashes(receipt.inclusionProof)
-        guard ProofVerification.verifyInclusion(leaf: leaf, index: receipt.logIndex, size: checkpoint.size, proof: proof, root: checkpoint.root) else {
+        guard ProofVerification.verifyInclusion(leaf: leaf, index: receipt.logIndex, size: checkpoint.size, proof: proof, root: checkpoint.root)
+        else {
             throw invalid("the inclusion proof does not put entry \(receipt.logIndex) in the checkpoint's tree of size \(checkpoint.size)")
         }
         return checkpoint

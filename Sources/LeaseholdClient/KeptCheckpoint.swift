@@ -13,8 +13,10 @@ public enum KeptCheckpoint {
     /// grant's) and the kept note `kept` (nil: nothing kept yet, trust on first use) are of one
     /// log: both are proven prefixes of the broker's latest checkpoint. Returns the note to keep
     /// from now on: the newest one verified.
-    public static func check(kept: String?, received: Checkpoint, receivedNote: String,
-                             auditor: AuditorClient) async throws(LeaseholdClientError) -> String {
+    public static func check(
+        kept: String?, received: Checkpoint, receivedNote: String,
+        auditor: AuditorClient
+    ) async throws(LeaseholdClientError) -> String {
         guard let kept else { return receivedNote }
         let old: Checkpoint
         do { old = try GrantReceiptVerifier.verifiedCheckpoint(kept, logKey: auditor.logKey) } catch {
@@ -54,13 +56,19 @@ public enum KeptCheckpoint {
             return
         }
         let proof = try await auditor.consistencyProof(old: c.size)
-        guard ProofVerification.verifyConsistency(oldSize: c.size, oldRoot: c.root, newSize: latest.size, newRoot: latest.root,
-                                                  proof: try GrantReceiptVerifier.hashes(proof.consistency_proof)) else {
+        guard
+            ProofVerification.verifyConsistency(
+                oldSize: c.size, oldRoot: c.root, newSize: latest.size, newRoot: latest.root,
+                proof: try GrantReceiptVerifier.hashes(proof.consistency_proof))
+        else {
             throw fork(c, latest)
         }
     }
 
     static func fork(_ a: Checkpoint, _ b: Checkpoint) -> LeaseholdClientError {
-        LeaseholdClientError(forked, "the broker's log of size \(b.size) (root \(b.root.base64)) is not an extension of the checkpoint of size \(a.size) (root \(a.root.base64)) seen before: it shows different logs to different clients, or its database was rolled back")
+        LeaseholdClientError(
+            forked,
+            "the broker's log of size \(b.size) (root \(b.root.base64)) is not an extension of the checkpoint of size \(a.size) (root \(a.root.base64)) seen before: it shows different logs to different clients, or its database was rolled back"
+        )
     }
 }

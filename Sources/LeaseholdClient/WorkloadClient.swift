@@ -56,8 +56,10 @@ public struct WorkloadClient: Sendable {
     /// this challenge, this one-time key and this lease. `sending`, if given, sees the grant
     /// request's body just before it is sent (it holds nothing secret: evidence, nonce and
     /// the one-time public key), for operators who need to inspect or replay it.
-    public func fetch(owner: String, leaseId: String, suite: KeyWrapSuite = .default, evidence: EvidenceProvider,
-                      sending: (@Sendable (_ body: [UInt8]) -> Void)? = nil) async throws(LeaseholdClientError) -> ReleasedGrant {
+    public func fetch(
+        owner: String, leaseId: String, suite: KeyWrapSuite = .default, evidence: EvidenceProvider,
+        sending: (@Sendable (_ body: [UInt8]) -> Void)? = nil
+    ) async throws(LeaseholdClientError) -> ReleasedGrant {
         let logKey = try await resolvedLogKey()
         let challenge = try await challenge(owner: owner, leaseId: leaseId)
         guard let nonce = Base64.decodeCanonical(challenge.nonce), let digest = Hex.decode(challenge.manifestDigest), digest.count == 32 else {
@@ -71,16 +73,18 @@ public struct WorkloadClient: Sendable {
         do { signingKey = try ReceiptSigningKey(scheme: ReceiptSigningKey.scheme(forSuite: suite.id)) } catch {
             throw LeaseholdClientError(LeaseholdClientError.badInput, "cannot make a one-time receipt signing key: \(error)")
         }
-        let binding = LeaseBinding(nonce: nonce, suiteID: suite.id, publicKey: keyPair.publicKey, owner: owner, leaseID: leaseId, manifestDigest: digest,
-                                   signingKey: signingKey.publicKey.text)
+        let binding = LeaseBinding(
+            nonce: nonce, suiteID: suite.id, publicKey: keyPair.publicKey, owner: owner, leaseID: leaseId, manifestDigest: digest,
+            signingKey: signingKey.publicKey.text)
         let produced: WorkloadEvidence
         do { produced = try await evidence(binding) } catch {
             throw LeaseholdClientError(LeaseholdClientError.evidenceFailed, "the evidence provider failed: \(error)")
         }
-        let request = GrantRequest(tee: produced.tee, evidence: Base64.encode(produced.evidence),
-                                   collateral: produced.collateral.isEmpty ? nil : produced.collateral.map { Base64.encode($0) },
-                                   nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(keyPair.publicKey),
-                                   signingKey: signingKey.publicKey.text)
+        let request = GrantRequest(
+            tee: produced.tee, evidence: Base64.encode(produced.evidence),
+            collateral: produced.collateral.isEmpty ? nil : produced.collateral.map { Base64.encode($0) },
+            nonce: challenge.nonce, suite: suite.id, publicKey: Base64.encode(keyPair.publicKey),
+            signingKey: signingKey.publicKey.text)
         if let sending { sending(try BrokerConnection.encode(request)) }
         let response = try await transport.grant(owner: owner, leaseId: leaseId, request)
         return try Self.open(response, owner: owner, leaseId: leaseId, keyPair: keyPair, signingKey: signingKey, logKey: logKey)
@@ -92,15 +96,20 @@ public struct WorkloadClient: Sendable {
     /// Opens every key of a grant response with the one-time key and the lease's `info`, and
     /// verifies the receipt: its entry must name this grant, these sealed keys, this one-time
     /// key and this signing key. Pure: tests call it directly.
-    public static func open(_ response: GrantResponse, owner: String, leaseId: String, keyPair: KeyWrapKeyPair,
-                            signingKey: ReceiptSigningKey, logKey: NoteVerifier) throws(LeaseholdClientError) -> ReleasedGrant {
+    public static func open(
+        _ response: GrantResponse, owner: String, leaseId: String, keyPair: KeyWrapKeyPair,
+        signingKey: ReceiptSigningKey, logKey: NoteVerifier
+    ) throws(LeaseholdClientError) -> ReleasedGrant {
         guard response.owner == owner, response.leaseId == leaseId else {
-            throw LeaseholdClientError(LeaseholdClientError.badResponse, "the grant is for \(response.owner)/\(response.leaseId), not \(owner)/\(leaseId)")
+            throw LeaseholdClientError(
+                LeaseholdClientError.badResponse, "the grant is for \(response.owner)/\(response.leaseId), not \(owner)/\(leaseId)")
         }
         // Key ids become file names (`workload fetch --out DIR/<keyId>`): a broker may answer
         // only with ids of the manifest's grammar, and never a dot file (review L10).
         for granted in response.keys where !Self.isKeyID(granted.keyId) {
-            throw LeaseholdClientError(LeaseholdClientError.badResponse, "key id \(granted.keyId.prefix(40).debugDescription) is not [A-Za-z0-9._-]{1,128} without a leading dot")
+            throw LeaseholdClientError(
+                LeaseholdClientError.badResponse,
+                "key id \(granted.keyId.prefix(40).debugDescription) is not [A-Za-z0-9._-]{1,128} without a leading dot")
         }
         var keys: [ReleasedKey] = []
         for granted in response.keys {
@@ -112,14 +121,17 @@ public struct WorkloadClient: Sendable {
         }
         let checkpoint = try GrantReceiptVerifier.verify(response.receipt, logKey: logKey)
         do {
-            _ = try response.receipt.checkEntry(owner: owner, leaseId: leaseId, grantId: response.grantId,
-                                                keys: response.keys, publicKey: keyPair.publicKey, signingKey: signingKey.publicKey)
+            _ = try response.receipt.checkEntry(
+                owner: owner, leaseId: leaseId, grantId: response.grantId,
+                keys: response.keys, publicKey: keyPair.publicKey, signingKey: signingKey.publicKey)
         } catch {
-            throw LeaseholdClientError(LeaseholdClientError.receiptInvalid, "\(error.description): the broker did not prove that it logged this grant")
+            throw LeaseholdClientError(
+                LeaseholdClientError.receiptInvalid, "\(error.description): the broker did not prove that it logged this grant")
         }
-        return ReleasedGrant(owner: owner, leaseId: leaseId, notAfter: response.notAfter, grantId: response.grantId, keys: keys,
-                             signingKey: signingKey, receipt: response.receipt, checkpoint: checkpoint,
-                             response: response)
+        return ReleasedGrant(
+            owner: owner, leaseId: leaseId, notAfter: response.notAfter, grantId: response.grantId, keys: keys,
+            signingKey: signingKey, receipt: response.receipt, checkpoint: checkpoint,
+            response: response)
     }
 
     static func unwrap(_ granted: GrantedKey, keyPair: KeyWrapKeyPair, info: [UInt8]) throws(LeaseholdClientError) -> DataKey {

@@ -38,9 +38,10 @@ public enum EvidenceProviders {
     /// (the attester leaves out a key longer than the NSM takes, as the broker expects).
     public static func attester(_ attester: any Attester) -> EvidenceProvider {
         { binding in
-            let request = try AttestationRequest(reportData: binding.reportData,
-                                                 nonce: attester.tee == .nitro ? binding.nonce : nil,
-                                                 publicKey: attester.tee == .nitro ? binding.publicKey : nil)
+            let request = try AttestationRequest(
+                reportData: binding.reportData,
+                nonce: attester.tee == .nitro ? binding.nonce : nil,
+                publicKey: attester.tee == .nitro ? binding.publicKey : nil)
             let produced = try await attester.attest(request)
             return WorkloadEvidence(tee: produced.teeName, evidence: produced.evidence, collateral: produced.collateral)
         }

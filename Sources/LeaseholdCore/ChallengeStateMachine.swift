@@ -36,10 +36,13 @@ public struct ChallengeStateMachine: Sendable, Hashable {
     public let expiresAt: Date
     public private(set) var state: State
 
-    public init(nonce: [UInt8], owner: String, leaseID: String, issuedAt: Date,
-                lifetime: TimeInterval = ChallengeStateMachine.defaultLifetime) {
-        self.init(nonce: nonce, owner: owner, leaseID: leaseID, issuedAt: issuedAt,
-                  expiresAt: issuedAt.addingTimeInterval(lifetime), state: .issued)
+    public init(
+        nonce: [UInt8], owner: String, leaseID: String, issuedAt: Date,
+        lifetime: TimeInterval = ChallengeStateMachine.defaultLifetime
+    ) {
+        self.init(
+            nonce: nonce, owner: owner, leaseID: leaseID, issuedAt: issuedAt,
+            expiresAt: issuedAt.addingTimeInterval(lifetime), state: .issued)
     }
 
     /// Restores a challenge from the store.
@@ -53,9 +56,11 @@ public struct ChallengeStateMachine: Sendable, Hashable {
     }
 
     /// A new challenge: a `ChallengeToken` with 16 fresh random bytes, authenticated with `key`.
-    public static func issue<R: RandomNumberGenerator>(owner: String, leaseID: String, at time: Date,
-                                                       lifetime: TimeInterval = defaultLifetime, key: SymmetricKey,
-                                                       using generator: inout R) -> ChallengeStateMachine {
+    public static func issue<R: RandomNumberGenerator>(
+        owner: String, leaseID: String, at time: Date,
+        lifetime: TimeInterval = defaultLifetime, key: SymmetricKey,
+        using generator: inout R
+    ) -> ChallengeStateMachine {
         let random = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let expires = time.addingTimeInterval(lifetime)
         let nonce = ChallengeToken.make(random: random, owner: owner, leaseID: leaseID, issuedAt: time, expiresAt: expires, key: key)
@@ -72,7 +77,8 @@ public struct ChallengeStateMachine: Sendable, Hashable {
             return .refuse(LeaseRefusal(.nonceInvalid, "the nonce was issued for another lease"), consumed: true)
         }
         guard time < expiresAt else {
-            return .refuse(LeaseRefusal(.nonceInvalid, "the nonce expired at \(ManifestTime.format(expiresAt)); ask for a new challenge"), consumed: true)
+            return .refuse(
+                LeaseRefusal(.nonceInvalid, "the nonce expired at \(ManifestTime.format(expiresAt)); ask for a new challenge"), consumed: true)
         }
         return .proceed
     }

@@ -44,11 +44,12 @@ public struct DSSEEnvelope: Sendable, Hashable {
 
     /// The envelope as canonical JSON (one line, keys sorted), as the CLI writes it.
     public var json: [UInt8] {
-        CanonicalJSON.encode(.dict([
-            "payload": .string(Base64.encode(payload)),
-            "payloadType": .string(payloadType),
-            "signatures": .array(signatures.map { .dict(["keyid": .string($0.keyID), "sig": .string(Base64.encode($0.signature))]) }),
-        ]))
+        CanonicalJSON.encode(
+            .dict([
+                "payload": .string(Base64.encode(payload)),
+                "payloadType": .string(payloadType),
+                "signatures": .array(signatures.map { .dict(["keyid": .string($0.keyID), "sig": .string(Base64.encode($0.signature))]) }),
+            ]))
     }
 
     /// Reads an envelope's JSON (any white space or key order) with the strict JSON parser,

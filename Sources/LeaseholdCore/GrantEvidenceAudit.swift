@@ -40,8 +40,10 @@ public struct GrantEvidenceAudit: Sendable {
     /// The broker's verifiers, sandbox included (sandbox grants re-verify against the published
     /// development key, and are reported as such).
     public static func standard() throws(AttestationError) -> GrantEvidenceAudit {
-        GrantEvidenceAudit(verifiers: [.sevSNP: SNPVerifier(), .nitro: NitroVerifier(), .sgx: try DCAPVerifier(tee: .sgx),
-                                       .tdx: try DCAPVerifier(tee: .tdx), .sandbox: SandboxVerifier()])
+        GrantEvidenceAudit(verifiers: [
+            .sevSNP: SNPVerifier(), .nitro: NitroVerifier(), .sgx: try DCAPVerifier(tee: .sgx),
+            .tdx: try DCAPVerifier(tee: .tdx), .sandbox: SandboxVerifier(),
+        ])
     }
 
     /// The record digest a `key.granted` entry names, if any: what the caller must look up.
@@ -68,15 +70,18 @@ public struct GrantEvidenceAudit: Sendable {
         }
         let f = e.fields
         guard f["tee"]?.stringValue == r.tee, let tee = TEE(rawValue: r.tee),
-              f["evidenceHash"]?.stringValue == GrantEvidenceRecord.digest(of: r.evidence),
-              f["publicKeyHash"]?.stringValue == GrantEvidenceRecord.digest(of: r.publicKey),
-              f["nonce"]?.stringValue == Base64.encode(r.nonce), f["suite"]?.stringValue == r.suite,
-              f["signingKey"]?.stringValue == r.signingKey else {
+            f["evidenceHash"]?.stringValue == GrantEvidenceRecord.digest(of: r.evidence),
+            f["publicKeyHash"]?.stringValue == GrantEvidenceRecord.digest(of: r.publicKey),
+            f["nonce"]?.stringValue == Base64.encode(r.nonce), f["suite"]?.stringValue == r.suite,
+            f["signingKey"]?.stringValue == r.signingKey
+        else {
             throw Violation(seq: e.seq, message: "\(name): the evidence record differs from the entry (TEE, evidence, nonce, suite or keys)")
         }
         let lag = e.time.timeIntervalSince(r.verifiedAt)
         guard lag >= 0, lag <= Self.maximumDecisionTime else {
-            throw Violation(seq: e.seq, message: "\(name): verified at \(RFC3339.format(r.verifiedAt)), not within \(Int(Self.maximumDecisionTime)) s before the entry")
+            throw Violation(
+                seq: e.seq,
+                message: "\(name): verified at \(RFC3339.format(r.verifiedAt)), not within \(Int(Self.maximumDecisionTime)) s before the entry")
         }
         guard let verifier = verifiers[tee] else { throw Violation(seq: e.seq, message: "\(name): no verifier for \(tee.rawValue) evidence") }
         let claims: any TEEClaims
@@ -87,15 +92,18 @@ public struct GrantEvidenceAudit: Sendable {
         }
         let tcb = claims.tcbStatus.map { String($0.prefix(64)) }
         guard f["measurement"]?.stringValue == Hex.encode(claims.measurement), (f["debug"]?.boolValue ?? false) == claims.debug,
-              f["tcbStatus"]?.stringValue == tcb else {
+            f["tcbStatus"]?.stringValue == tcb
+        else {
             throw Violation(seq: e.seq, message: "\(name): the entry's measurement, debug or TCB status is not what the evidence says")
         }
         guard let digestText = f["manifestDigest"]?.stringValue, let manifestDigest = Hex.decode(digestText), let owner = e.owner,
-              let leaseId = e.leaseId else {
+            let leaseId = e.leaseId
+        else {
             throw Violation(seq: e.seq, message: "\(name): the entry names no manifest digest")
         }
-        let binding = LeaseBinding(nonce: r.nonce, suiteID: r.suite, publicKey: r.publicKey, owner: owner, leaseID: leaseId,
-                                   manifestDigest: manifestDigest, signingKey: r.signingKey)
+        let binding = LeaseBinding(
+            nonce: r.nonce, suiteID: r.suite, publicKey: r.publicKey, owner: owner, leaseID: leaseId,
+            manifestDigest: manifestDigest, signingKey: r.signingKey)
         if let refusal = PolicyMatcher.checkBinding(claims, binding) {
             throw Violation(seq: e.seq, message: "\(name): the evidence was not made for this grant: \(refusal.reason)")
         }

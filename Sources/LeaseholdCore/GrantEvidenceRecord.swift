@@ -36,8 +36,10 @@ public struct GrantEvidenceRecord: Sendable, Hashable {
     /// Milliseconds since the epoch: the record's time has millisecond precision, no more.
     public var verifiedAtMillis: Int64
 
-    public init(tee: String, evidence: [UInt8], collateral: [[UInt8]], nonce: [UInt8], suite: String, publicKey: [UInt8],
-                signingKey: String?, verifiedAt: Date) {
+    public init(
+        tee: String, evidence: [UInt8], collateral: [[UInt8]], nonce: [UInt8], suite: String, publicKey: [UInt8],
+        signingKey: String?, verifiedAt: Date
+    ) {
         self.tee = tee; self.evidence = evidence; self.collateral = collateral; self.nonce = nonce; self.suite = suite
         self.collateralDigests = collateral.map(Self.digest(of:))
         self.publicKey = publicKey; self.signingKey = signingKey
@@ -75,22 +77,30 @@ public struct GrantEvidenceRecord: Sendable, Hashable {
             m[k] = v
         }
         func decoded(_ k: String) throws(FormatError) -> [UInt8] {
-            guard let s = m[k]?.stringValue, let b = Base64.decodeCanonical(s) else { throw FormatError(description: "\(k) must be canonical base64") }
+            guard let s = m[k]?.stringValue, let b = Base64.decodeCanonical(s) else {
+                throw FormatError(description: "\(k) must be canonical base64")
+            }
             return b
         }
         guard let tee = m["tee"]?.stringValue, let suite = m["suite"]?.stringValue,
-              let time = m["verifiedAt"]?.stringValue, let at = RFC3339.parse(time), RFC3339.format(at) == time else {
+            let time = m["verifiedAt"]?.stringValue, let at = RFC3339.parse(time), RFC3339.format(at) == time
+        else {
             throw FormatError(description: "tee, suite and verifiedAt (RFC 3339, milliseconds, Z) are required")
         }
-        guard let items = m["collateral"]?.arrayValue, items.count <= 64 else { throw FormatError(description: "collateral must be an array of at most 64 digests") }
+        guard let items = m["collateral"]?.arrayValue, items.count <= 64 else {
+            throw FormatError(description: "collateral must be an array of at most 64 digests")
+        }
         var digests: [String] = []
         for item in items {
-            guard let s = item.stringValue, Hex.isSHA256(s) else { throw FormatError(description: "collateral items must be SHA-256 digests in lowercase hex") }
+            guard let s = item.stringValue, Hex.isSHA256(s) else {
+                throw FormatError(description: "collateral items must be SHA-256 digests in lowercase hex")
+            }
             digests.append(s)
         }
         if let v = m["signingKey"], v.stringValue == nil { throw FormatError(description: "signingKey must be a string") }
-        self.init(tee: tee, evidence: try decoded("evidence"), collateral: [], nonce: try decoded("nonce"), suite: suite,
-                  publicKey: try decoded("publicKey"), signingKey: m["signingKey"]?.stringValue, verifiedAt: at)
+        self.init(
+            tee: tee, evidence: try decoded("evidence"), collateral: [], nonce: try decoded("nonce"), suite: suite,
+            publicKey: try decoded("publicKey"), signingKey: m["signingKey"]?.stringValue, verifiedAt: at)
         collateralDigests = digests
     }
 

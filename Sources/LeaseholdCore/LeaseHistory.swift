@@ -89,7 +89,8 @@ public struct LeaseHistory: Sendable {
     /// DSSE envelope's payload), as the owner wrote them; nil without an envelope.
     static func workloads(_ e: LogEntry) -> JSONValue? {
         guard let text = e.fields["envelope"]?.stringValue, let bytes = Base64.decodeCanonical(text),
-              let envelope = try? DSSEEnvelope(json: bytes), let manifest = try? CanonicalJSON.parse(envelope.payload) else { return nil }
+            let envelope = try? DSSEEnvelope(json: bytes), let manifest = try? CanonicalJSON.parse(envelope.payload)
+        else { return nil }
         return manifest["workloads"]
     }
 }

@@ -77,7 +77,9 @@ public struct LeaseInvariantChecker: Sendable {
         if e.kind == "owner.registered", let owner = e.owner, let text = e.fields["publicKey"]?.stringValue {
             // Logs from before owner keys were logged have no publicKey: nothing to record.
             let key: OwnerPublicKey
-            do { key = try OwnerPublicKey(text: text) } catch { throw Violation(seq: e.seq, message: "owner.registered for \(owner) carries a key that does not parse") }
+            do { key = try OwnerPublicKey(text: text) } catch {
+                throw Violation(seq: e.seq, message: "owner.registered for \(owner) carries a key that does not parse")
+            }
             guard e.fields["publicKeyId"]?.stringValue == key.keyID else {
                 throw Violation(seq: e.seq, message: "owner.registered for \(owner): publicKeyId is not the logged key's id")
             }
@@ -89,8 +91,10 @@ public struct LeaseInvariantChecker: Sendable {
         switch e.kind {
         case "lease.issued":
             guard leases[key] == nil else { throw Violation(seq: e.seq, message: "lease \(key) issued twice") }
-            guard let nb = e.fields["notBefore"]?.stringValue.flatMap(RFC3339.parse), let na = e.fields["notAfter"]?.stringValue.flatMap(RFC3339.parse),
-                  let max = e.fields["maxGrants"]?.intValue else {
+            guard let nb = e.fields["notBefore"]?.stringValue.flatMap(RFC3339.parse),
+                let na = e.fields["notAfter"]?.stringValue.flatMap(RFC3339.parse),
+                let max = e.fields["maxGrants"]?.intValue
+            else {
                 throw Violation(seq: e.seq, message: "lease.issued for \(key) lacks notBefore, notAfter or maxGrants")
             }
             var l = Lease(notBefore: nb, notAfter: na, maxGrants: max)
@@ -176,15 +180,19 @@ public struct LeaseInvariantChecker: Sendable {
             // A grant made without a signing key (by a broker from before signed receipts, or
             // a client that sent none) has nothing to check against: the entry is listed,
             // and counts for nothing (not as a shredded receipt).
-            findings.append("seq \(e.seq): \(op) on \(owner)/\(leaseId) for grant \(grantId) is unsigned (the grant named no receipt signing key); it is not counted")
+            findings.append(
+                "seq \(e.seq): \(op) on \(owner)/\(leaseId) for grant \(grantId) is unsigned (the grant named no receipt signing key); it is not counted"
+            )
             return false
         }
         guard let kind = e.fields["receiptKind"]?.stringValue, let time = e.fields["receiptTime"]?.stringValue,
-              let signature = e.fields["signature"]?.stringValue.flatMap(Base64.decodeCanonical) else {
+            let signature = e.fields["signature"]?.stringValue.flatMap(Base64.decodeCanonical)
+        else {
             throw Violation(seq: e.seq, message: "\(op) on \(owner)/\(leaseId) without receiptKind, receiptTime and signature")
         }
-        let message = ReceiptSignature.message(op: op, owner: owner, leaseId: leaseId, grantId: grantId, kind: kind, time: time,
-                                               outputDigest: e.fields["outputDigest"]?.stringValue)
+        let message = ReceiptSignature.message(
+            op: op, owner: owner, leaseId: leaseId, grantId: grantId, kind: kind, time: time,
+            outputDigest: e.fields["outputDigest"]?.stringValue)
         guard signingKey.isValidSignature(signature, for: message) else {
             throw Violation(seq: e.seq, message: "\(op) on \(owner)/\(leaseId) is not signed by grant \(grantId)'s one-time key")
         }
@@ -193,8 +201,10 @@ public struct LeaseInvariantChecker: Sendable {
 
     /// The manifest a `lease.issued` entry's envelope carries, verified under the owner's key
     /// as its `owner.registered` entry logged it, and agreeing with the entry's own fields.
-    static func signedManifest(_ e: LogEntry, envelope text: String, ownerKey: OwnerPublicKey?, notBefore: Date, notAfter: Date,
-                               maxGrants: Int64) throws(Violation) -> LeaseManifest {
+    static func signedManifest(
+        _ e: LogEntry, envelope text: String, ownerKey: OwnerPublicKey?, notBefore: Date, notAfter: Date,
+        maxGrants: Int64
+    ) throws(Violation) -> LeaseManifest {
         let key = "\(e.owner ?? "")/\(e.leaseId ?? "")"
         guard let ownerKey else { throw Violation(seq: e.seq, message: "lease \(key) carries an envelope but its owner's key is not in the log") }
         guard let bytes = Base64.decodeCanonical(text) else { throw Violation(seq: e.seq, message: "lease \(key): the envelope is not base64") }
@@ -204,8 +214,9 @@ public struct LeaseInvariantChecker: Sendable {
         }
         let m = verified.manifest
         guard m.owner == e.owner, m.leaseId == e.leaseId, e.fields["manifestDigest"]?.stringValue == Hex.encode(verified.digest),
-              e.fields["maxGrants"]?.intValue == m.maxGrants, maxGrants == m.maxGrants,
-              e.fields["keyIds"]?.arrayValue?.compactMap(\.stringValue) == m.keys else {
+            e.fields["maxGrants"]?.intValue == m.maxGrants, maxGrants == m.maxGrants,
+            e.fields["keyIds"]?.arrayValue?.compactMap(\.stringValue) == m.keys
+        else {
             throw Violation(seq: e.seq, message: "lease \(key): the entry's digest, keys or grant limit differ from the signed manifest")
         }
         let window: LeaseWindow
@@ -220,12 +231,17 @@ public struct LeaseInvariantChecker: Sendable {
     /// allows, debug only where allowed, exactly the manifest's keys, its digest, its suite.
     static func checkGrant(_ e: LogEntry, against m: LeaseManifest, digest: String?, key: String) throws(Violation) {
         guard let teeText = e.fields["tee"]?.stringValue, let tee = TEE(rawValue: teeText),
-              let measurement = e.fields["measurement"]?.stringValue.flatMap(Hex.decode) else {
+            let measurement = e.fields["measurement"]?.stringValue.flatMap(Hex.decode)
+        else {
             throw Violation(seq: e.seq, message: "key granted on \(key) without a TEE kind and measurement")
         }
         let debug = e.fields["debug"]?.boolValue ?? false
         guard m.workloads.contains(where: { $0.allows(tee: tee, measurement: measurement, debug: debug) }) else {
-            throw Violation(seq: e.seq, message: "key granted on \(key) to \(tee.rawValue) software \(Hex.encode(measurement).prefix(16))…\(debug ? " (debug)" : "") that the signed manifest does not name")
+            throw Violation(
+                seq: e.seq,
+                message:
+                    "key granted on \(key) to \(tee.rawValue) software \(Hex.encode(measurement).prefix(16))…\(debug ? " (debug)" : "") that the signed manifest does not name"
+            )
         }
         guard e.fields["keyIds"]?.arrayValue?.compactMap(\.stringValue) == m.keys else {
             throw Violation(seq: e.seq, message: "key granted on \(key) releases other keys than the signed manifest names")

@@ -55,14 +55,18 @@ extension LeaseManifest {
         } else {
             out.append("  suite: not set: the workload chooses among the broker's key transports")
         }
-        out.append("  workloads: \(workloads.count) \(workloads.count == 1 ? "entry" : "entries"); the keys go only to software that matches one (the first that matches is used)")
+        out.append(
+            "  workloads: \(workloads.count) \(workloads.count == 1 ? "entry" : "entries"); the keys go only to software that matches one (the first that matches is used)"
+        )
         for (i, w) in workloads.enumerated() {
             out.append(contentsOf: w.plainDescription(index: i))
         }
 
         let json = canonicalJSON
         let (shownJSON, escaped) = Self.visibleJSON(json)
-        out.append("Canonical JSON (the signed payload, \(json.count) bytes\(escaped ? "; characters that do not print are shown as \\u escapes, the payload holds them as UTF-8" : "")):")
+        out.append(
+            "Canonical JSON (the signed payload, \(json.count) bytes\(escaped ? "; characters that do not print are shown as \\u escapes, the payload holds them as UTF-8" : "")):"
+        )
         out.append(shownJSON)
         out.append("SHA-256 digest (the lease's name in the log and in the workload's evidence): \(Hex.encode(digest))")
         return out.joined(separator: "\n") + "\n"
@@ -190,15 +194,19 @@ extension WorkloadEntry {
 
     static func exact(_ what: String) -> @Sendable (JSONValue) -> String { { _ in "\(what) must be exactly this" } }
 
-    static let debug = Field(name: "allowDebug", meaning: { v in
-        v.boolValue == true
-            ? "DEBUG ALLOWED: a TEE in debug mode, whose memory its host can read, may receive the keys"
-            : "a TEE in debug mode is refused"
-    }, absent: nil)
+    static let debug = Field(
+        name: "allowDebug",
+        meaning: { v in
+            v.boolValue == true
+                ? "DEBUG ALLOWED: a TEE in debug mode, whose memory its host can read, may receive the keys"
+                : "a TEE in debug mode is refused"
+        }, absent: nil)
 
-    static let acceptTcb = Field(name: "acceptTcb", meaning: { _ in
-        "the Intel TCB statuses accepted; any other is refused, and Revoked always is"
-    }, absent: nil)
+    static let acceptTcb = Field(
+        name: "acceptTcb",
+        meaning: { _ in
+            "the Intel TCB statuses accepted; any other is refused, and Revoked always is"
+        }, absent: nil)
 
     static let notChecked = "any value is accepted (not checked)"
 
@@ -206,52 +214,72 @@ extension WorkloadEntry {
     static func schema(_ tee: TEE) -> Schema {
         switch tee {
         case .sevSNP:
-            return Schema(title: "AMD SEV-SNP confidential VM", fields: [
-                Field(name: "measurement", meaning: exact("MEASUREMENT, the VM's launch digest,"), absent: nil),
-                Field(name: "hostData", meaning: exact("HOST_DATA, set by the host at launch,"), absent: notChecked),
-                Field(name: "idKeyDigest", meaning: exact("ID_KEY_DIGEST, the key that signed the VM's ID block,"), absent: notChecked),
-                debug,
-                Field(name: "maxVmpl", meaning: { v in "the report must be requested at VMPL \(show(v)) or a more privileged one" }, absent: "a report requested at any VMPL is accepted"),
-                Field(name: "minimumReportedTcb", meaning: { _ in "the platform's reported TCB must be at least these versions" }, absent: "any firmware version is accepted"),
-            ])
+            return Schema(
+                title: "AMD SEV-SNP confidential VM",
+                fields: [
+                    Field(name: "measurement", meaning: exact("MEASUREMENT, the VM's launch digest,"), absent: nil),
+                    Field(name: "hostData", meaning: exact("HOST_DATA, set by the host at launch,"), absent: notChecked),
+                    Field(name: "idKeyDigest", meaning: exact("ID_KEY_DIGEST, the key that signed the VM's ID block,"), absent: notChecked),
+                    debug,
+                    Field(
+                        name: "maxVmpl", meaning: { v in "the report must be requested at VMPL \(show(v)) or a more privileged one" },
+                        absent: "a report requested at any VMPL is accepted"),
+                    Field(
+                        name: "minimumReportedTcb", meaning: { _ in "the platform's reported TCB must be at least these versions" },
+                        absent: "any firmware version is accepted"),
+                ])
         case .tdx:
-            return Schema(title: "Intel TDX trust domain", fields: [
-                Field(name: "mrTd", meaning: exact("MRTD, the TD's initial contents,"), absent: nil),
-                Field(name: "rtmr0", meaning: exact("RTMR0, the firmware configuration,"), absent: notChecked),
-                Field(name: "rtmr1", meaning: exact("RTMR1, the OS loader and kernel,"), absent: notChecked),
-                Field(name: "rtmr2", meaning: exact("RTMR2, the OS and application,"), absent: notChecked),
-                Field(name: "rtmr3", meaning: exact("RTMR3, the run-time extensions,"), absent: notChecked),
-                Field(name: "mrConfigId", meaning: exact("MRCONFIGID"), absent: notChecked),
-                Field(name: "minimumTeeTcbSvn", meaning: { _ in "TEE_TCB_SVN must be at least this, byte by byte" }, absent: "any TEE_TCB_SVN is accepted"),
-                debug,
-                acceptTcb,
-            ])
+            return Schema(
+                title: "Intel TDX trust domain",
+                fields: [
+                    Field(name: "mrTd", meaning: exact("MRTD, the TD's initial contents,"), absent: nil),
+                    Field(name: "rtmr0", meaning: exact("RTMR0, the firmware configuration,"), absent: notChecked),
+                    Field(name: "rtmr1", meaning: exact("RTMR1, the OS loader and kernel,"), absent: notChecked),
+                    Field(name: "rtmr2", meaning: exact("RTMR2, the OS and application,"), absent: notChecked),
+                    Field(name: "rtmr3", meaning: exact("RTMR3, the run-time extensions,"), absent: notChecked),
+                    Field(name: "mrConfigId", meaning: exact("MRCONFIGID"), absent: notChecked),
+                    Field(
+                        name: "minimumTeeTcbSvn", meaning: { _ in "TEE_TCB_SVN must be at least this, byte by byte" },
+                        absent: "any TEE_TCB_SVN is accepted"),
+                    debug,
+                    acceptTcb,
+                ])
         case .sgx:
-            return Schema(title: "Intel SGX enclave", fields: [
-                Field(name: "mrEnclave", meaning: exact("MRENCLAVE, the enclave's code and data,"), absent: "ANY enclave signed by mrSigner for product isvProdId is accepted"),
-                Field(name: "mrSigner", meaning: exact("MRSIGNER, the digest of the enclave signer's key,"), absent: notChecked),
-                Field(name: "isvProdId", meaning: exact("ISVPRODID, the product id,"), absent: notChecked),
-                Field(name: "minimumIsvSvn", meaning: { v in "ISVSVN, the enclave's security version, must be at least \(show(v))" }, absent: nil),
-                debug,
-                acceptTcb,
-            ])
+            return Schema(
+                title: "Intel SGX enclave",
+                fields: [
+                    Field(
+                        name: "mrEnclave", meaning: exact("MRENCLAVE, the enclave's code and data,"),
+                        absent: "ANY enclave signed by mrSigner for product isvProdId is accepted"),
+                    Field(name: "mrSigner", meaning: exact("MRSIGNER, the digest of the enclave signer's key,"), absent: notChecked),
+                    Field(name: "isvProdId", meaning: exact("ISVPRODID, the product id,"), absent: notChecked),
+                    Field(
+                        name: "minimumIsvSvn", meaning: { v in "ISVSVN, the enclave's security version, must be at least \(show(v))" }, absent: nil),
+                    debug,
+                    acceptTcb,
+                ])
         case .nitro:
-            return Schema(title: "AWS Nitro Enclave", fields: [
-                Field(name: "pcr0", meaning: exact("PCR0, the enclave image,"), absent: nil),
-                Field(name: "pcr1", meaning: exact("PCR1, the kernel and boot ramfs,"), absent: notChecked),
-                Field(name: "pcr2", meaning: exact("PCR2, the application,"), absent: notChecked),
-                Field(name: "pcr3", meaning: exact("PCR3, the parent instance's IAM role,"), absent: notChecked),
-                Field(name: "pcr4", meaning: exact("PCR4, the parent instance's id,"), absent: notChecked),
-                Field(name: "pcr8", meaning: exact("PCR8, the image's signing certificate,"), absent: notChecked),
-                debug,
-            ])
+            return Schema(
+                title: "AWS Nitro Enclave",
+                fields: [
+                    Field(name: "pcr0", meaning: exact("PCR0, the enclave image,"), absent: nil),
+                    Field(name: "pcr1", meaning: exact("PCR1, the kernel and boot ramfs,"), absent: notChecked),
+                    Field(name: "pcr2", meaning: exact("PCR2, the application,"), absent: notChecked),
+                    Field(name: "pcr3", meaning: exact("PCR3, the parent instance's IAM role,"), absent: notChecked),
+                    Field(name: "pcr4", meaning: exact("PCR4, the parent instance's id,"), absent: notChecked),
+                    Field(name: "pcr8", meaning: exact("PCR8, the image's signing certificate,"), absent: notChecked),
+                    debug,
+                ])
         case .sandbox:
-            return Schema(title: "software sandbox, NOT a secure environment", fields: [
-                Field(name: "measurement", meaning: exact("the sandbox program's measurement"), absent: nil),
-            ], notes: [
-                "(no allowDebug: sandbox evidence that claims debug is always refused)",
-                "INSECURE: sandbox evidence is signed with a published development key; only a broker started with --allow-sandbox honours it. Never for real data.",
-            ])
+            return Schema(
+                title: "software sandbox, NOT a secure environment",
+                fields: [
+                    Field(name: "measurement", meaning: exact("the sandbox program's measurement"), absent: nil)
+                ],
+                notes: [
+                    "(no allowDebug: sandbox evidence that claims debug is always refused)",
+                    "INSECURE: sandbox evidence is signed with a published development key; only a broker started with --allow-sandbox honours it. Never for real data.",
+                ])
         }
     }
 }

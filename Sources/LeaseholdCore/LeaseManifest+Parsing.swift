@@ -26,7 +26,8 @@ extension LeaseManifest {
         }
         try self.init(node: try ManifestNode(value))
         guard canonicalJSON == bytes else {
-            throw ManifestError("", "the payload is JSON of a valid manifest but not its canonical form (defaults written out, times in UTC, hex in lower case)")
+            throw ManifestError(
+                "", "the payload is JSON of a valid manifest but not its canonical form (defaults written out, times in UTC, hex in lower case)")
         }
     }
 
@@ -49,7 +50,9 @@ extension LeaseManifest {
         }
 
         if let text = try r.optionalString("notBefore") {
-            guard let t = ManifestTime.parse(text) else { throw ManifestError("notBefore", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)") }
+            guard let t = ManifestTime.parse(text) else {
+                throw ManifestError("notBefore", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)")
+            }
             notBefore = t
         } else {
             notBefore = nil
@@ -62,7 +65,9 @@ extension LeaseManifest {
         case (.some, .some):
             throw ManifestError("ttl", "give notAfter or ttl, not both")
         case (let text?, nil):
-            guard let t = ManifestTime.parse(text) else { throw ManifestError("notAfter", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)") }
+            guard let t = ManifestTime.parse(text) else {
+                throw ManifestError("notAfter", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)")
+            }
             if let notBefore, t <= notBefore { throw ManifestError("notAfter", "must be after notBefore") }
             expiry = .notAfter(t)
         case (nil, let text?):
@@ -122,7 +127,9 @@ extension LeaseManifest {
             suite = nil
         }
         if let text = try r.optionalString("issueBefore") {
-            guard let t = ManifestTime.parse(text) else { throw ManifestError("issueBefore", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)") }
+            guard let t = ManifestTime.parse(text) else {
+                throw ManifestError("issueBefore", "not an RFC 3339 time such as 2026-07-01T00:00:00Z (whole seconds)")
+            }
             issueBefore = t
         } else {
             issueBefore = nil

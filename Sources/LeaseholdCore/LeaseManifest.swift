@@ -1,3 +1,4 @@
+import Attestation
 import Foundation
 
 /// An owner's lease, as written in a manifest: which keys, for what, for how long, how many
@@ -43,7 +44,8 @@ public struct LeaseManifest: Sendable, Hashable {
             guard let last = text.last, let unit = Unit(rawValue: String(last)) else { return nil }
             let digits = text.dropLast()
             guard !digits.isEmpty, digits.count <= 9, digits.first != "0",
-                  digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let count = Int64(digits) else { return nil }
+                digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let count = Int64(digits)
+            else { return nil }
             guard count * unit.seconds <= Self.maximumSeconds else { return nil }
             self.count = count
             self.unit = unit
@@ -86,9 +88,11 @@ public struct LeaseManifest: Sendable, Hashable {
     /// The key-transport suite ids a manifest may require (Vault's `KeyWrapSuite` wire ids).
     public static let suites: Set<String> = ["x25519-sha256-aes256gcm", "xwing-sha256-aes256gcm"]
 
-    public init(owner: String, leaseId: String, purpose: String, notBefore: Int64? = nil, expiry: Expiry,
-                maxGrants: Int64, keys: [String], workloads: [WorkloadEntry], receipts: Receipts = .optional,
-                broker: String? = nil, issueBefore: Int64? = nil, suite: String? = nil) {
+    public init(
+        owner: String, leaseId: String, purpose: String, notBefore: Int64? = nil, expiry: Expiry,
+        maxGrants: Int64, keys: [String], workloads: [WorkloadEntry], receipts: Receipts = .optional,
+        broker: String? = nil, issueBefore: Int64? = nil, suite: String? = nil
+    ) {
         self.suite = suite
         self.broker = broker
         self.issueBefore = issueBefore
@@ -136,15 +140,20 @@ extension LeaseManifest {
         case .notAfter(let t): end = t
         case .ttl(let d): end = start + d.seconds
         }
-        guard end > issued else { throw ManifestError("notAfter", "the lease ended at \(ManifestTime.format(end)), before it was issued (\(ManifestTime.format(issued)))") }
-        guard end > start else { throw ManifestError("notAfter", "the lease ends (\(ManifestTime.format(end))) before it starts (\(ManifestTime.format(start)))") }
+        guard end > issued else {
+            throw ManifestError("notAfter", "the lease ended at \(ManifestTime.format(end)), before it was issued (\(ManifestTime.format(issued)))")
+        }
+        guard end > start else {
+            throw ManifestError("notAfter", "the lease ends (\(ManifestTime.format(end))) before it starts (\(ManifestTime.format(start)))")
+        }
         // Ten years from whichever is later, the start or the issue, as for a ttl; and never
         // past 9999-12-31T23:59:59Z, the last time RFC 3339 parsers (an auditor's tools) read.
         guard end <= Self.latestTime else {
             throw ManifestError("notAfter", "the lease would end after 9999-12-31T23:59:59Z (\(end) s since 1970)")
         }
         guard end - max(start, issued) <= Duration.maximumSeconds else {
-            throw ManifestError("notAfter", "the lease would last more than 3650 days from \(ManifestTime.format(max(start, issued))); a longer lease is a transfer")
+            throw ManifestError(
+                "notAfter", "the lease would last more than 3650 days from \(ManifestTime.format(max(start, issued))); a longer lease is a transfer")
         }
         return LeaseWindow(notBefore: start, notAfter: end)
     }
@@ -158,8 +167,8 @@ extension LeaseManifest {
     static let latestTime: Int64 = 253_402_300_799
 
     /// The TEE kinds the manifest names, in order of first appearance.
-    public var tees: [TEEKind] {
-        var seen: [TEEKind] = []
+    public var tees: [TEE] {
+        var seen: [TEE] = []
         for w in workloads where !seen.contains(w.tee) { seen.append(w.tee) }
         return seen
     }

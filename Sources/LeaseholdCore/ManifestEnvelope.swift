@@ -20,8 +20,9 @@ public enum ManifestEnvelope {
     public static func sign(_ manifest: LeaseManifest, with key: OwnerSigningKey) throws(ManifestError) -> DSSEEnvelope {
         let payload = manifest.canonicalJSON
         let sig = try key.signature(for: DSSEEnvelope.pae(payloadType: payloadType, payload: payload))
-        return DSSEEnvelope(payloadType: payloadType, payload: payload,
-                            signatures: [.init(keyID: key.publicKey.keyID, signature: sig)])
+        return DSSEEnvelope(
+            payloadType: payloadType, payload: payload,
+            signatures: [.init(keyID: key.publicKey.keyID, signature: sig)])
     }
 
     /// The `owner` a manifest envelope claims, read from the payload without interpreting

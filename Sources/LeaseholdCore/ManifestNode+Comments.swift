@@ -30,9 +30,11 @@ extension ManifestNode {
             var lineEnd = i
             while lineEnd < scalars.count, !Self.isBreak(scalars[lineEnd]) { lineEnd += 1 }
             let written = String(String.UnicodeScalarView(scalars[start..<lineEnd]))
-            throw ManifestError("", "line \(line): a comment follows the unquoted value \(Self.shown(value)) on the same line, so "
-                + "YAML ends the value at \" #\": \(Self.shown(written)) would be read as \(Self.shown(value)). "
-                + "Quote the value if it contains # (\"...#...\"), or put the comment on a line of its own")
+            throw ManifestError(
+                "",
+                "line \(line): a comment follows the unquoted value \(Self.shown(value)) on the same line, so "
+                    + "YAML ends the value at \" #\": \(Self.shown(written)) would be read as \(Self.shown(value)). "
+                    + "Quote the value if it contains # (\"...#...\"), or put the comment on a line of its own")
         }
 
         /// libyaml's line breaks: LF, CR, NEL, LS, PS.

@@ -38,8 +38,9 @@ extension ManifestNode {
                     case YAML_SCALAR_EVENT:
                         try walk.node(scalar: true, anchored: event.data.scalar.anchor != nil, line: line)
                         if Self.isPlainScalar(event) {
-                            try source.refuseCommentAfterPlainScalar(start: Int(clamping: event.start_mark.index),
-                                                                     end: Int(clamping: event.end_mark.index), line: line)
+                            try source.refuseCommentAfterPlainScalar(
+                                start: Int(clamping: event.start_mark.index),
+                                end: Int(clamping: event.end_mark.index), line: line)
                         }
                     case YAML_SEQUENCE_START_EVENT:
                         try walk.node(scalar: false, anchored: event.data.sequence_start.anchor != nil, line: line)

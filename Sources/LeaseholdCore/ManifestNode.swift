@@ -90,14 +90,18 @@ extension ManifestNode {
             }
             return .scalar(Scalar(text: s.string, kind: kind, plain: s.style == .plain))
         case .sequence(let seq):
-            guard node.tag.rawValue == Tag.Name.seq.rawValue else { throw ManifestError(path, "the YAML tag \(node.tag.rawValue) is not allowed in a manifest") }
+            guard node.tag.rawValue == Tag.Name.seq.rawValue else {
+                throw ManifestError(path, "the YAML tag \(node.tag.rawValue) is not allowed in a manifest")
+            }
             var items: [ManifestNode] = []
             for (i, item) in seq.enumerated() {
                 items.append(try convert(item, path: "\(path)[\(i)]", depth: depth + 1, budget: &budget))
             }
             return .sequence(items)
         case .mapping(let map):
-            guard node.tag.rawValue == Tag.Name.map.rawValue else { throw ManifestError(path, "the YAML tag \(node.tag.rawValue) is not allowed in a manifest") }
+            guard node.tag.rawValue == Tag.Name.map.rawValue else {
+                throw ManifestError(path, "the YAML tag \(node.tag.rawValue) is not allowed in a manifest")
+            }
             var pairs: [(String, ManifestNode)] = []
             for (key, value) in map {
                 guard case .scalar(let k) = key, key.tag.rawValue == Tag.Name.str.rawValue || k.style == .plain else {

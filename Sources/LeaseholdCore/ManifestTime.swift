@@ -22,16 +22,19 @@ public enum ManifestTime {
             return v
         }
         guard let year = num(0, 4), b[4] == UInt8(ascii: "-"), let month = num(5, 2), b[7] == UInt8(ascii: "-"),
-              let day = num(8, 2), b[10] == UInt8(ascii: "T"),
-              let hour = num(11, 2), b[13] == UInt8(ascii: ":"), let minute = num(14, 2), b[16] == UInt8(ascii: ":"),
-              let second = num(17, 2) else { return nil }
+            let day = num(8, 2), b[10] == UInt8(ascii: "T"),
+            let hour = num(11, 2), b[13] == UInt8(ascii: ":"), let minute = num(14, 2), b[16] == UInt8(ascii: ":"),
+            let second = num(17, 2)
+        else { return nil }
         guard (1970...9999).contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
-              hour < 24, minute < 60, second < 60 else { return nil }
+            hour < 24, minute < 60, second < 60
+        else { return nil }
         if b.count == 20 {
             guard b[19] == UInt8(ascii: "Z") else { return nil }
         } else {
             guard b[19] == UInt8(ascii: "+") || b[19] == UInt8(ascii: "-"), let oh = num(20, 2), b[22] == UInt8(ascii: ":"),
-                  let om = num(23, 2), oh < 24, om < 60 else { return nil }
+                let om = num(23, 2), oh < 24, om < 60
+            else { return nil }
         }
         guard let date = RFC3339.parse(text) else { return nil }
         return seconds(date)

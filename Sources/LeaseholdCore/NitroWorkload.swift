@@ -14,8 +14,10 @@ public struct NitroWorkload: Sendable, Hashable, WorkloadRequirement {
     public var pcr8: [UInt8]?
     public var allowDebug: Bool
 
-    public init(pcr0: [UInt8], pcr1: [UInt8]? = nil, pcr2: [UInt8]? = nil, pcr3: [UInt8]? = nil, pcr4: [UInt8]? = nil,
-                pcr8: [UInt8]? = nil, allowDebug: Bool = false) {
+    public init(
+        pcr0: [UInt8], pcr1: [UInt8]? = nil, pcr2: [UInt8]? = nil, pcr3: [UInt8]? = nil, pcr4: [UInt8]? = nil,
+        pcr8: [UInt8]? = nil, allowDebug: Bool = false
+    ) {
         self.pcr0 = pcr0
         self.pcr1 = pcr1
         self.pcr2 = pcr2

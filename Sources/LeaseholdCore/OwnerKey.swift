@@ -127,7 +127,8 @@ enum OwnerKeyText {
             throw ManifestError("", "not a \(what): expected one line \"\(prefix) <algorithm> <base64>\"")
         }
         guard let algorithm = OwnerKeyAlgorithm(rawValue: String(parts[2])) else {
-            throw ManifestError("", "unknown algorithm \(parts[2]) in the \(what); one of \(OwnerKeyAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ManifestError(
+                "", "unknown algorithm \(parts[2]) in the \(what); one of \(OwnerKeyAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let bytes = Base64.decodeCanonical(String(parts[3])) else { throw ManifestError("", "the \(what) is not canonical base64") }
         return (algorithm, bytes)

@@ -27,8 +27,10 @@ public enum OwnerRequestSigning {
     /// Checks the signature with the owner's registered key, that the payload is canonical JSON
     /// for `op` by `owner` addressed to `broker` (this broker's log key), and that its time is
     /// within `maxSkew` of `now`. Returns the fields.
-    public static func verify(_ request: SignedOwnerRequest, op: String, owner: String, key: OwnerPublicKey, now: Date,
-                              broker: String) throws(BrokerError) -> [String: JSONValue] {
+    public static func verify(
+        _ request: SignedOwnerRequest, op: String, owner: String, key: OwnerPublicKey, now: Date,
+        broker: String
+    ) throws(BrokerError) -> [String: JSONValue] {
         guard let payload = Base64.decodeCanonical(request.payload), let sig = Base64.decodeCanonical(request.signature) else {
             throw BrokerError(.badRequest, "payload and signature must be canonical base64")
         }
@@ -42,7 +44,8 @@ public enum OwnerRequestSigning {
         guard fields["op"]?.stringValue == op else { throw BrokerError(.badRequest, "signed payload is not a \(op) request") }
         guard fields["owner"]?.stringValue == owner else { throw BrokerError(.badRequest, "signed payload names another owner") }
         guard fields["broker"]?.stringValue == broker else {
-            throw BrokerError(.badRequest, "the signed request is addressed to another broker (its \"broker\" must be this broker's log key, \(broker))")
+            throw BrokerError(
+                .badRequest, "the signed request is addressed to another broker (its \"broker\" must be this broker's log key, \(broker))")
         }
         guard let t = fields["time"]?.stringValue.flatMap(RFC3339.parse), abs(t.timeIntervalSince(now)) <= maxSkew else {
             throw BrokerError(.requestStale, "signed request time is missing or more than \(Int(maxSkew)) s from the broker's clock")

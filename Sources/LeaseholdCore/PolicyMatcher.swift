@@ -60,7 +60,9 @@ public struct PolicyMatcher: Sendable {
     /// the workload key. Compared in constant time.
     public static func checkBinding(_ claims: any TEEClaims, _ binding: LeaseBinding) -> LeaseRefusal? {
         guard ConstantTime.equal(claims.reportData, binding.reportData) else {
-            return LeaseRefusal(.reportDataMismatch, "the evidence's report data is not the binding of this nonce, key and lease; recompute it as SHA-512 over the length-prefixed fields")
+            return LeaseRefusal(
+                .reportDataMismatch,
+                "the evidence's report data is not the binding of this nonce, key and lease; recompute it as SHA-512 over the length-prefixed fields")
         }
         if claims.tee == .nitro {
             guard let nonce = claims.nonce, ConstantTime.equal(nonce, binding.nonce) else {
@@ -75,7 +77,9 @@ public struct PolicyMatcher: Sendable {
                 // user_data, the binding digest, already covers it; the field must then be empty,
                 // so that it cannot name some other key (CRYPTO-REVIEW M4).
                 guard (claims.publicKey ?? []).isEmpty else {
-                    return LeaseRefusal(.reportDataMismatch, "the attestation document's public_key must be empty for a workload key longer than \(Self.nitroPublicKeyLimit) bytes")
+                    return LeaseRefusal(
+                        .reportDataMismatch,
+                        "the attestation document's public_key must be empty for a workload key longer than \(Self.nitroPublicKeyLimit) bytes")
                 }
             }
         }

@@ -12,8 +12,10 @@ public struct SGXWorkload: Sendable, Hashable, WorkloadRequirement {
     public var allowDebug: Bool
     public var acceptTcb: [String]
 
-    public init(mrEnclave: [UInt8]? = nil, mrSigner: [UInt8]? = nil, isvProdId: UInt16? = nil, minimumIsvSvn: UInt16 = 0,
-                allowDebug: Bool = false, acceptTcb: [String] = [DCAPTCBStatus.upToDate.rawValue]) {
+    public init(
+        mrEnclave: [UInt8]? = nil, mrSigner: [UInt8]? = nil, isvProdId: UInt16? = nil, minimumIsvSvn: UInt16 = 0,
+        allowDebug: Bool = false, acceptTcb: [String] = [DCAPTCBStatus.upToDate.rawValue]
+    ) {
         self.mrEnclave = mrEnclave
         self.mrSigner = mrSigner
         self.isvProdId = isvProdId
@@ -23,8 +25,9 @@ public struct SGXWorkload: Sendable, Hashable, WorkloadRequirement {
     }
 
     public var policy: SGXPolicy {
-        SGXPolicy(mrEnclave: mrEnclave, mrSigner: mrSigner, isvProdId: isvProdId, minimumIsvSvn: minimumIsvSvn,
-                  allowDebug: allowDebug, acceptedTCBStatuses: Set(acceptTcb))
+        SGXPolicy(
+            mrEnclave: mrEnclave, mrSigner: mrSigner, isvProdId: isvProdId, minimumIsvSvn: minimumIsvSvn,
+            allowDebug: allowDebug, acceptedTCBStatuses: Set(acceptTcb))
     }
 
     init(reading r: inout ManifestReader) throws(ManifestError) {
@@ -44,8 +47,10 @@ public struct SGXWorkload: Sendable, Hashable, WorkloadRequirement {
     }
 
     var fields: [String: JSONValue] {
-        var f: [String: JSONValue] = ["minimumIsvSvn": .int(Int64(minimumIsvSvn)), "allowDebug": .bool(allowDebug),
-                                      "acceptTcb": .array(acceptTcb.map(JSONValue.string))]
+        var f: [String: JSONValue] = [
+            "minimumIsvSvn": .int(Int64(minimumIsvSvn)), "allowDebug": .bool(allowDebug),
+            "acceptTcb": .array(acceptTcb.map(JSONValue.string)),
+        ]
         f.set("mrEnclave", mrEnclave.map(JSONValue.hex))
         f.set("mrSigner", mrSigner.map(JSONValue.hex))
         f.set("isvProdId", isvProdId.map { .int(Int64($0)) })

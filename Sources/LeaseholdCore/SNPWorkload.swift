@@ -14,8 +14,10 @@ public struct SNPWorkload: Sendable, Hashable, WorkloadRequirement {
     /// The least privileged VMPL (0-3) allowed to request the report.
     public var maxVmpl: UInt32?
 
-    public init(measurement: [UInt8], hostData: [UInt8]? = nil, idKeyDigest: [UInt8]? = nil, allowDebug: Bool = false,
-                minimumReportedTcb: SNPPolicy.MinimumTCB? = nil, maxVmpl: UInt32? = nil) {
+    public init(
+        measurement: [UInt8], hostData: [UInt8]? = nil, idKeyDigest: [UInt8]? = nil, allowDebug: Bool = false,
+        minimumReportedTcb: SNPPolicy.MinimumTCB? = nil, maxVmpl: UInt32? = nil
+    ) {
         self.measurement = measurement
         self.hostData = hostData
         self.idKeyDigest = idKeyDigest
@@ -25,8 +27,9 @@ public struct SNPWorkload: Sendable, Hashable, WorkloadRequirement {
     }
 
     public var policy: SNPPolicy {
-        SNPPolicy(measurement: measurement, hostData: hostData, idKeyDigest: idKeyDigest,
-                  minimumReportedTCB: minimumReportedTcb, allowDebug: allowDebug, maxVMPL: maxVmpl)
+        SNPPolicy(
+            measurement: measurement, hostData: hostData, idKeyDigest: idKeyDigest,
+            minimumReportedTCB: minimumReportedTcb, allowDebug: allowDebug, maxVMPL: maxVmpl)
     }
 
     init(reading r: inout ManifestReader) throws(ManifestError) {
@@ -55,12 +58,16 @@ public struct SNPWorkload: Sendable, Hashable, WorkloadRequirement {
         f.set("hostData", hostData.map(JSONValue.hex))
         f.set("idKeyDigest", idKeyDigest.map(JSONValue.hex))
         f.set("maxVmpl", maxVmpl.map { .int(Int64($0)) })
-        f.set("minimumReportedTcb", minimumReportedTcb.map { t in
-            var m: [String: JSONValue] = ["bootloader": .int(Int64(t.bootloader)), "tee": .int(Int64(t.tee)),
-                                          "snp": .int(Int64(t.snp)), "microcode": .int(Int64(t.microcode))]
-            m.set("fmc", t.fmc.map { .int(Int64($0)) })
-            return .dict(m)
-        })
+        f.set(
+            "minimumReportedTcb",
+            minimumReportedTcb.map { t in
+                var m: [String: JSONValue] = [
+                    "bootloader": .int(Int64(t.bootloader)), "tee": .int(Int64(t.tee)),
+                    "snp": .int(Int64(t.snp)), "microcode": .int(Int64(t.microcode)),
+                ]
+                m.set("fmc", t.fmc.map { .int(Int64($0)) })
+                return .dict(m)
+            })
         return f
     }
 

@@ -14,8 +14,10 @@ public struct TDXWorkload: Sendable, Hashable, WorkloadRequirement {
     /// Intel TCB statuses accepted; `UpToDate` only unless the owner widens it.
     public var acceptTcb: [String]
 
-    public init(mrTd: [UInt8], rtmrs: [Int: [UInt8]] = [:], mrConfigId: [UInt8]? = nil, minimumTeeTcbSvn: [UInt8]? = nil,
-                allowDebug: Bool = false, acceptTcb: [String] = [DCAPTCBStatus.upToDate.rawValue]) {
+    public init(
+        mrTd: [UInt8], rtmrs: [Int: [UInt8]] = [:], mrConfigId: [UInt8]? = nil, minimumTeeTcbSvn: [UInt8]? = nil,
+        allowDebug: Bool = false, acceptTcb: [String] = [DCAPTCBStatus.upToDate.rawValue]
+    ) {
         self.mrTd = mrTd
         self.rtmrs = rtmrs
         self.mrConfigId = mrConfigId
@@ -25,8 +27,9 @@ public struct TDXWorkload: Sendable, Hashable, WorkloadRequirement {
     }
 
     public var policy: TDXPolicy {
-        TDXPolicy(mrTd: mrTd, rtmrs: rtmrs, mrConfigId: mrConfigId, minimumTeeTcbSvn: minimumTeeTcbSvn,
-                  allowDebug: allowDebug, acceptedTCBStatuses: Set(acceptTcb))
+        TDXPolicy(
+            mrTd: mrTd, rtmrs: rtmrs, mrConfigId: mrConfigId, minimumTeeTcbSvn: minimumTeeTcbSvn,
+            allowDebug: allowDebug, acceptedTCBStatuses: Set(acceptTcb))
     }
 
     init(reading r: inout ManifestReader) throws(ManifestError) {
@@ -52,7 +55,8 @@ public struct TDXWorkload: Sendable, Hashable, WorkloadRequirement {
         for (i, item) in items.enumerated() {
             let s = try ManifestReader.string(item, path: "\(path)[\(i)]")
             guard DCAPTCBStatus(rawValue: s) != nil else {
-                throw ManifestError("\(path)[\(i)]", "unknown TCB status \(s); one of \(DCAPTCBStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ManifestError(
+                    "\(path)[\(i)]", "unknown TCB status \(s); one of \(DCAPTCBStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard !out.contains(s) else { throw ManifestError("\(path)[\(i)]", "\(s) is listed twice") }
             out.append(s)
@@ -61,8 +65,10 @@ public struct TDXWorkload: Sendable, Hashable, WorkloadRequirement {
     }
 
     var fields: [String: JSONValue] {
-        var f: [String: JSONValue] = ["mrTd": .hex(mrTd), "allowDebug": .bool(allowDebug),
-                                      "acceptTcb": .array(acceptTcb.map(JSONValue.string))]
+        var f: [String: JSONValue] = [
+            "mrTd": .hex(mrTd), "allowDebug": .bool(allowDebug),
+            "acceptTcb": .array(acceptTcb.map(JSONValue.string)),
+        ]
         for (i, v) in rtmrs { f["rtmr\(i)"] = .hex(v) }
         f.set("mrConfigId", mrConfigId.map(JSONValue.hex))
         f.set("minimumTeeTcbSvn", minimumTeeTcbSvn.map(JSONValue.hex))

@@ -1,8 +1,6 @@
 import Attestation
 import TransparencyLog
 
-public typealias TEEKind = TEE
-
 /// One entry of a manifest's `workloads`: the TEE kind and the values its verified claims
 /// must have. Each case maps onto that TEE's `Attestation` policy type, so the broker checks
 /// manifests with exactly the code the CLI's `evidence verify` uses.

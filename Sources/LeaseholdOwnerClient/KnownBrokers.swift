@@ -94,7 +94,9 @@ public struct KnownBrokers: Sendable {
         lines.append("\(k) \(identity.line)")
         let dir = (path as NSString).deletingLastPathComponent
         do {
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+            if !dir.isEmpty {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             let tmp = path + ".tmp-\(getpid())"
             let data = Data(("# leasehold known brokers: URL logKey suite=vaultPublicKey ...\n" + lines.joined(separator: "\n") + "\n").utf8)
             guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
@@ -125,8 +127,10 @@ public struct KnownBrokers: Sendable {
     }
 
     static func changed(_ url: String, now: BrokerIdentity, was: BrokerIdentity, source: String) -> LeaseholdClientError {
-        LeaseholdClientError(LeaseholdClientError.brokerChanged,
-                             "the broker at \(url) presents \(now.summary) (\(now.line.prefix(200))), not the keys in \(source); refusing to send it anything. If its operator really changed its keys, check the new ones out of band and remove its line from \(source)")
+        LeaseholdClientError(
+            LeaseholdClientError.brokerChanged,
+            "the broker at \(url) presents \(now.summary) (\(now.line.prefix(200))), not the keys in \(source); refusing to send it anything. If its operator really changed its keys, check the new ones out of band and remove its line from \(source)"
+        )
     }
 }
 

@@ -29,14 +29,17 @@ public struct OwnerClient: Sendable {
 
     /// Seals `key` to the broker's vault public key for `suite` (from `GET /v1/broker`), signs
     /// the request with the owner key, and `PUT`s it. The key never crosses the wire in clear.
-    public func putKey(owner: String, keyId: String, key: DataKey, signingKey: OwnerSigningKey,
-                       suite: KeyWrapSuite = .default) async throws(LeaseholdClientError) -> VaultPutResult {
+    public func putKey(
+        owner: String, keyId: String, key: DataKey, signingKey: OwnerSigningKey,
+        suite: KeyWrapSuite = .default
+    ) async throws(LeaseholdClientError) -> VaultPutResult {
         let info = try await pinnedInfo()
         guard let text = info.vaultPublicKeys[suite.id], let vaultKey = Base64.decodeCanonical(text) else {
             throw LeaseholdClientError(LeaseholdClientError.badResponse, "the broker publishes no \(suite.id) vault public key")
         }
-        let request = try OwnerRequests.vaultPut(owner: owner, keyId: keyId, key: key, vaultPublicKey: vaultKey, suite: suite,
-                                                 signingKey: signingKey, at: clock(), broker: info.logKey)
+        let request = try OwnerRequests.vaultPut(
+            owner: owner, keyId: keyId, key: key, vaultPublicKey: vaultKey, suite: suite,
+            signingKey: signingKey, at: clock(), broker: info.logKey)
         return try await connection.json(VaultPutResult.self, "PUT", ["v1", "vault", owner, keyId], body: try BrokerConnection.encode(request))
     }
 
@@ -53,7 +56,8 @@ public struct OwnerClient: Sendable {
     public func revoke(owner: String, leaseId: String, signingKey: OwnerSigningKey) async throws(LeaseholdClientError) -> LogIndexResponse {
         let info = try await pinnedInfo()
         let request = try OwnerRequests.revoke(owner: owner, leaseId: leaseId, signingKey: signingKey, at: clock(), broker: info.logKey)
-        return try await connection.json(LogIndexResponse.self, "POST", ["v1", "leases", owner, leaseId, "revoke"], body: try BrokerConnection.encode(request))
+        return try await connection.json(
+            LogIndexResponse.self, "POST", ["v1", "leases", owner, leaseId, "revoke"], body: try BrokerConnection.encode(request))
     }
 
     /// `GET /v1/broker`, refused when it differs from `pinned`. (The conversion from the wire
@@ -61,7 +65,8 @@ public struct OwnerClient: Sendable {
     func pinnedInfo() async throws(LeaseholdClientError) -> BrokerInfo {
         let info = try await connection.info()
         if let pinned, BrokerIdentity(info) != pinned {
-            throw KnownBrokers.changed(connection.baseURL.absoluteString, now: BrokerIdentity(info), was: pinned, source: "the identity this client was given")
+            throw KnownBrokers.changed(
+                connection.baseURL.absoluteString, now: BrokerIdentity(info), was: pinned, source: "the identity this client was given")
         }
         return info
     }

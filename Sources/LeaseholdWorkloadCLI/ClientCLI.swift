@@ -7,11 +7,14 @@ import LeaseholdClient
 /// it refused.
 public enum ClientCLI {
     /// `caFile`: `--ca-file`, else LEASEHOLD_CA_FILE, else the system's trust store.
-    public static func connection(_ url: String, caFile: String? = nil, maximumConnections: Int = 16,
-                                  connectTimeout: Duration = .seconds(5)) throws -> BrokerConnection {
+    public static func connection(
+        _ url: String, caFile: String? = nil, maximumConnections: Int = 16,
+        connectTimeout: Duration = .seconds(5)
+    ) throws -> BrokerConnection {
         let ca = caFile ?? CLIFiles.environment("LEASEHOLD_CA_FILE")
-        do { return try BrokerConnection(url, maximumConnections: maximumConnections, caFile: ca, connectTimeout: connectTimeout) }
-        catch { throw CLIFailure.usage(error.message) }
+        do { return try BrokerConnection(url, maximumConnections: maximumConnections, caFile: ca, connectTimeout: connectTimeout) } catch {
+            throw CLIFailure.usage(error.message)
+        }
     }
 
     public static func failure(_ error: LeaseholdClientError) -> CLIFailure {
@@ -28,5 +31,6 @@ public enum ClientCLI {
 public struct BrokerTrustOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system's (default: $LEASEHOLD_CA_FILE).") public var caFile: String?
+    @Option(help: "PEM CA certificate(s) to trust for an https broker instead of the system's (default: $LEASEHOLD_CA_FILE).") public var caFile:
+        String?
 }

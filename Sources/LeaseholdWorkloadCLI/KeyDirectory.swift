@@ -37,7 +37,9 @@ public struct KeyDirectory: Sendable {
         let kind = Self.fileSystem(of: path)
         if kind.memory { return kind.name }
         guard allowDisk else {
-            throw CLIFailure.usage("--out \(path) is on \(kind.name), not tmpfs or ramfs: keys written there outlive the workload; mount a tmpfs (systemd RuntimeDirectory=, a Kubernetes emptyDir with medium: Memory) or pass --allow-disk")
+            throw CLIFailure.usage(
+                "--out \(path) is on \(kind.name), not tmpfs or ramfs: keys written there outlive the workload; mount a tmpfs (systemd RuntimeDirectory=, a Kubernetes emptyDir with medium: Memory) or pass --allow-disk"
+            )
         }
         return kind.name
     }
@@ -68,7 +70,8 @@ public struct KeyDirectory: Sendable {
     public func write(_ keys: [ReleasedKey]) throws {
         for k in keys {
             guard WorkloadClient.isKeyID(k.keyId) else {
-                throw CLIFailure(message: "bad-response: key id \(k.keyId.prefix(40)) is not a key id ([A-Za-z0-9._-]{1,128}, not starting with a dot)")
+                throw CLIFailure(
+                    message: "bad-response: key id \(k.keyId.prefix(40)) is not a key id ([A-Za-z0-9._-]{1,128}, not starting with a dot)")
             }
         }
         for k in keys {
@@ -113,7 +116,8 @@ struct MountInfoLine {
         var i = 0
         while i < b.count {
             if b[i] == UInt8(ascii: "\\"), i + 4 <= b.count,
-               let v = UInt8(String(decoding: b[(i + 1)..<(i + 4)], as: UTF8.self), radix: 8) {
+                let v = UInt8(String(decoding: b[(i + 1)..<(i + 4)], as: UTF8.self), radix: 8)
+            {
                 out.append(v)
                 i += 4
             } else {

@@ -32,19 +32,30 @@ public struct WorkloadFetch: AsyncParsableCommand {
     @Option(help: "The Nitro Security Module device.") var nsm = NitroNSMAttester.defaultPath
     @Option(help: "SEV-SNP: the VMPL to request the report at (configfs privlevel).") var vmpl: UInt32?
     @Option(help: "x25519-sha256-aes256gcm (default) or xwing-sha256-aes256gcm.") var suite = KeyWrapSuite.default.id
-    @Option(help: "Keep trying this long while the broker is unreachable or answers 5xx / collateral-unavailable (e.g. 30s, 2m; default: one try). A refusal is never retried.")
+    @Option(
+        help:
+            "Keep trying this long while the broker is unreachable or answers 5xx / collateral-unavailable (e.g. 30s, 2m; default: one try). A refusal is never retried."
+    )
     var retryFor = "0s"
     @Option(help: "Also write the grant request as sent to FILE (evidence, nonce, one-time public key: nothing secret).")
     var saveRequest: String?
-    @Option(name: .customLong("log-key"), help: "Pin the broker's log key (name+keyid+base64, @FILE or a file); default: the one it publishes.") var logKey: String?
-    @Option(help: "Keep the last checkpoint of the broker's log seen in FILE (created on first use), and refuse a grant whose log is not an extension of it (log-forked, no key written).")
+    @Option(name: .customLong("log-key"), help: "Pin the broker's log key (name+keyid+base64, @FILE or a file); default: the one it publishes.")
+    var logKey: String?
+    @Option(
+        help:
+            "Keep the last checkpoint of the broker's log seen in FILE (created on first use), and refuse a grant whose log is not an extension of it (log-forked, no key written)."
+    )
     var checkpointFile: String?
     @Flag(help: "With --tee sandbox: claim a debug TEE (to see a lease refuse debug evidence).") var sandboxDebug = false
     @Option(help: "With a command: when it exits 0, post an `output` receipt carrying the SHA-256 of FILE (what it produced).")
     var outputReceipt: String?
     @Flag(help: "With a command: when it ends, release the lease (after shredding the keys) instead of posting a `shredded` receipt.")
     var release = false
-    @Argument(parsing: .postTerminator, help: "-- CMD ARGS: run CMD with the keys (LEASEHOLD_KEYS_DIR is set to --out); when it ends, the key files are overwritten and removed and a signed `shredded` receipt (or, with --release, a release) is logged. Exits with CMD's status.")
+    @Argument(
+        parsing: .postTerminator,
+        help:
+            "-- CMD ARGS: run CMD with the keys (LEASEHOLD_KEYS_DIR is set to --out); when it ends, the key files are overwritten and removed and a signed `shredded` receipt (or, with --release, a release) is logged. Exits with CMD's status."
+    )
     var command: [String] = []
 
     public init() {}
@@ -73,7 +84,9 @@ public struct WorkloadFetch: AsyncParsableCommand {
         _ = try directory.prepare()
         let evidence = try evidenceProvider()
         let pinned = try logKey.map(CLIFiles.verifierKey)
-        guard let window = DurationText.parse(retryFor), let suite = KeyWrapSuite(rawValue: suite) else { throw CLIFailure.usage("bad --retry-for or --suite") }
+        guard let window = DurationText.parse(retryFor), let suite = KeyWrapSuite(rawValue: suite) else {
+            throw CLIFailure.usage("bad --retry-for or --suite")
+        }
         // One attempt's connect may not outlast a short --retry-for window (5 s otherwise).
         let connectTimeout = window > .zero ? min(.seconds(5), max(.milliseconds(500), window)) : .seconds(5)
         let connection = try ClientCLI.connection(broker, caFile: trust.caFile, connectTimeout: connectTimeout)
@@ -88,7 +101,9 @@ public struct WorkloadFetch: AsyncParsableCommand {
             } catch {
                 switch retry.next(after: error, elapsed: ContinuousClock.now - started, random: Double.random(in: 0..<1)) {
                 case .retry(let delay):
-                    Self.say("attempt \(retry.attempts) failed (\(error.reason): \(error.message.prefix(160))); retrying in \(delay.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+                    Self.say(
+                        "attempt \(retry.attempts) failed (\(error.reason): \(error.message.prefix(160))); retrying in \(delay.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))"
+                    )
                     try await Task.sleep(for: delay)
                 case .stop(let retried):
                     var failure = ClientCLI.failure(error)
@@ -104,7 +119,9 @@ public struct WorkloadFetch: AsyncParsableCommand {
             try await keepCheckpoint(path, grant: grant, connection: connection, pinned: pinned)
         }
         try directory.write(grant.keys)
-        print("granted \(grant.keys.count) key(s) of \(owner)/\(lease) -> \(out); grant \(grant.grantId), log index \(grant.receipt.logIndex) proven in checkpoint of size \(grant.checkpoint.size)")
+        print(
+            "granted \(grant.keys.count) key(s) of \(owner)/\(lease) -> \(out); grant \(grant.grantId), log index \(grant.receipt.logIndex) proven in checkpoint of size \(grant.checkpoint.size)"
+        )
         guard !command.isEmpty else { return }
         let status: Int32
         do { status = try runCommand(keys: out) } catch {
@@ -120,9 +137,11 @@ public struct WorkloadFetch: AsyncParsableCommand {
         if tee == "sandbox", let m = sandboxMeasurement, let measurement = Hex.decode(m) {
             return EvidenceProviders.sandbox(measurement: measurement, debug: sandboxDebug)
         }
-        let detector = AttesterDetector(paths: AttesterDetector.Paths(tsmRoot: tsmRoot, sevGuest: sevGuest, tdxGuest: tdxGuest,
-                                                                      gramine: gramineDir, nsm: nsm),
-                                        privlevel: vmpl)
+        let detector = AttesterDetector(
+            paths: AttesterDetector.Paths(
+                tsmRoot: tsmRoot, sevGuest: sevGuest, tdxGuest: tdxGuest,
+                gramine: gramineDir, nsm: nsm),
+            privlevel: vmpl)
         let choice: AttesterDetector.Choice
         do {
             if let named = AttesterTEE(rawValue: tee) { choice = try detector.attester(for: named) } else { choice = try detector.detect() }
@@ -145,14 +164,17 @@ public struct WorkloadFetch: AsyncParsableCommand {
         let kept = FileManager.default.fileExists(atPath: path) ? try CLIFiles.readText(path, what: "checkpoint file") : nil
         let note = try await ClientCLI.call { () async throws(LeaseholdClientError) in
             let key: NoteVerifier
-            if let pinned { key = pinned } else {
+            if let pinned {
+                key = pinned
+            } else {
                 let info = try await connection.info()
                 do { key = try NoteVerifier(encoded: info.logKey) } catch {
                     throw LeaseholdClientError(LeaseholdClientError.badResponse, "the broker's log key: \(error)")
                 }
             }
-            return try await KeptCheckpoint.check(kept: kept, received: grant.checkpoint, receivedNote: grant.receipt.checkpoint,
-                                                  auditor: AuditorClient(connection, logKey: key))
+            return try await KeptCheckpoint.check(
+                kept: kept, received: grant.checkpoint, receivedNote: grant.receipt.checkpoint,
+                auditor: AuditorClient(connection, logKey: key))
         }
         try CLIFiles.write(Array(note.utf8), to: path)
     }

@@ -42,9 +42,11 @@ public struct LeaseRecord: Sendable, Hashable {
     /// The broker's MAC over the row's identity and every column above (Broker's `RowMAC`);
     /// empty on rows written before row MACs, which the broker adopts at start.
     public var mac: [UInt8]
-    public init(owner: String, leaseId: String, manifest: [UInt8], envelope: [UInt8], digest: [UInt8], state: String,
-                notBefore: Int64, notAfter: Int64, maxGrants: Int64, grantsIssued: Int64, expiryRecorded: Bool, issuedSeq: UInt64,
-                lastSeq: UInt64 = 0, mac: [UInt8] = []) {
+    public init(
+        owner: String, leaseId: String, manifest: [UInt8], envelope: [UInt8], digest: [UInt8], state: String,
+        notBefore: Int64, notAfter: Int64, maxGrants: Int64, grantsIssued: Int64, expiryRecorded: Bool, issuedSeq: UInt64,
+        lastSeq: UInt64 = 0, mac: [UInt8] = []
+    ) {
         self.owner = owner; self.leaseId = leaseId; self.manifest = manifest; self.envelope = envelope; self.digest = digest
         self.state = state; self.notBefore = notBefore; self.notAfter = notAfter; self.maxGrants = maxGrants
         self.grantsIssued = grantsIssued; self.expiryRecorded = expiryRecorded; self.issuedSeq = issuedSeq

@@ -28,7 +28,8 @@ enum LogWriter {
         // Read back what is there now: another broker may have created it first.
         guard let state = try state(rows) else { throw StorageError(.corrupt, "the log's state was not created") }
         guard state.origin == origin, state.publicKey == publicKey else {
-            throw StorageError(.conflict, "this database's log is signed by \(state.origin) with another key; refusing to sign it with a different log key")
+            throw StorageError(
+                .conflict, "this database's log is signed by \(state.origin) with another key; refusing to sign it with a different log key")
         }
     }
 
@@ -47,8 +48,10 @@ enum LogWriter {
     /// If `build` (or a write) throws part-way, `log_meta` is still brought up to the entries
     /// already inserted before the error is rethrown, so the transaction stays consistent
     /// even if the caller catches the error and commits.
-    static func append(_ rows: some LogRows, count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry,
-                       appended: (AppendedEntry) throws -> Void) throws {
+    static func append(
+        _ rows: some LogRows, count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry,
+        appended: (AppendedEntry) throws -> Void
+    ) throws {
         guard count > 0 else { return }
         guard var state = try state(rows) else { throw StorageError(.noLogKey, "the log has not been initialised with a key") }
         let start = state.frontier.size
@@ -93,8 +96,10 @@ enum LogWriter {
     /// it (the broker's checkpoint floor: never sign a tree that does not extend the last one
     /// it signed). The latest stored checkpoint is handed back instead of a new one only if it
     /// is of this very tree.
-    static func checkpoint(_ rows: some LogRows, signer: NoteSigner, now: Date,
-                           check: (CompactRange) throws -> Void = { _ in }) throws -> StoredCheckpoint {
+    static func checkpoint(
+        _ rows: some LogRows, signer: NoteSigner, now: Date,
+        check: (CompactRange) throws -> Void = { _ in }
+    ) throws -> StoredCheckpoint {
         guard let state = try state(rows) else { throw StorageError(.noLogKey, "the log has not been initialised with a key") }
         guard state.origin == signer.name, state.publicKey == [UInt8](signer.verifier.publicKey.rawRepresentation) else {
             throw StorageError(.conflict, "the signing key is not this log's key (\(state.origin))")
@@ -102,7 +107,10 @@ enum LogWriter {
         try check(state.frontier)
         if let latest = try rows.latestCheckpoint(), latest.size == state.frontier.size {
             guard latest.root == state.frontier.root else {
-                throw StorageError(.corrupt, "the latest stored checkpoint (size \(latest.size)) has root \(latest.root.base64), but the log's frontier has root \(state.frontier.root.base64)")
+                throw StorageError(
+                    .corrupt,
+                    "the latest stored checkpoint (size \(latest.size)) has root \(latest.root.base64), but the log's frontier has root \(state.frontier.root.base64)"
+                )
             }
             return latest
         }
@@ -136,8 +144,10 @@ public enum LogExtension {
     /// Sound whatever the store holds: the subtrees the two frontiers share are compared
     /// directly, and `new`'s subtree that covers the end of `old` is recomputed from `old`'s
     /// remaining subtrees and the fetched ones; `new`'s root (what is signed) commits to it.
-    public static func extends(_ new: CompactRange, _ old: CompactRange,
-                               subtrees fetch: ([SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash]) throws -> Bool {
+    public static func extends(
+        _ new: CompactRange, _ old: CompactRange,
+        subtrees fetch: ([SubtreePrefetch.ID]) throws -> [SubtreePrefetch.ID: LogHash]
+    ) throws -> Bool {
         let l = old.size, s = new.size
         if l == 0 { return true }
         if l > s { return false }

@@ -243,7 +243,8 @@ public enum CanonicalJSON {
                 case UInt8(ascii: "u"):
                     // Canonical form escapes only the controls without a short escape, as \u00xx lower-case.
                     guard i + 5 < buf.count, buf[i + 2] == 0x30, buf[i + 3] == 0x30,
-                          let hi = lowerHex(buf[i + 4]), let lo = lowerHex(buf[i + 5]) else {
+                        let hi = lowerHex(buf[i + 4]), let lo = lowerHex(buf[i + 5])
+                    else {
                         throw fail("\\u escape is not canonical")
                     }
                     let c = hi << 4 | lo

@@ -143,7 +143,11 @@ public struct LogAuditor: Sendable {
         while let next = pending.last, next.checkpoint.size == tree.size {
             pending.removeLast()
             guard next.checkpoint.root == tree.root else {
-                throw Failure(seq: provenSize, message: "\(next.source) commits to size \(next.checkpoint.size) with root \(next.checkpoint.root.base64), but the entries hash to \(tree.root.base64): an entry in seq \(provenSize)..<\(tree.size) was rewritten (with every later hash recomputed)")
+                throw Failure(
+                    seq: provenSize,
+                    message:
+                        "\(next.source) commits to size \(next.checkpoint.size) with root \(next.checkpoint.root.base64), but the entries hash to \(tree.root.base64): an entry in seq \(provenSize)..<\(tree.size) was rewritten (with every later hash recomputed)"
+                )
             }
             checkpointsVerified += 1
             provenSize = tree.size
@@ -153,7 +157,11 @@ public struct LogAuditor: Sendable {
     /// Fails if a checkpoint commits to more entries than the log holds (truncated or rolled back).
     public func finish() throws(Failure) {
         if let biggest = pending.first {
-            throw Failure(seq: tree.size, message: "\(biggest.source) commits to \(biggest.checkpoint.size) entries but the log has only \(tree.size): the log was truncated or rolled back")
+            throw Failure(
+                seq: tree.size,
+                message:
+                    "\(biggest.source) commits to \(biggest.checkpoint.size) entries but the log has only \(tree.size): the log was truncated or rolled back"
+            )
         }
     }
 }

@@ -28,7 +28,8 @@ public struct LogEntry: Sendable, Hashable {
     public var prev: LogHash
     public var fields: [String: JSONValue]
 
-    public init(seq: UInt64, time: Date, kind: String, owner: String? = nil, leaseId: String? = nil, prev: LogHash, fields: [String: JSONValue] = [:]) {
+    public init(seq: UInt64, time: Date, kind: String, owner: String? = nil, leaseId: String? = nil, prev: LogHash, fields: [String: JSONValue] = [:])
+    {
         self.seq = seq
         self.time = time
         self.kind = kind
@@ -125,7 +126,8 @@ public enum RFC3339 {
         let (y, m, d) = civil(fromDays: days)
         guard (0...9999).contains(y) else {
             func pad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
-            return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay / 60 % 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(millis, 3))Z"
+            return
+                "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay / 60 % 60, 2)):\(pad(secOfDay % 60, 2)).\(pad(millis, 3))Z"
         }
         // Every append formats a time: fixed-width digits straight into the 24 bytes.
         return String(unsafeUninitializedCapacity: 24) { out in
@@ -163,7 +165,8 @@ public enum RFC3339 {
     /// `parseCanonical` on the raw bytes of the string (the entry scanner reads them in place).
     static func parseCanonical(_ u: UnsafeRawBufferPointer) -> Date? {
         guard u.count == 24, u[4] == 0x2D, u[7] == 0x2D, u[10] == 0x54, u[13] == 0x3A, u[16] == 0x3A,
-              u[19] == 0x2E, u[23] == 0x5A else { return nil }
+            u[19] == 0x2E, u[23] == 0x5A
+        else { return nil }
         func num(_ a: Int, _ n: Int) -> Int? {
             var v = 0
             for k in a..<(a + n) {
@@ -173,7 +176,8 @@ public enum RFC3339 {
             return v
         }
         guard let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-              let se = num(17, 2), let ms = num(20, 3), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 60 else { return nil }
+            let se = num(17, 2), let ms = num(20, 3), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, se < 60
+        else { return nil }
         let days = daysFromCivil(y, mo, d)
         guard civil(fromDays: days) == (y, mo, d) else { return nil }  // e.g. Feb 30
         let secs = Double(days * 86400 + Int64(h * 3600 + mi * 60 + se))

@@ -139,12 +139,13 @@ enum LogEntryScanner {
                 escaped = true
                 switch buf[j &+ 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     j &+= 2
                 case UInt8(ascii: "u"):
                     // Only controls without a short escape, as \u00xx lower-case.
                     guard j &+ 5 < n, buf[j &+ 2] == 0x30, buf[j &+ 3] == 0x30,
-                          let hi = hexDigit(buf[j &+ 4]), let lo = hexDigit(buf[j &+ 5]) else { return nil }
+                        let hi = hexDigit(buf[j &+ 4]), let lo = hexDigit(buf[j &+ 5])
+                    else { return nil }
                     let c = hi << 4 | lo
                     guard c < 0x20, c != 0x08, c != 0x09, c != 0x0A, c != 0x0C, c != 0x0D else { return nil }
                     j &+= 6

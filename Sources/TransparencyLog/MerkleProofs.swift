@@ -22,8 +22,9 @@ public enum MerkleProofs {
             return try source.subtreeHash(level: level, index: start >> UInt64(level))
         }
         let k = largestPowerOfTwo(below: count)
-        return MerkleHash.node(try rangeHash(start: start, count: k, source),
-                               try rangeHash(start: start + k, count: count - k, source))
+        return MerkleHash.node(
+            try rangeHash(start: start, count: k, source),
+            try rangeHash(start: start + k, count: count - k, source))
     }
 
     /// The root of the tree of the first `size` leaves.
@@ -62,7 +63,9 @@ public enum MerkleProofs {
         return proof
     }
 
-    private static func subproof(m: UInt64, start: UInt64, n: UInt64, complete: Bool, _ source: some SubtreeHashSource, into proof: inout [LogHash]) throws {
+    private static func subproof(m: UInt64, start: UInt64, n: UInt64, complete: Bool, _ source: some SubtreeHashSource, into proof: inout [LogHash])
+        throws
+    {
         if m == n {
             if !complete { proof.append(try rangeHash(start: start, count: n, source)) }
             return

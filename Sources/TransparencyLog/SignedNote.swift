@@ -37,11 +37,12 @@ public struct SignedNote: Sendable, Hashable {
 
     /// The note as served: text, a blank line, the signature lines.
     public var serialized: String {
-        text + "\n" + signatures.map { sig in
-            var blob = withUnsafeBytes(of: sig.keyID.bigEndian) { Array($0) }
-            blob += sig.bytes
-            return Self.signaturePrefix + sig.name + " " + Base64.encode(blob) + "\n"
-        }.joined()
+        text + "\n"
+            + signatures.map { sig in
+                var blob = withUnsafeBytes(of: sig.keyID.bigEndian) { Array($0) }
+                blob += sig.bytes
+                return Self.signaturePrefix + sig.name + " " + Base64.encode(blob) + "\n"
+            }.joined()
     }
 
     /// Parses a note strictly: UTF-8 without control characters but newline, a text that ends
@@ -56,10 +57,14 @@ public struct SignedNote: Sendable, Hashable {
         guard sigBlock.hasSuffix("\n") else { throw FormatError(description: "signature block must end with a newline") }
         var sigs = [Signature]()
         for line in sigBlock.dropLast().split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix(Self.signaturePrefix) else { throw FormatError(description: "signature line does not start with an em dash and a space") }
+            guard line.hasPrefix(Self.signaturePrefix) else {
+                throw FormatError(description: "signature line does not start with an em dash and a space")
+            }
             let rest = line.dropFirst(Self.signaturePrefix.count)
             let parts = rest.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[0].contains("+") else { throw FormatError(description: "signature line is not '— name signature'") }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[0].contains("+") else {
+                throw FormatError(description: "signature line is not '— name signature'")
+            }
             guard let blob = Base64.decodeCanonical(String(parts[1])), blob.count > 4 else {
                 throw FormatError(description: "signature is not canonical base64 of a key id and a signature")
             }
@@ -77,7 +82,9 @@ public struct NoteSigner: Sendable {
     let privateKey: Curve25519.Signing.PrivateKey
 
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws(SignedNote.FormatError) {
-        guard NoteVerifier.isValidName(name) else { throw SignedNote.FormatError(description: "key name \"\(name)\" must be non-empty UTF-8 without spaces or '+'") }
+        guard NoteVerifier.isValidName(name) else {
+            throw SignedNote.FormatError(description: "key name \"\(name)\" must be non-empty UTF-8 without spaces or '+'")
+        }
         self.name = name
         self.privateKey = privateKey
     }
@@ -104,7 +111,9 @@ public struct NoteVerifier: Sendable, Hashable {
         self.publicKey = publicKey
     }
 
-    public static func == (a: NoteVerifier, b: NoteVerifier) -> Bool { a.name == b.name && a.publicKey.rawRepresentation == b.publicKey.rawRepresentation }
+    public static func == (a: NoteVerifier, b: NoteVerifier) -> Bool {
+        a.name == b.name && a.publicKey.rawRepresentation == b.publicKey.rawRepresentation
+    }
     public func hash(into h: inout Hasher) { h.combine(name); h.combine(publicKey.rawRepresentation) }
 
     static func isValidName(_ name: String) -> Bool {
@@ -126,9 +135,11 @@ public struct NoteVerifier: Sendable, Hashable {
     }
 
     public init(encoded: String) throws(SignedNote.FormatError) {
-        let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        let parts = encoded.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).map(
+            String.init)
         guard parts.count == 3, Self.isValidName(parts[0]), parts[1].count == 8, let idBytes = Hex.decode(parts[1]),
-              let keyBytes = Base64.decodeCanonical(parts[2]) else {
+            let keyBytes = Base64.decodeCanonical(parts[2])
+        else {
             throw SignedNote.FormatError(description: "verifier key must be name+keyid(8 hex)+base64(key)")
         }
         guard keyBytes.count == 33, keyBytes[0] == 0x01, let pub = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes.dropFirst()) else {

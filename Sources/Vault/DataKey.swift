@@ -1,8 +1,8 @@
 import Crypto
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// An owner's data key: the secret the vault stores and a lease releases.
@@ -22,7 +22,8 @@ public struct DataKey: Sendable, Equatable, CustomStringConvertible, CustomDebug
     public init<D: ContiguousBytes>(bytes: D) throws(VaultError) {
         let count = bytes.withUnsafeBytes { $0.count }
         guard Self.byteCountRange.contains(count) else {
-            throw VaultError(.invalidKey, "a data key must be \(Self.byteCountRange.lowerBound)...\(Self.byteCountRange.upperBound) bytes, got \(count)")
+            throw VaultError(
+                .invalidKey, "a data key must be \(Self.byteCountRange.lowerBound)...\(Self.byteCountRange.upperBound) bytes, got \(count)")
         }
         self.key = SymmetricKey(data: bytes)
     }

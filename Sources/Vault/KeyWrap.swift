@@ -1,8 +1,8 @@
 import Crypto
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// HPKE (RFC 9180, base mode, single shot) sealing of data keys to a recipient public key.
@@ -22,15 +22,19 @@ public enum KeyWrap {
     /// §5.3, `Export(exporter_context, L)`): a second key for the recipient without a second
     /// encapsulation. Only the holder of the recipient's private key can derive it
     /// (`KeyWrapKeyPair.open(_:info:exporting:)`), and it is bound to `info` like the seal.
-    public static func seal(_ key: DataKey, to recipientPublicKey: [UInt8], suite: KeyWrapSuite, info: [UInt8],
-                            exporting context: [UInt8]) throws(VaultError) -> (wrapped: WrappedKey, exported: DataKey) {
+    public static func seal(
+        _ key: DataKey, to recipientPublicKey: [UInt8], suite: KeyWrapSuite, info: [UInt8],
+        exporting context: [UInt8]
+    ) throws(VaultError) -> (wrapped: WrappedKey, exported: DataKey) {
         let (wrapped, exported) = try seal(key, to: recipientPublicKey, suite: suite, info: info, export: context)
         guard let exported else { throw VaultError(.cryptoFailure, "the HPKE export is missing") }
         return (wrapped, exported)
     }
 
-    private static func seal(_ key: DataKey, to recipientPublicKey: [UInt8], suite: KeyWrapSuite, info: [UInt8],
-                             export context: [UInt8]?) throws(VaultError) -> (wrapped: WrappedKey, exported: DataKey?) {
+    private static func seal(
+        _ key: DataKey, to recipientPublicKey: [UInt8], suite: KeyWrapSuite, info: [UInt8],
+        export context: [UInt8]?
+    ) throws(VaultError) -> (wrapped: WrappedKey, exported: DataKey?) {
         guard recipientPublicKey.count == suite.publicKeyByteCount else {
             throw VaultError(.invalidKey, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes, got \(recipientPublicKey.count)")
         }
@@ -72,11 +76,13 @@ public enum KeyWrap {
     /// padded value is reported as malformed rather than as a failed decryption.
     static func checkShape(_ wrapped: WrappedKey, suite: KeyWrapSuite) throws(VaultError) {
         guard wrapped.encapsulatedKey.count == suite.encapsulatedKeyByteCount else {
-            throw VaultError(.malformed, "a \(suite.id) encapsulated key is \(suite.encapsulatedKeyByteCount) bytes, got \(wrapped.encapsulatedKey.count)")
+            throw VaultError(
+                .malformed, "a \(suite.id) encapsulated key is \(suite.encapsulatedKeyByteCount) bytes, got \(wrapped.encapsulatedKey.count)")
         }
         let range = (DataKey.byteCountRange.lowerBound + KeyWrapSuite.tagByteCount)...(DataKey.byteCountRange.upperBound + KeyWrapSuite.tagByteCount)
         guard range.contains(wrapped.ciphertext.count) else {
-            throw VaultError(.malformed, "a wrapped key's ciphertext is \(range.lowerBound)...\(range.upperBound) bytes, got \(wrapped.ciphertext.count)")
+            throw VaultError(
+                .malformed, "a wrapped key's ciphertext is \(range.lowerBound)...\(range.upperBound) bytes, got \(wrapped.ciphertext.count)")
         }
     }
 
@@ -85,21 +91,30 @@ public enum KeyWrap {
 
     /// RFC 9180 base-mode single-shot open with a DHKEM private key and any ciphersuite.
     /// Internal so the RFC's own test vectors (other AEADs) can exercise the same code path.
-    static func open<SK: HPKEDiffieHellmanPrivateKey>(privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = []) throws -> Data {
-        try open(privateKey: privateKey, ciphersuite: ciphersuite, encapsulatedKey: encapsulatedKey, ciphertext: ciphertext, info: info, aad: aad, export: nil).plaintext
+    static func open<SK: HPKEDiffieHellmanPrivateKey>(
+        privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = []
+    ) throws -> Data {
+        try open(
+            privateKey: privateKey, ciphersuite: ciphersuite, encapsulatedKey: encapsulatedKey, ciphertext: ciphertext, info: info, aad: aad,
+            export: nil
+        ).plaintext
     }
 
     /// The open, and the secret exported under `export` from the same context (if asked).
-    static func open<SK: HPKEDiffieHellmanPrivateKey>(privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = [],
-                                                      export: [UInt8]?) throws -> (plaintext: Data, exported: SymmetricKey?) {
+    static func open<SK: HPKEDiffieHellmanPrivateKey>(
+        privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = [],
+        export: [UInt8]?
+    ) throws -> (plaintext: Data, exported: SymmetricKey?) {
         var recipient = try HPKE.Recipient(privateKey: privateKey, ciphersuite: ciphersuite, info: Data(info), encapsulatedKey: Data(encapsulatedKey))
         let plaintext = try recipient.open(ciphertext, authenticating: aad)
         return (plaintext, try export.map { try recipient.exportSecret(context: $0, outputByteCount: exportByteCount) })
     }
 
     /// The same for a KEM private key (X-Wing).
-    static func open<SK: HPKEKEMPrivateKey>(privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = [],
-                                            export: [UInt8]?) throws -> (plaintext: Data, exported: SymmetricKey?) {
+    static func open<SK: HPKEKEMPrivateKey>(
+        privateKey: SK, ciphersuite: HPKE.Ciphersuite, encapsulatedKey: [UInt8], ciphertext: [UInt8], info: [UInt8], aad: [UInt8] = [],
+        export: [UInt8]?
+    ) throws -> (plaintext: Data, exported: SymmetricKey?) {
         var recipient = try HPKE.Recipient(privateKey: privateKey, ciphersuite: ciphersuite, info: Data(info), encapsulatedKey: Data(encapsulatedKey))
         let plaintext = try recipient.open(ciphertext, authenticating: aad)
         return (plaintext, try export.map { try recipient.exportSecret(context: $0, outputByteCount: exportByteCount) })

@@ -1,8 +1,8 @@
 import Crypto
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A recipient HPKE key pair for one suite: the workload's one-time key (LeaseholdClient makes
@@ -90,12 +90,17 @@ public struct KeyWrapKeyPair: Sendable, CustomStringConvertible, CustomDebugStri
         do {
             switch privateKey {
             case .x25519(let key):
-                opened = try KeyWrap.open(privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext, info: info, export: context)
+                opened = try KeyWrap.open(
+                    privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext,
+                    info: info, export: context)
             case .xwing(let key):
-                opened = try KeyWrap.open(privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext, info: info, export: context)
+                opened = try KeyWrap.open(
+                    privateKey: key, ciphersuite: suite.ciphersuite, encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext,
+                    info: info, export: context)
             }
         } catch {
-            throw VaultError(.decryptionFailed, "the \(suite.id) wrapped key does not open with this key and info: wrong recipient, wrong info, or tampered")
+            throw VaultError(
+                .decryptionFailed, "the \(suite.id) wrapped key does not open with this key and info: wrong recipient, wrong info, or tampered")
         }
         return (try DataKey(bytes: SymmetricKey(data: opened.plaintext)), try opened.exported.map { k throws(VaultError) in try DataKey(bytes: k) })
     }

@@ -1,8 +1,8 @@
 import Crypto
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The broker's root key: 32 random bytes from which every vault key is derived.

@@ -1,10 +1,10 @@
 import Codecs
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where the broker's root key comes from: the environment variable `LEASEHOLD_ROOT_KEY`
@@ -80,7 +80,9 @@ public enum RootKeyLoader {
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { return nil }
-            if code == ELOOP { throw VaultError(.rootKeyInsecure, "root key file \(path) is a symbolic link; point the data directory at the real file") }
+            if code == ELOOP {
+                throw VaultError(.rootKeyInsecure, "root key file \(path) is a symbolic link; point the data directory at the real file")
+            }
             throw VaultError(.rootKeyUnavailable, "cannot open root key file \(path): \(errnoText(code))")
         }
         defer { close(fd) }
@@ -93,7 +95,10 @@ public enum RootKeyLoader {
             throw VaultError(.rootKeyInsecure, "root key path \(path) is not a regular file")
         }
         guard mode & 0o077 == 0 else {
-            throw VaultError(.rootKeyInsecure, "root key file \(path) has mode \(String(mode & 0o777, radix: 8)); it must be 600 or stricter (run: chmod 600 \(path)) and, since others could read it, consider the key exposed")
+            throw VaultError(
+                .rootKeyInsecure,
+                "root key file \(path) has mode \(String(mode & 0o777, radix: 8)); it must be 600 or stricter (run: chmod 600 \(path)) and, since others could read it, consider the key exposed"
+            )
         }
         // Read one byte more than allowed so an over-long file is detected, not truncated.
         var buffer = [UInt8](repeating: 0, count: RootKey.byteCount + 1)
@@ -109,7 +114,10 @@ public enum RootKeyLoader {
             filled += n
         }
         guard filled == RootKey.byteCount else {
-            throw VaultError(.rootKeyUnavailable, "root key file \(path) holds \(filled == buffer.count ? "more than \(RootKey.byteCount)" : "\(filled)") bytes; it must hold exactly \(RootKey.byteCount) raw bytes")
+            throw VaultError(
+                .rootKeyUnavailable,
+                "root key file \(path) holds \(filled == buffer.count ? "more than \(RootKey.byteCount)" : "\(filled)") bytes; it must hold exactly \(RootKey.byteCount) raw bytes"
+            )
         }
         return try RootKey(bytes: buffer[0..<RootKey.byteCount])
     }

@@ -44,7 +44,10 @@ public struct VaultCipher: Sendable, CustomStringConvertible, CustomReflectable 
         do {
             plaintext = SymmetricKey(data: try AES.GCM.open(box, using: recordKey, authenticating: aad))
         } catch {
-            throw VaultError(.decryptionFailed, "sealed key record for owner '\(owner)', key '\(keyId)', version \(version) does not authenticate: wrong root key, wrong row, or tampered")
+            throw VaultError(
+                .decryptionFailed,
+                "sealed key record for owner '\(owner)', key '\(keyId)', version \(version) does not authenticate: wrong root key, wrong row, or tampered"
+            )
         }
         return try DataKey(bytes: plaintext)
     }

@@ -19,7 +19,9 @@ public enum VaultPut {
     }
 
     /// Owner side: seals `key` for (owner, keyId) to the broker's vault public key.
-    public static func seal(_ key: DataKey, owner: String, keyId: String, vaultPublicKey: [UInt8], suite: KeyWrapSuite = .default) throws(VaultError) -> WrappedKey {
+    public static func seal(_ key: DataKey, owner: String, keyId: String, vaultPublicKey: [UInt8], suite: KeyWrapSuite = .default) throws(VaultError)
+        -> WrappedKey
+    {
         try KeyWrap.seal(key, to: vaultPublicKey, suite: suite, info: info(owner: owner, keyId: keyId))
     }
 

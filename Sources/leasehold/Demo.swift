@@ -27,7 +27,9 @@ struct Demo: AsyncParsableCommand {
         if let db {
             dbPath = db
             dir = ""
-            if FileManager.default.fileExists(atPath: db) { throw CLIFailure(message: "\(db) already exists; the demo starts from an empty database") }
+            if FileManager.default.fileExists(atPath: db) {
+                throw CLIFailure(message: "\(db) already exists; the demo starts from an empty database")
+            }
         } else {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-demo-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -62,34 +64,48 @@ struct DemoStory {
         let dataKey = try DataKey.generate()
         let vaultKey = Base64.decodeCanonical(broker.info().vaultPublicKeys[KeyWrapSuite.default.id] ?? "") ?? []
         let sealed = try VaultPut.seal(dataKey, owner: owner, keyId: "patients-2026", vaultPublicKey: vaultKey)
-        let put = try await broker.putKey(owner: owner, keyId: "patients-2026", try OwnerRequestSigning.sign([
-            "op": .string("vault.put"), "owner": .string(owner), "keyId": .string("patients-2026"), "suite": .string(KeyWrapSuite.default.id),
-            "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-        ], key: ownerKey, at: Date(), broker: broker.logVerifierKey))
-        out("3. key patients-2026 sealed (HPKE) to the vault and stored encrypted under the root key: version \(put.version), log seq \(put.logIndex)")
+        let put = try await broker.putKey(
+            owner: owner, keyId: "patients-2026",
+            try OwnerRequestSigning.sign(
+                [
+                    "op": .string("vault.put"), "owner": .string(owner), "keyId": .string("patients-2026"), "suite": .string(KeyWrapSuite.default.id),
+                    "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+                ], key: ownerKey, at: Date(), broker: broker.logVerifierKey))
+        out(
+            "3. key patients-2026 sealed (HPKE) to the vault and stored encrypted under the root key: version \(put.version), log seq \(put.logIndex)"
+        )
 
         let measurement = [UInt8](repeating: 0x5a, count: 48)
         let lease = try await issue(broker, ownerKey, owner: owner, leaseId: "study-42", ttl: "2h", maxGrants: 2, measurement: measurement)
-        out("4. lease study-42 issued: key patients-2026, 2 grants, until \(lease.notAfter), only to sandbox measurement 5a5a…; log seq \(lease.issuedLogIndex)")
+        out(
+            "4. lease study-42 issued: key patients-2026, 2 grants, until \(lease.notAfter), only to sandbox measurement 5a5a…; log seq \(lease.issuedLogIndex)"
+        )
 
         let workload = LocalWorkload(broker: broker)
         let got = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: measurement))
         let same = got.keys["patients-2026"] == dataKey
-        out("5. workload with the right measurement got the key (same as the owner's: \(same ? "yes" : "NO")); its grant is log seq \(got.response.receipt.logIndex), proven in checkpoint of size \(try Checkpoint(body: String(got.response.receipt.checkpoint.split(separator: "\n\n")[0]) + "\n").size)")
+        out(
+            "5. workload with the right measurement got the key (same as the owner's: \(same ? "yes" : "NO")); its grant is log seq \(got.response.receipt.logIndex), proven in checkpoint of size \(try Checkpoint(body: String(got.response.receipt.checkpoint.split(separator: "\n\n")[0]) + "\n").size)"
+        )
         guard same else { throw CLIFailure(message: "the released key differs from the owner's") }
         let digest = Hex.encode(Array(SHA256.hash(data: Array("study-42 results".utf8))))
-        let rec = try await workload.report(op: "receipt", owner: owner, leaseId: "study-42", received: got, kind: "output", outputDigest: digest, at: Date())
+        let rec = try await workload.report(
+            op: "receipt", owner: owner, leaseId: "study-42", received: got, kind: "output", outputDigest: digest, at: Date())
         out("   its receipt (output digest \(digest.prefix(16))…) is log seq \(rec.logIndex)")
 
         do {
-            _ = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: [UInt8](repeating: 0x66, count: 48)))
+            _ = try await workload.fetch(
+                owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: [UInt8](repeating: 0x66, count: 48)))
             throw CLIFailure(message: "a workload with the wrong measurement got a key")
         } catch let e as BrokerError {
             out("6. workload with another measurement refused: \(e.code.rawValue) (logged as key.denied)")
         }
 
-        _ = try await broker.revoke(owner: owner, leaseId: "study-42", try OwnerRequestSigning.sign(
-            ["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string("study-42")], key: ownerKey, at: Date(), broker: broker.logVerifierKey))
+        _ = try await broker.revoke(
+            owner: owner, leaseId: "study-42",
+            try OwnerRequestSigning.sign(
+                ["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string("study-42")], key: ownerKey, at: Date(),
+                broker: broker.logVerifierKey))
         do {
             _ = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: measurement))
             throw CLIFailure(message: "a revoked lease released a key")
@@ -113,9 +129,12 @@ struct DemoStory {
         out("   latest checkpoint:\n" + note.split(separator: "\n", omittingEmptySubsequences: false).map { "     " + $0 }.joined(separator: "\n"))
     }
 
-    func issue(_ broker: Broker, _ key: OwnerSigningKey, owner: String, leaseId: String, ttl: String, maxGrants: Int64, measurement: [UInt8]) async throws -> LeaseStatus {
-        let manifest = LeaseManifest(owner: owner, leaseId: leaseId, purpose: "demo: \(leaseId)", expiry: .ttl(LeaseManifest.Duration(ttl)!),
-                                     maxGrants: maxGrants, keys: ["patients-2026"], workloads: [.sandbox(SandboxWorkload(measurement: measurement))])
+    func issue(_ broker: Broker, _ key: OwnerSigningKey, owner: String, leaseId: String, ttl: String, maxGrants: Int64, measurement: [UInt8])
+        async throws -> LeaseStatus
+    {
+        let manifest = LeaseManifest(
+            owner: owner, leaseId: leaseId, purpose: "demo: \(leaseId)", expiry: .ttl(LeaseManifest.Duration(ttl)!),
+            maxGrants: maxGrants, keys: ["patients-2026"], workloads: [.sandbox(SandboxWorkload(measurement: measurement))])
         return try await broker.issueLease(envelope: try ManifestEnvelope.sign(manifest, with: key).json)
     }
 }

@@ -28,8 +28,10 @@ import Testing
     }
 
     @Test func theReviewsExactCRLBytesAreRefused() {
-        let crl: [UInt8] = [0x30, 0x1B, 0x30, 0x0A, 0x02, 0x08, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-                            0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02, 0x03, 0x01, 0x00]
+        let crl: [UInt8] = [
+            0x30, 0x1B, 0x30, 0x0A, 0x02, 0x08, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0x30, 0x0A, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02, 0x03, 0x01, 0x00,
+        ]
         #expect(dcapErrorCode { _ = try CertificateRevocationList.parse(der: crl) } == .malformed)
     }
 
@@ -70,7 +72,10 @@ import Testing
         try #require(blocks.count >= 2)
         let swapped = Array((blocks[1] + "-----END CERTIFICATE-----" + blocks[0] + "-----END CERTIFICATE-----\n").utf8)
         let root = try IntelRootCA.require()
-        #expect(dcapErrorCode { _ = try verifier.verifyPCKChain(swapped, root: root, collateral: try cache.collateral(for: sample.collateral), at: sample.validAt) } == .chainInvalid)
+        #expect(
+            dcapErrorCode {
+                _ = try verifier.verifyPCKChain(swapped, root: root, collateral: try cache.collateral(for: sample.collateral), at: sample.validAt)
+            } == .chainInvalid)
         #expect(cache.pckChainCount == 0)
         #expect(cache.collateralCount == 0)
 

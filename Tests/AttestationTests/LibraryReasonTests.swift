@@ -15,11 +15,15 @@ import Testing
             let reason = AttestationError.libraryReason(error)
             #expect(!reason.contains(".swift:") && reason.hasPrefix("ASN1Error.") && reason.count > 12)
         }
-        #expect(AttestationError.libraryReason(AttestationError(.malformed, "plain words")) == String(describing: AttestationError(.malformed, "plain words")))
+        #expect(
+            AttestationError.libraryReason(AttestationError(.malformed, "plain words"))
+                == String(describing: AttestationError(.malformed, "plain words")))
     }
 
     @Test func refusalsOfMalformedCertificatesNameNoSourceFile() {
-        for bytes: [UInt8] in [[0x30, 0x03, 0x02, 0x01, 0x01], [0x30, 0x82, 0x01], Array("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8)] {
+        for bytes: [UInt8] in [
+            [0x30, 0x03, 0x02, 0x01, 0x01], [0x30, 0x82, 0x01], Array("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8),
+        ] {
             do throws(AttestationError) {
                 for der in try AMDCertificate.derDocuments(in: bytes).certificates { _ = try AMDCertificate(derEncoded: der) }
                 Issue.record("a malformed certificate parsed")

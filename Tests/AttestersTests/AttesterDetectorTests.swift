@@ -5,8 +5,9 @@ import Testing
 @Suite("AttesterDetector: auto in a fixed order, and a named TEE's preferred interface")
 struct AttesterDetectorTests {
     func paths(_ dir: TemporaryDirectory) -> AttesterDetector.Paths {
-        AttesterDetector.Paths(tsmRoot: dir.path + "/tsm", sevGuest: dir.path + "/sev-guest", tdxGuest: dir.path + "/tdx_guest",
-                               tdxConfig: dir.path + "/tdx-attest.conf", gramine: dir.path + "/attestation", nsm: dir.path + "/nsm")
+        AttesterDetector.Paths(
+            tsmRoot: dir.path + "/tsm", sevGuest: dir.path + "/sev-guest", tdxGuest: dir.path + "/tdx_guest",
+            tdxConfig: dir.path + "/tdx-attest.conf", gramine: dir.path + "/attestation", nsm: dir.path + "/nsm")
     }
 
     @Test("nothing present: interface-missing listing every place looked at, never sandbox")

@@ -104,8 +104,10 @@ struct ConfigfsTSMAttesterTests {
     @Test("TDX: a quote that is the whole 8 KiB buffer, a CWT-sized one, or a short one is refused")
     func tdxQuoteShapes() async throws {
         let real = try Vectors.bytes("tdx/trustee-q4-lunal-collateral/tdx_quote_4.dat")
-        for outblob in [real + [UInt8](repeating: 0, count: 8192 - real.count), real + [UInt8](repeating: 0, count: 9000 - real.count),
-                        Array(real.prefix(600)), [UInt8](repeating: 0, count: 5000)] {
+        for outblob in [
+            real + [UInt8](repeating: 0, count: 8192 - real.count), real + [UInt8](repeating: 0, count: 9000 - real.count),
+            Array(real.prefix(600)), [UInt8](repeating: 0, count: 5000),
+        ] {
             let dir = try TemporaryDirectory()
             let fake = FakeTSM(root: dir.path, provider: "tdx_guest", outblob: outblob)
             let error = await #expect(throws: AttesterError.self) {
@@ -203,8 +205,9 @@ struct ConfigfsTSMAttesterTests {
         #expect(error?.reason.contains(dir.path) == true)
     }
 
-    @Test("permission denied by the file system (chmod 000 root, real I/O)",
-          .enabled(if: geteuid() != 0, "running as root, which bypasses file modes; permissionDeniedInjected covers the errno mapping"))
+    @Test(
+        "permission denied by the file system (chmod 000 root, real I/O)",
+        .enabled(if: geteuid() != 0, "running as root, which bypasses file modes; permissionDeniedInjected covers the errno mapping"))
     func permissionDeniedChmod() async throws {
         let dir = try TemporaryDirectory()
         let root = dir.path + "/report"

@@ -46,7 +46,9 @@ struct GramineSGXAttesterTests {
     @Test("no /dev/attestation: interface-missing; empty quote: empty-outblob; a TDX quote: bad-response")
     func failures() async throws {
         let missing = try TemporaryDirectory()
-        let a = await #expect(throws: AttesterError.self) { try await GramineSGXAttester(directory: missing.path + "/attestation").attest(try Vectors.request()) }
+        let a = await #expect(throws: AttesterError.self) {
+            try await GramineSGXAttester(directory: missing.path + "/attestation").attest(try Vectors.request())
+        }
         #expect(a?.code == .interfaceMissing)
         let empty = try fake(quote: [])
         let b = await #expect(throws: AttesterError.self) { try await GramineSGXAttester(directory: empty.path).attest(try Vectors.request()) }

@@ -9,8 +9,11 @@ struct NitroNSMAttesterTests {
         #expect(NitroNSMAttester.ioctlRaw == iowr(0x0A, 0, 32))
         #expect(NitroNSMAttester.ioctlRaw == 0xC020_0A00)
         let raw = NitroNSMAttester.encodeRaw(requestAddress: 0x1000, requestLength: 0x95, responseAddress: 0x2000, responseLength: 0x3000)
-        #expect(raw == [0, 0x10, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0,
-                        0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x30, 0, 0, 0, 0, 0, 0])
+        #expect(
+            raw == [
+                0, 0x10, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0,
+                0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x30, 0, 0, 0, 0, 0, 0,
+            ])
         #expect(NitroNSMAttester.decodeResponseLength(raw) == 0x3000)
     }
 
@@ -37,11 +40,13 @@ struct NitroNSMAttesterTests {
         #expect(try NSMMessage.decodeResponse(error, source: "t") == .error("InvalidArgument"))
         let hostile: [[UInt8]] = [
             [], good + [0], Array(good.dropLast()),
-            [0xBF] + Array(good.dropFirst()),                                      // indefinite map
-            [0xA2] + Array(good.dropFirst()),                                      // two entries claimed
+            [0xBF] + Array(good.dropFirst()),  // indefinite map
+            [0xA2] + Array(good.dropFirst()),  // two entries claimed
             [0xA1, 0x6B] + Array("Attestaxion".utf8) + Array(good.dropFirst(13)),  // unknown variant
             [0xA1, 0x6B] + Array("Attestation".utf8) + [0xA1, 0x68] + Array("documenx".utf8) + [0x40],
-            [0xA1, 0x6B] + Array("Attestation".utf8) + [0xA1, 0x68] + Array("document".utf8) + [0x5B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+            [0xA1, 0x6B] + Array("Attestation".utf8) + [0xA1, 0x68] + Array("document".utf8) + [
+                0x5B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            ],
             [0xA1, 0x6B] + Array("Attestation".utf8) + [0xA1, 0x68] + Array("document".utf8) + [0x60],
         ]
         for bytes in hostile {
@@ -61,8 +66,10 @@ struct NitroNSMAttesterTests {
         FakeDevice(path: "/fake/nsm") { request, argument in
             guard request == NitroNSMAttester.ioctlRaw else { return .failed(ENOTTY) }
             let raw = Memory.read(argument, 32)
-            let (reqAddr, reqLen, respAddr, respLen) = (Bytes.readLE(UInt64.self, raw, at: 0) ?? 0, Bytes.readLE(UInt64.self, raw, at: 8) ?? 0,
-                                                        Bytes.readLE(UInt64.self, raw, at: 16) ?? 0, Bytes.readLE(UInt64.self, raw, at: 24) ?? 0)
+            let (reqAddr, reqLen, respAddr, respLen) = (
+                Bytes.readLE(UInt64.self, raw, at: 0) ?? 0, Bytes.readLE(UInt64.self, raw, at: 8) ?? 0,
+                Bytes.readLE(UInt64.self, raw, at: 16) ?? 0, Bytes.readLE(UInt64.self, raw, at: 24) ?? 0
+            )
             seen.set(Memory.read(address: reqAddr, Int(reqLen)))
             guard UInt64(reply.count) <= respLen else { return .failed(EMSGSIZE) }
             Memory.write(reply, address: respAddr)
@@ -96,9 +103,13 @@ struct NitroNSMAttesterTests {
     @Test("an NSM Error reply, an empty document and a missing device are clear errors")
     func failures() async throws {
         let error: [UInt8] = [0xA1, 0x65] + Array("Error".utf8) + [0x6D] + Array("InternalError".utf8)
-        let a = await #expect(throws: AttesterError.self) { try await NitroNSMAttester(device: Self.nsm(reply: error, seen: Box2())).attest(try Vectors.request()) }
+        let a = await #expect(throws: AttesterError.self) {
+            try await NitroNSMAttester(device: Self.nsm(reply: error, seen: Box2())).attest(try Vectors.request())
+        }
         #expect(a?.code == .deviceError && a?.reason.contains("InternalError") == true)
-        let b = await #expect(throws: AttesterError.self) { try await NitroNSMAttester(device: Self.nsm(reply: Self.documentResponse([]), seen: Box2())).attest(try Vectors.request()) }
+        let b = await #expect(throws: AttesterError.self) {
+            try await NitroNSMAttester(device: Self.nsm(reply: Self.documentResponse([]), seen: Box2())).attest(try Vectors.request())
+        }
         #expect(b?.code == .emptyOutblob)
         let dir = try TemporaryDirectory()
         let c = await #expect(throws: AttesterError.self) { try await NitroNSMAttester(path: dir.path + "/nsm").attest(try Vectors.request()) }

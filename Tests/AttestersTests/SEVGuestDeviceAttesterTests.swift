@@ -14,10 +14,13 @@ struct SEVGuestDeviceAttesterTests {
     @Test("snp_guest_request_ioctl: msg_version 1, req_data, resp_data, zero exitinfo2 (32 bytes)")
     func guestRequestBytes() {
         let bytes = SEVGuestABI.encodeGuestRequest(requestAddress: 0x1122_3344_5566_7788, responseAddress: 0x99AA_BBCC_DDEE_FF00)
-        #expect(bytes == [1, 0, 0, 0, 0, 0, 0, 0,
-                          0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
-                          0x00, 0xFF, 0xEE, 0xDD, 0xCC, 0xBB, 0xAA, 0x99,
-                          0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(
+            bytes == [
+                1, 0, 0, 0, 0, 0, 0, 0,
+                0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+                0x00, 0xFF, 0xEE, 0xDD, 0xCC, 0xBB, 0xAA, 0x99,
+                0, 0, 0, 0, 0, 0, 0, 0,
+            ])
         var after = bytes
         after.replaceSubrange(24..<32, with: [0xFF, 0, 0, 0, 1, 0, 0, 0])
         let (fw, vmm) = SEVGuestABI.decodeGuestRequest(after)
@@ -26,8 +29,9 @@ struct SEVGuestDeviceAttesterTests {
 
     @Test("snp_ext_report_req: user_data, vmpl, 28 reserved zero bytes, certs_address, certs_len, padding (112 bytes)")
     func extendedRequestBytes() {
-        let bytes = SEVGuestABI.encodeExtendedReportRequest(reportData: Vectors.reportData, vmpl: 2,
-                                                             certificatesAddress: 0x0000_7F00_1234_5000, certificatesLength: 0x4000)
+        let bytes = SEVGuestABI.encodeExtendedReportRequest(
+            reportData: Vectors.reportData, vmpl: 2,
+            certificatesAddress: 0x0000_7F00_1234_5000, certificatesLength: 0x4000)
         var expected = Vectors.reportData
         expected += [2, 0, 0, 0] + [UInt8](repeating: 0, count: 28)
         expected += [0x00, 0x50, 0x34, 0x12, 0x00, 0x7F, 0x00, 0x00]
@@ -98,7 +102,7 @@ struct SEVGuestDeviceAttesterTests {
     func retryOnInvalidLength() async throws {
         let m = try Vectors.milan()
         let box = Box()
-        let table = try Vectors.milanTable(padding: 0x4000)   // needs 0x6000: more than the first offer
+        let table = try Vectors.milanTable(padding: 0x4000)  // needs 0x6000: more than the first offer
         let device = Self.kernel(report: m.report, table: table) { data, length in box.set(data, length) }
         let evidence = try await SEVGuestDeviceAttester(device: device).attest(try Vectors.request())
         #expect(box.lengths == [0x4000, 0x6000])
@@ -141,7 +145,9 @@ struct SEVGuestDeviceAttesterTests {
             #expect(error?.reason.contains("/fake/sev-guest") == true)
         }
         let dir = try TemporaryDirectory()
-        let error = await #expect(throws: AttesterError.self) { try await SEVGuestDeviceAttester(path: dir.path + "/sev-guest").attest(try Vectors.request()) }
+        let error = await #expect(throws: AttesterError.self) {
+            try await SEVGuestDeviceAttester(path: dir.path + "/sev-guest").attest(try Vectors.request())
+        }
         #expect(error?.code == .interfaceMissing)
     }
 }

@@ -76,9 +76,12 @@ struct SNPCertificateTableTests {
             func entry(_ guid: [UInt8], _ offset: UInt32, _ length: UInt32) -> [UInt8] { guid + Memory.le(offset) + Memory.le(length) }
             let zero = [UInt8](repeating: 0, count: 24)
             let header2 = 3 * 24
-            var overlap = entry(Vectors.vcekGUID, UInt32(header2), UInt32(vcek.count)) + entry(Vectors.askGUID, UInt32(header2 + 10), UInt32(ask.count)) + zero
+            var overlap =
+                entry(Vectors.vcekGUID, UInt32(header2), UInt32(vcek.count)) + entry(Vectors.askGUID, UInt32(header2 + 10), UInt32(ask.count)) + zero
             overlap += vcek + ask
-            var duplicate = entry(Vectors.vcekGUID, UInt32(header2), UInt32(vcek.count)) + entry(Vectors.vcekGUID, UInt32(header2 + vcek.count), UInt32(vcek.count)) + zero
+            var duplicate =
+                entry(Vectors.vcekGUID, UInt32(header2), UInt32(vcek.count))
+                + entry(Vectors.vcekGUID, UInt32(header2 + vcek.count), UInt32(vcek.count)) + zero
             duplicate += vcek + vcek
             let truncatedCert = Array(good.dropLast(1))
             var nonZeroTrailing = good + [0, 0, 7]

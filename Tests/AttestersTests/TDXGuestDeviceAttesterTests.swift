@@ -17,7 +17,9 @@ struct TDXGuestDeviceAttesterTests {
         #expect(throws: AttesterError.self) { try TDXGuestABI.decodeReport(Array(bytes.prefix(100)), source: "t") }
     }
 
-    @Test("GET_QUOTE_REQ: 16-byte header (1, 0, type 0, size 1048, error 0), report_size 1024, id_list_size 0, TDREPORT; framed with a big-endian length")
+    @Test(
+        "GET_QUOTE_REQ: 16-byte header (1, 0, type 0, size 1048, error 0), report_size 1024, id_list_size 0, TDREPORT; framed with a big-endian length"
+    )
     func quoteRequestBytes() throws {
         let message = QGSMessage.encodeGetQuoteRequest(tdReport: Self.tdReport)
         let header: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0x18, 0x04, 0, 0, 0, 0, 0, 0, 0x00, 0x04, 0, 0, 0, 0, 0, 0]
@@ -29,7 +31,9 @@ struct TDXGuestDeviceAttesterTests {
         #expect(throws: AttesterError.self) { try QGSMessage.frameLength([0, 0], source: "t") }
     }
 
-    static func response(quote: [UInt8], id: [UInt8] = [], error: UInt32 = 0, type: UInt32 = 1, sizeDelta: Int = 0, quoteSizeOverride: UInt32? = nil) -> [UInt8] {
+    static func response(quote: [UInt8], id: [UInt8] = [], error: UInt32 = 0, type: UInt32 = 1, sizeDelta: Int = 0, quoteSizeOverride: UInt32? = nil)
+        -> [UInt8]
+    {
         let size = 24 + id.count + quote.count + sizeDelta
         var out: [UInt8] = Memory.le(UInt16(1)) + Memory.le(UInt16(1)) + Memory.le(type) + Memory.le(UInt32(size)) + Memory.le(error)
         out += Memory.le(UInt32(id.count)) + Memory.le(quoteSizeOverride ?? UInt32(quote.count)) + id + quote
@@ -42,8 +46,10 @@ struct TDXGuestDeviceAttesterTests {
         #expect(try QGSMessage.decodeGetQuoteResponse(Self.response(quote: quote, id: [9, 9, 9, 9]), source: "t") == quote)
         let failed = #expect(throws: AttesterError.self) { try QGSMessage.decodeGetQuoteResponse(Self.response(quote: [], error: 0x12), source: "t") }
         #expect(failed?.code == .quoteServiceUnavailable)
-        for bad in [Self.response(quote: quote, type: 0), Self.response(quote: quote, quoteSizeOverride: UInt32.max),
-                    Self.response(quote: quote, quoteSizeOverride: 10), Array(Self.response(quote: quote).prefix(20))] {
+        for bad in [
+            Self.response(quote: quote, type: 0), Self.response(quote: quote, quoteSizeOverride: UInt32.max),
+            Self.response(quote: quote, quoteSizeOverride: 10), Array(Self.response(quote: quote).prefix(20)),
+        ] {
             let error = #expect(throws: AttesterError.self) { try QGSMessage.decodeGetQuoteResponse(bad, source: "t") }
             #expect(error?.code == .badResponse)
         }
@@ -115,8 +121,10 @@ struct TDXGuestDeviceAttesterTests {
     @Test("ioctl failures map to clear errors")
     func ioctlFailures() async throws {
         let qgs = FakeQGS { _ throws(AttesterError) in [] }
-        for (outcome, code) in [(IoctlOutcome.openFailed(ENOENT), AttesterError.Code.interfaceMissing),
-                                (.openFailed(EACCES), .permissionDenied), (.failed(EIO), .deviceError)] {
+        for (outcome, code) in [
+            (IoctlOutcome.openFailed(ENOENT), AttesterError.Code.interfaceMissing),
+            (.openFailed(EACCES), .permissionDenied), (.failed(EIO), .deviceError),
+        ] {
             let device = FakeDevice(path: "/fake/tdx_guest") { _, _ in outcome }
             let error = await #expect(throws: AttesterError.self) {
                 try await TDXGuestDeviceAttester(device: device, service: qgs).attest(try Vectors.request())

@@ -22,7 +22,8 @@ enum Vectors {
         var out: [[UInt8]] = []
         for block in text.components(separatedBy: "-----BEGIN CERTIFICATE-----").dropFirst() {
             guard let body = block.components(separatedBy: "-----END CERTIFICATE-----").first,
-                  let der = Data(base64Encoded: body.filter { !$0.isWhitespace }) else { continue }
+                let der = Data(base64Encoded: body.filter { !$0.isWhitespace })
+            else { continue }
             out.append([UInt8](der))
         }
         return out

@@ -25,8 +25,10 @@ import Vault
     static let readRoutes = ["/v1/log/entries?start=0&limit=5", "/v1/audit/owners", "/v1/audit/leases"]
 
     func addAuditor(_ client: some TestClientProtocol, admin: String, name: String) async throws -> AuditorInfo {
-        try await client.execute(uri: "/v1/auditors", method: .post, headers: [.authorization: "Bearer " + admin, .contentType: "application/json"],
-                                 body: ByteBuffer(string: #"{"name":"\#(name)"}"#)) { r in
+        try await client.execute(
+            uri: "/v1/auditors", method: .post, headers: [.authorization: "Bearer " + admin, .contentType: "application/json"],
+            body: ByteBuffer(string: #"{"name":"\#(name)"}"#)
+        ) { r in
             #expect(r.status == .created)
             return try JSONDecoder().decode(AuditorInfo.self, from: Data(buffer: r.body))
         }
@@ -66,14 +68,22 @@ import Vault
                 #expect(list.allSatisfy { $0.token == nil })
                 #expect(list.map { $0.revoked == nil } == [true, false])
             }
-            try await client.execute(uri: "/v1/auditors", method: .post, headers: [.authorization: "Bearer " + admin, .contentType: "application/json"],
-                                     body: ByteBuffer(string: #"{"name":"alice"}"#)) { r in
+            try await client.execute(
+                uri: "/v1/auditors", method: .post, headers: [.authorization: "Bearer " + admin, .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"name":"alice"}"#)
+            ) { r in
                 #expect(r.status == .conflict)
                 #expect(String(buffer: r.body).contains("auditor-exists"))
             }
-            try await client.execute(uri: "/v1/auditors/bob/revoke", method: .post, headers: [.authorization: "Bearer " + admin]) { r in #expect(r.status == .badRequest) }
-            try await client.execute(uri: "/v1/auditors/nobody/revoke", method: .post, headers: [.authorization: "Bearer " + admin]) { r in #expect(r.status == .notFound) }
-            try await client.execute(uri: "/v1/auditors", method: .get, headers: [.authorization: "Bearer " + token]) { r in #expect(r.status == .unauthorized) }
+            try await client.execute(uri: "/v1/auditors/bob/revoke", method: .post, headers: [.authorization: "Bearer " + admin]) { r in
+                #expect(r.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/auditors/nobody/revoke", method: .post, headers: [.authorization: "Bearer " + admin]) { r in
+                #expect(r.status == .notFound)
+            }
+            try await client.execute(uri: "/v1/auditors", method: .get, headers: [.authorization: "Bearer " + token]) { r in
+                #expect(r.status == .unauthorized)
+            }
         }
     }
 
@@ -90,13 +100,17 @@ import Vault
                 ("/v1/leases/acme/l1/receipts", .post), ("/v1/auditors", .post), ("/v1/auditors/alice/revoke", .post),
             ]
             for (uri, method) in writes {
-                try await client.execute(uri: uri, method: method, headers: [.authorization: "Bearer " + token, .contentType: "application/json"],
-                                         body: ByteBuffer(string: #"{"owner":"eve","publicKey":"x"}"#)) { r in
+                try await client.execute(
+                    uri: uri, method: method, headers: [.authorization: "Bearer " + token, .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"owner":"eve","publicKey":"x"}"#)
+                ) { r in
                     #expect(r.status == .forbidden, "\(method) \(uri)")
                     #expect(String(buffer: r.body).contains("\"reason\":\"read-only-credential\""), "\(method) \(uri)")
                 }
             }
-            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer " + token]) { r in #expect(r.status == .unauthorized) }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer " + token]) { r in
+                #expect(r.status == .unauthorized)
+            }
         }
         // Nothing was written: the log is as it was.
         #expect(try await t.broker.logSize() == before)
@@ -108,7 +122,9 @@ import Vault
         try await app.test(.router) { client in
             for route in Self.readRoutes {
                 try await client.execute(uri: route, method: .get) { r in #expect(r.status == .ok, "\(route)") }
-                try await client.execute(uri: route, method: .get, headers: [.authorization: "Bearer nope"]) { r in #expect(r.status == .unauthorized, "\(route)") }
+                try await client.execute(uri: route, method: .get, headers: [.authorization: "Bearer nope"]) { r in
+                    #expect(r.status == .unauthorized, "\(route)")
+                }
             }
         }
     }
@@ -120,7 +136,10 @@ import Vault
         let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/BrokerHTTP/Console").standardized
         try await app.test(.router) { client in
-            for (uri, file, type) in [("/console", "console.html", "text/html"), ("/console/console.js", "console.js", "text/javascript"), ("/console/console.css", "console.css", "text/css")] {
+            for (uri, file, type) in [
+                ("/console", "console.html", "text/html"), ("/console/console.js", "console.js", "text/javascript"),
+                ("/console/console.css", "console.css", "text/css"),
+            ] {
                 let source = Array(try Data(contentsOf: dir.appendingPathComponent(file)))
                 try await client.execute(uri: uri, method: .get) { r in
                     #expect(r.status == .ok)
@@ -152,8 +171,9 @@ import Vault
             let registered = try await owner.register(owner: "acme", publicKey: ownerKey.publicKey, adminToken: admin)
             _ = try await owner.putKey(owner: "acme", keyId: "k1", key: try DataKey.generate(), signingKey: ownerKey)
             for id in ["l1", "l2"] {
-                let manifest = LeaseManifest(owner: "acme", leaseId: id, purpose: "audit \(id)", expiry: .ttl(.init("1h")!), maxGrants: 5,
-                                             keys: ["k1"], workloads: [.sandbox(SandboxWorkload(measurement: [UInt8](repeating: 0x5A, count: 48)))])
+                let manifest = LeaseManifest(
+                    owner: "acme", leaseId: id, purpose: "audit \(id)", expiry: .ttl(.init("1h")!), maxGrants: 5,
+                    keys: ["k1"], workloads: [.sandbox(SandboxWorkload(measurement: [UInt8](repeating: 0x5A, count: 48)))])
                 _ = try await owner.issueLease(try ManifestEnvelope.sign(manifest, with: ownerKey))
             }
             _ = try await owner.revoke(owner: "acme", leaseId: "l1", signingKey: ownerKey)
@@ -174,7 +194,9 @@ import Vault
             for (seq, line) in zip(l1.seqs, lines) {
                 #expect(try await t.broker.logEntries(start: seq, limit: 1) == [line])
             }
-            try await client.execute(uri: "/v1/audit/leases/acme/l1/entries?offset=3", method: .get, headers: auth) { r in #expect(r.status == .badRequest) }
+            try await client.execute(uri: "/v1/audit/leases/acme/l1/entries?offset=3", method: .get, headers: auth) { r in
+                #expect(r.status == .badRequest)
+            }
             try await client.execute(uri: "/v1/audit/leases/acme/l9/entries", method: .get, headers: auth) { r in #expect(r.status == .notFound) }
             try await client.execute(uri: "/v1/audit/leases?status=gone", method: .get, headers: auth) { r in #expect(r.status == .badRequest) }
             try await client.execute(uri: "/v1/audit/owners", method: .get, headers: auth) { r in

@@ -32,6 +32,8 @@ import Testing
         await #expect(throws: BodyIncomplete.self) { _ = try await HTTPBody.read(request(RequestBody(asyncSequence: BrokenBody())), limit: 1024) }
         // A whole body still reads, and one over the limit is still 413's.
         #expect(try await HTTPBody.read(request(RequestBody(buffer: ByteBuffer(string: "{}"))), limit: 1024) == Array("{}".utf8))
-        await #expect(throws: BodyTooLarge.self) { _ = try await HTTPBody.read(request(RequestBody(buffer: ByteBuffer(string: "{\"a\":1}"))), limit: 2) }
+        await #expect(throws: BodyTooLarge.self) {
+            _ = try await HTTPBody.read(request(RequestBody(buffer: ByteBuffer(string: "{\"a\":1}"))), limit: 2)
+        }
     }
 }

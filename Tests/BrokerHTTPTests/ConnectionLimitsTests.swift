@@ -57,8 +57,9 @@ import Testing
         let t = try await TestBroker.make()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0,
-                                               options: HTTPServerOptions(connections: limits, rateLimits: .off), logger: logger)
+        let app = try BrokerRoutes.application(
+            broker: t.broker, host: "127.0.0.1", port: 0,
+            options: HTTPServerOptions(connections: limits, rateLimits: .off), logger: logger)
         try await app.test(.live) { client in
             try await body(try #require(client.port))
         }
@@ -74,7 +75,9 @@ import Testing
                 switch i % 4 {
                 case 0: break  // connects, sends nothing
                 case 1: s.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n")  // a head without its final CRLF
-                case 2: s.send("POST /v1/leases/a/b/grants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"tee\":")  // a body that stops
+                case 2:
+                    s.send(
+                        "POST /v1/leases/a/b/grants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"tee\":")  // a body that stops
                 default: s.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")  // a good request, then an idle keep-alive connection
                 }
                 sockets.append(s)
@@ -118,7 +121,8 @@ import Testing
     }
 
     @Test func connectionsOverTheCapAreClosedAtOnceAndOthersStayServed() async throws {
-        let limits = ConnectionLimits(idleTimeout: .seconds(30), requestHeadTimeout: .seconds(30), requestBodyTimeout: .seconds(30), maxConnections: 5)
+        let limits = ConnectionLimits(
+            idleTimeout: .seconds(30), requestHeadTimeout: .seconds(30), requestBodyTimeout: .seconds(30), maxConnections: 5)
         // Hummingbird's live test client holds one connection from the start (it connects when
         // the test begins), so the cap of 5 leaves exactly the four held below.
         try await live(limits) { port in

@@ -37,8 +37,9 @@ struct EndToEndTests {
             let owner = OwnerClient(connection)
             _ = try await owner.register(owner: "acme", publicKey: ownerKey.publicKey, adminToken: token)
             _ = try await owner.putKey(owner: "acme", keyId: "k1", key: dataKey, signingKey: ownerKey)
-            let manifest = LeaseManifest(owner: "acme", leaseId: "l1", purpose: "test", expiry: .ttl(.init("1h")!), maxGrants: maxGrants,
-                                         keys: ["k1"], workloads: [.sandbox(SandboxWorkload(measurement: m))])
+            let manifest = LeaseManifest(
+                owner: "acme", leaseId: "l1", purpose: "test", expiry: .ttl(.init("1h")!), maxGrants: maxGrants,
+                keys: ["k1"], workloads: [.sandbox(SandboxWorkload(measurement: m))])
             let status = try await owner.issueLease(try ManifestEnvelope.sign(manifest, with: ownerKey))
             #expect(status.maxGrants == maxGrants)
             #expect(status.manifestDigest == Hex.encode(manifest.digest))
@@ -52,7 +53,8 @@ struct EndToEndTests {
 
     @Test func aMatchingWorkloadGetsTheKeyWithAVerifiedReceipt() async throws {
         try await live { connection, s in
-            let grant = try await WorkloadClient(connection).fetch(owner: "acme", leaseId: "l1", evidence: EvidenceProviders.sandbox(measurement: measurement))
+            let grant = try await WorkloadClient(connection).fetch(
+                owner: "acme", leaseId: "l1", evidence: EvidenceProviders.sandbox(measurement: measurement))
             #expect(grant.keys.map(\.keyId) == ["k1"])
             #expect(grant.keys.first?.key == s.dataKey)
             let status = try await OwnerClient(connection).leaseStatus(owner: "acme", leaseId: "l1")
@@ -82,8 +84,9 @@ struct EndToEndTests {
     @Test func aWrongMeasurementIsRefusedWithItsReason() async throws {
         try await live { connection, _ in
             let r = await reason {
-                _ = try await WorkloadClient(connection).fetch(owner: "acme", leaseId: "l1",
-                                                               evidence: EvidenceProviders.sandbox(measurement: [UInt8](repeating: 0x11, count: 48)))
+                _ = try await WorkloadClient(connection).fetch(
+                    owner: "acme", leaseId: "l1",
+                    evidence: EvidenceProviders.sandbox(measurement: [UInt8](repeating: 0x11, count: 48)))
             }
             #expect(r == "measurement-mismatch")
         }
@@ -107,7 +110,8 @@ struct EndToEndTests {
         try await live { connection, s in
             _ = try await OwnerClient(connection).revoke(owner: "acme", leaseId: "l1", signingKey: s.ownerKey)
             let r = await reason {
-                _ = try await WorkloadClient(connection).fetch(owner: "acme", leaseId: "l1", evidence: EvidenceProviders.sandbox(measurement: measurement))
+                _ = try await WorkloadClient(connection).fetch(
+                    owner: "acme", leaseId: "l1", evidence: EvidenceProviders.sandbox(measurement: measurement))
             }
             #expect(r == "lease-revoked")
         }
@@ -115,7 +119,9 @@ struct EndToEndTests {
 
     @Test func revocationByAnotherKeyIsRefused() async throws {
         try await live { connection, _ in
-            let r = await reason { _ = try await OwnerClient(connection).revoke(owner: "acme", leaseId: "l1", signingKey: try! OwnerSigningKey.generate()) }
+            let r = await reason {
+                _ = try await OwnerClient(connection).revoke(owner: "acme", leaseId: "l1", signingKey: try! OwnerSigningKey.generate())
+            }
             #expect(r == "signature-invalid")
         }
     }
@@ -124,7 +130,9 @@ struct EndToEndTests {
         try await live(maxGrants: 1) { connection, _ in
             let client = WorkloadClient(connection)
             _ = try await client.fetch(owner: "acme", leaseId: "l1", evidence: EvidenceProviders.sandbox(measurement: measurement))
-            let r = await reason { _ = try await client.fetch(owner: "acme", leaseId: "l1", evidence: EvidenceProviders.sandbox(measurement: measurement)) }
+            let r = await reason {
+                _ = try await client.fetch(owner: "acme", leaseId: "l1", evidence: EvidenceProviders.sandbox(measurement: measurement))
+            }
             #expect(r == "lease-exhausted")
         }
     }
@@ -134,15 +142,19 @@ struct EndToEndTests {
             let client = WorkloadClient(connection)
             let c = try await client.challenge(owner: "acme", leaseId: "l1")
             let keyPair = try KeyWrapKeyPair.generate()
-            let binding = LeaseBinding(nonce: Base64.decodeCanonical(c.nonce)!, suiteID: keyPair.suite.id, publicKey: keyPair.publicKey,
-                                       owner: "acme", leaseID: "l1", manifestDigest: Hex.decode(c.manifestDigest)!)
+            let binding = LeaseBinding(
+                nonce: Base64.decodeCanonical(c.nonce)!, suiteID: keyPair.suite.id, publicKey: keyPair.publicKey,
+                owner: "acme", leaseID: "l1", manifestDigest: Hex.decode(c.manifestDigest)!)
             let good = try await EvidenceProviders.sandbox(measurement: measurement)(binding)
             let bad = try await EvidenceProviders.sandbox(measurement: [UInt8](repeating: 1, count: 48))(binding)
             func grant(_ e: WorkloadEvidence) async -> String? {
                 await reason {
-                    let body = try! JSONEncoder().encode(GrantRequest(tee: "sandbox", evidence: Base64.encode(e.evidence), collateral: nil, nonce: c.nonce,
-                                                                      suite: keyPair.suite.id, publicKey: Base64.encode(keyPair.publicKey)))
-                    _ = try await OwnerClient(connection).connection.json(GrantResponse.self, "POST", ["v1", "leases", "acme", "l1", "grants"], body: Array(body))
+                    let body = try! JSONEncoder().encode(
+                        GrantRequest(
+                            tee: "sandbox", evidence: Base64.encode(e.evidence), collateral: nil, nonce: c.nonce,
+                            suite: keyPair.suite.id, publicKey: Base64.encode(keyPair.publicKey)))
+                    _ = try await OwnerClient(connection).connection.json(
+                        GrantResponse.self, "POST", ["v1", "leases", "acme", "l1", "grants"], body: Array(body))
                 }
             }
             #expect(await grant(bad) == "measurement-mismatch")

@@ -90,7 +90,7 @@ import Testing
             try await client.execute(uri: "/v1/vault/acme/k1", method: .put, body: medium) { r in
                 #expect(r.status == .contentTooLarge)
                 let e = try Self.errorBody(r)
-                    #expect(e.reason == "request-too-large")
+                #expect(e.reason == "request-too-large")
             }
             try await client.execute(uri: "/v1/leases", method: .post, body: medium) { r in
                 #expect(r.status == .contentTooLarge)
@@ -102,7 +102,7 @@ import Testing
             try await client.execute(uri: "/v1/leases/acme/l1/grants", method: .post, body: large) { r in
                 #expect(r.status == .contentTooLarge)
                 let e = try Self.errorBody(r)
-                    #expect(e.reason == "request-too-large")
+                #expect(e.reason == "request-too-large")
             }
         }
     }
@@ -111,9 +111,11 @@ import Testing
         let t = try await TestBroker.make()
         let reader: HTTPFields = [.authorization: "Bearer " + (try t.adminToken)]
         try await app(t).test(.router) { client in
-            for uri in ["/v1/log/entries?limit=0", "/v1/log/entries?limit=1001", "/v1/log/entries?start=-1", "/v1/log/entries?start=01",
-                        "/v1/log/entries?start=x", "/v1/log/proof/inclusion", "/v1/log/proof/inclusion?index=1e3", "/v1/log/proof/consistency",
-                        "/v1/audit/leases?limit=x", "/v1/audit/leases?status=gone", "/v1/audit/leases/acme/l1/entries?offset=-1"] {
+            for uri in [
+                "/v1/log/entries?limit=0", "/v1/log/entries?limit=1001", "/v1/log/entries?start=-1", "/v1/log/entries?start=01",
+                "/v1/log/entries?start=x", "/v1/log/proof/inclusion", "/v1/log/proof/inclusion?index=1e3", "/v1/log/proof/consistency",
+                "/v1/audit/leases?limit=x", "/v1/audit/leases?status=gone", "/v1/audit/leases/acme/l1/entries?offset=-1",
+            ] {
                 try await client.execute(uri: uri, method: .get, headers: reader) { r in
                     #expect(r.status == .badRequest, "\(uri)")
                     let e = try Self.errorBody(r)

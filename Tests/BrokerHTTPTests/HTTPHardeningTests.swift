@@ -22,10 +22,12 @@ import Testing
         #expect(unavailable.code == .logUnavailable)
         #expect(!unavailable.message.contains("database"))
         #expect(unavailable.message.contains("nothing was released"))
-        let internalError = BrokerErrorMiddleware<BrokerRequestContext>.exposed(BrokerError(.internal, "could not read the database: " + dbText), logger: logger)
+        let internalError = BrokerErrorMiddleware<BrokerRequestContext>.exposed(
+            BrokerError(.internal, "could not read the database: " + dbText), logger: logger)
         #expect(internalError.message == "internal error")
         // A 4xx keeps its message (it is for the caller), bounded.
-        let bad = BrokerErrorMiddleware<BrokerRequestContext>.exposed(BrokerError(.manifestInvalid, "line 3: " + String(repeating: "é", count: 10_000)), logger: logger)
+        let bad = BrokerErrorMiddleware<BrokerRequestContext>.exposed(
+            BrokerError(.manifestInvalid, "line 3: " + String(repeating: "é", count: 10_000)), logger: logger)
         #expect(bad.message.hasPrefix("line 3: é"))
         #expect(bad.message.utf8.count <= 300)
         #expect(bad.message.hasSuffix("…"))
@@ -70,7 +72,8 @@ import Testing
         let t = try await TestBroker.make()
         let token = try t.adminToken
         for i in 0..<5 {
-            _ = try await t.broker.registerOwner(RegisterOwnerRequest(owner: "owner-\(i)", publicKey: try OwnerSigningKey.generate().publicKey.text), adminToken: token)
+            _ = try await t.broker.registerOwner(
+                RegisterOwnerRequest(owner: "owner-\(i)", publicKey: try OwnerSigningKey.generate().publicKey.text), adminToken: token)
         }
         func lines(_ page: [UInt8]) -> Int { page.filter { $0 == 0x0A }.count }
         let all = try await BrokerRoutes.logPage(t.broker, start: 0, limit: 1000)

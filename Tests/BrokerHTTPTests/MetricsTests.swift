@@ -24,7 +24,8 @@ import Vault
         let metrics = ServerMetrics()
         let t = try await TestBroker.make(metrics: metrics.broker)
         let token = try t.adminToken
-        let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, options: HTTPServerOptions(metrics: metrics), logger: logger)
+        let app = try BrokerRoutes.application(
+            broker: t.broker, host: "127.0.0.1", port: 0, options: HTTPServerOptions(metrics: metrics), logger: logger)
         try await app.test(.router) { client in
             for headers: HTTPFields in [[:], [.authorization: "Bearer wrong"], [.authorization: "Bearer " + token + "x"], [.authorization: token]] {
                 try await client.execute(uri: "/metrics", method: .get, headers: headers) { r in
@@ -46,7 +47,9 @@ import Vault
         let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
         try await app.test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { r in #expect(r.status == .unauthorized) }
-            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer " + token]) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer " + token]) { r in
+                #expect(r.status == .notFound)
+            }
         }
     }
 
@@ -54,7 +57,8 @@ import Vault
         let metrics = ServerMetrics()
         let t = try await TestBroker.make(metrics: metrics.broker)
         let token = try t.adminToken
-        let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, options: HTTPServerOptions(metrics: metrics), logger: logger)
+        let app = try BrokerRoutes.application(
+            broker: t.broker, host: "127.0.0.1", port: 0, options: HTTPServerOptions(metrics: metrics), logger: logger)
         let measurement = [UInt8](repeating: 0x5A, count: 48)
         try await app.test(.live) { client in
             let connection = try BrokerConnection("http://127.0.0.1:\(try #require(client.port))")
@@ -62,13 +66,16 @@ import Vault
             let ownerKey = try OwnerSigningKey.generate()
             _ = try await owner.register(owner: "acme", publicKey: ownerKey.publicKey, adminToken: token)
             _ = try await owner.putKey(owner: "acme", keyId: "k1", key: try DataKey.generate(), signingKey: ownerKey)
-            let manifest = LeaseManifest(owner: "acme", leaseId: "secret-lease-name", purpose: "test", expiry: .ttl(.init("1h")!), maxGrants: 5,
-                                         keys: ["k1"], workloads: [.sandbox(SandboxWorkload(measurement: measurement))])
+            let manifest = LeaseManifest(
+                owner: "acme", leaseId: "secret-lease-name", purpose: "test", expiry: .ttl(.init("1h")!), maxGrants: 5,
+                keys: ["k1"], workloads: [.sandbox(SandboxWorkload(measurement: measurement))])
             _ = try await owner.issueLease(try ManifestEnvelope.sign(manifest, with: ownerKey))
-            _ = try await WorkloadClient(connection).fetch(owner: "acme", leaseId: "secret-lease-name", evidence: EvidenceProviders.sandbox(measurement: measurement))
+            _ = try await WorkloadClient(connection).fetch(
+                owner: "acme", leaseId: "secret-lease-name", evidence: EvidenceProviders.sandbox(measurement: measurement))
             // A refused grant (wrong measurement) and a malformed one.
-            _ = try? await WorkloadClient(connection).fetch(owner: "acme", leaseId: "secret-lease-name",
-                                                           evidence: EvidenceProviders.sandbox(measurement: [UInt8](repeating: 0x11, count: 48)))
+            _ = try? await WorkloadClient(connection).fetch(
+                owner: "acme", leaseId: "secret-lease-name",
+                evidence: EvidenceProviders.sandbox(measurement: [UInt8](repeating: 0x11, count: 48)))
             try await client.execute(uri: "/v1/leases/acme/secret-lease-name/grants", method: .post, body: ByteBuffer(string: "not json")) { r in
                 #expect(r.status == .badRequest)
             }
@@ -79,7 +86,9 @@ import Vault
                 #expect(text.contains("leasehold_grants_total 1"))
                 #expect(text.contains(#"leasehold_denials_total{reason="measurement-mismatch"} 1"#))
                 #expect(text.contains(#"leasehold_denials_total{reason="bad-request"} 1"#))
-                #expect(text.contains(#"leasehold_http_request_duration_seconds_count{route="/v1/leases/{owner}/{leaseId}/grants",method="POST",status="200"} 1"#))
+                #expect(
+                    text.contains(
+                        #"leasehold_http_request_duration_seconds_count{route="/v1/leases/{owner}/{leaseId}/grants",method="POST",status="200"} 1"#))
                 #expect(text.contains(#"route="unmatched""#))
                 #expect(text.contains("leasehold_commit_batch_size_count"))
                 #expect(text.contains("leasehold_commits_total"))

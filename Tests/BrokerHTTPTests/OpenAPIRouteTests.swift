@@ -73,7 +73,9 @@ import Yams
         }
         #expect(try keys(RegisterOwnerRequest(owner: "a", publicKey: "b")) == RegisterOwnerRequest.members)
         #expect(try keys(SignedOwnerRequest(payload: "a", signature: "b")) == SignedOwnerRequest.members)
-        #expect(try keys(GrantRequest(tee: "a", evidence: "b", collateral: ["c"], nonce: "d", suite: "e", publicKey: "f", signingKey: "g")) == GrantRequest.members)
+        #expect(
+            try keys(GrantRequest(tee: "a", evidence: "b", collateral: ["c"], nonce: "d", suite: "e", publicKey: "f", signingKey: "g"))
+                == GrantRequest.members)
         #expect(try keys(AddAuditorRequest(name: "a")) == AddAuditorRequest.members)
         #expect(try keys(WorkloadReceipt(grantId: "a", kind: "b", outputDigest: "c", time: "d", signature: "e")) == WorkloadReceipt.members)
     }

@@ -12,7 +12,11 @@ import Yams
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
     static var protocolText: String { get throws { try String(contentsOf: root.appendingPathComponent("docs/PROTOCOL.md"), encoding: .utf8) } }
     static var openAPI: [String: Any] {
-        get throws { try #require(try Yams.load(yaml: String(contentsOf: root.appendingPathComponent("Sources/BrokerHTTP/openapi.yaml"), encoding: .utf8)) as? [String: Any]) }
+        get throws {
+            try #require(
+                try Yams.load(yaml: String(contentsOf: root.appendingPathComponent("Sources/BrokerHTTP/openapi.yaml"), encoding: .utf8))
+                    as? [String: Any])
+        }
     }
 
     /// PROTOCOL §4's table: reason code -> HTTP status.
@@ -46,7 +50,9 @@ import Yams
         // Every code the Swift sources declare is documented.
         var declared: Set<String> = []
         let sources = Self.root.appendingPathComponent("Sources")
-        let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)).compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        let files = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)).compactMap { $0 as? URL }.filter {
+            $0.pathExtension == "swift"
+        }
         let pattern = try Regex(#"ReasonCode\("([a-z-]+)"\)"#)
         for file in files {
             for match in try String(contentsOf: file, encoding: .utf8).matches(of: pattern) {
@@ -54,7 +60,9 @@ import Yams
             }
         }
         #expect(declared.count >= 30)
-        #expect(declared.subtracting(documented.map(\.code)).isEmpty, "declared but not in PROTOCOL §4: \(declared.subtracting(documented.map(\.code)).sorted())")
+        #expect(
+            declared.subtracting(documented.map(\.code)).isEmpty,
+            "declared but not in PROTOCOL §4: \(declared.subtracting(documented.map(\.code)).sorted())")
     }
 
     @Test func everyOperationIsInTheProtocol() throws {

@@ -50,8 +50,9 @@ import Testing
 
     @Test func allBucketsOrNone() throws {
         let clock = Mutex(Duration.zero)
-        let limiter = RateLimiter(policy: RateLimitPolicy(client: .init(rate: 1, burst: 5), lease: .init(rate: 1, burst: 2), owner: .off),
-                                  now: { clock.withLock { $0 } })
+        let limiter = RateLimiter(
+            policy: RateLimitPolicy(client: .init(rate: 1, burst: 5), lease: .init(rate: 1, burst: 2), owner: .off),
+            now: { clock.withLock { $0 } })
         try limiter.check(client: "c", lease: "o/l1")
         try limiter.check(client: "c", lease: "o/l1")
         // The lease bucket is empty: refused, naming it, and the client's bucket is untouched.
@@ -82,8 +83,9 @@ import Testing
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let metrics = ServerMetrics()
-        let options = HTTPServerOptions(rateLimits: RateLimitPolicy(client: .init(rate: 0.01, burst: 3), lease: .off, owner: .init(rate: 0.01, burst: 1)),
-                                        metrics: metrics)
+        let options = HTTPServerOptions(
+            rateLimits: RateLimitPolicy(client: .init(rate: 0.01, burst: 3), lease: .off, owner: .init(rate: 0.01, burst: 1)),
+            metrics: metrics)
         let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, options: options, logger: logger)
         try await app.test(.live) { client in
             for _ in 0..<3 {

@@ -34,20 +34,24 @@ import Vault
     }
 
     static let samples = [
-        Sample(name: "sev-snp milan", tee: "sev-snp", evidence: "sev-snp/milan-trustee/test-report.bin",
-               collateral: ["sev-snp/milan-trustee/test-vcek.der", "sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"], validAt: "2026-06-01T00:00:00Z",
-               workload: "  - tee: sev-snp\n    measurement: MEASUREMENT\n",
-               measurement: "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c23500644e0e692e6be917f9050d3d38c"),
-        Sample(name: "tdx", tee: "tdx", evidence: "tdx/phala-dcap-qvl/tdx_quote", collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"],
-               validAt: "2025-07-01T00:00:00Z", workload: "  - tee: tdx\n    mrTd: MEASUREMENT\n",
-               measurement: "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"),
-        Sample(name: "sgx", tee: "sgx", evidence: "sgx/phala-dcap-qvl/sgx_quote", collateral: ["sgx/phala-dcap-qvl/sgx_quote_collateral.json"],
-               validAt: "2025-07-01T00:00:00Z",
-               workload: "  - tee: sgx\n    mrEnclave: MEASUREMENT\n    acceptTcb: [UpToDate, ConfigurationAndSWHardeningNeeded]\n",
-               measurement: "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"),
-        Sample(name: "nitro", tee: "nitro", evidence: "nitro/blocky-nitrite/nitro_attestation.b64", collateral: [],
-               validAt: "2024-09-07T14:37:39.545Z", workload: "  - tee: nitro\n    pcr0: MEASUREMENT\n",
-               measurement: "e72a46ca80a260fb044a125442f0c7e331813bcbaf9724d9f3857758992766f2d65710a27aa94ae3949dd54e7c9fe86a"),
+        Sample(
+            name: "sev-snp milan", tee: "sev-snp", evidence: "sev-snp/milan-trustee/test-report.bin",
+            collateral: ["sev-snp/milan-trustee/test-vcek.der", "sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"], validAt: "2026-06-01T00:00:00Z",
+            workload: "  - tee: sev-snp\n    measurement: MEASUREMENT\n",
+            measurement: "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c23500644e0e692e6be917f9050d3d38c"),
+        Sample(
+            name: "tdx", tee: "tdx", evidence: "tdx/phala-dcap-qvl/tdx_quote", collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"],
+            validAt: "2025-07-01T00:00:00Z", workload: "  - tee: tdx\n    mrTd: MEASUREMENT\n",
+            measurement: "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"),
+        Sample(
+            name: "sgx", tee: "sgx", evidence: "sgx/phala-dcap-qvl/sgx_quote", collateral: ["sgx/phala-dcap-qvl/sgx_quote_collateral.json"],
+            validAt: "2025-07-01T00:00:00Z",
+            workload: "  - tee: sgx\n    mrEnclave: MEASUREMENT\n    acceptTcb: [UpToDate, ConfigurationAndSWHardeningNeeded]\n",
+            measurement: "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"),
+        Sample(
+            name: "nitro", tee: "nitro", evidence: "nitro/blocky-nitrite/nitro_attestation.b64", collateral: [],
+            validAt: "2024-09-07T14:37:39.545Z", workload: "  - tee: nitro\n    pcr0: MEASUREMENT\n",
+            measurement: "e72a46ca80a260fb044a125442f0c7e331813bcbaf9724d9f3857758992766f2d65710a27aa94ae3949dd54e7c9fe86a"),
     ]
 
     static let vectors: URL = {
@@ -56,8 +60,10 @@ import Vault
         return url.appendingPathComponent("shared/vectors")
     }()
 
-    func refusal(_ s: Sample, manifestMeasurement: String, requireSNPCRL: Bool = false, collateral service: CollateralService? = nil,
-                 entries: Captured? = nil) async throws -> String? {
+    func refusal(
+        _ s: Sample, manifestMeasurement: String, requireSNPCRL: Bool = false, collateral service: CollateralService? = nil,
+        entries: Captured? = nil
+    ) async throws -> String? {
         let clock = Mutex(Date())
         let t = try await TestBroker.make(allowSandbox: false, requireSNPCRL: requireSNPCRL, collateral: service, clock: { clock.withLock { $0 } })
         var logger = Logger(label: "test")
@@ -128,10 +134,11 @@ import Vault
     /// check up to the report-data binding; the denial's entry names the documents. With the
     /// PCCS gone, the answer is collateral-unavailable.
     @Test func theBrokersOwnCollateralDecidesAndIsLogged() async throws {
-        let q4 = Sample(name: "tdx q4", tee: "tdx", evidence: "tdx/trustee-q4-lunal-collateral/tdx_quote_4.dat",
-                        collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"], validAt: "2026-04-01T00:00:00Z",
-                        workload: "  - tee: tdx\n    mrTd: MEASUREMENT\n    allowDebug: true\n    acceptTcb: [OutOfDate]\n",
-                        measurement: "705ee9381b8633a9fbe532b52345e8433343d2868959f57889d84ca377c395b689cac1599ccea1b7d420483a9ce5f031")
+        let q4 = Sample(
+            name: "tdx q4", tee: "tdx", evidence: "tdx/trustee-q4-lunal-collateral/tdx_quote_4.dat",
+            collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"], validAt: "2026-04-01T00:00:00Z",
+            workload: "  - tee: tdx\n    mrTd: MEASUREMENT\n    allowDebug: true\n    acceptTcb: [OutOfDate]\n",
+            measurement: "705ee9381b8633a9fbe532b52345e8433343d2868959f57889d84ca377c395b689cac1599ccea1b7d420483a9ce5f031")
         // Without the service the workload's (wrong platform's) collateral decides, and fails.
         #expect(try await refusal(q4, manifestMeasurement: q4.measurement) == "evidence-invalid")
         let entries = Captured()
@@ -158,8 +165,10 @@ import Vault
         func file(_ p: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: v.appendingPathComponent(p))) }
         let hw = "c38427a30d4c7af9d96f7a15b97269825a64cb76a2352ffd5d18115d89ad473f8e8c0bcd9a5d9286612bad4aadfb4426205a3b9e4fea82301135a170e477524e"
         let kds = KDSAnswers(answers: [
-            "https://kds.test/vcek/v1/Milan/\(hw)?blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115": .init(status: 200, headers: [:], body: try file("sev-snp/milan-trustee/test-vcek.der")),
-            "https://kds.test/vcek/v1/Milan/cert_chain": .init(status: 200, headers: [:], body: try file("sev-snp/amd-kds-cert-chains/ask_ark_milan.pem")),
+            "https://kds.test/vcek/v1/Milan/\(hw)?blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115": .init(
+                status: 200, headers: [:], body: try file("sev-snp/milan-trustee/test-vcek.der")),
+            "https://kds.test/vcek/v1/Milan/cert_chain": .init(
+                status: 200, headers: [:], body: try file("sev-snp/amd-kds-cert-chains/ask_ark_milan.pem")),
             "https://kds.test/vcek/v1/Milan/crl": .init(status: 200, headers: [:], body: try file("tdx/trustee-q4-lunal-collateral/root_ca_crl.der")),
         ])
         let foreign = CollateralService(configuration: .init(amd: AMDKDS(baseURL: "https://kds.test")), http: kds)
@@ -188,15 +197,22 @@ struct VectorPCCS: CollateralHTTP {
     init() throws {
         let dir = RealEvidenceTests.vectors.appendingPathComponent("tdx/trustee-q4-lunal-collateral")
         func file(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: dir.appendingPathComponent(name))) }
-        func header(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        func header(_ bytes: [UInt8]) -> String {
+            String(decoding: bytes, as: UTF8.self).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        }
         let quote = String(decoding: try file("tdx_quote_4.dat"), as: UTF8.self)
         let pem = quote.components(separatedBy: "-----BEGIN CERTIFICATE-----").dropFirst(2)
-            .map { "-----BEGIN CERTIFICATE-----" + $0.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n" }.joined()
+            .map { "-----BEGIN CERTIFICATE-----" + $0.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n" }
+            .joined()
         answers = [
             "\(Self.base)/tdx/certification/v4/tcb?fmspc=50806f000000&update=standard":
-                .init(status: 200, headers: ["TCB-Info-Issuer-Chain": header(try file("tcb_signing_chain.pem"))], body: try file("tcb_info_50806f000000.json")),
+                .init(
+                    status: 200, headers: ["TCB-Info-Issuer-Chain": header(try file("tcb_signing_chain.pem"))],
+                    body: try file("tcb_info_50806f000000.json")),
             "\(Self.base)/tdx/certification/v4/qe/identity?update=standard":
-                .init(status: 200, headers: ["SGX-Enclave-Identity-Issuer-Chain": header(try file("qe_identity_signing_chain.pem"))], body: try file("td_qe_identity.json")),
+                .init(
+                    status: 200, headers: ["SGX-Enclave-Identity-Issuer-Chain": header(try file("qe_identity_signing_chain.pem"))],
+                    body: try file("td_qe_identity.json")),
             "\(Self.base)/sgx/certification/v4/pckcrl?ca=platform&encoding=der":
                 .init(status: 200, headers: ["SGX-PCK-CRL-Issuer-Chain": header(Array(pem.utf8))], body: try file("pck_crl_platform.der")),
             "\(Self.base)/sgx/certification/v4/rootcacrl": .init(status: 200, headers: [:], body: try file("root_ca_crl.der")),

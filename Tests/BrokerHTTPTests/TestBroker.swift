@@ -13,8 +13,10 @@ final class TestBroker: @unchecked Sendable {
         self.broker = broker
     }
 
-    static func make(allowSandbox: Bool = true, requireSNPCRL: Bool = false, metrics: BrokerMetrics = .disabled,
-                     collateral: CollateralService? = nil, publicLog: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }) async throws -> TestBroker {
+    static func make(
+        allowSandbox: Bool = true, requireSNPCRL: Bool = false, metrics: BrokerMetrics = .disabled,
+        collateral: CollateralService? = nil, publicLog: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }
+    ) async throws -> TestBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-http-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = BrokerConfiguration(dataDirectory: directory, allowSandbox: allowSandbox, logOrigin: "leasehold.test/log", clock: clock)

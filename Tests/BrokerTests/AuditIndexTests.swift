@@ -9,11 +9,19 @@ import TransparencyLog
     let prev = LogHash.zero
 
     func entry(_ seq: UInt64, _ kind: String, owner: String? = "acme", lease: String? = nil, _ fields: [String: JSONValue] = [:]) -> [UInt8] {
-        LogEntry(seq: seq, time: Date(timeIntervalSince1970: 1_700_000_000 + Double(seq)), kind: kind, owner: owner, leaseId: lease, prev: prev, fields: fields).encoded()
+        LogEntry(
+            seq: seq, time: Date(timeIntervalSince1970: 1_700_000_000 + Double(seq)), kind: kind, owner: owner, leaseId: lease, prev: prev,
+            fields: fields
+        ).encoded()
     }
 
     func issued(_ seq: UInt64, _ lease: String, max: Int64 = 2, purpose: String = "p") -> [UInt8] {
-        entry(seq, "lease.issued", lease: lease, ["purpose": .string(purpose), "maxGrants": .int(max), "notBefore": .string("2026-01-01T00:00:00Z"), "notAfter": .string("2026-01-02T00:00:00Z")])
+        entry(
+            seq, "lease.issued", lease: lease,
+            [
+                "purpose": .string(purpose), "maxGrants": .int(max), "notBefore": .string("2026-01-01T00:00:00Z"),
+                "notAfter": .string("2026-01-02T00:00:00Z"),
+            ])
     }
 
     @Test func leasesFollowTheirEntries() throws {

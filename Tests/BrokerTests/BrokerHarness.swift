@@ -20,7 +20,8 @@ final class BrokerHarness: Sendable {
     let keyId = "k1"
     static let measurement = [UInt8](repeating: 0x5a, count: 48)
 
-    static func make(allowSandbox: Bool = true, start: Date = Date(), store: ((SQLiteStore) -> any BrokerStore)? = nil) async throws -> BrokerHarness {
+    static func make(allowSandbox: Bool = true, start: Date = Date(), store: ((SQLiteStore) -> any BrokerStore)? = nil) async throws -> BrokerHarness
+    {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("broker-test-\(UUID().uuidString)").path
         let clock = TestClock(start)
         var config = BrokerConfiguration(dataDirectory: dir, allowSandbox: allowSandbox, logOrigin: "test.leasehold/log", clock: { clock.now })
@@ -28,9 +29,10 @@ final class BrokerHarness: Sendable {
         var broker = try await Broker.open(config)
         if let store {
             let sqlite = try SQLiteStore.open(path: config.databasePath)
-            broker = Broker(configuration: config, store: store(sqlite), signer: broker.signer, vault: broker.vault,
-                            vaultRecipient: broker.vaultRecipient, adminToken: broker.adminToken, verifiers: broker.verifiers,
-                            challengeKey: broker.challengeKey, rowMAC: broker.rowMAC)
+            broker = Broker(
+                configuration: config, store: store(sqlite), signer: broker.signer, vault: broker.vault,
+                vaultRecipient: broker.vaultRecipient, adminToken: broker.adminToken, verifiers: broker.verifiers,
+                challengeKey: broker.challengeKey, rowMAC: broker.rowMAC)
         }
         let h = BrokerHarness(dir: dir, clock: clock, broker: broker, ownerKey: try OwnerSigningKey.generate(), dataKey: try DataKey.generate())
         try await h.setUp()
@@ -55,15 +57,19 @@ final class BrokerHarness: Sendable {
         _ = try await broker.registerOwner(RegisterOwnerRequest(owner: owner, publicKey: ownerKey.publicKey.text), adminToken: adminToken)
         let vaultKey = Base64.decodeCanonical(broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
         let sealed = try VaultPut.seal(dataKey, owner: owner, keyId: keyId, vaultPublicKey: vaultKey)
-        _ = try await broker.putKey(owner: owner, keyId: keyId, try OwnerRequestSigning.sign([
-            "op": .string("vault.put"), "owner": .string(owner), "keyId": .string(keyId), "suite": .string(KeyWrapSuite.default.id),
-            "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-        ], key: ownerKey, at: clock.now, broker: broker.logVerifierKey))
+        _ = try await broker.putKey(
+            owner: owner, keyId: keyId,
+            try OwnerRequestSigning.sign(
+                [
+                    "op": .string("vault.put"), "owner": .string(owner), "keyId": .string(keyId), "suite": .string(KeyWrapSuite.default.id),
+                    "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+                ], key: ownerKey, at: clock.now, broker: broker.logVerifierKey))
     }
 
     func manifest(_ leaseId: String, ttl: String = "1h", maxGrants: Int64 = 5, workloads: [WorkloadEntry]? = nil) -> LeaseManifest {
-        LeaseManifest(owner: owner, leaseId: leaseId, purpose: "test", expiry: .ttl(LeaseManifest.Duration(ttl)!), maxGrants: maxGrants,
-                      keys: [keyId], workloads: workloads ?? [.sandbox(SandboxWorkload(measurement: Self.measurement))])
+        LeaseManifest(
+            owner: owner, leaseId: leaseId, purpose: "test", expiry: .ttl(LeaseManifest.Duration(ttl)!), maxGrants: maxGrants,
+            keys: [keyId], workloads: workloads ?? [.sandbox(SandboxWorkload(measurement: Self.measurement))])
     }
 
     @discardableResult
@@ -80,13 +86,17 @@ final class BrokerHarness: Sendable {
     /// request asks the keys to be sealed to.
     /// `signingKey` is the receipt key bound into the evidence; `requestSigningKey` (default
     /// the same) is the one the request names.
-    func grantRequest(_ ch: ChallengeResponse, leaseId: String, pair: KeyWrapKeyPair, measurement: [UInt8] = BrokerHarness.measurement,
-                      requestKey: KeyWrapKeyPair? = nil, signingKey: String? = nil, requestSigningKey: String?? = .none) throws -> GrantRequest {
-        let binding = LeaseBinding(nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: pair.suite.id, publicKey: pair.publicKey,
-                                   owner: owner, leaseID: leaseId, manifestDigest: Hex.decode(ch.manifestDigest)!, signingKey: signingKey)
-        return GrantRequest(tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: measurement, reportData: binding.reportData).signed()),
-                            collateral: nil, nonce: ch.nonce, suite: pair.suite.id, publicKey: Base64.encode((requestKey ?? pair).publicKey),
-                            signingKey: requestSigningKey ?? signingKey)
+    func grantRequest(
+        _ ch: ChallengeResponse, leaseId: String, pair: KeyWrapKeyPair, measurement: [UInt8] = BrokerHarness.measurement,
+        requestKey: KeyWrapKeyPair? = nil, signingKey: String? = nil, requestSigningKey: String?? = .none
+    ) throws -> GrantRequest {
+        let binding = LeaseBinding(
+            nonce: Base64.decodeCanonical(ch.nonce)!, suiteID: pair.suite.id, publicKey: pair.publicKey,
+            owner: owner, leaseID: leaseId, manifestDigest: Hex.decode(ch.manifestDigest)!, signingKey: signingKey)
+        return GrantRequest(
+            tee: "sandbox", evidence: Base64.encode(try SandboxEvidence(measurement: measurement, reportData: binding.reportData).signed()),
+            collateral: nil, nonce: ch.nonce, suite: pair.suite.id, publicKey: Base64.encode((requestKey ?? pair).publicKey),
+            signingKey: requestSigningKey ?? signingKey)
     }
 
     /// A grant request for a fresh challenge, granted once; returned for a replay.
@@ -98,7 +108,9 @@ final class BrokerHarness: Sendable {
     }
 
     func revokeRequest(_ leaseId: String) throws -> SignedOwnerRequest {
-        try OwnerRequestSigning.sign(["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string(leaseId)], key: ownerKey, at: clock.now, broker: broker.logVerifierKey)
+        try OwnerRequestSigning.sign(
+            ["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string(leaseId)], key: ownerKey, at: clock.now,
+            broker: broker.logVerifierKey)
     }
 
     /// All log entries, parsed.
@@ -112,7 +124,9 @@ final class BrokerHarness: Sendable {
         var checker = LeaseInvariantChecker()
         let s = try store.read { tx in
             try tx.auditLog(trustedKey: try NoteVerifier(encoded: broker.logVerifierKey)) { e throws(LogAuditor.Failure) in
-                do throws(LeaseInvariantChecker.Violation) { try checker.consume(e) } catch { throw LogAuditor.Failure(seq: error.seq, message: error.message) }
+                do throws(LeaseInvariantChecker.Violation) { try checker.consume(e) } catch {
+                    throw LogAuditor.Failure(seq: error.seq, message: error.message)
+                }
             }
         }
         try checker.finish()
@@ -128,7 +142,9 @@ final class TestClock: Sendable {
 }
 
 /// Expects `body` to throw a BrokerError with `code`.
-func expectRefusal(_ code: BrokerError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
+func expectRefusal(
+    _ code: BrokerError.Code, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+) async {
     do {
         try await body()
         Issue.record("expected \(code.rawValue), got success. \(comment?.description ?? "")", sourceLocation: sourceLocation)

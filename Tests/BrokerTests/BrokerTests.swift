@@ -54,8 +54,9 @@ import Vault
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
         await expectRefusal(.debugNotAllowed) {
-            _ = try await LocalWorkload(broker: h.broker).fetch(owner: h.owner, leaseId: "l1",
-                                                               evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement, debug: true))
+            _ = try await LocalWorkload(broker: h.broker).fetch(
+                owner: h.owner, leaseId: "l1",
+                evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement, debug: true))
         }
     }
 
@@ -65,7 +66,9 @@ import Vault
         let ch = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
         let pair = try KeyWrapKeyPair.generate()
         func request(_ m: [UInt8]) throws -> GrantRequest { try h.grantRequest(ch, leaseId: "l1", pair: pair, measurement: m) }
-        await expectRefusal(.measurementMismatch) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", try request([UInt8](repeating: 7, count: 48))) }
+        await expectRefusal(.measurementMismatch) {
+            _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", try request([UInt8](repeating: 7, count: 48)))
+        }
         // The same nonce with now-correct evidence: already consumed.
         await expectRefusal(.nonceInvalid) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", try request(BrokerHarness.measurement)) }
         // A fresh nonce works, and replaying the successful request fails.
@@ -95,7 +98,8 @@ import Vault
         let outcomes = await withTaskGroup(of: BrokerError.Code?.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    do { _ = try await broker.grant(owner: owner, leaseId: "l1", req); return nil } catch let e as BrokerError { return e.code } catch { return .internal }
+                    do { _ = try await broker.grant(owner: owner, leaseId: "l1", req); return nil } catch let e as BrokerError { return e.code } catch
+                    { return .internal }
                 }
             }
             return await group.reduce(into: [BrokerError.Code?]()) { $0.append($1) }
@@ -136,9 +140,10 @@ import Vault
         let req = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
         let restarted = try await Broker.open(h.broker.configuration)
         _ = try await restarted.grant(owner: h.owner, leaseId: "l1", req)
-        let other = Broker(configuration: restarted.configuration, store: restarted.store, signer: restarted.signer, vault: restarted.vault,
-                           vaultRecipient: restarted.vaultRecipient, adminToken: restarted.adminToken, verifiers: restarted.verifiers,
-                           challengeKey: SymmetricKey(size: .bits256), rowMAC: restarted.rowMAC)
+        let other = Broker(
+            configuration: restarted.configuration, store: restarted.store, signer: restarted.signer, vault: restarted.vault,
+            vaultRecipient: restarted.vaultRecipient, adminToken: restarted.adminToken, verifiers: restarted.verifiers,
+            challengeKey: SymmetricKey(size: .bits256), rowMAC: restarted.rowMAC)
         let ch2 = try await h.broker.challenge(owner: h.owner, leaseId: "l1")
         let req2 = try h.grantRequest(ch2, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
         await expectRefusal(.nonceInvalid) { _ = try await other.grant(owner: h.owner, leaseId: "l1", req2) }
@@ -151,10 +156,11 @@ import Vault
         let vaultKey = Base64.decodeCanonical(h.broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
         func put(_ key: DataKey, at time: Date) throws -> SignedOwnerRequest {
             let sealed = try VaultPut.seal(key, owner: h.owner, keyId: h.keyId, vaultPublicKey: vaultKey)
-            return try OwnerRequestSigning.sign([
-                "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(h.keyId), "suite": .string(KeyWrapSuite.default.id),
-                "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-            ], key: h.ownerKey, at: time, broker: h.broker.logVerifierKey)
+            return try OwnerRequestSigning.sign(
+                [
+                    "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(h.keyId), "suite": .string(KeyWrapSuite.default.id),
+                    "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+                ], key: h.ownerKey, at: time, broker: h.broker.logVerifierKey)
         }
         let old = try DataKey.generate(), rotated = try DataKey.generate()
         let captured = try put(old, at: h.clock.now)
@@ -170,7 +176,8 @@ import Vault
         // A receipt, then the same receipt again.
         let time = RFC3339.format(h.clock.now)
         var receipt = WorkloadReceipt(grantId: got.response.grantId, kind: "shredded", outputDigest: nil, time: time, signature: "")
-        receipt.signature = Base64.encode(try got.signingKey.signature(for: ReceiptSignature.message(op: "receipt", owner: h.owner, leaseId: "l1", receipt: receipt)))
+        receipt.signature = Base64.encode(
+            try got.signingKey.signature(for: ReceiptSignature.message(op: "receipt", owner: h.owner, leaseId: "l1", receipt: receipt)))
         _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", receipt)
         await expectRefusal(.requestReplayed) { _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", receipt) }
 
@@ -239,7 +246,9 @@ import Vault
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
         let other = try OwnerSigningKey.generate()
-        let forged = try OwnerRequestSigning.sign(["op": .string("lease.revoke"), "owner": .string(h.owner), "leaseId": .string("l1")], key: other, at: h.clock.now, broker: h.broker.logVerifierKey)
+        let forged = try OwnerRequestSigning.sign(
+            ["op": .string("lease.revoke"), "owner": .string(h.owner), "leaseId": .string("l1")], key: other, at: h.clock.now,
+            broker: h.broker.logVerifierKey)
         await expectRefusal(.signatureInvalid) { _ = try await h.broker.revoke(owner: h.owner, leaseId: "l1", forged) }
         let old = try h.revokeRequest("l1")
         h.clock.advance(600)
@@ -252,10 +261,14 @@ import Vault
         try await h.issue(h.manifest("l1"))
         let got = try await h.fetch("l1")
         let w = LocalWorkload(broker: h.broker)
-        _ = try await w.report(op: "receipt", owner: h.owner, leaseId: "l1", received: got, kind: "output", outputDigest: String(repeating: "ab", count: 32), at: h.clock.now)
+        _ = try await w.report(
+            op: "receipt", owner: h.owner, leaseId: "l1", received: got, kind: "output", outputDigest: String(repeating: "ab", count: 32),
+            at: h.clock.now)
         var forged = got
         forged.signingKey = try ReceiptSigningKey(scheme: .ed25519)
-        await expectRefusal(.signatureInvalid) { _ = try await w.report(op: "release", owner: h.owner, leaseId: "l1", received: forged, kind: "shredded", at: h.clock.now) }
+        await expectRefusal(.signatureInvalid) {
+            _ = try await w.report(op: "release", owner: h.owner, leaseId: "l1", received: forged, kind: "shredded", at: h.clock.now)
+        }
         _ = try await w.report(op: "release", owner: h.owner, leaseId: "l1", received: got, kind: "shredded", at: h.clock.now)
         await expectRefusal(.leaseReleased) { _ = try await h.fetch("l1") }
         let kinds = try await h.entries().map(\.kind)
@@ -278,7 +291,9 @@ import Vault
         // Unknown owner, unknown key, duplicate id.
         var stranger = h.manifest("t3")
         stranger.owner = "nobody"
-        await expectRefusal(.ownerNotFound) { _ = try await h.broker.issueLease(envelope: try ManifestEnvelope.sign(stranger, with: h.ownerKey).json) }
+        await expectRefusal(.ownerNotFound) {
+            _ = try await h.broker.issueLease(envelope: try ManifestEnvelope.sign(stranger, with: h.ownerKey).json)
+        }
         var noKey = h.manifest("t4")
         noKey.keys = ["missing"]
         await expectRefusal(.keyNotFound) { try await h.issue(noKey) }
@@ -294,10 +309,16 @@ import Vault
     @Test func ownerRegistrationNeedsTheAdminToken() async throws {
         let h = try await BrokerHarness.make()
         let key = try OwnerSigningKey.generate(.mlDSA65)
-        await expectRefusal(.unauthorized) { _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: "guess") }
+        await expectRefusal(.unauthorized) {
+            _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: "guess")
+        }
         _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: h.adminToken)
-        await expectRefusal(.ownerExists) { _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: h.adminToken) }
-        await expectRefusal(.badRequest) { _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "../x", publicKey: key.publicKey.text), adminToken: h.adminToken) }
+        await expectRefusal(.ownerExists) {
+            _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "b", publicKey: key.publicKey.text), adminToken: h.adminToken)
+        }
+        await expectRefusal(.badRequest) {
+            _ = try await h.broker.registerOwner(RegisterOwnerRequest(owner: "../x", publicKey: key.publicKey.text), adminToken: h.adminToken)
+        }
         let mode = try FileManager.default.attributesOfItem(atPath: h.broker.configuration.adminTokenPath)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
@@ -346,7 +367,9 @@ import Vault
         let results = await withTaskGroup(of: Result<UInt64, BrokerError>.self) { group in
             for _ in 0..<40 {
                 group.addTask {
-                    do { return .success(try await h.fetch("race").response.receipt.logIndex) } catch let e as BrokerError { return .failure(e) } catch {
+                    do { return .success(try await h.fetch("race").response.receipt.logIndex) } catch let e as BrokerError {
+                        return .failure(e)
+                    } catch {
                         return .failure(BrokerError(.internal, "\(error)"))
                     }
                 }

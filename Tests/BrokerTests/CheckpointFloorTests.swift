@@ -14,7 +14,8 @@ import Vault
 /// whose log does not extend it.
 @Suite struct CheckpointFloorTests {
     static func fetch(_ broker: Broker, _ h: BrokerHarness, _ leaseId: String) async throws -> LocalWorkload.Received {
-        try await LocalWorkload(broker: broker).fetch(owner: h.owner, leaseId: leaseId, evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
+        try await LocalWorkload(broker: broker).fetch(
+            owner: h.owner, leaseId: leaseId, evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
     }
 
     static func logSize(_ broker: Broker) async throws -> UInt64 {
@@ -59,10 +60,13 @@ import Vault
     static func appendForged(_ config: BrokerConfiguration, _ n: Int) throws {
         let store = try SQLiteStore.open(path: config.databasePath)
         try store.write { tx in
-            try tx.appendLog(count: n, { seq, prev in
-                LogEntry(seq: seq, time: Date(), kind: "lease.expired", owner: "acme", leaseId: "l1", prev: prev,
-                         fields: ["notAfter": .string("2026-01-01T00:00:00Z"), "grantsIssued": .int(0)])
-            }, appended: { _ in })
+            try tx.appendLog(
+                count: n,
+                { seq, prev in
+                    LogEntry(
+                        seq: seq, time: Date(), kind: "lease.expired", owner: "acme", leaseId: "l1", prev: prev,
+                        fields: ["notAfter": .string("2026-01-01T00:00:00Z"), "grantsIssued": .int(0)])
+                }, appended: { _ in })
         }
     }
 
@@ -155,7 +159,8 @@ import Vault
         // Longer than the floor, still not extending it.
         try Self.restoreDatabase(config, from: aside)
         try Self.appendForged(config, Int(floor - old) + 3)
-        await Self.expectRefusedOpen(config, "the database's log (size \(floor + 3)) does not extend the checkpoint this broker signed at size \(floor)")
+        await Self.expectRefusedOpen(
+            config, "the database's log (size \(floor + 3)) does not extend the checkpoint this broker signed at size \(floor)")
         #expect(try Self.floorSize(config) == floor)
     }
 
@@ -175,7 +180,9 @@ import Vault
         let request = try h.grantRequest(ch, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
         let refused: BrokerError? = await Self.refusal { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", request) }
         #expect(refused?.code == .logUnavailable, "\(String(describing: refused))")
-        #expect(refused?.message.contains("rolled back below the checkpoint this broker signed at size \(signed)") == true, "\(String(describing: refused))")
+        #expect(
+            refused?.message.contains("rolled back below the checkpoint this broker signed at size \(signed)") == true,
+            "\(String(describing: refused))")
         await expectRefusal(.logUnavailable) { try await h.issue(h.manifest("l2")) }
         #expect(try Self.latestCheckpointSize(config) == old)
         #expect(try await Self.logSize(h.broker) == UInt64(old))
@@ -186,7 +193,8 @@ import Vault
         let request2 = try h.grantRequest(ch2, leaseId: "l1", pair: try KeyWrapKeyPair.generate())
         let forked: BrokerError? = await Self.refusal { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", request2) }
         #expect(forked?.code == .logUnavailable, "\(String(describing: forked))")
-        #expect(forked?.message.contains("does not extend the checkpoint this broker signed at size \(signed)") == true, "\(String(describing: forked))")
+        #expect(
+            forked?.message.contains("does not extend the checkpoint this broker signed at size \(signed)") == true, "\(String(describing: forked))")
         #expect(try Self.latestCheckpointSize(config) == old)
     }
 

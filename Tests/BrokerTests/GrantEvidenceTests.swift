@@ -45,8 +45,9 @@ import Vault
         #expect(try Self.auditWithEvidence(h).verified[.sandbox] == 2)
 
         // The kept record edited in the database: the audit names the grant.
-        try SignedDataTests.sql(h, "UPDATE grant_evidence SET record = ? WHERE digest = ?",
-                                [Data(record.map { $0 == UInt8(ascii: "A") ? UInt8(ascii: "B") : $0 }), Data(Hex.decode(hex)!)])
+        try SignedDataTests.sql(
+            h, "UPDATE grant_evidence SET record = ? WHERE digest = ?",
+            [Data(record.map { $0 == UInt8(ascii: "A") ? UInt8(ascii: "B") : $0 }), Data(Hex.decode(hex)!)])
         #expect(throws: LogAuditor.Failure.self) { _ = try Self.auditWithEvidence(h) }
     }
 

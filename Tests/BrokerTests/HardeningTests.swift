@@ -35,11 +35,13 @@ struct WriteLockHeld: Error {}
 @Suite struct HardeningTests {
     static func harness(allowSandbox: Bool = true) async throws -> (BrokerHarness, ProbeStore) {
         let probe = Mutex<ProbeStore?>(nil)
-        let h = try await BrokerHarness.make(allowSandbox: allowSandbox, store: { sqlite in
-            let p = ProbeStore(sqlite)
-            probe.withLock { $0 = p }
-            return p
-        })
+        let h = try await BrokerHarness.make(
+            allowSandbox: allowSandbox,
+            store: { sqlite in
+                let p = ProbeStore(sqlite)
+                probe.withLock { $0 = p }
+                return p
+            })
         return (h, try #require(probe.withLock { $0 }))
     }
 
@@ -146,10 +148,13 @@ struct WriteLockHeld: Error {}
         for i in 0..<LeaseManifest.maximumKeys {
             let id = String(format: "%03d", i) + String(repeating: "k", count: 125)
             let sealed = try VaultPut.seal(h.dataKey, owner: h.owner, keyId: id, vaultPublicKey: vaultKey)
-            _ = try await h.broker.putKey(owner: h.owner, keyId: id, try OwnerRequestSigning.sign([
-                "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(id), "suite": .string(KeyWrapSuite.default.id),
-                "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-            ], key: h.ownerKey, at: h.clock.now, broker: h.broker.logVerifierKey))
+            _ = try await h.broker.putKey(
+                owner: h.owner, keyId: id,
+                try OwnerRequestSigning.sign(
+                    [
+                        "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(id), "suite": .string(KeyWrapSuite.default.id),
+                        "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+                    ], key: h.ownerKey, at: h.clock.now, broker: h.broker.logVerifierKey))
             ids.append(id)
         }
         var m = h.manifest("big")
@@ -240,10 +245,13 @@ struct WriteLockHeld: Error {}
         let rotated = try DataKey.generate()
         let vaultKey = Base64.decodeCanonical(h.broker.info().vaultPublicKeys[KeyWrapSuite.default.id]!)!
         let sealed = try VaultPut.seal(rotated, owner: h.owner, keyId: h.keyId, vaultPublicKey: vaultKey)
-        let put = try await h.broker.putKey(owner: h.owner, keyId: h.keyId, try OwnerRequestSigning.sign([
-            "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(h.keyId), "suite": .string(KeyWrapSuite.default.id),
-            "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
-        ], key: h.ownerKey, at: h.clock.now, broker: h.broker.logVerifierKey))
+        let put = try await h.broker.putKey(
+            owner: h.owner, keyId: h.keyId,
+            try OwnerRequestSigning.sign(
+                [
+                    "op": .string("vault.put"), "owner": .string(h.owner), "keyId": .string(h.keyId), "suite": .string(KeyWrapSuite.default.id),
+                    "encapsulatedKey": .string(Base64.encode(sealed.encapsulatedKey)), "ciphertext": .string(Base64.encode(sealed.ciphertext)),
+                ], key: h.ownerKey, at: h.clock.now, broker: h.broker.logVerifierKey))
         #expect(put.version == 2)
         try await h.issue(h.manifest("after"))
         #expect(try await h.fetch("before").keys[h.keyId] == h.dataKey)
@@ -263,7 +271,8 @@ struct WriteLockHeld: Error {}
         let entry = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: r.keys, publicKey: pair.publicKey)
         #expect(entry.kind == "key.granted")
         #expect(throws: GrantReceiptMismatch.self) {
-            _ = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: r.keys, publicKey: try KeyWrapKeyPair.generate().publicKey)
+            _ = try r.receipt.checkEntry(
+                owner: h.owner, leaseId: "l1", grantId: r.grantId, keys: r.keys, publicKey: try KeyWrapKeyPair.generate().publicKey)
         }
         #expect(throws: GrantReceiptMismatch.self) {
             _ = try r.receipt.checkEntry(owner: h.owner, leaseId: "l1", grantId: "0000", keys: r.keys, publicKey: pair.publicKey)
@@ -290,7 +299,9 @@ struct WriteLockHeld: Error {}
         let writes = Mutex(0)
         probe.beforeWrite.withLock {
             $0 = {
-                let n = writes.withLock { $0 += 1; return $0 }
+                let n = writes.withLock {
+                    $0 += 1; return $0
+                }
                 if n == 1 {
                     for _ in 0..<300 where !secondQueued.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
                 } else if n == 2 {

@@ -13,8 +13,10 @@ import Vault
 @Suite struct ReceiptSignatureTests {
     static let digest = String(repeating: "ab", count: 32)
 
-    func signed(_ op: String, _ h: BrokerHarness, _ leaseId: String, grantId: String, kind: String, digest: String? = nil,
-                key: ReceiptSigningKey) throws -> WorkloadReceipt {
+    func signed(
+        _ op: String, _ h: BrokerHarness, _ leaseId: String, grantId: String, kind: String, digest: String? = nil,
+        key: ReceiptSigningKey
+    ) throws -> WorkloadReceipt {
         var r = WorkloadReceipt(grantId: grantId, kind: kind, outputDigest: digest, time: RFC3339.format(h.clock.now), signature: "")
         r.signature = Base64.encode(try key.signature(for: ReceiptSignature.message(op: op, owner: h.owner, leaseId: leaseId, receipt: r)))
         return r
@@ -46,15 +48,18 @@ import Vault
         let pair = try KeyWrapKeyPair.generate(suite: .default)
         // A man in the middle puts its own receipt key in the request (so it could sign
         // receipts for the workload): the evidence bound the workload's.
-        let swapped = try h.grantRequest(try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair,
-                                         signingKey: mine, requestSigningKey: theirs)
+        let swapped = try h.grantRequest(
+            try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair,
+            signingKey: mine, requestSigningKey: theirs)
         await expectRefusal(.reportDataMismatch) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", swapped) }
         // Or strips it.
-        let stripped = try h.grantRequest(try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair,
-                                          signingKey: mine, requestSigningKey: .some(nil))
+        let stripped = try h.grantRequest(
+            try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair,
+            signingKey: mine, requestSigningKey: .some(nil))
         await expectRefusal(.reportDataMismatch) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", stripped) }
-        let malformed = try h.grantRequest(try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair,
-                                           signingKey: mine, requestSigningKey: "ed25519:AAAA")
+        let malformed = try h.grantRequest(
+            try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair,
+            signingKey: mine, requestSigningKey: "ed25519:AAAA")
         await expectRefusal(.badRequest) { _ = try await h.broker.grant(owner: h.owner, leaseId: "l1", malformed) }
     }
 
@@ -62,8 +67,9 @@ import Vault
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("l1"))
         let pair = try KeyWrapKeyPair.generate(suite: .default)
-        let response = try await h.broker.grant(owner: h.owner, leaseId: "l1",
-                                                try h.grantRequest(try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair))
+        let response = try await h.broker.grant(
+            owner: h.owner, leaseId: "l1",
+            try h.grantRequest(try await h.broker.challenge(owner: h.owner, leaseId: "l1"), leaseId: "l1", pair: pair))
         let anyKey = try ReceiptSigningKey(scheme: .ed25519)
         let receipt = try signed("receipt", h, "l1", grantId: response.grantId, kind: "shredded", key: anyKey)
         await expectRefusal(.signatureInvalid) { _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", receipt) }
@@ -85,12 +91,14 @@ import Vault
         try await h.issue(m)
         let pair = try KeyWrapKeyPair.generate(suite: .xwingSHA256AES256GCM)
         let classical = try ReceiptSigningKey(scheme: .ed25519).publicKey.text
-        let request = try h.grantRequest(try await h.broker.challenge(owner: h.owner, leaseId: "pq"), leaseId: "pq", pair: pair, signingKey: classical)
+        let request = try h.grantRequest(
+            try await h.broker.challenge(owner: h.owner, leaseId: "pq"), leaseId: "pq", pair: pair, signingKey: classical)
         await expectRefusal(.suiteNotAllowed) { _ = try await h.broker.grant(owner: h.owner, leaseId: "pq", request) }
         let got = try await LocalWorkload(broker: h.broker, suite: .xwingSHA256AES256GCM)
             .fetch(owner: h.owner, leaseId: "pq", evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
         #expect(got.signingKey.publicKey.scheme == .mlDSA65)
-        _ = try await LocalWorkload(broker: h.broker).report(op: "release", owner: h.owner, leaseId: "pq", received: got, kind: "shredded", at: h.clock.now)
+        _ = try await LocalWorkload(broker: h.broker).report(
+            op: "release", owner: h.owner, leaseId: "pq", received: got, kind: "shredded", at: h.clock.now)
         #expect(try h.audit().entries > 0)
     }
 
@@ -102,9 +110,11 @@ import Vault
         try await h.issue(h.manifest("l2"))
         let got = try await h.fetch("l1")
         let other = try await h.fetch("l2")
-        _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1",
-                                       try signed("receipt", h, "l1", grantId: got.response.grantId, kind: "shredded", key: got.signingKey))
-        _ = try await LocalWorkload(broker: h.broker).report(op: "release", owner: h.owner, leaseId: "l1", received: got, kind: "shredded", at: h.clock.now)
+        _ = try await h.broker.receipt(
+            owner: h.owner, leaseId: "l1",
+            try signed("receipt", h, "l1", grantId: got.response.grantId, kind: "shredded", key: got.signingKey))
+        _ = try await LocalWorkload(broker: h.broker).report(
+            op: "release", owner: h.owner, leaseId: "l1", received: got, kind: "shredded", at: h.clock.now)
         let entries = try await h.entries()
         func audit(_ entries: [LogEntry]) -> String? {
             var checker = LeaseInvariantChecker()
@@ -122,8 +132,9 @@ import Vault
         for at in [receiptAt, releaseAt] {
             let e = entries[at]
             let op = e.kind == "receipt" ? "receipt" : "release"
-            let message = ReceiptSignature.message(op: op, owner: h.owner, leaseId: "l1", grantId: got.response.grantId,
-                                                   kind: "shredded", time: e.fields["receiptTime"]?.stringValue ?? "", outputDigest: nil)
+            let message = ReceiptSignature.message(
+                op: op, owner: h.owner, leaseId: "l1", grantId: got.response.grantId,
+                kind: "shredded", time: e.fields["receiptTime"]?.stringValue ?? "", outputDigest: nil)
             var forged = entries
             forged[at].fields["signature"] = .string(Base64.encode(try forger.signature(for: message)))
             tampered.append(("\(e.kind) signed by another key", forged))
@@ -151,12 +162,14 @@ import Vault
         m.receipts = .required
         try await h.issue(m)
         let got = try await h.fetch("one")
-        _ = try await LocalWorkload(broker: h.broker).report(op: "release", owner: h.owner, leaseId: "one", received: got, kind: "shredded", at: h.clock.now)
+        _ = try await LocalWorkload(broker: h.broker).report(
+            op: "release", owner: h.owner, leaseId: "one", received: got, kind: "shredded", at: h.clock.now)
         await expectRefusal(.leaseReleased) { _ = try await h.fetch("one") }
         try await h.issue(h.manifest("out", maxGrants: 1))
         let out = try await h.fetch("out")
-        _ = try await h.broker.release(owner: h.owner, leaseId: "out",
-                                       try signed("release", h, "out", grantId: out.response.grantId, kind: "output", digest: Self.digest, key: out.signingKey))
+        _ = try await h.broker.release(
+            owner: h.owner, leaseId: "out",
+            try signed("release", h, "out", grantId: out.response.grantId, kind: "output", digest: Self.digest, key: out.signingKey))
         #expect(try await h.entries().last?.fields["outputDigest"]?.stringValue == Self.digest)
         h.clock.advance(7200)
         _ = try await h.broker.sweep()
@@ -172,11 +185,17 @@ import Vault
         try await h.issue(h.manifest("l1"))
         let got = try await h.fetch("l1")
         let id = got.response.grantId
-        for (op, kind, digest) in [("release", "weird", nil), ("release", "output", nil), ("receipt", "output", Self.digest.uppercased()),
-                                   ("receipt", "shredded", "abc"), ("release", "shredded", Self.digest.uppercased())] {
+        for (op, kind, digest) in [
+            ("release", "weird", nil), ("release", "output", nil), ("receipt", "output", Self.digest.uppercased()),
+            ("receipt", "shredded", "abc"), ("release", "shredded", Self.digest.uppercased()),
+        ] {
             let r = try signed(op, h, "l1", grantId: id, kind: kind, digest: digest, key: got.signingKey)
             await expectRefusal(.badRequest, "\(op) \(kind) \(digest ?? "-")") {
-                if op == "release" { _ = try await h.broker.release(owner: h.owner, leaseId: "l1", r) } else { _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", r) }
+                if op == "release" {
+                    _ = try await h.broker.release(owner: h.owner, leaseId: "l1", r)
+                } else {
+                    _ = try await h.broker.receipt(owner: h.owner, leaseId: "l1", r)
+                }
             }
         }
     }

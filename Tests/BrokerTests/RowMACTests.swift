@@ -19,7 +19,8 @@ import TransparencyLog
     static func row(_ h: BrokerHarness, _ leaseId: String) throws -> (state: String, grants: Int64, lastSeq: Int64, mac: Data) {
         let queue = try DatabaseQueue(path: h.broker.configuration.databasePath)
         return try queue.read { db in
-            let r = try #require(try Row.fetchOne(db, sql: "SELECT state, grants_issued, last_seq, mac FROM leases WHERE lease_id = ?", arguments: [leaseId]))
+            let r = try #require(
+                try Row.fetchOne(db, sql: "SELECT state, grants_issued, last_seq, mac FROM leases WHERE lease_id = ?", arguments: [leaseId]))
             return (r[0], r[1], r[2], r[3])
         }
     }
@@ -82,8 +83,9 @@ import TransparencyLog
         try await h.issue(h.manifest("l1", maxGrants: 1))
         let before = try Self.row(h, "l1")
         _ = try await h.fetch("l1")
-        try Self.sql(h, "UPDATE leases SET state = ?, grants_issued = ?, last_seq = ?, mac = ? WHERE lease_id = 'l1'",
-                     [before.state, before.grants, before.lastSeq, before.mac])
+        try Self.sql(
+            h, "UPDATE leases SET state = ?, grants_issued = ?, last_seq = ?, mac = ? WHERE lease_id = 'l1'",
+            [before.state, before.grants, before.lastSeq, before.mac])
         await expectRefusal(.stateInvalid) { _ = try await h.fetch("l1") }
         #expect(try await h.entries().filter { $0.kind == "key.granted" }.count == 1)
     }

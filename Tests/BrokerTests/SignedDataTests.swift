@@ -37,8 +37,9 @@ import Vault
         let evil = [UInt8](repeating: 0xEE, count: 48)
         let attacker = try OwnerSigningKey.generate()
         let forged = try ManifestEnvelope.sign(h.manifest("l1", workloads: [.sandbox(SandboxWorkload(measurement: evil))]), with: attacker)
-        try Self.sql(h, "UPDATE leases SET manifest = ?, digest = ?, envelope = ? WHERE lease_id = 'l1'",
-                     [Data(forged.payload), Data(sha256(forged.payload)), Data(forged.json)])
+        try Self.sql(
+            h, "UPDATE leases SET manifest = ?, digest = ?, envelope = ? WHERE lease_id = 'l1'",
+            [Data(forged.payload), Data(sha256(forged.payload)), Data(forged.json)])
         for broker in [h.broker, try await Self.cold(h)] {
             await expectRefusal(.stateInvalid) { try await Self.fetch(broker, h, "l1", measurement: evil) }
         }
@@ -53,8 +54,9 @@ import Vault
         let evil = [UInt8](repeating: 0xEE, count: 48)
         let forged = try ManifestEnvelope.sign(h.manifest("l1", workloads: [.sandbox(SandboxWorkload(measurement: evil))]), with: attacker)
         try Self.sql(h, "UPDATE owners SET public_key = ? WHERE owner = ?", [attacker.publicKey.text, h.owner])
-        try Self.sql(h, "UPDATE leases SET manifest = ?, digest = ?, envelope = ? WHERE lease_id = 'l1'",
-                     [Data(forged.payload), Data(sha256(forged.payload)), Data(forged.json)])
+        try Self.sql(
+            h, "UPDATE leases SET manifest = ?, digest = ?, envelope = ? WHERE lease_id = 'l1'",
+            [Data(forged.payload), Data(sha256(forged.payload)), Data(forged.json)])
         await expectRefusal(.stateInvalid) { try await Self.fetch(try await Self.cold(h), h, "l1", measurement: evil) }
     }
 
@@ -82,8 +84,9 @@ import Vault
         var e = try LogEntry(bytes: entry)
         e.fields["maxGrants"] = .int(100)
         let rewritten = e.encoded()
-        try Self.sql(h, "UPDATE log_entries SET entry = ?, leaf_hash = ? WHERE seq = ?",
-                     [Data(rewritten), Data(MerkleHash.leaf(rewritten).withUnsafeBytes { Array($0) }), Int64(status.issuedLogIndex)])
+        try Self.sql(
+            h, "UPDATE log_entries SET entry = ?, leaf_hash = ? WHERE seq = ?",
+            [Data(rewritten), Data(MerkleHash.leaf(rewritten).withUnsafeBytes { Array($0) }), Int64(status.issuedLogIndex)])
         try Self.sql(h, "UPDATE leases SET max_grants = 100 WHERE lease_id = 'l1'")
         await expectRefusal(.stateInvalid) { try await Self.fetch(try await Self.cold(h), h, "l1") }
     }
@@ -107,9 +110,11 @@ import Vault
     /// never named (or of other keys), correctly chained and checkpointed: the audit, from the
     /// log alone, holds it against the owner-signed manifest in lease.issued and fails.
     @Test func aGrantOutsideTheSignedManifestFailsTheAudit() async throws {
-        for forged in [["measurement": JSONValue.string(String(repeating: "ee", count: 48))],
-                       ["keyIds": JSONValue.array([.string("k-other")])],
-                       ["debug": JSONValue.bool(true)]] {
+        for forged in [
+            ["measurement": JSONValue.string(String(repeating: "ee", count: 48))],
+            ["keyIds": JSONValue.array([.string("k-other")])],
+            ["debug": JSONValue.bool(true)],
+        ] {
             let h = try await BrokerHarness.make()
             try await h.issue(h.manifest("l1"))
             _ = try await h.fetch("l1")

@@ -36,8 +36,9 @@ import Testing
         let (key, stored) = try #require(store.sets.withLock { $0.first })
         var snapshot = try JSONDecoder().decode(CollateralService.Snapshot.self, from: Data(stored))
         let tcb = try #require(snapshot.documents.firstIndex { $0.kind == "tcbInfo" })
-        snapshot.documents[tcb].body = Data(String(decoding: snapshot.documents[tcb].body, as: UTF8.self)
-            .replacingOccurrences(of: "\"OutOfDate\"", with: "\"UpToDate\"").utf8)
+        snapshot.documents[tcb].body = Data(
+            String(decoding: snapshot.documents[tcb].body, as: UTF8.self)
+                .replacingOccurrences(of: "\"OutOfDate\"", with: "\"UpToDate\"").utf8)
         let edited = [UInt8](try JSONEncoder().encode(snapshot))
         #expect(edited != stored)
         store.sets.withLock { $0[key] = edited }
@@ -67,10 +68,14 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("collateral-dir-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let files = try CollateralDirectory(path: dir).write(fetched)
-        #expect(files.sorted() == ["sgx/pckcrl-platform.chain.pem", "sgx/pckcrl-platform.der", "sgx/rootcacrl.der",
-                                   "tdx/qe-identity-standard.chain.pem", "tdx/qe-identity-standard.json",
-                                   "tdx/tcb-50806f000000-standard.chain.pem", "tdx/tcb-50806f000000-standard.json"])
-        let offline = CollateralService(configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: dir))
+        #expect(
+            files.sorted() == [
+                "sgx/pckcrl-platform.chain.pem", "sgx/pckcrl-platform.der", "sgx/rootcacrl.der",
+                "tdx/qe-identity-standard.chain.pem", "tdx/qe-identity-standard.json",
+                "tdx/tcb-50806f000000-standard.chain.pem", "tdx/tcb-50806f000000-standard.json",
+            ])
+        let offline = CollateralService(
+            configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: dir))
         let read = try #require(try await offline.collateral(for: try T.evidence(), at: T.validAt))
         #expect(read.upstream == "collateral-dir" && read.documents.map(\.sha256) == fetched.documents.map(\.sha256))
         // Names come only from the fixed grammar: nothing outside the directory is ever read.

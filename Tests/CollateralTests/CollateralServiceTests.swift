@@ -25,7 +25,9 @@ import X509
     /// The PCK CA and root certificates the quote carries, as the PCK CRL's issuer chain.
     static func pckCRLChain() throws -> String {
         let text = String(decoding: try quote(), as: UTF8.self)
-        let blocks = text.components(separatedBy: "-----BEGIN CERTIFICATE-----").dropFirst().map { "-----BEGIN CERTIFICATE-----" + $0.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n" }
+        let blocks = text.components(separatedBy: "-----BEGIN CERTIFICATE-----").dropFirst().map {
+            "-----BEGIN CERTIFICATE-----" + $0.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+        }
         return blocks.dropFirst().joined()
     }
 
@@ -54,14 +56,17 @@ import X509
         let rootCRL = try file(dir + "root_ca_crl.der")
         return Upstream([
             "\(base)/tdx/certification/v4/tcb?fmspc=50806f000000&update=standard":
-                CollateralHTTPResponse(status: 200, headers: [tcbHeader: percentEncoded(try file(dir + "tcb_signing_chain.pem"))],
-                                       body: try file(dir + "tcb_info_50806f000000.json")),
+                CollateralHTTPResponse(
+                    status: 200, headers: [tcbHeader: percentEncoded(try file(dir + "tcb_signing_chain.pem"))],
+                    body: try file(dir + "tcb_info_50806f000000.json")),
             "\(base)/tdx/certification/v4/qe/identity?update=standard":
-                CollateralHTTPResponse(status: 200, headers: ["SGX-Enclave-Identity-Issuer-Chain": percentEncoded(try file(dir + "qe_identity_signing_chain.pem"))],
-                                       body: try file(dir + "td_qe_identity.json")),
+                CollateralHTTPResponse(
+                    status: 200, headers: ["SGX-Enclave-Identity-Issuer-Chain": percentEncoded(try file(dir + "qe_identity_signing_chain.pem"))],
+                    body: try file(dir + "td_qe_identity.json")),
             "\(base)/sgx/certification/v4/pckcrl?ca=platform&encoding=der":
-                CollateralHTTPResponse(status: 200, headers: ["SGX-PCK-CRL-Issuer-Chain": percentEncoded(Array(try pckCRLChain().utf8))],
-                                       body: try file(dir + "pck_crl_platform.der")),
+                CollateralHTTPResponse(
+                    status: 200, headers: ["SGX-PCK-CRL-Issuer-Chain": percentEncoded(Array(try pckCRLChain().utf8))],
+                    body: try file(dir + "pck_crl_platform.der")),
             "\(base)/sgx/certification/v4/rootcacrl":
                 CollateralHTTPResponse(status: 200, headers: [:], body: hexRootCRL ? Array(Hex.encode(rootCRL).utf8) : rootCRL),
         ])
@@ -120,7 +125,9 @@ import X509
         }
         let s = Self.service(upstream)
         await #expect(throws: CollateralError.self) { _ = try await s.collateral(for: try Self.evidence(), at: Self.validAt) }
-        do { _ = try await s.collateral(for: try Self.evidence(), at: Self.validAt) } catch let error as CollateralError { #expect(error.code == .backingOff) }
+        do { _ = try await s.collateral(for: try Self.evidence(), at: Self.validAt) } catch let error as CollateralError {
+            #expect(error.code == .backingOff)
+        }
         #expect(s.fetches == 4, "the backoff sent nothing")
     }
 
@@ -138,7 +145,9 @@ import X509
         }
         let sent = s.fetches
         upstream.answers.withLock { $0[url] = good }
-        do { _ = try await s.collateral(for: try Self.evidence(), at: Self.validAt.addingTimeInterval(10)) } catch let error as CollateralError { #expect(error.code == .backingOff) }
+        do { _ = try await s.collateral(for: try Self.evidence(), at: Self.validAt.addingTimeInterval(10)) } catch let error as CollateralError {
+            #expect(error.code == .backingOff)
+        }
         #expect(s.fetches == sent)
         #expect(try await s.collateral(for: try Self.evidence(), at: Self.validAt.addingTimeInterval(31)) != nil)
     }
@@ -174,11 +183,12 @@ import X509
     @Test func anIssuerChainToAnotherRootIsRefused() async throws {
         let upstream = try Self.pccs()
         let key = P256.Signing.PrivateKey()
-        let cert = try Certificate(version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
-                                   notValidBefore: Date(timeIntervalSince1970: 0), notValidAfter: Date(timeIntervalSince1970: 4_000_000_000),
-                                   issuer: try DistinguishedName { CommonName("Intel SGX Root CA") },
-                                   subject: try DistinguishedName { CommonName("Intel SGX TCB Signing") },
-                                   signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(), issuerPrivateKey: .init(key))
+        let cert = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: Date(timeIntervalSince1970: 0), notValidAfter: Date(timeIntervalSince1970: 4_000_000_000),
+            issuer: try DistinguishedName { CommonName("Intel SGX Root CA") },
+            subject: try DistinguishedName { CommonName("Intel SGX TCB Signing") },
+            signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(), issuerPrivateKey: .init(key))
         let foreign = Self.percentEncoded(Array(try cert.serializeAsPEM().pemString.utf8))
         upstream.answers.withLock {
             $0["\(Self.base)/tdx/certification/v4/tcb?fmspc=50806f000000&update=standard"]?.headers = ["tcb-info-issuer-chain": foreign]
@@ -238,7 +248,9 @@ import X509
         #expect(try await s.collateral(for: Evidence(tee: .tdx, bytes: quote, collateral: []), at: Self.validAt) == nil)
         #expect(s.fetches == 0)
         // The same edit is what the verifier refuses: the PCK certificate's signature.
-        #expect(throws: AttestationError.self) { _ = try DCAPVerifier(tee: .tdx).verify(Evidence(tee: .tdx, bytes: quote, collateral: []), at: Self.validAt) }
+        #expect(throws: AttestationError.self) {
+            _ = try DCAPVerifier(tee: .tdx).verify(Evidence(tee: .tdx, bytes: quote, collateral: []), at: Self.validAt)
+        }
     }
 
     @Test func pccsVariantsAreAccepted() async throws {
@@ -260,14 +272,16 @@ import X509
     @Test func intelsOwnServiceTakesTheRootCRLFromItsDistributionPoint() throws {
         let needs = DCAPCollateralNeeds(tee: .sgx, fmspc: "00606a000000", pckCA: .processor)
         let pcs = IntelPCS(baseURL: IntelPCS.intelPCS, update: .early).requests(for: needs)
-        #expect(pcs.map(\.url) == [
-            "https://api.trustedservices.intel.com/sgx/certification/v4/tcb?fmspc=00606a000000&update=early",
-            "https://api.trustedservices.intel.com/sgx/certification/v4/qe/identity?update=early",
-            "https://api.trustedservices.intel.com/sgx/certification/v4/pckcrl?ca=processor&encoding=der",
-            IntelPCS.rootCRLDistributionPoint,
-        ])
+        #expect(
+            pcs.map(\.url) == [
+                "https://api.trustedservices.intel.com/sgx/certification/v4/tcb?fmspc=00606a000000&update=early",
+                "https://api.trustedservices.intel.com/sgx/certification/v4/qe/identity?update=early",
+                "https://api.trustedservices.intel.com/sgx/certification/v4/pckcrl?ca=processor&encoding=der",
+                IntelPCS.rootCRLDistributionPoint,
+            ])
         #expect(IntelPCS.percentDecoded("-----BEGIN%20CERTIFICATE-----%0AAB%2bc") == Array("-----BEGIN CERTIFICATE-----\nAB+c".utf8))
         #expect(IntelPCS.percentDecoded("%4") == nil && IntelPCS.percentDecoded("%zz") == nil)
-        #expect(try DCAPCollateralNeeds.of(quote: try Self.quote(), tee: .tdx) == DCAPCollateralNeeds(tee: .tdx, fmspc: "50806f000000", pckCA: .platform))
+        #expect(
+            try DCAPCollateralNeeds.of(quote: try Self.quote(), tee: .tdx) == DCAPCollateralNeeds(tee: .tdx, fmspc: "50806f000000", pckCA: .platform))
     }
 }

@@ -36,18 +36,25 @@ struct GrantFixture {
         var tree = MemoryTree()
         var leaves: [LogHash] = []
         // The grant's own key.granted entry sits at grantIndex, as the broker writes it.
-        let grantEntry = LogEntry(seq: grantIndex, time: Date(timeIntervalSince1970: 1_780_000_000), kind: "key.granted", owner: "acme",
-                                  leaseId: "l1", prev: MerkleHash.emptyRoot, fields: [
-                                      "grantId": .string("g-1"), "keyIds": .array(keys.keys.sorted().map { .string($0) }),
-                                      "publicKeyHash": .string(Hex.encode(Array(SHA256.hash(data: keyPair.publicKey)))),
-                                      "signingKey": .string(signingKey.publicKey.text),
-                                      "keys": .array(granted.map { g in
-                                          .dict(["keyId": .string(g["keyId"] as! String), "version": .int(1),
-                                                 "sealedDigest": .string(GrantedKey.sealedDigest(
-                                                     encapsulatedKey: Base64.decodeCanonical(g["encapsulatedKey"] as! String)!,
-                                                     ciphertext: Base64.decodeCanonical(g["ciphertext"] as! String)!))])
-                                      }),
-                                  ]).encoded()
+        let grantEntry = LogEntry(
+            seq: grantIndex, time: Date(timeIntervalSince1970: 1_780_000_000), kind: "key.granted", owner: "acme",
+            leaseId: "l1", prev: MerkleHash.emptyRoot,
+            fields: [
+                "grantId": .string("g-1"), "keyIds": .array(keys.keys.sorted().map { .string($0) }),
+                "publicKeyHash": .string(Hex.encode(Array(SHA256.hash(data: keyPair.publicKey)))),
+                "signingKey": .string(signingKey.publicKey.text),
+                "keys": .array(
+                    granted.map { g in
+                        .dict([
+                            "keyId": .string(g["keyId"] as! String), "version": .int(1),
+                            "sealedDigest": .string(
+                                GrantedKey.sealedDigest(
+                                    encapsulatedKey: Base64.decodeCanonical(g["encapsulatedKey"] as! String)!,
+                                    ciphertext: Base64.decodeCanonical(g["ciphertext"] as! String)!)),
+                        ])
+                    }),
+            ]
+        ).encoded()
         self.grantEntry = grantEntry
         for i in 0..<entries {
             let leaf = UInt64(i) == grantIndex ? MerkleHash.leaf(grantEntry) : MerkleHash.leaf(Array(#"{"seq":\#(i)}"#.utf8))
@@ -59,8 +66,10 @@ struct GrantFixture {
         let proof = try MerkleProofs.inclusionProof(index: grantIndex, size: tree.size, tree)
         self.json = [
             "owner": "acme", "leaseId": "l1", "notAfter": notAfter, "grantId": "g-1", "keys": granted,
-            "receipt": ["logIndex": grantIndex, "leafHash": leaves[Int(grantIndex)].base64, "checkpoint": try signer.sign(checkpoint.body),
-                        "inclusionProof": proof.map(\.base64), "entry": Base64.encode(grantEntry)] as [String: Any],
+            "receipt": [
+                "logIndex": grantIndex, "leafHash": leaves[Int(grantIndex)].base64, "checkpoint": try signer.sign(checkpoint.body),
+                "inclusionProof": proof.map(\.base64), "entry": Base64.encode(grantEntry),
+            ] as [String: Any],
         ]
     }
 

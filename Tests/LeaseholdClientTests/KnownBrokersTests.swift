@@ -7,7 +7,8 @@ import Testing
 
 /// CRYPTO-REVIEW-2026-12, M2: an owner seals data keys only to a broker whose keys it knows.
 @Suite struct KnownBrokersTests {
-    static let a = BrokerIdentity(logKey: "leasehold.local/log+0a1b2c3d+AQID", vaultPublicKeys: ["x25519-sha256-aes256gcm": "AAAA", "xwing-sha256-aes256gcm": "BBBB"])
+    static let a = BrokerIdentity(
+        logKey: "leasehold.local/log+0a1b2c3d+AQID", vaultPublicKeys: ["x25519-sha256-aes256gcm": "AAAA", "xwing-sha256-aes256gcm": "BBBB"])
 
     func file() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("kb-\(UUID().uuidString)/known_brokers").path

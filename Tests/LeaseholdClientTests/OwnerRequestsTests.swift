@@ -20,13 +20,16 @@ import Vault
         let recipient = try VaultPut.Recipient(rootKey: RootKey.generate())
         let key = try DataKey.generate()
         for suite in KeyWrapSuite.allCases {
-            let request = try OwnerRequests.vaultPut(owner: "acme", keyId: "k1", key: key, vaultPublicKey: recipient.publicKey(for: suite),
-                                                     suite: suite, signingKey: owner, at: now, broker: Self.broker)
-            let fields = try OwnerRequestSigning.verify(request, op: "vault.put", owner: "acme", key: owner.publicKey, now: now.addingTimeInterval(60), broker: Self.broker)
+            let request = try OwnerRequests.vaultPut(
+                owner: "acme", keyId: "k1", key: key, vaultPublicKey: recipient.publicKey(for: suite),
+                suite: suite, signingKey: owner, at: now, broker: Self.broker)
+            let fields = try OwnerRequestSigning.verify(
+                request, op: "vault.put", owner: "acme", key: owner.publicKey, now: now.addingTimeInterval(60), broker: Self.broker)
             #expect(fields["keyId"]?.stringValue == "k1")
             #expect(fields["suite"]?.stringValue == suite.id)
-            let wrapped = WrappedKey(encapsulatedKey: try #require(fields["encapsulatedKey"]?.stringValue.flatMap(Base64.decodeCanonical)),
-                                     ciphertext: try #require(fields["ciphertext"]?.stringValue.flatMap(Base64.decodeCanonical)))
+            let wrapped = WrappedKey(
+                encapsulatedKey: try #require(fields["encapsulatedKey"]?.stringValue.flatMap(Base64.decodeCanonical)),
+                ciphertext: try #require(fields["ciphertext"]?.stringValue.flatMap(Base64.decodeCanonical)))
             #expect(try recipient.open(wrapped, suite: suite, owner: "acme", keyId: "k1") == key)
             // Sealed for k1: the broker cannot be made to store it under another key id.
             #expect(throws: VaultError.self) { try recipient.open(wrapped, suite: suite, owner: "acme", keyId: "k2") }
@@ -43,25 +46,45 @@ import Vault
         func code(_ body: () throws -> Void) -> BrokerError.Code? {
             do { try body(); return nil } catch { return (error as? BrokerError)?.code }
         }
-        #expect(code { _ = try OwnerRequestSigning.verify(request, op: "lease.revoke", owner: "acme", key: other.publicKey, now: now, broker: Self.broker) } == .signatureInvalid)
-        #expect(code { _ = try OwnerRequestSigning.verify(request, op: "vault.put", owner: "acme", key: owner.publicKey, now: now, broker: Self.broker) } == .badRequest)
-        #expect(code { _ = try OwnerRequestSigning.verify(request, op: "lease.revoke", owner: "evil", key: owner.publicKey, now: now, broker: Self.broker) } == .badRequest)
-        #expect(code { _ = try OwnerRequestSigning.verify(request, op: "lease.revoke", owner: "acme", key: owner.publicKey, now: now.addingTimeInterval(301), broker: Self.broker) } == .requestStale)
+        #expect(
+            code {
+                _ = try OwnerRequestSigning.verify(request, op: "lease.revoke", owner: "acme", key: other.publicKey, now: now, broker: Self.broker)
+            } == .signatureInvalid)
+        #expect(
+            code { _ = try OwnerRequestSigning.verify(request, op: "vault.put", owner: "acme", key: owner.publicKey, now: now, broker: Self.broker) }
+                == .badRequest)
+        #expect(
+            code {
+                _ = try OwnerRequestSigning.verify(request, op: "lease.revoke", owner: "evil", key: owner.publicKey, now: now, broker: Self.broker)
+            } == .badRequest)
+        #expect(
+            code {
+                _ = try OwnerRequestSigning.verify(
+                    request, op: "lease.revoke", owner: "acme", key: owner.publicKey, now: now.addingTimeInterval(301), broker: Self.broker)
+            } == .requestStale)
         // Addressed to one broker: another broker (another log key) refuses it (review M3).
-        #expect(code { _ = try OwnerRequestSigning.verify(request, op: "lease.revoke", owner: "acme", key: owner.publicKey, now: now, broker: Self.otherBroker) } == .badRequest)
+        #expect(
+            code {
+                _ = try OwnerRequestSigning.verify(
+                    request, op: "lease.revoke", owner: "acme", key: owner.publicKey, now: now, broker: Self.otherBroker)
+            } == .badRequest)
 
         // One flipped bit in the payload breaks the signature.
         var payload = try #require(Base64.decodeCanonical(request.payload))
         payload[payload.count / 2] ^= 0x01
         let tampered = SignedOwnerRequest(payload: Base64.encode(payload), signature: request.signature)
-        #expect(code { _ = try OwnerRequestSigning.verify(tampered, op: "lease.revoke", owner: "acme", key: owner.publicKey, now: now, broker: Self.broker) } == .signatureInvalid)
+        #expect(
+            code {
+                _ = try OwnerRequestSigning.verify(tampered, op: "lease.revoke", owner: "acme", key: owner.publicKey, now: now, broker: Self.broker)
+            } == .signatureInvalid)
     }
 
     @Test func sealingToAWrongSizeVaultKeyIsABadInput() throws {
         let owner = try OwnerSigningKey.generate()
         #expect(throws: LeaseholdClientError.self) {
-            _ = try OwnerRequests.vaultPut(owner: "acme", keyId: "k1", key: try DataKey.generate(), vaultPublicKey: [UInt8](repeating: 9, count: 31),
-                                           suite: .x25519SHA256AES256GCM, signingKey: owner, at: now, broker: Self.broker)
+            _ = try OwnerRequests.vaultPut(
+                owner: "acme", keyId: "k1", key: try DataKey.generate(), vaultPublicKey: [UInt8](repeating: 9, count: 31),
+                suite: .x25519SHA256AES256GCM, signingKey: owner, at: now, broker: Self.broker)
         }
     }
 }

@@ -24,9 +24,10 @@ import TransparencyLog
         let all = try cases(try Self.load("report-data.json"))
         #expect(all.count == 3)
         for c in all {
-            let binding = LeaseBinding(nonce: try base64(c["nonce"]), suiteID: try string(c["suite"]), publicKey: try base64(c["publicKey"]),
-                                       owner: try string(c["owner"]), leaseID: try string(c["leaseId"]), manifestDigest: try hex(c["manifestDigest"]),
-                                       signingKey: c["signingKey"] as? String)
+            let binding = LeaseBinding(
+                nonce: try base64(c["nonce"]), suiteID: try string(c["suite"]), publicKey: try base64(c["publicKey"]),
+                owner: try string(c["owner"]), leaseID: try string(c["leaseId"]), manifestDigest: try hex(c["manifestDigest"]),
+                signingKey: c["signingKey"] as? String)
             #expect(binding.reportData == (try hex(c["reportData"])), "\(c["name"] ?? "")")
             #expect(Array(SHA512.hash(data: try hex(c["hashInput"]))) == binding.reportData)
         }
@@ -35,8 +36,10 @@ import TransparencyLog
     @Test func hpkeInfo() throws {
         let doc = try Self.load("hpke-info.json")
         for c in try cases(doc, "grant") {
-            #expect(LeaseBinding.grantInfo(owner: try string(c["owner"]), leaseID: try string(c["leaseId"]), keyID: try string(c["keyId"]),
-                                           notAfter: try string(c["notAfter"])) == (try hex(c["info"])))
+            #expect(
+                LeaseBinding.grantInfo(
+                    owner: try string(c["owner"]), leaseID: try string(c["leaseId"]), keyID: try string(c["keyId"]),
+                    notAfter: try string(c["notAfter"])) == (try hex(c["info"])))
         }
         for c in try cases(doc, "vaultPut") {
             #expect(try VaultPut.info(owner: try string(c["owner"]), keyId: try string(c["keyId"])) == (try hex(c["info"])))
@@ -55,7 +58,8 @@ import TransparencyLog
             let wrapped = WrappedKey(encapsulatedKey: try base64(c["encapsulatedKey"]), ciphertext: try base64(c["ciphertext"]))
             let key = try recipient.open(wrapped, info: try hex(c["info"]))
             #expect(key.withUnsafeBytes { Array($0) } == (try hex(c["key"])))
-            #expect(GrantedKey.sealedDigest(encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext) == (try string(c["sealedDigest"])))
+            #expect(
+                GrantedKey.sealedDigest(encapsulatedKey: wrapped.encapsulatedKey, ciphertext: wrapped.ciphertext) == (try string(c["sealedDigest"])))
             // One flipped bit of the ciphertext or another info: nothing opens.
             var flipped = wrapped
             flipped.ciphertext[0] ^= 1
@@ -71,9 +75,10 @@ import TransparencyLog
         let published = try ReceiptPublicKey(text: try string(doc["signingKey"]))
         #expect(published.text == "ed25519:" + Base64.encode(key.publicKey.rawRepresentation))
         for c in try cases(doc) {
-            let message = ReceiptSignature.message(op: try string(c["op"]), owner: try string(c["owner"]), leaseId: try string(c["leaseId"]),
-                                                   grantId: try string(c["grantId"]), kind: try string(c["kind"]), time: try string(c["time"]),
-                                                   outputDigest: c["outputDigest"] as? String)
+            let message = ReceiptSignature.message(
+                op: try string(c["op"]), owner: try string(c["owner"]), leaseId: try string(c["leaseId"]),
+                grantId: try string(c["grantId"]), kind: try string(c["kind"]), time: try string(c["time"]),
+                outputDigest: c["outputDigest"] as? String)
             #expect(message == Array(try string(c["message"]).utf8))
             let signature = try base64(c["signature"])
             #expect(published.isValidSignature(signature, for: message))
@@ -119,7 +124,9 @@ import TransparencyLog
             let index = UInt64(try #require(p["index"] as? Int)), size = UInt64(try #require(p["treeSize"] as? Int))
             let path = try #require(p["path"] as? [String]).map { try #require(LogHash(bytes: try base64($0))) }
             #expect(try MerkleProofs.inclusionProof(index: index, size: size, tree) == path)
-            #expect(ProofVerification.verifyInclusion(leaf: try tree.subtreeHash(level: 0, index: index), index: index, size: size, proof: path, root: tree.root))
+            #expect(
+                ProofVerification.verifyInclusion(
+                    leaf: try tree.subtreeHash(level: 0, index: index), index: index, size: size, proof: path, root: tree.root))
         }
         #expect(MemoryTree().root.base64 == (try string(doc["emptyRoot"])))
     }

@@ -17,7 +17,8 @@ struct BindingTests {
             return [UInt8(n >> 24 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + x
         }
         let b = Self.binding
-        let message = lp(Array("leasehold/v1/report-data".utf8)) + lp(b.nonce) + lp(Array(b.suiteID.utf8)) + lp(b.publicKey)
+        let message =
+            lp(Array("leasehold/v1/report-data".utf8)) + lp(b.nonce) + lp(Array(b.suiteID.utf8)) + lp(b.publicKey)
             + lp(Array(b.owner.utf8)) + lp(Array(b.leaseID.utf8)) + lp(b.manifestDigest)
         #expect(b.reportData == Array(SHA512.hash(data: message)))
         #expect(b.reportData.count == 64)
@@ -25,12 +26,17 @@ struct BindingTests {
 
     /// Known answer computed with Python's hashlib/struct from the DESIGN.md definition.
     @Test func reportDataKnownAnswer() {
-        #expect(Hex.encode(Self.binding.reportData) == "3d2caa7c185ede68e4e33806c8b254161dcb60c10f65ba81ddc06cb0f8473b62319cc4eae940b1dbd32f3b51acca8d6f3e34632b58ee45313b6286c43d1635b4")
+        #expect(
+            Hex.encode(Self.binding.reportData)
+                == "3d2caa7c185ede68e4e33806c8b254161dcb60c10f65ba81ddc06cb0f8473b62319cc4eae940b1dbd32f3b51acca8d6f3e34632b58ee45313b6286c43d1635b4")
     }
 
     @Test func grantInfoKnownAnswer() {
         let info = LeaseBinding.grantInfo(owner: "acme", leaseID: "lease-2026-001", keyID: "customer-db-key", notAfter: "2026-07-01T00:00:00Z")
-        #expect(Hex.encode(info) == "000000126c65617365686f6c642f7631206772616e740000000461636d650000000e6c656173652d323032362d3030310000000f637573746f6d65722d64622d6b657900000014323032362d30372d30315430303a30303a30305a")
+        #expect(
+            Hex.encode(info)
+                == "000000126c65617365686f6c642f7631206772616e740000000461636d650000000e6c656173652d323032362d3030310000000f637573746f6d65722d64622d6b657900000014323032362d30372d30315430303a30303a30305a"
+        )
     }
 
     @Test func shiftingBytesBetweenFieldsChangesTheBinding() {
@@ -39,7 +45,8 @@ struct BindingTests {
         var b = Self.binding
         b.owner = "a"; b.leaseID = "bc"
         #expect(a.reportData != b.reportData)
-        #expect(LeaseBinding.grantInfo(owner: "ab", leaseID: "c", keyID: "k", notAfter: "t")
+        #expect(
+            LeaseBinding.grantInfo(owner: "ab", leaseID: "c", keyID: "k", notAfter: "t")
                 != LeaseBinding.grantInfo(owner: "a", leaseID: "bc", keyID: "k", notAfter: "t"))
     }
 

@@ -24,8 +24,9 @@ struct ExampleManifestTests {
         for alg in OwnerKeyAlgorithm.allCases {
             let key = try OwnerSigningKey.generate(alg)
             let envelope = try ManifestEnvelope.sign(manifest, with: key)
-            let verified = try ManifestEnvelope.verify(try DSSEEnvelope(json: String(decoding: envelope.json, as: UTF8.self)),
-                                                       trustedKeys: [key.publicKey])
+            let verified = try ManifestEnvelope.verify(
+                try DSSEEnvelope(json: String(decoding: envelope.json, as: UTF8.self)),
+                trustedKeys: [key.publicKey])
             #expect(verified.manifest == manifest)
         }
     }

@@ -19,15 +19,18 @@ import TransparencyLog
 
     /// A grant entry whose every field agrees with the real evidence's claims, as a log-key
     /// holder would write it; `edit` changes the record before it is hashed into the entry.
-    static func forge(_ id: String, tee: TEE, edit: (inout GrantEvidenceRecord) -> Void = { _ in },
-                      editEntry: (inout [String: JSONValue]) -> Void = { _ in }) throws -> Forged {
+    static func forge(
+        _ id: String, tee: TEE, edit: (inout GrantEvidenceRecord) -> Void = { _ in },
+        editEntry: (inout [String: JSONValue]) -> Void = { _ in }
+    ) throws -> Forged {
         let e = try RealEvidence.entry(id)
         let evidence = try RealEvidence.evidence(e, tee: tee)
         let at = RealEvidence.validAt(e)
         let claims = try #require(try GrantEvidenceAudit.standard().verifiers[tee]).verify(evidence, at: at)
-        var r = GrantEvidenceRecord(tee: tee.rawValue, evidence: evidence.bytes, collateral: evidence.collateral,
-                                    nonce: [UInt8](repeating: 7, count: 40), suite: "x25519-hkdf-sha256-aes-256-gcm",
-                                    publicKey: [UInt8](repeating: 9, count: 32), signingKey: nil, verifiedAt: at)
+        var r = GrantEvidenceRecord(
+            tee: tee.rawValue, evidence: evidence.bytes, collateral: evidence.collateral,
+            nonce: [UInt8](repeating: 7, count: 40), suite: "x25519-hkdf-sha256-aes-256-gcm",
+            publicKey: [UInt8](repeating: 9, count: 32), signingKey: nil, verifiedAt: at)
         edit(&r)
         let bytes = r.canonicalJSON
         func hash(_ b: [UInt8]) -> String { Hex.encode(Array(SHA256.hash(data: b))) }
@@ -39,8 +42,9 @@ import TransparencyLog
         ]
         if let tcb = claims.tcbStatus { f["tcbStatus"] = .string(tcb) }
         editEntry(&f)
-        let entry = LogEntry(seq: 5, time: at.addingTimeInterval(1), kind: "key.granted", owner: "o", leaseId: "l",
-                             prev: LogHash(bytes: [UInt8](repeating: 0, count: 32))!, fields: f)
+        let entry = LogEntry(
+            seq: 5, time: at.addingTimeInterval(1), kind: "key.granted", owner: "o", leaseId: "l",
+            prev: LogHash(bytes: [UInt8](repeating: 0, count: 32))!, fields: f)
         return Forged(entry: entry, record: bytes, pieces: Dictionary(zip(r.collateralDigests, r.collateral), uniquingKeysWith: { a, _ in a }))
     }
 
@@ -62,7 +66,8 @@ import TransparencyLog
     }
 
     @Test func anEntryThatMisstatesTheClaimsFails() throws {
-        let wrong = try Self.forge("snp-milan-trustee", tee: .sevSNP, editEntry: { f in f["measurement"] = .string(String(repeating: "00", count: 48)) })
+        let wrong = try Self.forge(
+            "snp-milan-trustee", tee: .sevSNP, editEntry: { f in f["measurement"] = .string(String(repeating: "00", count: 48)) })
         #expect(try Self.violation(wrong)?.contains("measurement, debug or TCB status") == true)
         let debug = try Self.forge("snp-milan-trustee", tee: .sevSNP, editEntry: { f in f["debug"] = .bool(true) })
         #expect(try Self.violation(debug)?.contains("measurement, debug or TCB status") == true)
@@ -99,8 +104,9 @@ import TransparencyLog
         #expect(try Self.violation(f, pieces: bent)?.contains("does not hash to its name") == true)
         // The record swapped for one with another nonce, the entry's digest updated to it, the
         // nonce field not: the record differs from the entry.
-        let other = try Self.forge("snp-milan-trustee", tee: .sevSNP, edit: { r in r.nonce = [UInt8](repeating: 8, count: 40) },
-                                   editEntry: { f in f["nonce"] = .string(Base64.encode([UInt8](repeating: 7, count: 40))) })
+        let other = try Self.forge(
+            "snp-milan-trustee", tee: .sevSNP, edit: { r in r.nonce = [UInt8](repeating: 8, count: 40) },
+            editEntry: { f in f["nonce"] = .string(Base64.encode([UInt8](repeating: 7, count: 40))) })
         #expect(try Self.violation(other)?.contains("differs from the entry") == true)
     }
 
@@ -108,9 +114,12 @@ import TransparencyLog
         let f = try Self.forge("snp-milan-trustee", tee: .sevSNP)
         let parsed = try GrantEvidenceRecord(canonicalJSON: f.record)
         #expect(parsed.canonicalJSON == f.record)
-        for bad in [#"{"evidence":"AA==","extra":1}"#, #"{"collateral":[],"evidence":"AA=","nonce":"AA==","publicKey":"AA==","suite":"s","tee":"t","verifiedAt":"2026-01-01T00:00:00.000Z"}"#,
-                    #"{"collateral":[],"evidence":"AA==","nonce":"AA==","publicKey":"AA==","suite":"s","tee":"t","verifiedAt":"2026-01-01T00:00:00Z"}"#,
-                    #"{"collateral":[],"evidence":"AA==","nonce":"AA==","publicKey":"AA==","suite":"s","tee":"t","verifiedAt":"2026-01-01T00:00:00.000Z"} "#] {
+        for bad in [
+            #"{"evidence":"AA==","extra":1}"#,
+            #"{"collateral":[],"evidence":"AA=","nonce":"AA==","publicKey":"AA==","suite":"s","tee":"t","verifiedAt":"2026-01-01T00:00:00.000Z"}"#,
+            #"{"collateral":[],"evidence":"AA==","nonce":"AA==","publicKey":"AA==","suite":"s","tee":"t","verifiedAt":"2026-01-01T00:00:00Z"}"#,
+            #"{"collateral":[],"evidence":"AA==","nonce":"AA==","publicKey":"AA==","suite":"s","tee":"t","verifiedAt":"2026-01-01T00:00:00.000Z"} "#,
+        ] {
             #expect(throws: GrantEvidenceRecord.FormatError.self, "\(bad)") { _ = try GrantEvidenceRecord(canonicalJSON: Array(bad.utf8)) }
         }
     }

@@ -8,7 +8,9 @@ import TransparencyLog
 @Suite struct LeaseHistoryTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func entry(_ seq: UInt64, _ at: TimeInterval, _ kind: String, owner: String = "acme", lease: String? = "l1", _ fields: [String: JSONValue] = [:]) -> LogEntry {
+    func entry(_ seq: UInt64, _ at: TimeInterval, _ kind: String, owner: String = "acme", lease: String? = "l1", _ fields: [String: JSONValue] = [:])
+        -> LogEntry
+    {
         LogEntry(seq: seq, time: t0.addingTimeInterval(at), kind: kind, owner: owner, leaseId: lease, prev: MerkleHash.emptyRoot, fields: fields)
     }
 
@@ -16,8 +18,12 @@ import TransparencyLog
         let envelope = try ManifestEnvelope.sign(try LeaseManifest(yaml: ManifestFixtures.yaml()), with: try OwnerSigningKey.generate(.ed25519))
         return [
             entry(0, 0, "owner.registered", lease: nil, ["publicKey": .string("k")]),
-            entry(1, 1, "lease.issued", ["purpose": .string("p"), "maxGrants": .int(1), "envelope": .string(Base64.encode(envelope.json)),
-                                          "manifestDigest": .string("d"), "unlisted": .string("not kept")]),
+            entry(
+                1, 1, "lease.issued",
+                [
+                    "purpose": .string("p"), "maxGrants": .int(1), "envelope": .string(Base64.encode(envelope.json)),
+                    "manifestDigest": .string("d"), "unlisted": .string("not kept"),
+                ]),
             entry(2, 2, "key.granted", ["tee": .string("sandbox"), "grantId": .string("g1"), "debug": .bool(false), "nonce": .string("n")]),
             entry(3, 3, "key.denied", ["reason": .string("lease-exhausted")]),
             entry(4, 4, "lease.issued", lease: "l2", ["purpose": .string("other")]),

@@ -10,13 +10,18 @@ import TransparencyLog
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func entry(_ seq: UInt64, _ at: TimeInterval, _ kind: String, _ fields: [String: JSONValue] = [:]) -> LogEntry {
-        LogEntry(seq: seq, time: t0.addingTimeInterval(at), kind: kind, owner: "acme", leaseId: "l1",
-                 prev: MerkleHash.emptyRoot, fields: fields)
+        LogEntry(
+            seq: seq, time: t0.addingTimeInterval(at), kind: kind, owner: "acme", leaseId: "l1",
+            prev: MerkleHash.emptyRoot, fields: fields)
     }
 
     func issued(receipts: String) -> LogEntry {
-        entry(0, 0, "lease.issued", ["notBefore": .string(RFC3339.format(t0)), "notAfter": .string(RFC3339.format(t0.addingTimeInterval(3600))),
-                                     "maxGrants": .int(5), "receipts": .string(receipts)])
+        entry(
+            0, 0, "lease.issued",
+            [
+                "notBefore": .string(RFC3339.format(t0)), "notAfter": .string(RFC3339.format(t0.addingTimeInterval(3600))),
+                "maxGrants": .int(5), "receipts": .string(receipts),
+            ])
     }
 
     func run(_ entries: [LogEntry]) throws -> [String] {
@@ -28,13 +33,21 @@ import TransparencyLog
 
     @Test func aRequiredReceiptThatNeverCameIsAFinding() throws {
         let key = try ReceiptSigningKey(scheme: .ed25519)
-        let grants = [entry(1, 10, "key.granted", ["grantId": .string("g1"), "signingKey": .string(key.publicKey.text)]),
-                      entry(2, 20, "key.granted", ["grantId": .string("g2"), "signingKey": .string(key.publicKey.text)])]
+        let grants = [
+            entry(1, 10, "key.granted", ["grantId": .string("g1"), "signingKey": .string(key.publicKey.text)]),
+            entry(2, 20, "key.granted", ["grantId": .string("g2"), "signingKey": .string(key.publicKey.text)]),
+        ]
         let time = RFC3339.format(t0.addingTimeInterval(30))
-        let signature = try key.signature(for: ReceiptSignature.message(op: "receipt", owner: "acme", leaseId: "l1", grantId: "g1", kind: "shredded",
-                                                                        time: time, outputDigest: nil))
-        let shredded = entry(3, 30, "receipt", ["grantId": .string("g1"), "receiptKind": .string("shredded"), "receiptTime": .string(time),
-                                                "signature": .string(Base64.encode(signature))])
+        let signature = try key.signature(
+            for: ReceiptSignature.message(
+                op: "receipt", owner: "acme", leaseId: "l1", grantId: "g1", kind: "shredded",
+                time: time, outputDigest: nil))
+        let shredded = entry(
+            3, 30, "receipt",
+            [
+                "grantId": .string("g1"), "receiptKind": .string("shredded"), "receiptTime": .string(time),
+                "signature": .string(Base64.encode(signature)),
+            ])
         // Only the workload's signature makes it a receipt (CRYPTO-REVIEW M3).
         var unsigned = shredded
         unsigned.fields["signature"] = nil
@@ -43,8 +56,10 @@ import TransparencyLog
         // receipt is a finding, not a violation, and does not count as shredded.
         let legacyGrant = entry(1, 10, "key.granted", ["grantId": .string("g1")])
         let legacyReceipt = entry(2, 30, "receipt", ["grantId": .string("g1"), "receiptKind": .string("shredded")])
-        let legacy = try run([issued(receipts: "required"), legacyGrant, legacyReceipt, entry(3, 40, "lease.revoked"),
-                              LogEntry(seq: 4, time: t0.addingTimeInterval(1000), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot)])
+        let legacy = try run([
+            issued(receipts: "required"), legacyGrant, legacyReceipt, entry(3, 40, "lease.revoked"),
+            LogEntry(seq: 4, time: t0.addingTimeInterval(1000), kind: "owner.registered", owner: "other", prev: MerkleHash.emptyRoot),
+        ])
         #expect(legacy.count == 2)
         #expect(legacy.contains { $0.contains("seq 2") && $0.contains("unsigned") })
         #expect(legacy.contains { $0.contains("g1") && $0.contains("no shredded receipt") })

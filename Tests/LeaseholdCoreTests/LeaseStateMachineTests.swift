@@ -105,8 +105,9 @@ struct LeaseStateMachineTests {
         #expect(lease.sweep(at: Self.at(3_000)) == .none)
         #expect(refusalCode(lease.grantRequested(at: Self.at(1_500))) == .leaseExpired)
         // Restored from the store after a restart: still once.
-        var restored = LeaseStateMachine(state: lease.state, window: Self.window, maxGrants: 5,
-                                         grantsIssued: lease.grantsIssued, expiryRecorded: lease.expiryRecorded)
+        var restored = LeaseStateMachine(
+            state: lease.state, window: Self.window, maxGrants: 5,
+            grantsIssued: lease.grantsIssued, expiryRecorded: lease.expiryRecorded)
         #expect(restored.sweep(at: Self.at(4_000)) == .none)
     }
 

@@ -105,8 +105,9 @@ struct ManifestEnvelopeTests {
         let key = try OwnerSigningKey.generate()
         func signed(_ payload: String) throws -> DSSEEnvelope {
             let pae = DSSEEnvelope.pae(payloadType: ManifestEnvelope.payloadType, payload: Array(payload.utf8))
-            return DSSEEnvelope(payloadType: ManifestEnvelope.payloadType, payload: Array(payload.utf8),
-                                signatures: [.init(keyID: key.publicKey.keyID, signature: try key.signature(for: pae))])
+            return DSSEEnvelope(
+                payloadType: ManifestEnvelope.payloadType, payload: Array(payload.utf8),
+                signatures: [.init(keyID: key.publicKey.keyID, signature: try key.signature(for: pae))])
         }
         let canonical = String(decoding: Self.manifest.canonicalJSON, as: UTF8.self)
         #expect(verify(try signed(canonical), [key.publicKey]) == nil)
@@ -118,7 +119,9 @@ struct ManifestEnvelopeTests {
     @Test func envelopeJSONIsReadStrictly() throws {
         let key = try OwnerSigningKey.generate()
         let text = String(decoding: try ManifestEnvelope.sign(Self.manifest, with: key).json, as: UTF8.self)
-        #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text.replacingOccurrences(of: "{\"payload\"", with: "{\"note\":\"x\",\"payload\"")) }
+        #expect(throws: ManifestError.self) {
+            try DSSEEnvelope(json: text.replacingOccurrences(of: "{\"payload\"", with: "{\"note\":\"x\",\"payload\""))
+        }
         #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text.replacingOccurrences(of: "\"sig\":\"", with: "\"sig\":\" ")) }
         // Strict JSON, not YAML: white space and key order are free, YAML's extras are not.
         let env = try DSSEEnvelope(json: text)
@@ -129,7 +132,9 @@ struct ManifestEnvelopeTests {
             """
         #expect(try DSSEEnvelope(json: spaced) == env)
         #expect(throws: ManifestError.self) { try DSSEEnvelope(json: "payload: x\npayloadType: y\nsignatures: []") }
-        #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text.replacingOccurrences(of: "{\"payload\"", with: "{\"payload\":\"\",\"payload\"")) }
+        #expect(throws: ManifestError.self) {
+            try DSSEEnvelope(json: text.replacingOccurrences(of: "{\"payload\"", with: "{\"payload\":\"\",\"payload\""))
+        }
         #expect(throws: ManifestError.self) { try DSSEEnvelope(json: "{'payload': 'x'}") }
         #expect(throws: ManifestError.self) { try DSSEEnvelope(json: text + "x") }
     }

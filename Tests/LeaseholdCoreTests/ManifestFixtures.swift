@@ -10,8 +10,10 @@ enum ManifestFixtures {
 
     /// A valid sandbox manifest; `extra` lines are appended at the top level, `workloadExtra`
     /// inside the one workload entry.
-    static func yaml(expiry: String = "ttl: 2h", extra: String = "", workloadExtra: String = "",
-                     keys: String = "[customer-db-key]", measurement: String = measurement48) -> String {
+    static func yaml(
+        expiry: String = "ttl: 2h", extra: String = "", workloadExtra: String = "",
+        keys: String = "[customer-db-key]", measurement: String = measurement48
+    ) -> String {
         """
         owner: acme
         leaseId: lease-2026-001

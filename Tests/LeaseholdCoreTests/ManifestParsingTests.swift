@@ -22,11 +22,12 @@ struct ManifestParsingTests {
 
     @Test func jsonAndYAMLGiveTheSameManifest() throws {
         let yaml = try LeaseManifest(yaml: ManifestFixtures.yaml(expiry: "notAfter: 2026-07-01T02:00:00+02:00"))
-        let json = try LeaseManifest(json: """
-            { "workloads": [ { "measurement": "\(ManifestFixtures.measurement48.uppercased())", "tee": "sandbox" } ],
-              "owner": "acme", "leaseId": "lease-2026-001", "purpose": "quarterly fraud model training",
-              "notAfter": "2026-07-01T00:00:00Z", "maxGrants": 3, "keys": ["customer-db-key"] }
-            """)
+        let json = try LeaseManifest(
+            json: """
+                { "workloads": [ { "measurement": "\(ManifestFixtures.measurement48.uppercased())", "tee": "sandbox" } ],
+                  "owner": "acme", "leaseId": "lease-2026-001", "purpose": "quarterly fraud model training",
+                  "notAfter": "2026-07-01T00:00:00Z", "maxGrants": 3, "keys": ["customer-db-key"] }
+                """)
         #expect(yaml == json)
         #expect(yaml.canonicalJSON == json.canonicalJSON)
     }
@@ -87,7 +88,9 @@ struct ManifestParsingTests {
     }
 
     @Test func unknownNestedFieldIsRefusedWithItsPath() throws {
-        let yaml = ManifestFixtures.header + "  - tee: sev-snp\n    measurement: \(ManifestFixtures.measurement48)\n    minimumReportedTcb: {bootloader: 3, tee: 0, snp: 8, microcode: 115, ucode: 1}\n"
+        let yaml =
+            ManifestFixtures.header
+            + "  - tee: sev-snp\n    measurement: \(ManifestFixtures.measurement48)\n    minimumReportedTcb: {bootloader: 3, tee: 0, snp: 8, microcode: 115, ucode: 1}\n"
         #expect(refusal(yaml)?.path == "workloads[0].minimumReportedTcb.ucode")
     }
 

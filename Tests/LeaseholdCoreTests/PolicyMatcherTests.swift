@@ -36,7 +36,8 @@ struct PolicyMatcherTests {
         let idKey = try #require(details["id_key_digest"] as? String)
         let tcb = try #require(details["reported_tcb"] as? [String: Int])
         let bl = try #require(tcb["bl"]), snp = try #require(tcb["snp"]), ucode = try #require(tcb["ucode"])
-        let exact = try Self.manifest("""
+        let exact = try Self.manifest(
+            """
               - tee: sev-snp
                 measurement: \(measurement)
                 idKeyDigest: \(idKey)
@@ -45,7 +46,8 @@ struct PolicyMatcherTests {
 
             """)
         #expect(Self.code(PolicyMatcher().matchWorkload(claims, manifest: exact)) == "match 0")
-        let newer = try Self.manifest("""
+        let newer = try Self.manifest(
+            """
               - tee: sev-snp
                 measurement: \(measurement)
                 minimumReportedTcb: {bootloader: \(bl), tee: 0, snp: \(snp), microcode: \(ucode + 1)}
@@ -57,7 +59,8 @@ struct PolicyMatcherTests {
     @Test func theMostSpecificRefusalOfAllEntriesIsReported() throws {
         let (claims, e) = try RealEvidence.snp()
         let measurement = try #require(e["measurement"] as? String)
-        let m = try Self.manifest("""
+        let m = try Self.manifest(
+            """
               - tee: tdx
                 mrTd: \(Self.other48)
               - tee: sev-snp
@@ -73,7 +76,8 @@ struct PolicyMatcherTests {
         #expect(Self.code(result) == "tcb-too-low")
         if case .failure(let f) = result { #expect(f.reason.hasPrefix("workloads[2]")) }
         // An entry further down that matches wins over earlier refusals.
-        let withMatch = try Self.manifest("""
+        let withMatch = try Self.manifest(
+            """
               - tee: sev-snp
                 measurement: \(Self.other48)
               - tee: sev-snp
@@ -93,8 +97,9 @@ struct PolicyMatcherTests {
         let (claims, e) = try RealEvidence.snp()
         let measurement = try #require(e["measurement"] as? String)
         let m = try Self.manifest("  - tee: sev-snp\n    measurement: \(measurement)\n")
-        let binding = LeaseBinding(nonce: Array(repeating: 7, count: 32), suiteID: "x25519-sha256-aes256gcm",
-                                   publicKey: Array(repeating: 1, count: 32), owner: "acme", leaseID: "l1", manifestDigest: m.digest)
+        let binding = LeaseBinding(
+            nonce: Array(repeating: 7, count: 32), suiteID: "x25519-sha256-aes256gcm",
+            publicKey: Array(repeating: 1, count: 32), owner: "acme", leaseID: "l1", manifestDigest: m.digest)
         #expect(Self.code(PolicyMatcher().match(claims, manifest: m, binding: binding)) == "report-data-mismatch")
     }
 
@@ -133,7 +138,8 @@ struct PolicyMatcherTests {
         #expect(Self.code(PolicyMatcher().matchWorkload(claims, manifest: try Self.manifest(base))) == "tcb-status-not-accepted")
         let accepting = try Self.manifest(base + "    acceptTcb: [UpToDate, ConfigurationAndSWHardeningNeeded]\n")
         #expect(Self.code(PolicyMatcher().matchWorkload(claims, manifest: accepting)) == "match 0")
-        let otherProduct = try Self.manifest("  - tee: sgx\n    mrSigner: \(signer)\n    isvProdId: \(prod + 1)\n    acceptTcb: [ConfigurationAndSWHardeningNeeded]\n")
+        let otherProduct = try Self.manifest(
+            "  - tee: sgx\n    mrSigner: \(signer)\n    isvProdId: \(prod + 1)\n    acceptTcb: [ConfigurationAndSWHardeningNeeded]\n")
         #expect(Self.code(PolicyMatcher().matchWorkload(claims, manifest: otherProduct)) == "measurement-mismatch")
         let newerSvn = try Self.manifest(base + "    minimumIsvSvn: 1\n    acceptTcb: [ConfigurationAndSWHardeningNeeded]\n")
         #expect(Self.code(PolicyMatcher().matchWorkload(claims, manifest: newerSvn)) == "tcb-too-low")
@@ -156,31 +162,40 @@ struct PolicyBindingTests {
     static let measurement = [UInt8](repeating: 0xab, count: 48)
     static let manifest = try! LeaseManifest(yaml: ManifestFixtures.yaml())
     static var binding: LeaseBinding {
-        LeaseBinding(nonce: Array(repeating: 9, count: 32), suiteID: "x25519-sha256-aes256gcm", publicKey: Array(repeating: 2, count: 32),
-                     owner: manifest.owner, leaseID: manifest.leaseId, manifestDigest: manifest.digest)
+        LeaseBinding(
+            nonce: Array(repeating: 9, count: 32), suiteID: "x25519-sha256-aes256gcm", publicKey: Array(repeating: 2, count: 32),
+            owner: manifest.owner, leaseID: manifest.leaseId, manifestDigest: manifest.digest)
     }
 
     @Test func boundSandboxEvidenceMatchesOnlyWithAllowSandbox() {
         let claims = TestClaims(tee: .sandbox, measurement: Self.measurement, reportData: Self.binding.reportData)
         #expect(PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: Self.binding)) == "match 0")
-        #expect(PolicyMatcherTests.code(PolicyMatcher(allowSandbox: false).match(claims, manifest: Self.manifest, binding: Self.binding)) == "tee-not-allowed")
+        #expect(
+            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: false).match(claims, manifest: Self.manifest, binding: Self.binding))
+                == "tee-not-allowed")
     }
 
     @Test func anyChangeToTheRequestBreaksTheBinding() {
         let claims = TestClaims(tee: .sandbox, measurement: Self.measurement, reportData: Self.binding.reportData)
         var otherKey = Self.binding
         otherKey.publicKey[0] ^= 1
-        #expect(PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: otherKey)) == "report-data-mismatch")
+        #expect(
+            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: otherKey))
+                == "report-data-mismatch")
         var otherNonce = Self.binding
         otherNonce.nonce[31] ^= 0x80
-        #expect(PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: otherNonce)) == "report-data-mismatch")
+        #expect(
+            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: otherNonce))
+                == "report-data-mismatch")
     }
 
     @Test func wrongSandboxMeasurementIsRefused() {
         var m = Self.measurement
         m[47] ^= 1
         let claims = TestClaims(tee: .sandbox, measurement: m, reportData: Self.binding.reportData)
-        #expect(PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: Self.binding)) == "measurement-mismatch")
+        #expect(
+            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: Self.binding))
+                == "measurement-mismatch")
     }
 
     @Test func nitroNonceAndPublicKeyFieldsMustCarryTheRequest() {

@@ -25,8 +25,9 @@ enum RealEvidence {
 
     static func evidence(_ e: [String: Any], tee: TEE) throws -> Evidence {
         let files = ((e["chain_files"] as? [String]) ?? []) + ((e["collateral_files"] as? [String]) ?? [])
-        return Evidence(tee: tee, bytes: try bytes(e["file"] as? String ?? ""),
-                        collateral: try files.filter { !$0.hasPrefix("(") }.map(bytes))
+        return Evidence(
+            tee: tee, bytes: try bytes(e["file"] as? String ?? ""),
+            collateral: try files.filter { !$0.hasPrefix("(") }.map(bytes))
     }
 
     static func snp(_ id: String = "snp-milan-trustee") throws -> (SNPClaims, [String: Any]) {

@@ -57,19 +57,21 @@ struct WhatYouSignTests {
     }
 
     @Test(arguments: [
-        "purpose: Données für Partner #2 ONLY",        // multi-byte characters before the cut: marks count characters
-        "purpose: 🙂 partner #2",                       // outside the BMP
-        "purpose: a\tb #2",                             // a tab inside, a space before #
-        "purpose: partner\t#2",                         // a tab before #
+        "purpose: Données für Partner #2 ONLY",  // multi-byte characters before the cut: marks count characters
+        "purpose: 🙂 partner #2",  // outside the BMP
+        "purpose: a\tb #2",  // a tab inside, a space before #
+        "purpose: partner\t#2",  // a tab before #
         "purpose: Fraud model training\n  for partner #2 ONLY",  // on the last line of a multi-line plain value
-        "maxGrants: 1 # one release",                   // any plain value, numbers too
+        "maxGrants: 1 # one release",  // any plain value, numbers too
         "notBefore: 2027-01-01T00:00:00Z   # UTC",
         "receipts: optional  # the default",
     ])
     func aCommentAfterAnyPlainValueIsRefused(_ line: String) throws {
         let field = String(line.prefix(while: { $0 != ":" }))
-        var lines = ["owner: acme", "leaseId: y18", "purpose: test", "ttl: 30d", "maxGrants: 1", "keys: [k1]",
-                     "workloads:", "  - tee: sandbox", "    measurement: \(Self.m48)"].filter { !$0.hasPrefix(field + ":") }
+        var lines = [
+            "owner: acme", "leaseId: y18", "purpose: test", "ttl: 30d", "maxGrants: 1", "keys: [k1]",
+            "workloads:", "  - tee: sandbox", "    measurement: \(Self.m48)",
+        ].filter { !$0.hasPrefix(field + ":") }
         lines.insert(line, at: 2)
         let e = try #require(Self.refusal(lines.joined(separator: "\n")), "accepted: \(line)")
         #expect(e.message.contains("line 3: a comment follows the unquoted value"))
@@ -92,19 +94,20 @@ struct WhatYouSignTests {
     }
 
     @Test func commentsThatCutNothingAreAccepted() throws {
-        let m = try LeaseManifest(yaml: """
-            # a comment on its own line
-            owner: acme
-            leaseId: y18
-            purpose: "partner #2 only"   # after a quoted value
-            ttl: 30d
-            # maxGrants: 99 (a commented-out line)
-            maxGrants: 1
-            keys:     # after a key that opens a block
-              - k1
-            workloads: [{tee: sandbox, measurement: \(Self.m48)}]  # after a flow mapping
-            receipts: 'optional'  # after a single-quoted value
-            """)
+        let m = try LeaseManifest(
+            yaml: """
+                # a comment on its own line
+                owner: acme
+                leaseId: y18
+                purpose: "partner #2 only"   # after a quoted value
+                ttl: 30d
+                # maxGrants: 99 (a commented-out line)
+                maxGrants: 1
+                keys:     # after a key that opens a block
+                  - k1
+                workloads: [{tee: sandbox, measurement: \(Self.m48)}]  # after a flow mapping
+                receipts: 'optional'  # after a single-quoted value
+                """)
         #expect(m.purpose == "partner #2 only")
         #expect(m.maxGrants == 1)
         // A # not preceded by a blank is text, not a comment.
@@ -116,8 +119,10 @@ struct WhatYouSignTests {
 
     // MARK: M5.2: an empty value vanishes
 
-    @Test(arguments: ["notBefore:    # fill in later", "notBefore:", "notBefore: ~", "notBefore: null", "notBefore: NULL  # x",
-                      "notBefore: !!null ''", "receipts:", "broker: ~", "issueBefore: null", "suite:"])
+    @Test(arguments: [
+        "notBefore:    # fill in later", "notBefore:", "notBefore: ~", "notBefore: null", "notBefore: NULL  # x",
+        "notBefore: !!null ''", "receipts:", "broker: ~", "issueBefore: null", "suite:",
+    ])
     func anEmptyValueIsRefusedNotTakenAsAbsent(_ line: String) throws {
         let e = try #require(Self.refusal(Self.yaml(line)), "accepted: \(line)")
         #expect(e.path == String(line.prefix(while: { $0 != ":" })))
@@ -128,14 +133,20 @@ struct WhatYouSignTests {
         let hostData = try #require(Self.refusal(ManifestFixtures.header + "  - tee: sev-snp\n    measurement: \(Self.m48)\n    hostData:\n"))
         #expect(hostData.path == "workloads[0].hostData")
         #expect(hostData.message.contains("delete the line"))
-        let tcb = try #require(Self.refusal(ManifestFixtures.header
-            + "  - tee: sev-snp\n    measurement: \(Self.m48)\n    minimumReportedTcb: {bootloader: 1, tee: 1, snp: 1, microcode: 1, fmc: ~}\n"))
+        let tcb = try #require(
+            Self.refusal(
+                ManifestFixtures.header
+                    + "  - tee: sev-snp\n    measurement: \(Self.m48)\n    minimumReportedTcb: {bootloader: 1, tee: 1, snp: 1, microcode: 1, fmc: ~}\n"
+            ))
         #expect(tcb.path == "workloads[0].minimumReportedTcb.fmc")
         let item = try #require(Self.refusal(Self.yaml("").replacingOccurrences(of: "keys: [k1]", with: "keys:\n  - k1\n  -\n")))
         #expect(item.path == "keys[1]")
         #expect(item.message.contains("empty"))
         #expect(throws: ManifestError.self) {
-            try LeaseManifest(json: #"{"owner":"acme","leaseId":"y8","purpose":"test","notBefore":null,"ttl":"30d","maxGrants":1,"keys":["k1"],"workloads":[{"tee":"sandbox","measurement":"\#(Self.m48)"}]}"#)
+            try LeaseManifest(
+                json:
+                    #"{"owner":"acme","leaseId":"y8","purpose":"test","notBefore":null,"ttl":"30d","maxGrants":1,"keys":["k1"],"workloads":[{"tee":"sandbox","measurement":"\#(Self.m48)"}]}"#
+            )
         }
     }
 
@@ -161,8 +172,9 @@ struct WhatYouSignTests {
         #expect(Self.refusal(ManifestFixtures.header + snp + tcb) == nil)
         #expect(Self.refusal(ManifestFixtures.header + snp + "    maxVmpl: 0\n") == nil)
         #expect(Self.refusal(ManifestFixtures.header + snp + "    maxVmpl: 01\n")?.path == "workloads[0].maxVmpl")
-        #expect(Self.refusal(ManifestFixtures.header + snp + tcb.replacingOccurrences(of: "snp: 8", with: "snp: 08"))?.path
-            == "workloads[0].minimumReportedTcb.snp")
+        #expect(
+            Self.refusal(ManifestFixtures.header + snp + tcb.replacingOccurrences(of: "snp: 8", with: "snp: 08"))?.path
+                == "workloads[0].minimumReportedTcb.snp")
         let sgx = "  - tee: sgx\n    mrEnclave: \(String(repeating: "cd", count: 32))\n"
         #expect(Self.refusal(ManifestFixtures.header + sgx + "    minimumIsvSvn: 0\n") == nil)
         #expect(Self.refusal(ManifestFixtures.header + sgx + "    minimumIsvSvn: 010\n")?.path == "workloads[0].minimumIsvSvn")
@@ -178,15 +190,23 @@ struct WhatYouSignTests {
             notBefore: ManifestTime.parse("2027-01-01T00:00:00+14:00"), expiry: .ttl(try #require(LeaseManifest.Duration("2h"))),
             maxGrants: 7, keys: ["k1", "k2"],
             workloads: [
-                .sevSNP(SNPWorkload(measurement: bytes(0x11, 48), hostData: bytes(0x12, 32), idKeyDigest: bytes(0x13, 48), allowDebug: true,
-                                    minimumReportedTcb: .init(bootloader: 3, tee: 1, snp: 8, microcode: 115, fmc: 2), maxVmpl: 1)),
-                .tdx(TDXWorkload(mrTd: bytes(0x21, 48), rtmrs: [0: bytes(0x30, 48), 1: bytes(0x31, 48), 2: bytes(0x32, 48), 3: bytes(0x33, 48)],
-                                 mrConfigId: bytes(0x22, 48), minimumTeeTcbSvn: bytes(0x23, 16), allowDebug: false,
-                                 acceptTcb: ["UpToDate", "SWHardeningNeeded"])),
-                .sgx(SGXWorkload(mrEnclave: bytes(0x41, 32), mrSigner: bytes(0x42, 32), isvProdId: 9, minimumIsvSvn: 4, allowDebug: false,
-                                 acceptTcb: ["UpToDate"])),
-                .nitro(NitroWorkload(pcr0: bytes(0x50, 48), pcr1: bytes(0x51, 48), pcr2: bytes(0x52, 48), pcr3: bytes(0x53, 48),
-                                     pcr4: bytes(0x54, 48), pcr8: bytes(0x58, 48), allowDebug: false)),
+                .sevSNP(
+                    SNPWorkload(
+                        measurement: bytes(0x11, 48), hostData: bytes(0x12, 32), idKeyDigest: bytes(0x13, 48), allowDebug: true,
+                        minimumReportedTcb: .init(bootloader: 3, tee: 1, snp: 8, microcode: 115, fmc: 2), maxVmpl: 1)),
+                .tdx(
+                    TDXWorkload(
+                        mrTd: bytes(0x21, 48), rtmrs: [0: bytes(0x30, 48), 1: bytes(0x31, 48), 2: bytes(0x32, 48), 3: bytes(0x33, 48)],
+                        mrConfigId: bytes(0x22, 48), minimumTeeTcbSvn: bytes(0x23, 16), allowDebug: false,
+                        acceptTcb: ["UpToDate", "SWHardeningNeeded"])),
+                .sgx(
+                    SGXWorkload(
+                        mrEnclave: bytes(0x41, 32), mrSigner: bytes(0x42, 32), isvProdId: 9, minimumIsvSvn: 4, allowDebug: false,
+                        acceptTcb: ["UpToDate"])),
+                .nitro(
+                    NitroWorkload(
+                        pcr0: bytes(0x50, 48), pcr1: bytes(0x51, 48), pcr2: bytes(0x52, 48), pcr3: bytes(0x53, 48),
+                        pcr4: bytes(0x54, 48), pcr8: bytes(0x58, 48), allowDebug: false)),
                 .sandbox(SandboxWorkload(measurement: bytes(0x5a, 48))),
             ],
             receipts: .required, broker: "leasehold-log+0a1b2c3d+AQID", issueBefore: ManifestTime.parse("2026-12-31T00:00:00Z"),

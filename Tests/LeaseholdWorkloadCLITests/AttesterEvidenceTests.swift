@@ -17,9 +17,10 @@ struct RecordingAttester: Attester {
 }
 
 @Suite struct AttesterEvidenceTests {
-    let binding = LeaseBinding(nonce: Array(repeating: 7, count: 32), suiteID: "x25519-sha256-aes256gcm",
-                               publicKey: Array(repeating: 9, count: 32), owner: "acme", leaseID: "l1",
-                               manifestDigest: Array(repeating: 1, count: 32))
+    let binding = LeaseBinding(
+        nonce: Array(repeating: 7, count: 32), suiteID: "x25519-sha256-aes256gcm",
+        publicKey: Array(repeating: 9, count: 32), owner: "acme", leaseID: "l1",
+        manifestDigest: Array(repeating: 1, count: 32))
 
     final class Box: @unchecked Sendable { var request: AttestationRequest? }
 

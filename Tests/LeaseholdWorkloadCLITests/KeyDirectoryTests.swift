@@ -24,10 +24,10 @@ import Testing
         #expect(try classify("/dev/shm/keys").name == "tmpfs")
         #expect(try classify("/run/leasehold-keys").memory)
         #expect(try classify("/run/keys dir/a").name == "ramfs")  // \040 is a space
-        #expect(try classify("/run/disk/keys").memory == false)    // disk mounted under a tmpfs
-        #expect(try classify("/run/diskette").memory)              // a prefix that is not a parent
+        #expect(try classify("/run/disk/keys").memory == false)  // disk mounted under a tmpfs
+        #expect(try classify("/run/diskette").memory)  // a prefix that is not a parent
         #expect(try classify("/var/lib/keys").memory == false)
-        #expect(try classify("/mnt/odd/x").memory)                 // optional fields before "-"
+        #expect(try classify("/mnt/odd/x").memory)  // optional fields before "-"
     }
 
     @Test func aDiskDirectoryIsRefusedUnlessAllowed() throws {

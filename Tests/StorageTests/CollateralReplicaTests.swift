@@ -24,7 +24,8 @@ import Testing
         for sub in ["tdx", "sgx"] { try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
         let quote = String(decoding: try read("tdx_quote_4.dat"), as: UTF8.self)
         let pckChain = quote.components(separatedBy: "-----BEGIN CERTIFICATE-----").dropFirst(2)
-            .map { "-----BEGIN CERTIFICATE-----" + $0.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n" }.joined()
+            .map { "-----BEGIN CERTIFICATE-----" + $0.components(separatedBy: "-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n" }
+            .joined()
         let files: [(String, Data)] = [
             ("tdx/tcb-50806f000000-standard.json", try read("tcb_info_50806f000000.json")),
             ("tdx/tcb-50806f000000-standard.chain.pem", try read("tcb_signing_chain.pem")),
@@ -39,8 +40,9 @@ import Testing
     }
 
     static func replica(_ store: any BrokerStore, upstream: String) -> CollateralService {
-        let s = CollateralService(configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL), maximumAge: 30 * 86_400),
-                                  http: CollateralDirectory(path: upstream))
+        let s = CollateralService(
+            configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL), maximumAge: 30 * 86_400),
+            http: CollateralDirectory(path: upstream))
         s.attach(persistence: StoreCollateral(store: store))
         return s
     }

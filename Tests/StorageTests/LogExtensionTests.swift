@@ -53,12 +53,14 @@ import TransparencyLog
         var total = 0, steps = 0
         for l in stride(from: 1, to: 1090, by: 1) {
             var fetched = 0
-            _ = try LogExtension.extends(fa[l + 2], fa[l], subtrees: { ids in
-                fetched += ids.count
-                var out = [SubtreePrefetch.ID: LogHash]()
-                for id in ids { out[id] = try a.subtreeHash(level: id.level, index: id.index) }
-                return out
-            })
+            _ = try LogExtension.extends(
+                fa[l + 2], fa[l],
+                subtrees: { ids in
+                    fetched += ids.count
+                    var out = [SubtreePrefetch.ID: LogHash]()
+                    for id in ids { out[id] = try a.subtreeHash(level: id.level, index: id.index) }
+                    return out
+                })
             total += fetched
             steps += 1
         }
@@ -75,9 +77,13 @@ import TransparencyLog
 
     func append(_ store: SQLiteStore, _ n: Int, tag: String) throws {
         try store.write { tx in
-            try tx.appendLog(count: n, { seq, prev in
-                LogEntry(seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000), kind: "test.event", owner: tag, prev: prev, fields: ["n": .int(Int64(seq))])
-            }, appended: { _ in })
+            try tx.appendLog(
+                count: n,
+                { seq, prev in
+                    LogEntry(
+                        seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000), kind: "test.event", owner: tag, prev: prev,
+                        fields: ["n": .int(Int64(seq))])
+                }, appended: { _ in })
         }
     }
 

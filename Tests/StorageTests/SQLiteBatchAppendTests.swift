@@ -23,15 +23,18 @@ import TransparencyLog
     }
 
     static func entry(_ seq: UInt64, _ prev: LogHash) -> LogEntry {
-        LogEntry(seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), kind: "test.event", owner: "acme",
-                 prev: prev, fields: ["n": .int(Int64(seq))])
+        LogEntry(
+            seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), kind: "test.event", owner: "acme",
+            prev: prev, fields: ["n": .int(Int64(seq))])
     }
 
     func dump(_ store: SQLiteStore) throws -> [[String]] {
         try store.read { tx in
-            try ["SELECT seq, hex(entry), hex(leaf_hash) FROM log_entries ORDER BY seq",
-                 "SELECT level, idx, hex(hash) FROM merkle_nodes ORDER BY level, idx",
-                 "SELECT tree_size, hex(frontier) FROM log_meta"].map { sql in
+            try [
+                "SELECT seq, hex(entry), hex(leaf_hash) FROM log_entries ORDER BY seq",
+                "SELECT level, idx, hex(hash) FROM merkle_nodes ORDER BY level, idx",
+                "SELECT tree_size, hex(frontier) FROM log_meta",
+            ].map { sql in
                 try Row.fetchAll(tx.db, sql: sql).map { $0.description }
             }
         }

@@ -22,7 +22,9 @@ import TransparencyLog
         for i in 0..<entries {
             try store.write { tx in
                 try tx.appendLog { seq, prev in
-                    LogEntry(seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)), kind: "test.event", owner: "acme", leaseId: "lease-\(i % 3)", prev: prev, fields: ["n": .int(Int64(i))])
+                    LogEntry(
+                        seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)), kind: "test.event", owner: "acme",
+                        leaseId: "lease-\(i % 3)", prev: prev, fields: ["n": .int(Int64(i))])
                 }
                 if checkpointAt.contains(i + 1) { _ = try tx.checkpoint(signer: signer, now: Date()) }
             }
@@ -62,7 +64,9 @@ import TransparencyLog
         #expect(cp?.size == 20)
         // Proofs from the stored subtree table verify against the checkpoint.
         for i in UInt64(0)..<20 {
-            let (proof, leaf) = try store.read { tx in (try MerkleProofs.inclusionProof(index: i, size: 20, tx.subtrees), try tx.subtrees.subtreeHash(level: 0, index: i)) }
+            let (proof, leaf) = try store.read { tx in
+                (try MerkleProofs.inclusionProof(index: i, size: 20, tx.subtrees), try tx.subtrees.subtreeHash(level: 0, index: i))
+            }
             #expect(ProofVerification.verifyInclusion(leaf: leaf, index: i, size: 20, proof: proof, root: mem.root))
         }
     }
@@ -82,14 +86,17 @@ import TransparencyLog
         try store.write { tx in try tx.initializeLog(origin: signer.name, publicKey: [UInt8](signer.verifier.publicKey.rawRepresentation)) }
         try store.write { tx in
             try tx.appendLog(count: 9_000) { seq, prev in
-                LogEntry(seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), kind: "test.event", owner: "acme", leaseId: "lease-\(seq % 7)", prev: prev, fields: ["n": .int(Int64(seq))])
+                LogEntry(
+                    seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), kind: "test.event", owner: "acme",
+                    leaseId: "lease-\(seq % 7)", prev: prev, fields: ["n": .int(Int64(seq))])
             }
             _ = try tx.checkpoint(signer: signer, now: Date())
         }
         var selected: [UInt64] = []
         let summary = try store.read { tx in
-            try tx.auditLog(trustedKey: signer.verifier, onEntry: { e throws(LogAuditor.Failure) in if e.leaseId == "lease-3" { selected.append(e.seq) } },
-                            select: { bytes in bytes.withMemoryRebound(to: UInt8.self) { String(decoding: $0, as: UTF8.self).contains("\"lease-3\"") } })
+            try tx.auditLog(
+                trustedKey: signer.verifier, onEntry: { e throws(LogAuditor.Failure) in if e.leaseId == "lease-3" { selected.append(e.seq) } },
+                select: { bytes in bytes.withMemoryRebound(to: UInt8.self) { String(decoding: $0, as: UTF8.self).contains("\"lease-3\"") } })
         }
         #expect(summary.entries == 9_000 && summary.checkpointsVerified == 1)
         #expect(selected == Array(stride(from: 3, to: 9_000, by: 7).map(UInt64.init)))
@@ -105,7 +112,9 @@ import TransparencyLog
 
     @Test func swappedEntriesAreNamed() throws {
         let store = try makeLog(entries: 10)
-        try raw(store, """
+        try raw(
+            store,
+            """
             UPDATE log_entries SET seq = 1000 WHERE seq = 3; UPDATE log_entries SET seq = 3 WHERE seq = 4; UPDATE log_entries SET seq = 4 WHERE seq = 1000;
             """)
         expectFailure(store, seq: 3, "swapped entries")
@@ -116,7 +125,9 @@ import TransparencyLog
         try store.writer.writeWithoutTransaction { db in
             let bytes = try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = 5")!
             let altered = Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "lease-2", with: "lease-9").utf8)
-            try db.execute(sql: "UPDATE log_entries SET entry = ?, leaf_hash = ? WHERE seq = 5", arguments: [altered, Data(MerkleHash.leaf([UInt8](altered)).bytes)])
+            try db.execute(
+                sql: "UPDATE log_entries SET entry = ?, leaf_hash = ? WHERE seq = 5",
+                arguments: [altered, Data(MerkleHash.leaf([UInt8](altered)).bytes)])
         }
         expectFailure(store, seq: 5, "recomputed leaf hash")
     }
@@ -127,7 +138,9 @@ import TransparencyLog
         try store.writer.writeWithoutTransaction { db in
             let bytes = try Data.fetchOne(db, sql: "SELECT entry FROM log_entries WHERE seq = 7")!
             let altered = Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"n\":7", with: "\"n\":8").utf8)
-            try db.execute(sql: "UPDATE log_entries SET entry = ?, leaf_hash = ? WHERE seq = 7", arguments: [altered, Data(MerkleHash.leaf([UInt8](altered)).bytes)])
+            try db.execute(
+                sql: "UPDATE log_entries SET entry = ?, leaf_hash = ? WHERE seq = 7",
+                arguments: [altered, Data(MerkleHash.leaf([UInt8](altered)).bytes)])
         }
         expectFailure(store, seq: 0, "rewritten last entry")
     }
@@ -139,7 +152,9 @@ import TransparencyLog
         try raw(store, "DELETE FROM log_entries WHERE seq >= 9; DELETE FROM checkpoints; DELETE FROM merkle_nodes;")
         try store.writer.writeWithoutTransaction { db in
             var r = CompactRange()
-            for row in try Row.fetchAll(db, sql: "SELECT leaf_hash FROM log_entries ORDER BY seq") { r.append(LogHash(bytes: [UInt8]((row[0] as Data)))!) }
+            for row in try Row.fetchAll(db, sql: "SELECT leaf_hash FROM log_entries ORDER BY seq") {
+                r.append(LogHash(bytes: [UInt8]((row[0] as Data)))!)
+            }
             try db.execute(sql: "UPDATE log_meta SET tree_size = ?, frontier = ?", arguments: [Int64(r.size), Data(r.serializedHashes)])
         }
         // The database alone now looks fine...

@@ -34,7 +34,9 @@ import TransparencyLog
         try store.write { tx in try tx.initializeLog(origin: "test.leasehold/log", publicKey: [UInt8](repeating: 1, count: 32)) }
         #expect(throws: StorageError.self) {
             try store.write { tx in
-                try tx.appendLog { seq, prev in LogEntry(seq: seq, time: Date(), kind: "receipt", prev: prev, fields: ["\u{212A}ind": .string("key.granted")]) }
+                try tx.appendLog { seq, prev in
+                    LogEntry(seq: seq, time: Date(), kind: "receipt", prev: prev, fields: ["\u{212A}ind": .string("key.granted")])
+                }
             }
         }
         #expect(try store.read { tx in try tx.logState()?.frontier.size } == 0)

@@ -10,8 +10,9 @@ import TransparencyLog
     static var publicKey: [UInt8] { [UInt8](signer.verifier.publicKey.rawRepresentation) }
 
     static func entry(_ seq: UInt64, _ prev: LogHash) -> LogEntry {
-        LogEntry(seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), kind: "test.event", owner: "acme",
-                 prev: prev, fields: ["n": .int(Int64(seq))])
+        LogEntry(
+            seq: seq, time: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), kind: "test.event", owner: "acme",
+            prev: prev, fields: ["n": .int(Int64(seq))])
     }
 
     static func initialized(_ s: TestStore) async throws {
@@ -29,9 +30,10 @@ import TransparencyLog
     }
 
     static func lease(_ id: String, notAfter: Int64 = 2_000_000_000, maxGrants: Int64 = 3) -> LeaseRecord {
-        LeaseRecord(owner: "acme", leaseId: id, manifest: [0, 1, 2, 0xff], envelope: Array("{\"payload\":\"\"}".utf8),
-                    digest: [UInt8](repeating: 7, count: 32), state: "active", notBefore: 1_700_000_000, notAfter: notAfter,
-                    maxGrants: maxGrants, grantsIssued: 0, expiryRecorded: false, issuedSeq: 1)
+        LeaseRecord(
+            owner: "acme", leaseId: id, manifest: [0, 1, 2, 0xff], envelope: Array("{\"payload\":\"\"}".utf8),
+            digest: [UInt8](repeating: 7, count: 32), state: "active", notBefore: 1_700_000_000, notAfter: notAfter,
+            maxGrants: maxGrants, grantsIssued: 0, expiryRecorded: false, issuedSeq: 1)
     }
 
     static func owner(_ tx: any BrokerTransaction) throws {
@@ -93,7 +95,9 @@ import TransparencyLog
                 try tx.insertAuditor(AuditorRecord(name: "zed", tokenHash: h2, created: 2_000))
                 try tx.insertAuditor(AuditorRecord(name: "alice", tokenHash: h1, created: 1_000))
             }
-            let found = try await s.store.read { tx in (try tx.auditor(tokenHash: h1), try tx.auditor(name: "zed"), try tx.auditor(tokenHash: [UInt8](repeating: 3, count: 32))) }
+            let found = try await s.store.read { tx in
+                (try tx.auditor(tokenHash: h1), try tx.auditor(name: "zed"), try tx.auditor(tokenHash: [UInt8](repeating: 3, count: 32)))
+            }
             #expect(found.0 == AuditorRecord(name: "alice", tokenHash: h1, created: 1_000))
             #expect(found.1?.tokenHash == h2)
             #expect(found.2 == nil)
@@ -104,7 +108,9 @@ import TransparencyLog
             #expect(all.map(\.name) == ["alice", "zed"])
             #expect(all.map(\.revoked) == [5_000, nil])
             await #expect(throws: (any Error).self, "a name is unique") {
-                try await s.store.write { tx in try tx.insertAuditor(AuditorRecord(name: "alice", tokenHash: [UInt8](repeating: 4, count: 32), created: 1)) }
+                try await s.store.write { tx in
+                    try tx.insertAuditor(AuditorRecord(name: "alice", tokenHash: [UInt8](repeating: 4, count: 32), created: 1))
+                }
             }
             await #expect(throws: (any Error).self, "a token hash is unique") {
                 try await s.store.write { tx in try tx.insertAuditor(AuditorRecord(name: "bob", tokenHash: h1, created: 1)) }
@@ -161,9 +167,11 @@ import TransparencyLog
                 try tx.insertGrant(grant)
             }
             let got = try await s.store.read { tx in
-                (try tx.owner("acme")?.publicKey, try tx.owner("nobody"), try tx.latestVaultKey(owner: "acme", keyId: "k1"),
-                 try tx.latestVaultKey(owner: "acme", keyId: "k2"), try tx.lease(owner: "acme", leaseId: "l1"),
-                 try tx.nonceUsed(nonce.nonce), try tx.grant("g-1"))
+                (
+                    try tx.owner("acme")?.publicKey, try tx.owner("nobody"), try tx.latestVaultKey(owner: "acme", keyId: "k1"),
+                    try tx.latestVaultKey(owner: "acme", keyId: "k2"), try tx.lease(owner: "acme", leaseId: "l1"),
+                    try tx.nonceUsed(nonce.nonce), try tx.grant("g-1")
+                )
             }
             #expect(got.0 == "leasehold-owner-pub v1 ed25519 AAAA")
             #expect(got.1 == nil)
@@ -173,8 +181,10 @@ import TransparencyLog
             #expect(got.5)
             #expect(got.6 == grant)
             let versions = try await s.store.read { tx in
-                (try tx.vaultKey(owner: "acme", keyId: "k1", version: 1), try tx.vaultKey(owner: "acme", keyId: "k1", version: 2),
-                 try tx.vaultKey(owner: "acme", keyId: "k1", version: 3), try tx.vaultKey(owner: "acme", keyId: "k1", version: UInt64.max))
+                (
+                    try tx.vaultKey(owner: "acme", keyId: "k1", version: 1), try tx.vaultKey(owner: "acme", keyId: "k1", version: 2),
+                    try tx.vaultKey(owner: "acme", keyId: "k1", version: 3), try tx.vaultKey(owner: "acme", keyId: "k1", version: UInt64.max)
+                )
             }
             #expect(versions.0 == VaultKeyRecord(owner: "acme", keyId: "k1", version: 1, sealed: [1]))
             #expect(versions.1 == vault)
@@ -194,7 +204,9 @@ import TransparencyLog
     @Test(arguments: Backend.available)
     func aDuplicateIsAConflictAndWritesNothing(_ backend: Backend) async throws {
         try await withStore(backend) { s in
-            try await s.store.write { tx in try Self.owner(tx); try tx.insertLease(Self.lease("l1")) }
+            try await s.store.write { tx in
+                try Self.owner(tx); try tx.insertLease(Self.lease("l1"))
+            }
             do {
                 try await s.store.write { tx in
                     try tx.insertVaultKey(VaultKeyRecord(owner: "acme", keyId: "k9", version: 1, sealed: [1]))
@@ -306,7 +318,9 @@ import TransparencyLog
     func concurrentWritersFromTwoHandlesLoseNothing(_ backend: Backend) async throws {
         try await withStore(backend) { s in
             try await Self.initialized(s)
-            try await s.store.write { tx in try Self.owner(tx); try tx.insertLease(Self.lease("l1", maxGrants: 1000)) }
+            try await s.store.write { tx in
+                try Self.owner(tx); try tx.insertLease(Self.lease("l1", maxGrants: 1000))
+            }
             let second = try await s.reopen()
             let stores: [any BrokerStore] = [s.store, second]
             try await withThrowingTaskGroup(of: Void.self) { group in

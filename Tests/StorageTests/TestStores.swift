@@ -42,8 +42,9 @@ final class TestStore: Sendable {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leasehold-contract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let path = dir.appendingPathComponent("leasehold.db").path
-            return TestStore(backend: backend, store: try SQLiteStore.open(path: path), location: path,
-                             cleanup: { try? FileManager.default.removeItem(at: dir) })
+            return TestStore(
+                backend: backend, store: try SQLiteStore.open(path: path), location: path,
+                cleanup: { try? FileManager.default.removeItem(at: dir) })
         case .postgres:
             guard let admin = Backend.adminURL else {
                 throw StorageError(.unavailable, "LEASEHOLD_REQUIRE_POSTGRES=1 but LEASEHOLD_TEST_POSTGRES_URL is not set")
@@ -54,10 +55,12 @@ final class TestStore: Sendable {
             location.database = name
             let url = Self.url(location)
             let store = try await PostgresStore.open(location, connections: 4)
-            return TestStore(backend: backend, store: store, location: url, cleanup: {
-                await store.close()
-                try? await adminSQL(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            })
+            return TestStore(
+                backend: backend, store: store, location: url,
+                cleanup: {
+                    await store.close()
+                    try? await adminSQL(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                })
         }
     }
 

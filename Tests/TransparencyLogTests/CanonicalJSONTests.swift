@@ -44,7 +44,9 @@ import Testing
 
     @Test func entryRoundTripAndTimeFormat() throws {
         let t = Date(timeIntervalSince1970: 1_795_000_000.123)
-        let e = LogEntry(seq: 7, time: t, kind: "key.granted", owner: "acme", leaseId: "l1", prev: MerkleHash.leaf([1]), fields: ["keyIds": .array([.string("k")])])
+        let e = LogEntry(
+            seq: 7, time: t, kind: "key.granted", owner: "acme", leaseId: "l1", prev: MerkleHash.leaf([1]), fields: ["keyIds": .array([.string("k")])]
+        )
         let bytes = e.encoded()
         let back = try LogEntry(bytes: bytes)
         #expect(back.seq == 7 && back.kind == "key.granted" && back.owner == "acme" && back.prev == e.prev)

@@ -12,11 +12,17 @@ import Testing
         let t = Date(timeIntervalSince1970: 1_795_000_000.123)
         return [
             LogEntry(seq: 0, time: t, kind: "owner.registered", prev: .zero).encoded(),
-            LogEntry(seq: 41, time: t, kind: "key.granted", owner: "acme", leaseId: "l-1", prev: prev,
-                     fields: ["keyIds": .array([.string("k1"), .string("k2")]), "n": .int(-12), "ok": .bool(true),
-                              "none": .null, "deep": .dict(["b": .array([]), "a": .dict([:])]), "aZ9": .int(0)]).encoded(),
-            LogEntry(seq: UInt64(Int64.max), time: t, kind: "x", prev: prev,
-                     fields: ["reason": .string("quote \" slash \\ tab \t nl \n ctl \u{1} del \u{7F}")]).encoded(),
+            LogEntry(
+                seq: 41, time: t, kind: "key.granted", owner: "acme", leaseId: "l-1", prev: prev,
+                fields: [
+                    "keyIds": .array([.string("k1"), .string("k2")]), "n": .int(-12), "ok": .bool(true),
+                    "none": .null, "deep": .dict(["b": .array([]), "a": .dict([:])]), "aZ9": .int(0),
+                ]
+            ).encoded(),
+            LogEntry(
+                seq: UInt64(Int64.max), time: t, kind: "x", prev: prev,
+                fields: ["reason": .string("quote \" slash \\ tab \t nl \n ctl \u{1} del \u{7F}")]
+            ).encoded(),
             LogEntry(seq: 3, time: t, kind: "é", owner: "ü", prev: prev).encoded(),  // non-ASCII: left to the parser
         ]
     }
@@ -27,8 +33,10 @@ import Testing
     @Test(arguments: ["\u{212A}ind", "Kind", "key_id", "9lives", "", "x-y", String(repeating: "a", count: 65)])
     func memberNamesOutsideTheGrammarAreRefused(_ name: String) {
         let t = Date(timeIntervalSince1970: 1_795_000_000)
-        let bytes = LogEntry(seq: 29, time: t, kind: "receipt", owner: "acme", leaseId: "l1", prev: Self.prev,
-                             fields: [name: .string("key.granted")]).encoded()
+        let bytes = LogEntry(
+            seq: 29, time: t, kind: "receipt", owner: "acme", leaseId: "l1", prev: Self.prev,
+            fields: [name: .string("key.granted")]
+        ).encoded()
         #expect(throws: LogEntry.FormatError.self) { try LogEntry(bytes: bytes) }
         #expect(bytes.withUnsafeBytes { LogEntryScanner.scan($0) } == nil)
         #expect(!LogEntry.isMemberName(name))
@@ -98,7 +106,9 @@ import Testing
     @Test func deepNestingAgrees() {
         for depth in [30, 31, 32, 33] {
             let value = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
-            let text = #"{"a":"# + value + #","kind":"x","prev":"0000000000000000000000000000000000000000000000000000000000000000","seq":0,"time":"2026-01-01T00:00:00.000Z"}"#
+            let text =
+                #"{"a":"# + value
+                + #","kind":"x","prev":"0000000000000000000000000000000000000000000000000000000000000000","seq":0,"time":"2026-01-01T00:00:00.000Z"}"#
             #expect(Self.agree(Array(text.utf8)), "depth \(depth)")
         }
     }
@@ -108,8 +118,10 @@ import Testing
         var log: [[UInt8]] = []
         var prev = LogHash.zero
         for i in 0..<6 {
-            let e = LogEntry(seq: UInt64(i), time: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)), kind: "test.event",
-                             owner: "acme", prev: prev, fields: ["n": .int(Int64(i))]).encoded()
+            let e = LogEntry(
+                seq: UInt64(i), time: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)), kind: "test.event",
+                owner: "acme", prev: prev, fields: ["n": .int(Int64(i))]
+            ).encoded()
             prev = MerkleHash.leaf(e)
             log.append(e)
         }

@@ -43,9 +43,11 @@ import Testing
     // transparency-dev/merkle testdata/inclusion/1/happy-path.json: leaf 0 of the 8-leaf tree.
     @Test func publishedInclusionProofOfLeafZero() throws {
         let t = Self.referenceTree()
-        let expected = ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]
+        let expected = [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ]
         let proof = try MerkleProofs.inclusionProof(index: 0, size: 8, t)
         #expect(proof.map(\.hex) == expected)
         let leaf0 = LogHash(hex: Self.roots[1])!
@@ -78,7 +80,8 @@ import Testing
         #expect(try MerkleProofs.consistencyProof(oldSize: 6, newSize: 7, t) == [i, j, k])
         let root3 = LogHash(hex: Self.roots[3])!
         #expect(ProofVerification.verifyConsistency(oldSize: 3, oldRoot: root3, newSize: 7, newRoot: t.root, proof: [c, d, g, l]))
-        #expect(!ProofVerification.verifyConsistency(oldSize: 3, oldRoot: LogHash(hex: Self.roots[4])!, newSize: 7, newRoot: t.root, proof: [c, d, g, l]))
+        #expect(
+            !ProofVerification.verifyConsistency(oldSize: 3, oldRoot: LogHash(hex: Self.roots[4])!, newSize: 7, newRoot: t.root, proof: [c, d, g, l]))
     }
 
     /// Every inclusion and consistency proof of every tree up to 40 leaves verifies, and a proof
@@ -108,11 +111,14 @@ import Testing
                 let proof = try MerkleProofs.consistencyProof(oldSize: m, newSize: n, t)
                 #expect(ProofVerification.verifyConsistency(oldSize: m, oldRoot: roots[Int(m)], newSize: n, newRoot: roots[Int(n)], proof: proof))
                 if m > 0 && m < n {
-                    #expect(!ProofVerification.verifyConsistency(oldSize: m, oldRoot: roots[Int(m) - 1], newSize: n, newRoot: roots[Int(n)], proof: proof))
+                    #expect(
+                        !ProofVerification.verifyConsistency(oldSize: m, oldRoot: roots[Int(m) - 1], newSize: n, newRoot: roots[Int(n)], proof: proof)
+                    )
                     for k in proof.indices {
                         var bad = proof
                         bad[k] = MerkleHash.node(bad[k], bad[k])
-                        #expect(!ProofVerification.verifyConsistency(oldSize: m, oldRoot: roots[Int(m)], newSize: n, newRoot: roots[Int(n)], proof: bad))
+                        #expect(
+                            !ProofVerification.verifyConsistency(oldSize: m, oldRoot: roots[Int(m)], newSize: n, newRoot: roots[Int(n)], proof: bad))
                     }
                 }
             }
@@ -161,9 +167,11 @@ import Testing
         var tree = MemoryTree()
         for i in 0..<10 { tree.append(leaf: MerkleHash.leaf([UInt8(i)])) }
         #expect(throws: MerkleProofs.ProofError.self) {
-            _ = try SubtreePrefetch.run({ try MerkleProofs.inclusionProof(index: 3, size: 10, $0) }, fetch: { ids in
-                Dictionary(uniqueKeysWithValues: try ids.dropFirst().map { ($0, try tree.subtreeHash(level: $0.level, index: $0.index)) })
-            })
+            _ = try SubtreePrefetch.run(
+                { try MerkleProofs.inclusionProof(index: 3, size: 10, $0) },
+                fetch: { ids in
+                    Dictionary(uniqueKeysWithValues: try ids.dropFirst().map { ($0, try tree.subtreeHash(level: $0.level, index: $0.index)) })
+                })
         }
     }
 }

@@ -31,9 +31,10 @@ import Testing
         #expect(exported != key)
         #expect(try recipient.open(wrapped, info: Self.info, exporting: context + [0]).exported != exported)
         let (_, again) = try KeyWrap.seal(key, to: recipient.publicKey, suite: suite, info: Self.info, exporting: context)
-        #expect(again != exported)   // a fresh encapsulation, a fresh secret
+        #expect(again != exported)  // a fresh encapsulation, a fresh secret
         #expect(vaultErrorCode { _ = try recipient.open(wrapped, info: Self.info + [0], exporting: context) } == .decryptionFailed)
-        #expect(vaultErrorCode { _ = try KeyWrapKeyPair.generate(suite: suite).open(wrapped, info: Self.info, exporting: context) } == .decryptionFailed)
+        #expect(
+            vaultErrorCode { _ = try KeyWrapKeyPair.generate(suite: suite).open(wrapped, info: Self.info, exporting: context) } == .decryptionFailed)
     }
 
     @Test(arguments: KeyWrapSuite.allCases)

@@ -62,7 +62,8 @@ import Testing
         try withTemporaryDirectory { dir in
             for size in [0, 31, 33, 64] {
                 let path = dir + "/len\(size).key"
-                #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: size), attributes: [.posixPermissions: 0o600]))
+                #expect(
+                    FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: size), attributes: [.posixPermissions: 0o600]))
                 #expect(vaultErrorCode { try RootKeyLoader.readFile(at: path) } == .rootKeyUnavailable, "size \(size)")
             }
             let real = dir + "/real.key"
@@ -89,7 +90,9 @@ import Testing
 
             let bad = ["not base64!", Base64.encode([UInt8](repeating: 1, count: 31)), Base64.encode([UInt8](repeating: 1, count: 33)), "QUJD"]
             for value in bad {
-                #expect(vaultErrorCode { try RootKeyLoader.load(filePath: path, environment: [RootKeyLoader.environmentVariable: value]) } == .rootKeyUnavailable, "\(value)")
+                #expect(
+                    vaultErrorCode { try RootKeyLoader.load(filePath: path, environment: [RootKeyLoader.environmentVariable: value]) }
+                        == .rootKeyUnavailable, "\(value)")
             }
             // Empty means unset: fall back to the file.
             let (_, fallback) = try RootKeyLoader.load(filePath: path, environment: [RootKeyLoader.environmentVariable: ""])

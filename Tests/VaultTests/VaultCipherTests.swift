@@ -68,8 +68,8 @@ import Testing
         #expect(open([]) == .malformed)
         #expect(open([0x01]) == .malformed)
         #expect(open(Array(record.prefix(1 + 12 + 15 + 16))) == .malformed)  // ciphertext shorter than any key
-        #expect(open(record + [0x00]) == .decryptionFailed)                    // still a valid shape (33-byte key): tag fails
-        #expect(open(record + [UInt8](repeating: 0, count: 33)) == .malformed) // longer than the longest key
+        #expect(open(record + [0x00]) == .decryptionFailed)  // still a valid shape (33-byte key): tag fails
+        #expect(open(record + [UInt8](repeating: 0, count: 33)) == .malformed)  // longer than the longest key
         #expect(open([0x02] + record.dropFirst()) == .unsupported)
         #expect(open([0x00] + record.dropFirst()) == .unsupported)
     }

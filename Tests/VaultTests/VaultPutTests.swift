@@ -36,7 +36,8 @@ import Testing
             #expect(a.publicKey(for: suite).count == suite.publicKeyByteCount)
         }
         let key = try DataKey.generate()
-        let wrapped = try VaultPut.seal(key, owner: "o", keyId: "k", vaultPublicKey: a.publicKey(for: .xwingSHA256AES256GCM), suite: .xwingSHA256AES256GCM)
+        let wrapped = try VaultPut.seal(
+            key, owner: "o", keyId: "k", vaultPublicKey: a.publicKey(for: .xwingSHA256AES256GCM), suite: .xwingSHA256AES256GCM)
         #expect(try b.open(wrapped, suite: .xwingSHA256AES256GCM, owner: "o", keyId: "k") == key)
         #expect(vaultErrorCode { try c.open(wrapped, suite: .xwingSHA256AES256GCM, owner: "o", keyId: "k") } == .decryptionFailed)
     }

@@ -15,7 +15,8 @@ import Testing
     static let seed = (UInt8(0x60)...UInt8(0x7f)).map { $0 }
     /// SHA-256 of the 1216-byte public key pyca derived from the seed.
     static let publicKeySHA256 = "d13209d86547a31ae86a67d9a26c90e5efc1310514195ab06e9b9e12bf328b6a"
-    static let enc = hex("""
+    static let enc = hex(
+        """
         313d8dd20cdaa91f3b1dda4b41c0a7993c4cdfdca11868273ebe61ee45d5d87e61664e5dc8ffc7ed9c82d4cf92720506
         63239f4a1b004cca3afb0545bbfe5b5f448e653a829258bf3ceb7ed530d7487abb00791fad5593b122e59d7f7af56df8
         489e703df13be16b6a7f33da45412aa5034c9f9471bbb8113ec7c5f4ba141b0453275c5a766479d2a33da66adf86d75d
@@ -55,6 +56,9 @@ import Testing
         let info = try VaultPut.info(owner: "acme", keyId: "orders-2025")
         let key = try pair.open(WrappedKey(encapsulatedKey: Self.enc, ciphertext: Self.ciphertext), info: info)
         #expect(bytes(of: key) == (UInt8(0xa0)...UInt8(0xbf)).map { $0 })
-        #expect(vaultErrorCode { try pair.open(WrappedKey(encapsulatedKey: Self.enc, ciphertext: Self.ciphertext), info: Array(info.dropLast()) + [0x36]) } == .decryptionFailed)
+        #expect(
+            vaultErrorCode {
+                try pair.open(WrappedKey(encapsulatedKey: Self.enc, ciphertext: Self.ciphertext), info: Array(info.dropLast()) + [0x36])
+            } == .decryptionFailed)
     }
 }

@@ -81,12 +81,13 @@ struct CBORDecoder {
         var value: UInt64 = 0
         for _ in 0..<width { value = value << 8 | UInt64(try byte()) }
         // Shortest form: the value must not have fitted in the next smaller encoding.
-        let smallest: UInt64 = switch width {
-        case 1: 24
-        case 2: 0x100
-        case 4: 0x1_0000
-        default: 0x1_0000_0000
-        }
+        let smallest: UInt64 =
+            switch width {
+            case 1: 24
+            case 2: 0x100
+            case 4: 0x1_0000
+            default: 0x1_0000_0000
+            }
         guard value >= smallest else { throw CBORError(kind: .nonPreferredEncoding, offset: start) }
         return value
     }

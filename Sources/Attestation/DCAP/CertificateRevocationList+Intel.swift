@@ -12,9 +12,10 @@ extension CertificateRevocationList {
             throw AttestationError(.collateralInvalid, "the \(name) is issued by \(issuer), not by \(cert.subject)")
         }
         guard signatureAlgorithm == Self.ecdsaWithSHA256,
-              let key = P256.Signing.PublicKey(cert.publicKey),
-              let sig = try? P256.Signing.ECDSASignature(derRepresentation: signature),
-              key.isValidSignature(sig, for: tbsBytes) else {
+            let key = P256.Signing.PublicKey(cert.publicKey),
+            let sig = try? P256.Signing.ECDSASignature(derRepresentation: signature),
+            key.isValidSignature(sig, for: tbsBytes)
+        else {
             throw AttestationError(.signatureInvalid, "the \(name) signature does not verify with \(cert.subject)'s key")
         }
     }

@@ -19,7 +19,8 @@ struct DCAPByteReader {
 
     mutating func take(_ count: Int, _ field: String) throws(AttestationError) -> [UInt8] {
         guard count >= 0, count <= remaining else {
-            throw AttestationError(.malformed, "DCAP quote truncated: \(field) needs \(count) bytes at offset \(offset), only \(max(remaining, 0)) remain")
+            throw AttestationError(
+                .malformed, "DCAP quote truncated: \(field) needs \(count) bytes at offset \(offset), only \(max(remaining, 0)) remain")
         }
         let out = Array(bytes[offset..<(offset + count)])
         offset += count

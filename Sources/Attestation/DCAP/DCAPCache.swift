@@ -158,7 +158,8 @@ public final class DCAPCache: Sendable {
             files = try fm.contentsOfDirectory(at: directory, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles])
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
         } catch {
-            throw AttestationError(.collateralMissing, "the DCAP collateral directory \(directory.path) cannot be read: \(error.localizedDescription)")
+            throw AttestationError(
+                .collateralMissing, "the DCAP collateral directory \(directory.path) cannot be read: \(error.localizedDescription)")
         }
         var stamp: [String] = []
         var regular: [URL] = []

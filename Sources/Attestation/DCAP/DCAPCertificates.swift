@@ -51,7 +51,9 @@ enum DCAPCertificates {
     /// The certificate's validity window contains `time`.
     static func checkValidity(_ cert: Certificate, at time: Date, role: String) throws(AttestationError) {
         guard cert.notValidBefore <= time, time <= cert.notValidAfter else {
-            throw AttestationError(.certificateExpired, "the \(role) certificate is valid \(iso(cert.notValidBefore)) .. \(iso(cert.notValidAfter)), not at \(iso(time))")
+            throw AttestationError(
+                .certificateExpired, "the \(role) certificate is valid \(iso(cert.notValidBefore)) .. \(iso(cert.notValidAfter)), not at \(iso(time))"
+            )
         }
     }
 

@@ -10,9 +10,11 @@ enum DCAPClaimsEncoding {
         init?(intValue: Int) { nil }
     }
 
-    static func encode(_ claims: any TEEClaims, to encoder: any Encoder, hex: [(String, [UInt8])],
-                       numbers: [(String, UInt16)] = [], advisoryIds: [String],
-                       tcbDetails: (inout KeyedEncodingContainer<Key>) throws -> Void = { _ in }) throws {
+    static func encode(
+        _ claims: any TEEClaims, to encoder: any Encoder, hex: [(String, [UInt8])],
+        numbers: [(String, UInt16)] = [], advisoryIds: [String],
+        tcbDetails: (inout KeyedEncodingContainer<Key>) throws -> Void = { _ in }
+    ) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(claims.tee, forKey: Key("tee"))
         try c.encode(Hex.encode(claims.measurement), forKey: Key("measurement"))

@@ -108,11 +108,15 @@ struct DCAPCollateral: Sendable {
             throw AttestationError(.collateralInvalid, "\(name) is not a well-formed JSON object")
         }
         if let body = members["tcbInfo"] {
-            tcbInfos.append(try Signed(value: try TCBInfo.parse(body), signedBytes: body,
-                                   signature: try Self.hexSignature(members["signature"], name: "\(name) (TCB info)")))
+            tcbInfos.append(
+                try Signed(
+                    value: try TCBInfo.parse(body), signedBytes: body,
+                    signature: try Self.hexSignature(members["signature"], name: "\(name) (TCB info)")))
         } else if let body = members["enclaveIdentity"] {
-            qeIdentities.append(try Signed(value: try QEIdentity.parse(body), signedBytes: body,
-                                       signature: try Self.hexSignature(members["signature"], name: "\(name) (QE identity)")))
+            qeIdentities.append(
+                try Signed(
+                    value: try QEIdentity.parse(body), signedBytes: body,
+                    signature: try Self.hexSignature(members["signature"], name: "\(name) (QE identity)")))
         } else if members["tcb_info"] != nil || members["qe_identity"] != nil {
             try addQVLBundle(text, name: name)
         } else {
@@ -154,7 +158,8 @@ struct DCAPCollateral: Sendable {
 
     private static func hexSignature(_ raw: [UInt8]?, name: String) throws(AttestationError) -> [UInt8] {
         guard let raw, raw.count == 130, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""),
-              let sig = Hex.decode(Array(raw.dropFirst().dropLast())) else {
+            let sig = Hex.decode(Array(raw.dropFirst().dropLast()))
+        else {
             throw AttestationError(.collateralInvalid, "\(name): signature is not a 64-byte hex string")
         }
         return sig

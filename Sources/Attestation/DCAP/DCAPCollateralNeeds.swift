@@ -77,7 +77,8 @@ extension DCAPVerifier {
     /// current at `time`; the Root CA CRL signed by the root and current; the PCK CRL of the
     /// PCK CA `needs` names, signed by that CA (from the fetched issuer chain, issued by the
     /// root) and current. Revocation of the platform itself is the verifier's business.
-    public static func checkFetched(_ pieces: [[UInt8]], needs: DCAPCollateralNeeds, at time: Date) throws(AttestationError) -> DCAPFetchedCollateral {
+    public static func checkFetched(_ pieces: [[UInt8]], needs: DCAPCollateralNeeds, at time: Date) throws(AttestationError) -> DCAPFetchedCollateral
+    {
         let verifier = try DCAPVerifier(tee: needs.tee)
         let collateral = try DCAPCollateral.recognise(pieces)
         let root = try IntelRootCA.require()
@@ -102,8 +103,10 @@ extension DCAPVerifier {
         guard let pckCRL else {
             throw firstError ?? AttestationError(.collateralMissing, "no \(caName) certificate came with the PCK CRL")
         }
-        let dates = [DCAPCollateral.Signed<TCBInfo>.parseDate(tcb.nextUpdate), DCAPCollateral.Signed<QEIdentity>.parseDate(qe.nextUpdate),
-                     rootCRL.nextUpdate, pckCRL.nextUpdate].compactMap { $0 }
+        let dates = [
+            DCAPCollateral.Signed<TCBInfo>.parseDate(tcb.nextUpdate), DCAPCollateral.Signed<QEIdentity>.parseDate(qe.nextUpdate),
+            rootCRL.nextUpdate, pckCRL.nextUpdate,
+        ].compactMap { $0 }
         guard dates.count == 4, let next = dates.min(), let issued = DCAPCollateral.Signed<TCBInfo>.parseDate(tcb.issueDate) else {
             throw AttestationError(.collateralInvalid, "a fetched document has no nextUpdate")
         }

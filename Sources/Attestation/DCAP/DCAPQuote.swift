@@ -48,7 +48,8 @@ struct DCAPQuote: Sendable, Hashable {
             case (3, TDReportBody.size15) where isTDX:
                 body = .td(try TDReportBody.parse(&reader, td15: true))
             default:
-                throw AttestationError(.malformed, "DCAP quote v5: body type \(type) with size \(size) does not fit TEE type 0x\(String(header.teeType, radix: 16))")
+                throw AttestationError(
+                    .malformed, "DCAP quote v5: body type \(type) with size \(size) does not fit TEE type 0x\(String(header.teeType, radix: 16))")
             }
         } else if isTDX {
             body = .td(try TDReportBody.parse(&reader, td15: false))
@@ -70,7 +71,8 @@ struct DCAPQuote: Sendable, Hashable {
         guard trailing.allSatisfy({ $0 == 0 }) else {
             throw AttestationError(.malformed, "DCAP quote is followed by \(trailing.count) bytes that are not zero padding")
         }
-        return DCAPQuote(header: header, body: body, signatureData: signatureData,
-                         signedBytes: Array(bytes[0..<signedEnd]), trailingZeroBytes: trailing.count)
+        return DCAPQuote(
+            header: header, body: body, signatureData: signatureData,
+            signedBytes: Array(bytes[0..<signedEnd]), trailingZeroBytes: trailing.count)
     }
 }

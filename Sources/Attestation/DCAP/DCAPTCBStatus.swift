@@ -70,7 +70,7 @@ public enum DCAPTCBStatus: String, Sendable, Hashable, Codable, CaseIterable {
     var needsConfiguration: Bool {
         switch self {
         case .configurationNeeded, .outOfDateConfigurationNeeded, .configurationAndSWHardeningNeeded,
-             .tdRelaunchAdvisedConfigurationNeeded:
+            .tdRelaunchAdvisedConfigurationNeeded:
             return true
         default:
             return false
@@ -82,7 +82,9 @@ public enum DCAPTCBStatus: String, Sendable, Hashable, Codable, CaseIterable {
     func check(accepted: Set<String>, advisoryIds: [String]) throws(AttestationError) {
         guard accepted.contains(rawValue) else {
             let advisories = advisoryIds.isEmpty ? "" : " (advisories \(advisoryIds.joined(separator: ", ")))"
-            throw AttestationError(.tcbStatusNotAccepted, "TCB status \(rawValue)\(advisories) is not in the accepted list (\(accepted.sorted().joined(separator: ",")))")
+            throw AttestationError(
+                .tcbStatusNotAccepted, "TCB status \(rawValue)\(advisories) is not in the accepted list (\(accepted.sorted().joined(separator: ",")))"
+            )
         }
     }
 }

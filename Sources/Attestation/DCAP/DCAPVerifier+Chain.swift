@@ -11,11 +11,14 @@ extension DCAPVerifier {
 
     /// PCK leaf -> PCK Platform/Processor CA -> pinned Intel SGX Root CA, each valid at `time`,
     /// with the Root CA CRL (for the intermediate) and the PCK CA CRL (for the leaf).
-    func verifyPCKChain(_ pem: [UInt8], root: Certificate, collateral: DCAPCollateral,
-                        at time: Date) throws(AttestationError) -> PCKChain {
+    func verifyPCKChain(
+        _ pem: [UInt8], root: Certificate, collateral: DCAPCollateral,
+        at time: Date
+    ) throws(AttestationError) -> PCKChain {
         let certs = try cache.pckChain(pem)
         guard certs.count == 2 || certs.count == 3 else {
-            throw AttestationError(.chainInvalid, "the quote's PCK chain has \(certs.count) certificates, expected PCK, PCK CA and (optionally) the Root CA")
+            throw AttestationError(
+                .chainInvalid, "the quote's PCK chain has \(certs.count) certificates, expected PCK, PCK CA and (optionally) the Root CA")
         }
         if certs.count == 3, certs[2] != root {
             throw AttestationError(.chainInvalid, "the quote's PCK chain ends in \(certs[2].subject), not the pinned Intel SGX Root CA")
@@ -33,7 +36,8 @@ extension DCAPVerifier {
 
         if let rootCRL = try currentCRL(collateral, issuer: root, at: time, name: "Intel SGX Root CA CRL") {
             if rootCRL.revokes(intermediate) {
-                throw AttestationError(.certificateRevoked, "Intel revoked the \(DCAPCertificates.commonName(intermediate.subject)) certificate (Root CA CRL)")
+                throw AttestationError(
+                    .certificateRevoked, "Intel revoked the \(DCAPCertificates.commonName(intermediate.subject)) certificate (Root CA CRL)")
             }
         }
         if let pckCRL = try currentCRL(collateral, issuer: intermediate, at: time, name: "PCK CA CRL") {
@@ -47,8 +51,10 @@ extension DCAPVerifier {
     /// Issuer name / CA / signature check of one link; only the signature result is memoised.
     func checkLink(_ cert: Certificate, issuer: Certificate, role: String) throws(AttestationError) {
         try DCAPCertificates.checkNames(cert, issuer: issuer, role: role)
-        let ok = cache.verifiedSignature(key: Array(issuer.publicKey.subjectPublicKeyInfoBytes),
-                                         signature: cert.signature.rawRepresentation, message: Array(cert.tbsCertificateBytes)) {
+        let ok = cache.verifiedSignature(
+            key: Array(issuer.publicKey.subjectPublicKeyInfoBytes),
+            signature: cert.signature.rawRepresentation, message: Array(cert.tbsCertificateBytes)
+        ) {
             issuer.publicKey.isValidSignature(cert.signature, for: cert)
         }
         guard ok else {
@@ -58,8 +64,10 @@ extension DCAPVerifier {
 
     /// The newest CRL from `issuer` among the collateral, checked for signature and freshness.
     /// nil only when none is supplied and `allowMissingCRL` is set.
-    func currentCRL(_ collateral: DCAPCollateral, issuer: Certificate, at time: Date,
-                    name: String) throws(AttestationError) -> CertificateRevocationList? {
+    func currentCRL(
+        _ collateral: DCAPCollateral, issuer: Certificate, at time: Date,
+        name: String
+    ) throws(AttestationError) -> CertificateRevocationList? {
         guard let crl = try signedCRL(collateral, issuer: issuer, name: name) else { return nil }
         // Freshness is always re-checked; the memo only spares the signature.
         try crl.checkFreshness(at: time, name: name, source: "Intel PCS")
@@ -71,10 +79,15 @@ extension DCAPVerifier {
         let candidates = collateral.crls.filter { $0.issuer == issuer.subject }.sorted { $0.thisUpdate > $1.thisUpdate }
         guard let crl = candidates.first else {
             if allowMissingCRL { return nil }
-            throw AttestationError(.collateralMissing, "no \(name) from \(DCAPCertificates.commonName(issuer.subject)) was supplied; add it from Intel PCS (or configure allowMissingCRL to skip revocation)")
+            throw AttestationError(
+                .collateralMissing,
+                "no \(name) from \(DCAPCertificates.commonName(issuer.subject)) was supplied; add it from Intel PCS (or configure allowMissingCRL to skip revocation)"
+            )
         }
-        let ok = cache.verifiedSignature(key: Array(issuer.publicKey.subjectPublicKeyInfoBytes), signature: crl.signature,
-                                         message: crl.tbsBytes) {
+        let ok = cache.verifiedSignature(
+            key: Array(issuer.publicKey.subjectPublicKeyInfoBytes), signature: crl.signature,
+            message: crl.tbsBytes
+        ) {
             (try? crl.checkSignature(issuer: issuer, name: name)) != nil
         }
         if !ok {

@@ -6,20 +6,26 @@ extension DCAPVerifier {
     /// The TCB info for this platform's FMSPC and TEE, signed by Intel and current at `time`.
     /// When several are supplied (a refreshed collateral directory), the newest evaluation
     /// data number that verifies is used.
-    func selectTCBInfo(_ collateral: DCAPCollateral, fmspc: [UInt8], root: Certificate,
-                       at time: Date) throws(AttestationError) -> TCBInfo {
+    func selectTCBInfo(
+        _ collateral: DCAPCollateral, fmspc: [UInt8], root: Certificate,
+        at time: Date
+    ) throws(AttestationError) -> TCBInfo {
         let id = tee == .tdx ? "TDX" : "SGX"
         let candidates = tcbInfoCandidates(collateral, fmspc: fmspc)
         guard !candidates.isEmpty else {
             let others = collateral.tcbInfos.map { "\($0.value.id) \($0.value.fmspc)" }.joined(separator: ", ")
-            throw AttestationError(.collateralMissing, "no \(id) TCB info for FMSPC \(Hex.encode(fmspc)) was supplied\(others.isEmpty ? "" : " (only \(others))"); fetch it from Intel PCS")
+            throw AttestationError(
+                .collateralMissing,
+                "no \(id) TCB info for FMSPC \(Hex.encode(fmspc)) was supplied\(others.isEmpty ? "" : " (only \(others))"); fetch it from Intel PCS")
         }
         return try firstUsable(candidates, collateral: collateral, root: root, at: time)
     }
 
     /// The QE identity for this TEE's quoting enclave ("QE" for SGX, "TD_QE" for TDX).
-    func selectQEIdentity(_ collateral: DCAPCollateral, root: Certificate,
-                          at time: Date) throws(AttestationError) -> QEIdentity {
+    func selectQEIdentity(
+        _ collateral: DCAPCollateral, root: Certificate,
+        at time: Date
+    ) throws(AttestationError) -> QEIdentity {
         let id = tee == .tdx ? "TD_QE" : "QE"
         let candidates = qeIdentityCandidates(collateral)
         guard !candidates.isEmpty else {
@@ -52,10 +58,14 @@ extension DCAPVerifier {
         for candidate in candidates {
             let what = candidate.value.what
             do throws(AttestationError) {
-                try verifyIntelSigned(candidate.signedBytes, signature: candidate.signature, collateral: collateral,
-                                      root: root, at: time, what: what)
+                try verifyIntelSigned(
+                    candidate.signedBytes, signature: candidate.signature, collateral: collateral,
+                    root: root, at: time, what: what)
                 guard candidate.issueDate <= time, time <= candidate.nextUpdate else {
-                    throw AttestationError(.collateralExpired, "the \(what) is valid \(candidate.value.issueDate) .. \(candidate.value.nextUpdate), not at \(DCAPCertificates.iso(time)); refresh it from Intel PCS")
+                    throw AttestationError(
+                        .collateralExpired,
+                        "the \(what) is valid \(candidate.value.issueDate) .. \(candidate.value.nextUpdate), not at \(DCAPCertificates.iso(time)); refresh it from Intel PCS"
+                    )
                 }
                 return candidate.value
             } catch {
@@ -67,8 +77,10 @@ extension DCAPVerifier {
 
     /// The signed JSON verifies with an "Intel SGX TCB Signing" certificate from the collateral
     /// that the pinned root issued, that is valid at `time` and not on the Root CA CRL.
-    func verifyIntelSigned(_ message: [UInt8], signature: [UInt8], collateral: DCAPCollateral, root: Certificate,
-                           at time: Date, what: String) throws(AttestationError) {
+    func verifyIntelSigned(
+        _ message: [UInt8], signature: [UInt8], collateral: DCAPCollateral, root: Certificate,
+        at time: Date, what: String
+    ) throws(AttestationError) {
         let signers = tcbSigners(collateral, root: root)
         guard !signers.isEmpty else {
             throw AttestationError(.collateralMissing, "the \(what) issuer chain (Intel SGX TCB Signing certificate) was not supplied")
@@ -80,7 +92,8 @@ extension DCAPVerifier {
                 try checkLink(signer, issuer: root, role: "TCB signing")
                 try DCAPCertificates.checkValidity(signer, at: time, role: "Intel SGX TCB Signing")
                 if let rootCRL = try currentCRL(collateral, issuer: root, at: time, name: "Intel SGX Root CA CRL"),
-                   rootCRL.revokes(signer) {
+                    rootCRL.revokes(signer)
+                {
                     throw AttestationError(.certificateRevoked, "Intel revoked the TCB signing certificate that signed the \(what)")
                 }
                 return
@@ -88,7 +101,11 @@ extension DCAPVerifier {
                 if signerError == nil { signerError = error }
             }
         }
-        throw signerError ?? AttestationError(.signatureInvalid, "the \(what) signature does not verify with any supplied Intel SGX TCB Signing certificate (the JSON was altered or signed by someone else)")
+        throw signerError
+            ?? AttestationError(
+                .signatureInvalid,
+                "the \(what) signature does not verify with any supplied Intel SGX TCB Signing certificate (the JSON was altered or signed by someone else)"
+            )
     }
 
     /// The certificates in the pool that may have signed TCB info or a QE identity.

@@ -8,19 +8,25 @@ extension DCAPVerifier {
     /// masked MISCSELECT and ATTRIBUTES); its ISVSVN then selects a TCB level.
     func evaluateQE(_ report: SGXReportBody, identity: QEIdentity) throws(AttestationError) -> Finding {
         guard let mrSigner = Hex.decode(identity.mrsigner), let misc = Hex.decode(identity.miscselect),
-              let miscMask = Hex.decode(identity.miscselectMask), let attributes = Hex.decode(identity.attributes),
-              let attributesMask = Hex.decode(identity.attributesMask),
-              misc.count == 4, miscMask.count == 4, attributes.count == 16, attributesMask.count == 16 else {
+            let miscMask = Hex.decode(identity.miscselectMask), let attributes = Hex.decode(identity.attributes),
+            let attributesMask = Hex.decode(identity.attributesMask),
+            misc.count == 4, miscMask.count == 4, attributes.count == 16, attributesMask.count == 16
+        else {
             throw AttestationError(.collateralInvalid, "QE identity has malformed mrsigner / miscselect / attributes")
         }
         let reportMisc: [UInt8] = (0..<4).map { UInt8(truncatingIfNeeded: report.miscSelect >> (8 * UInt32($0))) }
         guard safeEqual(report.mrSigner, mrSigner), Int(report.isvProdId) == identity.isvprodid,
-              maskedEqual(reportMisc, misc, miscMask), maskedEqual(report.attributes, attributes, attributesMask) else {
-            throw AttestationError(.chainInvalid, "the QE report does not match Intel's \(identity.id) identity (MRSIGNER, ISVPRODID, MISCSELECT or ATTRIBUTES): the quote was not produced by Intel's quoting enclave")
+            maskedEqual(reportMisc, misc, miscMask), maskedEqual(report.attributes, attributes, attributesMask)
+        else {
+            throw AttestationError(
+                .chainInvalid,
+                "the QE report does not match Intel's \(identity.id) identity (MRSIGNER, ISVPRODID, MISCSELECT or ATTRIBUTES): the quote was not produced by Intel's quoting enclave"
+            )
         }
         for level in identity.tcbLevels where Int(report.isvSvn) >= level.tcb.isvsvn {
-            return Finding(status: try .parse(level.tcbStatus, what: "QE identity level", allowed: DCAPTCBStatus.identityLevelStatuses),
-                           advisoryIds: level.advisoryIDs ?? [])
+            return Finding(
+                status: try .parse(level.tcbStatus, what: "QE identity level", allowed: DCAPTCBStatus.identityLevelStatuses),
+                advisoryIds: level.advisoryIDs ?? [])
         }
         throw AttestationError(.tcbNotSupported, "the QE's ISVSVN \(report.isvSvn) is below every TCB level of Intel's \(identity.id) identity")
     }
@@ -30,10 +36,14 @@ extension DCAPVerifier {
     /// `isCpuSvnHigherOrEqual`).
     func evaluateSGXPlatform(_ info: TCBInfo, pck: PCKExtensions) throws(AttestationError) -> Finding {
         for level in info.tcbLevels where meetsSGX(level, pck) {
-            return Finding(status: try .parse(level.tcbStatus, what: "TCB info level \(level.tcbDate)"),
-                           advisoryIds: level.advisoryIDs ?? [])
+            return Finding(
+                status: try .parse(level.tcbStatus, what: "TCB info level \(level.tcbDate)"),
+                advisoryIds: level.advisoryIDs ?? [])
         }
-        throw AttestationError(.tcbNotSupported, "no TCB level of the \(info.id) TCB info for FMSPC \(info.fmspc) matches this platform (CPUSVN components \(Hex.encode(pck.cpuSvnComponents)), PCESVN \(pck.pceSvn)): Intel does not support this TCB")
+        throw AttestationError(
+            .tcbNotSupported,
+            "no TCB level of the \(info.id) TCB info for FMSPC \(info.fmspc) matches this platform (CPUSVN components \(Hex.encode(pck.cpuSvnComponents)), PCESVN \(pck.pceSvn)): Intel does not support this TCB"
+        )
     }
 
     /// TDX: Intel's evaluation, step by step as its Quote Verification Library does it
@@ -60,8 +70,10 @@ extension DCAPVerifier {
     /// 6. `convergeTcbStatusWithQeTcbStatus` with the QE's status.
     ///
     /// Advisory ids: those of the TCB level and of the module level (the caller adds the QE's).
-    func evaluateTDX(_ info: TCBInfo, pck: PCKExtensions, body: TDReportBody,
-                     qe: DCAPTCBStatus) throws(AttestationError) -> TDXTCBEvaluation {
+    func evaluateTDX(
+        _ info: TCBInfo, pck: PCKExtensions, body: TDReportBody,
+        qe: DCAPTCBStatus
+    ) throws(AttestationError) -> TDXTCBEvaluation {
         guard info.id == "TDX", let base = info.tdxModule else {
             throw AttestationError(.collateralInvalid, "a TDX quote needs TDX TCB info with tdxModule, this is \(info.id) TCB info")
         }
@@ -79,22 +91,30 @@ extension DCAPVerifier {
                 throw AttestationError(.collateralInvalid, "the TDX module's major version is \(major) but the TCB info has no tdxModuleIdentities")
             }
             guard let found = Self.moduleIdentity(identities, major: major) else {
-                throw AttestationError(.tcbNotSupported, "the TCB info has no identity \(Self.moduleIdentityId(major)) for the TDX module's major version \(major)")
+                throw AttestationError(
+                    .tcbNotSupported, "the TCB info has no identity \(Self.moduleIdentityId(major)) for the TDX module's major version \(major)")
             }
             identity = found
             mrsigner = found.mrsigner
             attributes = found.attributes
         }
         guard let expectedSigner = Hex.decode(mrsigner), let expectedAttributes = Hex.decode(attributes),
-              expectedSigner.count == 48, expectedAttributes.count == 8 else {
+            expectedSigner.count == 48, expectedAttributes.count == 8
+        else {
             throw AttestationError(.collateralInvalid, "TDX module identity \(identity?.id ?? "tdxModule") has malformed mrsigner / attributes")
         }
         guard safeEqual(body.mrSignerSeam, expectedSigner) else {
-            throw AttestationError(.chainInvalid, "the TDX module's MRSIGNERSEAM \(Hex.encode(body.mrSignerSeam)) is not Intel's (\(identity?.id ?? "tdxModule") mrsigner)")
+            throw AttestationError(
+                .chainInvalid,
+                "the TDX module's MRSIGNERSEAM \(Hex.encode(body.mrSignerSeam)) is not Intel's (\(identity?.id ?? "tdxModule") mrsigner)")
         }
         guard body.seamAttributes.count == 8, body.seamAttributes.allSatisfy({ $0 == 0 }),
-              safeEqual(body.seamAttributes, expectedAttributes) else {
-            throw AttestationError(.chainInvalid, "the TDX module's SEAMATTRIBUTES \(Hex.encode(body.seamAttributes)) are not zero and equal to \(identity?.id ?? "tdxModule") attributes \(attributes)")
+            safeEqual(body.seamAttributes, expectedAttributes)
+        else {
+            throw AttestationError(
+                .chainInvalid,
+                "the TDX module's SEAMATTRIBUTES \(Hex.encode(body.seamAttributes)) are not zero and equal to \(identity?.id ?? "tdxModule") attributes \(attributes)"
+            )
         }
 
         // 2. The platform's TCB level.
@@ -109,10 +129,15 @@ extension DCAPVerifier {
             }
         }
         guard let sgxLevel, let tdxLevel else {
-            throw AttestationError(.tcbNotSupported, "no TCB level of the TDX TCB info for FMSPC \(info.fmspc) matches this platform (CPUSVN components \(Hex.encode(pck.cpuSvnComponents)), PCESVN \(pck.pceSvn), TEE_TCB_SVN \(Hex.encode(svn)) from byte \(first)): Intel does not support this TCB")
+            throw AttestationError(
+                .tcbNotSupported,
+                "no TCB level of the TDX TCB info for FMSPC \(info.fmspc) matches this platform (CPUSVN components \(Hex.encode(pck.cpuSvnComponents)), PCESVN \(pck.pceSvn), TEE_TCB_SVN \(Hex.encode(svn)) from byte \(first)): Intel does not support this TCB"
+            )
         }
         let levelStatus = try DCAPTCBStatus.parse(tdxLevel.tcbStatus, what: "TCB info level \(tdxLevel.tcbDate)")
-        let sgxStatus = sgxLevel == tdxLevel ? levelStatus
+        let sgxStatus =
+            sgxLevel == tdxLevel
+            ? levelStatus
             : try DCAPTCBStatus.parse(sgxLevel.tcbStatus, what: "TCB info level \(sgxLevel.tcbDate)")
 
         // 3. The module's own status.
@@ -122,8 +147,9 @@ extension DCAPVerifier {
             guard let level = identity.tcbLevels.first(where: { Int(moduleSVN) >= $0.tcb.isvsvn }) else {
                 throw AttestationError(.tcbNotSupported, "the TDX module SVN \(moduleSVN) is below every level of \(identity.id)")
             }
-            moduleStatus = try DCAPTCBStatus.parse(level.tcbStatus, what: "\(identity.id) level \(level.tcbDate)",
-                                                   allowed: DCAPTCBStatus.moduleLevelStatuses)
+            moduleStatus = try DCAPTCBStatus.parse(
+                level.tcbStatus, what: "\(identity.id) level \(level.tcbDate)",
+                allowed: DCAPTCBStatus.moduleLevelStatuses)
             moduleAdvisories = level.advisoryIDs ?? []
         }
 
@@ -134,10 +160,11 @@ extension DCAPVerifier {
             status = try relaunchStatus(svn2, info: info, sgx: sgxStatus, tdx: status, module: moduleStatus, qe: qe)
         }
         status = status.converged(with: qe)
-        return TDXTCBEvaluation(status: status, tcbLevelStatus: levelStatus, tcbLevelDate: tdxLevel.tcbDate,
-                                moduleIdentity: identity?.id, moduleStatus: moduleStatus,
-                                teeTcbSvn2: body.teeTcbSvn2,
-                                advisoryIds: (tdxLevel.advisoryIDs ?? []) + moduleAdvisories)
+        return TDXTCBEvaluation(
+            status: status, tcbLevelStatus: levelStatus, tcbLevelDate: tdxLevel.tcbDate,
+            moduleIdentity: identity?.id, moduleStatus: moduleStatus,
+            teeTcbSvn2: body.teeTcbSvn2,
+            advisoryIds: (tdxLevel.advisoryIDs ?? []) + moduleAdvisories)
     }
 
     /// TD 1.5 (Intel QVL TDRelaunchCheck.cpp, `checkForRelaunch`): a TD launched on an
@@ -153,12 +180,15 @@ extension DCAPVerifier {
     /// otherwise byte 0 against the highest level of identity `TDX_%02X` of that version (none:
     /// refused) and byte 2 against the level's component 2. If it meets them: relaunch advised,
     /// with ConfigurationNeeded when the SGX or TDX status needs configuration.
-    func relaunchStatus(_ svn2: [UInt8], info: TCBInfo, sgx: DCAPTCBStatus, tdx: DCAPTCBStatus,
-                        module: DCAPTCBStatus?, qe: DCAPTCBStatus) throws(AttestationError) -> DCAPTCBStatus {
+    func relaunchStatus(
+        _ svn2: [UInt8], info: TCBInfo, sgx: DCAPTCBStatus, tdx: DCAPTCBStatus,
+        module: DCAPTCBStatus?, qe: DCAPTCBStatus
+    ) throws(AttestationError) -> DCAPTCBStatus {
         guard qe == .upToDate,
-              [.upToDate, .swHardeningNeeded, .configurationNeeded, .configurationAndSWHardeningNeeded].contains(sgx),
-              tdx == .outOfDate || tdx == .outOfDateConfigurationNeeded,
-              module == .outOfDate else { return tdx }
+            [.upToDate, .swHardeningNeeded, .configurationNeeded, .configurationAndSWHardeningNeeded].contains(sgx),
+            tdx == .outOfDate || tdx == .outOfDateConfigurationNeeded,
+            module == .outOfDate
+        else { return tdx }
         guard svn2.count == 16 else {
             throw AttestationError(.malformed, "TEE_TCB_SVN_2 is \(svn2.count) bytes, not 16")
         }
@@ -170,7 +200,9 @@ extension DCAPVerifier {
             moduleMinimum = latest[0].svn
         } else {
             guard let identity = Self.moduleIdentity(info.tdxModuleIdentities ?? [], major: svn2[1]) else {
-                throw AttestationError(.tcbNotSupported, "TEE_TCB_SVN_2 names TDX module major version \(svn2[1]); the TCB info has no identity \(Self.moduleIdentityId(svn2[1]))")
+                throw AttestationError(
+                    .tcbNotSupported,
+                    "TEE_TCB_SVN_2 names TDX module major version \(svn2[1]); the TCB info has no identity \(Self.moduleIdentityId(svn2[1]))")
             }
             guard let newest = identity.tcbLevels.first else {
                 throw AttestationError(.tcbNotSupported, "\(identity.id) has no TCB levels")

@@ -21,8 +21,10 @@ public struct DCAPVerifier: EvidenceVerifier {
     public let collateralDirectory: URL?
     public let cache: DCAPCache
 
-    public init(tee: TEE, allowMissingCRL: Bool = false, collateralDirectory: URL? = nil,
-                cache: DCAPCache = DCAPCache()) throws(AttestationError) {
+    public init(
+        tee: TEE, allowMissingCRL: Bool = false, collateralDirectory: URL? = nil,
+        cache: DCAPCache = DCAPCache()
+    ) throws(AttestationError) {
         guard tee == .sgx || tee == .tdx else {
             throw AttestationError(.teeNotAllowed, "DCAPVerifier verifies sgx or tdx evidence, not \(tee.rawValue)")
         }
@@ -36,19 +38,21 @@ public struct DCAPVerifier: EvidenceVerifier {
         let verified = try verifyQuote(evidence, at: time)
         switch verified.quote.body {
         case .sgx(let body):
-            return SGXClaims(mrEnclave: body.mrEnclave, mrSigner: body.mrSigner, isvProdId: body.isvProdId,
-                             isvSvn: body.isvSvn, attributes: body.attributes, debug: body.debug,
-                             reportData: body.reportData, cpuSvn: body.cpuSvn, status: verified.status,
-                             advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc)
+            return SGXClaims(
+                mrEnclave: body.mrEnclave, mrSigner: body.mrSigner, isvProdId: body.isvProdId,
+                isvSvn: body.isvSvn, attributes: body.attributes, debug: body.debug,
+                reportData: body.reportData, cpuSvn: body.cpuSvn, status: verified.status,
+                advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc)
         case .td(let body):
-            return TDXClaims(mrTd: body.mrTd, rtmr0: body.rtmrs[0], rtmr1: body.rtmrs[1], rtmr2: body.rtmrs[2],
-                             rtmr3: body.rtmrs[3], mrConfigId: body.mrConfigId, mrOwner: body.mrOwner,
-                             mrOwnerConfig: body.mrOwnerConfig, tdAttributes: body.tdAttributes, debug: body.debug,
-                             teeTcbSvn: body.teeTcbSvn, mrSeam: body.mrSeam, reportData: body.reportData,
-                             status: verified.status, advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc,
-                             tcbLevelStatus: verified.tdx?.tcbLevelStatus ?? verified.status,
-                             tdxModuleIdentity: verified.tdx?.moduleIdentity, tdxModuleStatus: verified.tdx?.moduleStatus,
-                             teeTcbSvn2: body.teeTcbSvn2)
+            return TDXClaims(
+                mrTd: body.mrTd, rtmr0: body.rtmrs[0], rtmr1: body.rtmrs[1], rtmr2: body.rtmrs[2],
+                rtmr3: body.rtmrs[3], mrConfigId: body.mrConfigId, mrOwner: body.mrOwner,
+                mrOwnerConfig: body.mrOwnerConfig, tdAttributes: body.tdAttributes, debug: body.debug,
+                teeTcbSvn: body.teeTcbSvn, mrSeam: body.mrSeam, reportData: body.reportData,
+                status: verified.status, advisoryIds: verified.advisoryIds, fmspc: verified.pck.fmspc,
+                tcbLevelStatus: verified.tdx?.tcbLevelStatus ?? verified.status,
+                tdxModuleIdentity: verified.tdx?.moduleIdentity, tdxModuleStatus: verified.tdx?.moduleStatus,
+                teeTcbSvn2: body.teeTcbSvn2)
         }
     }
 
@@ -89,8 +93,9 @@ public struct DCAPVerifier: EvidenceVerifier {
 
         // Warm path: the same certification data and collateral already verified; only the
         // time-dependent checks, the quote signature and the TCB evaluation run again.
-        let warmKey = DCAPWarmEntry.Key(tee: tee, allowMissingCRL: allowMissingCRL, signatureData: quote.signatureData,
-                                        collateral: pieces)
+        let warmKey = DCAPWarmEntry.Key(
+            tee: tee, allowMissingCRL: allowMissingCRL, signatureData: quote.signatureData,
+            collateral: pieces)
         if let warm = cache.warmEntry(warmKey), let selected = warm.select(at: time) {
             try checkQuoteSignature(quote, key: warm.attestationKey)
             return try conclude(quote, pck: warm.pck, tcbInfo: selected.tcbInfo, qeIdentity: selected.qeIdentity)
@@ -117,8 +122,10 @@ public struct DCAPVerifier: EvidenceVerifier {
         guard let pckKey = P256.Signing.PublicKey(chain.leaf.publicKey) else {
             throw AttestationError(.chainInvalid, "the PCK certificate's key is not P-256")
         }
-        let qeSigned = cache.verifiedSignature(key: [UInt8](pckKey.rawRepresentation), signature: sig.qeReportSignature,
-                                               message: sig.qeReport.raw) {
+        let qeSigned = cache.verifiedSignature(
+            key: [UInt8](pckKey.rawRepresentation), signature: sig.qeReportSignature,
+            message: sig.qeReport.raw
+        ) {
             DCAPCertificates.verifyRawP256(signature: sig.qeReportSignature, message: sig.qeReport.raw, key: pckKey)
         }
         guard qeSigned else {
@@ -127,8 +134,11 @@ public struct DCAPVerifier: EvidenceVerifier {
         let binding = Array(SHA256.hash(data: sig.attestationKey + sig.qeAuthData))
         let reportData = sig.qeReport.reportData
         guard reportData.count == 64, safeEqual(Array(reportData[0..<32]), binding),
-              reportData[32...].allSatisfy({ $0 == 0 }) else {
-            throw AttestationError(.signatureInvalid, "the QE report does not bind the attestation key: report_data is not SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes")
+            reportData[32...].allSatisfy({ $0 == 0 })
+        else {
+            throw AttestationError(
+                .signatureInvalid,
+                "the QE report does not bind the attestation key: report_data is not SHA-256(attestation key ‖ QE auth data) ‖ 32 zero bytes")
         }
 
         // 3. The quote signed by the attestation key (never memoised).
@@ -154,8 +164,10 @@ public struct DCAPVerifier: EvidenceVerifier {
     /// Step 5: the TCB status from the selected TCB info and QE identity (SGX: the TCB level's
     /// status with the QE's folded in; TDX: `evaluateTDX`). Revoked is refused here, as Intel's
     /// QVL fails the verification for it; every other status is left to the policy.
-    func conclude(_ quote: DCAPQuote, pck: PCKExtensions, tcbInfo: TCBInfo,
-                  qeIdentity: QEIdentity) throws(AttestationError) -> Verified {
+    func conclude(
+        _ quote: DCAPQuote, pck: PCKExtensions, tcbInfo: TCBInfo,
+        qeIdentity: QEIdentity
+    ) throws(AttestationError) -> Verified {
         let qe = try evaluateQE(quote.signatureData.qeReport, identity: qeIdentity)
         let status: DCAPTCBStatus
         var advisories = qe.advisoryIds

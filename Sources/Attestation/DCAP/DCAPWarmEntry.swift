@@ -113,8 +113,9 @@ struct DCAPWarmEntry: Sendable {
     /// time-dependent check fails or the selection would be refused (the full path decides).
     func select(at time: Date) -> Selected? {
         guard certificates.allSatisfy({ $0.contains(time) }), crls.allSatisfy({ $0.contains(time) }),
-              let tcb = tcbInfos.first(where: { $0.usable(at: time) }), tcb.consistent,
-              let qe = qeIdentities.first(where: { $0.usable(at: time) }) else { return nil }
+            let tcb = tcbInfos.first(where: { $0.usable(at: time) }), tcb.consistent,
+            let qe = qeIdentities.first(where: { $0.usable(at: time) })
+        else { return nil }
         return Selected(tcbInfo: tcb.value, qeIdentity: qe.value)
     }
 }

@@ -44,8 +44,10 @@ enum JSONRawMembers {
                 return false
             default:
                 let start = i
-                while i < n, !(text[i] == UInt8(ascii: ",") || text[i] == UInt8(ascii: "}") || text[i] == 0x20
-                               || text[i] == 0x0A || text[i] == 0x0D || text[i] == 0x09) { i += 1 }
+                while i < n,
+                    !(text[i] == UInt8(ascii: ",") || text[i] == UInt8(ascii: "}") || text[i] == 0x20
+                        || text[i] == 0x0A || text[i] == 0x0D || text[i] == 0x09)
+                { i += 1 }
                 return i > start
             }
         }

@@ -36,9 +36,10 @@ struct PCKExtensions: Sendable, Hashable {
         do {
             let top = try entries(DER.parse(ext.value))
             guard let ppidNode = top[[1, 2, 840, 113741, 1, 13, 1, 1]],
-                  let tcbNode = top[[1, 2, 840, 113741, 1, 13, 1, 2]],
-                  let pceNode = top[[1, 2, 840, 113741, 1, 13, 1, 3]],
-                  let fmspcNode = top[[1, 2, 840, 113741, 1, 13, 1, 4]] else {
+                let tcbNode = top[[1, 2, 840, 113741, 1, 13, 1, 2]],
+                let pceNode = top[[1, 2, 840, 113741, 1, 13, 1, 3]],
+                let fmspcNode = top[[1, 2, 840, 113741, 1, 13, 1, 4]]
+            else {
                 throw AttestationError(.malformed, "the PCK certificate's SGX extensions lack PPID, TCB, PCE-ID or FMSPC")
             }
             let tcb = try entries(tcbNode)
@@ -52,7 +53,8 @@ struct PCKExtensions: Sendable, Hashable {
                 comps.append(UInt8(v))
             }
             guard let pceSvnNode = tcb[[1, 2, 840, 113741, 1, 13, 1, 2, 17]],
-                  let cpuSvnNode = tcb[[1, 2, 840, 113741, 1, 13, 1, 2, 18]] else {
+                let cpuSvnNode = tcb[[1, 2, 840, 113741, 1, 13, 1, 2, 18]]
+            else {
                 throw AttestationError(.malformed, "the PCK certificate's TCB lacks PCESVN or CPUSVN")
             }
             let pceSvn = try Int(derEncoded: pceSvnNode)
@@ -64,8 +66,9 @@ struct PCKExtensions: Sendable, Hashable {
             guard cpuSvn.count == 16, pceId.count == 2, fmspc.count == 6 else {
                 throw AttestationError(.malformed, "the PCK certificate's CPUSVN, PCE-ID or FMSPC has the wrong length")
             }
-            return PCKExtensions(ppid: ppid, cpuSvnComponents: comps, pceSvn: UInt16(pceSvn), cpuSvn: cpuSvn,
-                                 pceId: pceId, fmspc: fmspc)
+            return PCKExtensions(
+                ppid: ppid, cpuSvnComponents: comps, pceSvn: UInt16(pceSvn), cpuSvn: cpuSvn,
+                pceId: pceId, fmspc: fmspc)
         } catch let error as AttestationError {
             throw error
         } catch {

@@ -13,8 +13,10 @@
 /// | 28 | 20 | user data (first 16 bytes: QE id) |
 struct QuoteHeader: Sendable, Hashable {
     static let size = 48
-    static let intelQEVendorID: [UInt8] = [0x93, 0x9A, 0x72, 0x33, 0xF7, 0x9C, 0x4C, 0xA9,
-                                            0x94, 0x0A, 0x0D, 0xB3, 0x95, 0x7F, 0x06, 0x07]
+    static let intelQEVendorID: [UInt8] = [
+        0x93, 0x9A, 0x72, 0x33, 0xF7, 0x9C, 0x4C, 0xA9,
+        0x94, 0x0A, 0x0D, 0xB3, 0x95, 0x7F, 0x06, 0x07,
+    ]
     static let attestationKeyECDSAP256: UInt16 = 2
     static let teeTypeSGX: UInt32 = 0x00
     static let teeTypeTDX: UInt32 = 0x81
@@ -54,7 +56,8 @@ struct QuoteHeader: Sendable, Hashable {
                 throw AttestationError(.malformed, "DCAP quote v\(version): reserved header bytes 8..<12 are not zero")
             }
         }
-        return QuoteHeader(version: version, attestationKeyType: keyType, teeType: teeType,
-                           svnOrReserved: svn, qeVendorID: vendor, userData: user)
+        return QuoteHeader(
+            version: version, attestationKeyType: keyType, teeType: teeType,
+            svnOrReserved: svn, qeVendorID: vendor, userData: user)
     }
 }

@@ -72,11 +72,15 @@ struct QuoteSignatureData: Sendable, Hashable {
         let auth = try reader.take(authSize, "qe_auth_data")
         let certType = try reader.u16("certification_data.type")
         guard certType == certTypePCKChain else {
-            throw AttestationError(.malformed, "DCAP quote: PCK certification data type \(certType) is not supported (only 5, the PEM PCK chain; offline verification needs the chain in the quote)")
+            throw AttestationError(
+                .malformed,
+                "DCAP quote: PCK certification data type \(certType) is not supported (only 5, the PEM PCK chain; offline verification needs the chain in the quote)"
+            )
         }
         let certSize = Int(try reader.u32("certification_data.size"))
         let chain = try reader.take(certSize, "certification_data (PCK chain)")
-        return QuoteSignatureData(quoteSignature: quoteSignature, attestationKey: attestationKey, qeReport: qeReport,
-                                  qeReportSignature: qeSig, qeAuthData: auth, pckChainPEM: chain)
+        return QuoteSignatureData(
+            quoteSignature: quoteSignature, attestationKey: attestationKey, qeReport: qeReport,
+            qeReportSignature: qeSig, qeAuthData: auth, pckChainPEM: chain)
     }
 }

@@ -24,8 +24,10 @@ public struct SGXClaims: TEEClaims, Hashable {
     public func encode(to encoder: any Encoder) throws {
         try DCAPClaimsEncoding.encode(
             self, to: encoder,
-            hex: [("mrEnclave", mrEnclave), ("mrSigner", mrSigner), ("attributes", attributes), ("cpuSvn", cpuSvn),
-                  ("fmspc", fmspc)],
+            hex: [
+                ("mrEnclave", mrEnclave), ("mrSigner", mrSigner), ("attributes", attributes), ("cpuSvn", cpuSvn),
+                ("fmspc", fmspc),
+            ],
             numbers: [("isvProdId", isvProdId), ("isvSvn", isvSvn)], advisoryIds: advisoryIds)
     }
 }

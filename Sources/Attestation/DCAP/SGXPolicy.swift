@@ -9,9 +9,11 @@ public struct SGXPolicy: Sendable, Hashable {
     public var allowDebug: Bool
     public var acceptedTCBStatuses: Set<String>
 
-    public init(mrEnclave: [UInt8]? = nil, mrSigner: [UInt8]? = nil, isvProdId: UInt16? = nil,
-                minimumIsvSvn: UInt16 = 0, allowDebug: Bool = false,
-                acceptedTCBStatuses: Set<String> = ["UpToDate"]) {
+    public init(
+        mrEnclave: [UInt8]? = nil, mrSigner: [UInt8]? = nil, isvProdId: UInt16? = nil,
+        minimumIsvSvn: UInt16 = 0, allowDebug: Bool = false,
+        acceptedTCBStatuses: Set<String> = ["UpToDate"]
+    ) {
         self.mrEnclave = mrEnclave
         self.mrSigner = mrSigner
         self.isvProdId = isvProdId
@@ -23,7 +25,8 @@ public struct SGXPolicy: Sendable, Hashable {
     public func check(_ claims: SGXClaims) throws(AttestationError) {
         // A signer alone would accept every enclave that key ever signed, for any product.
         guard mrEnclave != nil || (mrSigner != nil && isvProdId != nil) else {
-            throw AttestationError(.measurementMismatch, "the SGX policy names neither an MRENCLAVE nor an MRSIGNER with its ISVPRODID, so no enclave can match it")
+            throw AttestationError(
+                .measurementMismatch, "the SGX policy names neither an MRENCLAVE nor an MRSIGNER with its ISVPRODID, so no enclave can match it")
         }
         if let mrEnclave, !safeEqual(mrEnclave, claims.mrEnclave) {
             throw AttestationError(.measurementMismatch, "MRENCLAVE \(Hex.encode(claims.mrEnclave)) is not the expected \(Hex.encode(mrEnclave))")

@@ -62,8 +62,9 @@ struct SGXReportBody: Sendable, Hashable {
         try r.reserved(42, "\(name).reserved4")
         let family = try r.take(16, "\(name).isvfamilyid")
         let reportData = try r.take(64, "\(name).reportdata")
-        return SGXReportBody(cpuSvn: cpuSvn, miscSelect: misc, isvExtProdId: ext, attributes: attributes,
-                             mrEnclave: mrEnclave, mrSigner: mrSigner, configId: configId, isvProdId: prod,
-                             isvSvn: svn, configSvn: configSvn, isvFamilyId: family, reportData: reportData, raw: raw)
+        return SGXReportBody(
+            cpuSvn: cpuSvn, miscSelect: misc, isvExtProdId: ext, attributes: attributes,
+            mrEnclave: mrEnclave, mrSigner: mrSigner, configId: configId, isvProdId: prod,
+            isvSvn: svn, configSvn: configSvn, isvFamilyId: family, reportData: reportData, raw: raw)
     }
 }

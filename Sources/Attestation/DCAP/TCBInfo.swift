@@ -59,7 +59,9 @@ struct TCBInfo: Sendable, Hashable, Decodable {
             throw AttestationError(.collateralInvalid, "TCB info JSON does not decode: \(AttestationError.libraryReason(error))")
         }
         guard info.version == 3, info.id == "SGX" || info.id == "TDX", info.tcbType == 0 else {
-            throw AttestationError(.collateralInvalid, "TCB info \(info.id) version \(info.version) tcbType \(info.tcbType) is not supported (SGX/TDX version 3, tcbType 0)")
+            throw AttestationError(
+                .collateralInvalid,
+                "TCB info \(info.id) version \(info.version) tcbType \(info.tcbType) is not supported (SGX/TDX version 3, tcbType 0)")
         }
         let tdx = info.id == "TDX"
         guard tdx == (info.tdxModule != nil), tdx || info.tdxModuleIdentities == nil else {
@@ -73,9 +75,13 @@ struct TCBInfo: Sendable, Hashable, Decodable {
         }
         for level in info.tcbLevels {
             guard level.tcb.sgxtcbcomponents.count == 16, !tdx || level.tcb.tdxtcbcomponents?.count == 16,
-                  (level.tcb.sgxtcbcomponents + (level.tcb.tdxtcbcomponents ?? [])).allSatisfy({ (0...255).contains($0.svn) }),
-                  (0...0xFFFF).contains(level.tcb.pcesvn) else {
-                throw AttestationError(.collateralInvalid, "TCB info level \(level.tcbDate) does not have 16 SGX\(tdx ? " and 16 TDX" : "") component SVNs in 0...255 and a PCESVN in 0...65535")
+                (level.tcb.sgxtcbcomponents + (level.tcb.tdxtcbcomponents ?? [])).allSatisfy({ (0...255).contains($0.svn) }),
+                (0...0xFFFF).contains(level.tcb.pcesvn)
+            else {
+                throw AttestationError(
+                    .collateralInvalid,
+                    "TCB info level \(level.tcbDate) does not have 16 SGX\(tdx ? " and 16 TDX" : "") component SVNs in 0...255 and a PCESVN in 0...65535"
+                )
             }
         }
         info.tcbLevels.sort { Self.ranksAbove($0.tcb, $1.tcb) }
@@ -89,7 +95,8 @@ struct TCBInfo: Sendable, Hashable, Decodable {
             for i in identities.indices {
                 var levels = identities[i].tcbLevels
                 guard !levels.isEmpty, levels.allSatisfy({ (0...0xFFFF).contains($0.tcb.isvsvn) }) else {
-                    throw AttestationError(.collateralInvalid, "TDX module identity \(identities[i].id) has no TCB levels or an ISVSVN outside 0...65535")
+                    throw AttestationError(
+                        .collateralInvalid, "TDX module identity \(identities[i].id) has no TCB levels or an ISVSVN outside 0...65535")
                 }
                 levels.sort { $0.tcb.isvsvn > $1.tcb.isvsvn }
                 for (higher, lower) in zip(levels, levels.dropFirst()) where higher.tcb.isvsvn == lower.tcb.isvsvn {

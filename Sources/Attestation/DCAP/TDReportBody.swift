@@ -60,9 +60,10 @@ struct TDReportBody: Sendable, Hashable {
         var rtmrs: [[UInt8]] = []
         for i in 0..<4 { rtmrs.append(try reader.take(48, "td.rtmr\(i)")) }
         let reportData = try reader.take(64, "td.reportdata")
-        var body = TDReportBody(teeTcbSvn: tcb, mrSeam: mrSeam, mrSignerSeam: mrSignerSeam, seamAttributes: seamAttr,
-                                tdAttributes: tdAttr, xfam: xfam, mrTd: mrTd, mrConfigId: cfg, mrOwner: owner,
-                                mrOwnerConfig: ownerCfg, rtmrs: rtmrs, reportData: reportData)
+        var body = TDReportBody(
+            teeTcbSvn: tcb, mrSeam: mrSeam, mrSignerSeam: mrSignerSeam, seamAttributes: seamAttr,
+            tdAttributes: tdAttr, xfam: xfam, mrTd: mrTd, mrConfigId: cfg, mrOwner: owner,
+            mrOwnerConfig: ownerCfg, rtmrs: rtmrs, reportData: reportData)
         if td15 {
             body.teeTcbSvn2 = try reader.take(16, "td.tee_tcb_svn_2")
             body.mrServiceTd = try reader.take(48, "td.mrservicetd")

@@ -48,10 +48,13 @@ public struct TDXClaims: TEEClaims, Hashable {
     public func encode(to encoder: any Encoder) throws {
         try DCAPClaimsEncoding.encode(
             self, to: encoder,
-            hex: [("mrTd", mrTd), ("rtmr0", rtmr0), ("rtmr1", rtmr1), ("rtmr2", rtmr2), ("rtmr3", rtmr3),
-                  ("mrConfigId", mrConfigId), ("mrOwner", mrOwner), ("mrOwnerConfig", mrOwnerConfig),
-                  ("tdAttributes", tdAttributes), ("teeTcbSvn", teeTcbSvn), ("mrSeam", mrSeam), ("fmspc", fmspc)],
-            advisoryIds: advisoryIds) { c in
+            hex: [
+                ("mrTd", mrTd), ("rtmr0", rtmr0), ("rtmr1", rtmr1), ("rtmr2", rtmr2), ("rtmr3", rtmr3),
+                ("mrConfigId", mrConfigId), ("mrOwner", mrOwner), ("mrOwnerConfig", mrOwnerConfig),
+                ("tdAttributes", tdAttributes), ("teeTcbSvn", teeTcbSvn), ("mrSeam", mrSeam), ("fmspc", fmspc),
+            ],
+            advisoryIds: advisoryIds
+        ) { c in
             try c.encode(tcbLevelStatus, forKey: .init("tcbLevelStatus"))
             try c.encode(tdxModuleIdentity, forKey: .init("tdxModuleIdentity"))
             try c.encode(tdxModuleStatus, forKey: .init("tdxModuleStatus"))

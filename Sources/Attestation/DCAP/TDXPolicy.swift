@@ -17,9 +17,11 @@ public struct TDXPolicy: Sendable, Hashable {
     public var allowDebug: Bool
     public var acceptedTCBStatuses: Set<String>
 
-    public init(mrTd: [UInt8], rtmrs: [Int: [UInt8]] = [:], mrConfigId: [UInt8]? = nil,
-                minimumTeeTcbSvn: [UInt8]? = nil, allowDebug: Bool = false,
-                acceptedTCBStatuses: Set<String> = ["UpToDate"]) {
+    public init(
+        mrTd: [UInt8], rtmrs: [Int: [UInt8]] = [:], mrConfigId: [UInt8]? = nil,
+        minimumTeeTcbSvn: [UInt8]? = nil, allowDebug: Bool = false,
+        acceptedTCBStatuses: Set<String> = ["UpToDate"]
+    ) {
         self.mrTd = mrTd
         self.rtmrs = rtmrs
         self.mrConfigId = mrConfigId
@@ -49,7 +51,8 @@ public struct TDXPolicy: Sendable, Hashable {
         }
         if let minimum = minimumTeeTcbSvn {
             guard minimum.count == claims.teeTcbSvn.count,
-                  zip(claims.teeTcbSvn, minimum).allSatisfy({ $0 >= $1 }) else {
+                zip(claims.teeTcbSvn, minimum).allSatisfy({ $0 >= $1 })
+            else {
                 throw AttestationError(.tcbTooLow, "TEE_TCB_SVN \(Hex.encode(claims.teeTcbSvn)) is below the minimum \(Hex.encode(minimum))")
             }
         }

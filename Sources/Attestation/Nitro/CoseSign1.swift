@@ -70,8 +70,9 @@ struct CoseSign1: Sendable, Hashable {
         if unprotected.contains(where: { $0.key == Self.algLabel }) {
             throw AttestationError(.malformed, "the COSE algorithm must be in the protected header, where the signature covers it")
         }
-        return CoseSign1(protectedBytes: protectedBytes, protectedHeader: protected, unprotectedHeader: unprotected,
-                         payload: payload, signature: signature)
+        return CoseSign1(
+            protectedBytes: protectedBytes, protectedHeader: protected, unprotectedHeader: unprotected,
+            payload: payload, signature: signature)
     }
 
     /// The bytes the signature covers (RFC 9052 §4.4):

@@ -48,12 +48,18 @@ struct NitroAttestationDocument: Sendable, Hashable {
 
         var fields: [String: CBOR] = [:]
         for pair in pairs {
-            guard case .text(let key) = pair.key else { throw AttestationError(.malformed, "the Nitro attestation document has a non-text key \(pair.key)") }
-            guard Self.knownKeys.contains(key) else { throw AttestationError(.malformed, "the Nitro attestation document has an unknown field \"\(key)\"") }
+            guard case .text(let key) = pair.key else {
+                throw AttestationError(.malformed, "the Nitro attestation document has a non-text key \(pair.key)")
+            }
+            guard Self.knownKeys.contains(key) else {
+                throw AttestationError(.malformed, "the Nitro attestation document has an unknown field \"\(key)\"")
+            }
             fields[key] = pair.value  // keys are unique: the decoder refuses duplicates
         }
         func required(_ key: String) throws(AttestationError) -> CBOR {
-            guard let value = fields[key] else { throw AttestationError(.malformed, "the Nitro attestation document lacks the required field \"\(key)\"") }
+            guard let value = fields[key] else {
+                throw AttestationError(.malformed, "the Nitro attestation document lacks the required field \"\(key)\"")
+            }
             return value
         }
 

@@ -26,7 +26,10 @@ enum NitroChain {
     /// so it runs on every verification, cached bundle or not.
     static func checkRoot(_ cabundle: [[UInt8]], pinned root: [UInt8]) throws(AttestationError) {
         guard let first = cabundle.first, first == root else {
-            throw AttestationError(.chainInvalid, "the Nitro cabundle does not start with the pinned AWS Nitro Enclaves Root-G1 certificate (SHA-256 641a0321...bb5b); the document was not issued under AWS's root")
+            throw AttestationError(
+                .chainInvalid,
+                "the Nitro cabundle does not start with the pinned AWS Nitro Enclaves Root-G1 certificate (SHA-256 641a0321...bb5b); the document was not issued under AWS's root"
+            )
         }
     }
 
@@ -71,7 +74,9 @@ enum NitroChain {
 
     /// Verifies the document's certificate against the bundle's last certificate at `time`
     /// and returns the parsed certificate and its P-384 key, which signs the COSE message.
-    static func verifyLeaf(_ der: [UInt8], issuer bundle: NitroVerifiedBundle, at time: Date) throws(AttestationError) -> (Certificate, P384.Signing.PublicKey) {
+    static func verifyLeaf(_ der: [UInt8], issuer bundle: NitroVerifiedBundle, at time: Date) throws(AttestationError) -> (
+        Certificate, P384.Signing.PublicKey
+    ) {
         let leaf = try parse(der, name: "document certificate")
         let name = "the document certificate (\(leaf.subject))"
         try checkCriticalExtensions(leaf, name: name)
@@ -143,7 +148,10 @@ enum NitroChain {
     private static func checkWindow(name: String, notBefore: Date, notAfter: Date, at time: Date) throws(AttestationError) {
         guard notBefore <= time, time <= notAfter else {
             let f = ISO8601DateFormatter()
-            throw AttestationError(.certificateExpired, "\(name) is valid from \(f.string(from: notBefore)) to \(f.string(from: notAfter)), not at the verification time \(f.string(from: time))")
+            throw AttestationError(
+                .certificateExpired,
+                "\(name) is valid from \(f.string(from: notBefore)) to \(f.string(from: notAfter)), not at the verification time \(f.string(from: time))"
+            )
         }
     }
 }

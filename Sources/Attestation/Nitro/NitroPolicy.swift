@@ -16,8 +16,10 @@ public struct NitroPolicy: Sendable, Hashable {
     /// readable from the parent instance, and its PCRs no longer identify any image.
     public var allowDebug: Bool
 
-    public init(pcr0: [UInt8], pcr1: [UInt8]? = nil, pcr2: [UInt8]? = nil, pcr3: [UInt8]? = nil,
-                pcr4: [UInt8]? = nil, pcr8: [UInt8]? = nil, allowDebug: Bool = false) {
+    public init(
+        pcr0: [UInt8], pcr1: [UInt8]? = nil, pcr2: [UInt8]? = nil, pcr3: [UInt8]? = nil,
+        pcr4: [UInt8]? = nil, pcr8: [UInt8]? = nil, allowDebug: Bool = false
+    ) {
         self.pcr0 = pcr0
         self.pcr1 = pcr1
         self.pcr2 = pcr2
@@ -31,7 +33,10 @@ public struct NitroPolicy: Sendable, Hashable {
         // Debug first: a debug enclave's PCRs are zero, so it would also fail the PCR match,
         // but "debug" is the reason a person can act on.
         if claims.debug && !allowDebug {
-            throw AttestationError(.debugNotAllowed, "the Nitro enclave runs in debug mode (PCR0, PCR1 and PCR2 are zero), so the parent instance can read its console; allow debug only for development")
+            throw AttestationError(
+                .debugNotAllowed,
+                "the Nitro enclave runs in debug mode (PCR0, PCR1 and PCR2 are zero), so the parent instance can read its console; allow debug only for development"
+            )
         }
         let expected: [(Int, [UInt8]?)] = [(0, pcr0), (1, pcr1), (2, pcr2), (3, pcr3), (4, pcr4), (8, pcr8)]
         for (index, value) in expected {

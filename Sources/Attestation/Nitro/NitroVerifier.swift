@@ -44,7 +44,8 @@ public struct NitroVerifier: EvidenceVerifier {
     public func verifyDocument(_ bytes: [UInt8], at time: Date) throws(AttestationError) -> NitroClaims {
         guard !bytes.isEmpty else { throw AttestationError(.malformed, "the Nitro attestation document is empty") }
         guard bytes.count <= Self.maxDocumentSize else {
-            throw AttestationError(.malformed, "the Nitro attestation document is \(bytes.count) bytes, more than the \(Self.maxDocumentSize) accepted")
+            throw AttestationError(
+                .malformed, "the Nitro attestation document is \(bytes.count) bytes, more than the \(Self.maxDocumentSize) accepted")
         }
         let cose = try CoseSign1.parse(bytes, limits: Self.limits)
         guard let alg = cose.algorithm else {
@@ -54,7 +55,8 @@ public struct NitroVerifier: EvidenceVerifier {
             throw AttestationError(.algorithmNotAllowed, "the Nitro document is signed with COSE algorithm \(alg); only ES384 (-35) is accepted")
         }
         guard cose.signature.count == 96,
-              let signature = try? P384.Signing.ECDSASignature(rawRepresentation: cose.signature) else {
+            let signature = try? P384.Signing.ECDSASignature(rawRepresentation: cose.signature)
+        else {
             throw AttestationError(.malformed, "an ES384 signature is 96 bytes (r || s); this one is \(cose.signature.count)")
         }
         let document = try NitroAttestationDocument.parse(cose.payload, limits: Self.limits)
@@ -77,10 +79,14 @@ public struct NitroVerifier: EvidenceVerifier {
 
         let claims = NitroClaims(document)
         guard leaf.notValidBefore <= claims.timestamp, claims.timestamp <= leaf.notValidAfter else {
-            throw AttestationError(.timestampOutOfRange, "the Nitro document's timestamp \(claims.timestamp) is outside its certificate's validity (\(leaf.notValidBefore) to \(leaf.notValidAfter))")
+            throw AttestationError(
+                .timestampOutOfRange,
+                "the Nitro document's timestamp \(claims.timestamp) is outside its certificate's validity (\(leaf.notValidBefore) to \(leaf.notValidAfter))"
+            )
         }
         guard leafKey.isValidSignature(signature, for: cose.signedBytes) else {
-            throw AttestationError(.signatureInvalid, "the COSE_Sign1 ES384 signature over the Nitro document does not verify with its certificate's key")
+            throw AttestationError(
+                .signatureInvalid, "the COSE_Sign1 ES384 signature over the Nitro document does not verify with its certificate's key")
         }
         return claims
     }

@@ -102,9 +102,10 @@ struct AMDCertificate: Sendable {
                     throw AttestationError(.chainInvalid, "certificate has no subjectPublicKeyInfo")
                 }
                 let publicKey = try parsePublicKey(spkiNode)
-                let extensionList = try DER.optionalExplicitlyTagged(&tbsNodes, tagNumber: 3, tagClass: .contextSpecific) { node in
-                    try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: node)
-                } ?? []
+                let extensionList =
+                    try DER.optionalExplicitlyTagged(&tbsNodes, tagNumber: 3, tagClass: .contextSpecific) { node in
+                        try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: node)
+                    } ?? []
                 return AMDCertificate(
                     der: der, tbs: Array(tbsNode.encodedBytes), serialNumber: Array(serial),
                     signatureAlgorithm: outerAlgorithm, issuer: issuer, subject: subject,
@@ -129,8 +130,10 @@ struct AMDCertificate: Sendable {
             let t = try GeneralizedTime(derEncoded: node)
             c = (t.year, t.month, t.day, t.hours, t.minutes, t.seconds)
         }
-        return Date(timeIntervalSince1970: TimeInterval(daysSinceEpoch(year: c.year, month: c.month, day: c.day) * 86_400
-            + c.hours * 3_600 + c.minutes * 60 + c.seconds))
+        return Date(
+            timeIntervalSince1970: TimeInterval(
+                daysSinceEpoch(year: c.year, month: c.month, day: c.day) * 86_400
+                    + c.hours * 3_600 + c.minutes * 60 + c.seconds))
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil).
@@ -211,7 +214,10 @@ extension AMDCertificate {
     func checkValidity(at time: Date, role: String) throws(AttestationError) {
         guard isValid(at: time) else {
             let f = ISO8601DateFormatter()
-            throw AttestationError(.certificateExpired, "the \(role) certificate (\(subjectCommonName)) is valid \(f.string(from: notBefore)) to \(f.string(from: notAfter)), not at \(f.string(from: time))")
+            throw AttestationError(
+                .certificateExpired,
+                "the \(role) certificate (\(subjectCommonName)) is valid \(f.string(from: notBefore)) to \(f.string(from: notAfter)), not at \(f.string(from: time))"
+            )
         }
     }
 
@@ -246,7 +252,9 @@ extension AMDCertificate {
             switch document.discriminator {
             case "CERTIFICATE": certificates.append(document.derBytes)
             case "X509 CRL": crls.append(document.derBytes)
-            default: throw AttestationError(.collateralInvalid, "PEM collateral holds a \(document.discriminator) block; only CERTIFICATE and X509 CRL belong there")
+            default:
+                throw AttestationError(
+                    .collateralInvalid, "PEM collateral holds a \(document.discriminator) block; only CERTIFICATE and X509 CRL belong there")
             }
         }
         guard !(certificates.isEmpty && crls.isEmpty) else {

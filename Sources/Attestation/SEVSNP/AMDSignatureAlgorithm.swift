@@ -40,7 +40,8 @@ struct AMDSignatureAlgorithm: Sendable, Hashable {
         self = try DER.sequence(node, identifier: .sequence) { n in
             let oid = try ASN1ObjectIdentifier(derEncoded: &n)
             guard oid == Self.rsassaPSS else {
-                throw AttestationError(.chainInvalid, "certificate signature algorithm \(oid) is not RSASSA-PSS, which AMD uses for every certificate")
+                throw AttestationError(
+                    .chainInvalid, "certificate signature algorithm \(oid) is not RSASSA-PSS, which AMD uses for every certificate")
             }
             guard let parameters = n.next() else {
                 throw AttestationError(.chainInvalid, "RSASSA-PSS parameters are missing")
@@ -57,7 +58,10 @@ struct AMDSignatureAlgorithm: Sendable, Hashable {
                 let salt = try DER.optionalExplicitlyTagged(&p, tagNumber: 2, tagClass: .contextSpecific) { try Int(derEncoded: $0) }
                 let trailer = try DER.optionalExplicitlyTagged(&p, tagNumber: 3, tagClass: .contextSpecific) { try Int(derEncoded: $0) }
                 guard hash == Self.sha384, mask == .some(Self.sha384), salt == 48, trailer ?? 1 == 1 else {
-                    throw AttestationError(.chainInvalid, "RSASSA-PSS parameters are not SHA-384 / MGF1-SHA-384 / salt 48 / trailer 1 (hash \(hash.map { "\($0)" } ?? "sha1 default"), salt \(salt ?? 20))")
+                    throw AttestationError(
+                        .chainInvalid,
+                        "RSASSA-PSS parameters are not SHA-384 / MGF1-SHA-384 / salt 48 / trailer 1 (hash \(hash.map { "\($0)" } ?? "sha1 default"), salt \(salt ?? 20))"
+                    )
                 }
                 return AMDSignatureAlgorithm(explicitTrailerField: trailer != nil)
             }

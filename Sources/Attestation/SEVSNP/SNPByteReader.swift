@@ -46,7 +46,10 @@ struct SNPByteReader {
         let start = offset
         let b = try bytes(count, field)
         if let i = b.firstIndex(where: { $0 != 0 }) {
-            throw AttestationError(.malformed, "\(structure) reserved field \(field) (0x\(String(start, radix: 16))..0x\(String(start + count - 1, radix: 16))) has non-zero byte at 0x\(String(start + i, radix: 16)); this layout is not supported")
+            throw AttestationError(
+                .malformed,
+                "\(structure) reserved field \(field) (0x\(String(start, radix: 16))..0x\(String(start + count - 1, radix: 16))) has non-zero byte at 0x\(String(start + i, radix: 16)); this layout is not supported"
+            )
         }
     }
 }

@@ -36,7 +36,10 @@ public struct SNPCollateralNeeds: Sendable, Hashable {
         let products: [SNPProduct]
         if let cpuid = report.cpuid {
             guard let product = cpuid.product else {
-                throw AttestationError(.productMismatch, "the report's CPUID family 0x\(String(cpuid.family, radix: 16)) model 0x\(String(cpuid.model, radix: 16)) is not an SEV-SNP product")
+                throw AttestationError(
+                    .productMismatch,
+                    "the report's CPUID family 0x\(String(cpuid.family, radix: 16)) model 0x\(String(cpuid.model, radix: 16)) is not an SEV-SNP product"
+                )
             }
             products = [product]
         } else {

@@ -36,8 +36,10 @@ public struct SNPPolicy: Sendable, Hashable {
     /// The least privileged VMPL allowed to request the report; nil accepts any.
     public var maxVMPL: UInt32?
 
-    public init(measurement: [UInt8], hostData: [UInt8]? = nil, idKeyDigest: [UInt8]? = nil,
-                minimumReportedTCB: MinimumTCB? = nil, allowDebug: Bool = false, maxVMPL: UInt32? = nil) {
+    public init(
+        measurement: [UInt8], hostData: [UInt8]? = nil, idKeyDigest: [UInt8]? = nil,
+        minimumReportedTCB: MinimumTCB? = nil, allowDebug: Bool = false, maxVMPL: UInt32? = nil
+    ) {
         self.measurement = measurement
         self.hostData = hostData
         self.idKeyDigest = idKeyDigest
@@ -48,7 +50,9 @@ public struct SNPPolicy: Sendable, Hashable {
 
     public func check(_ claims: SNPClaims) throws(AttestationError) {
         guard Self.constantTimeEqual(claims.measurement, measurement) else {
-            throw AttestationError(.measurementMismatch, "the SNP MEASUREMENT \(Hex.encode(claims.measurement)) is not the one the policy names (\(Hex.encode(measurement)))")
+            throw AttestationError(
+                .measurementMismatch,
+                "the SNP MEASUREMENT \(Hex.encode(claims.measurement)) is not the one the policy names (\(Hex.encode(measurement)))")
         }
         if let hostData, !Self.constantTimeEqual(claims.hostData, hostData) {
             throw AttestationError(.measurementMismatch, "the SNP HOST_DATA \(Hex.encode(claims.hostData)) is not the one the policy names")
@@ -57,7 +61,8 @@ public struct SNPPolicy: Sendable, Hashable {
             throw AttestationError(.measurementMismatch, "the SNP ID_KEY_DIGEST \(Hex.encode(claims.idKeyDigest)) is not the one the policy names")
         }
         if claims.debug && !allowDebug {
-            throw AttestationError(.debugNotAllowed, "the SNP guest policy allows debugging (bit 19), so the host can read its memory; allow debug only for development")
+            throw AttestationError(
+                .debugNotAllowed, "the SNP guest policy allows debugging (bit 19), so the host can read its memory; allow debug only for development")
         }
         if let maxVMPL, claims.vmpl > maxVMPL {
             throw AttestationError(.vmplNotAllowed, "the report was requested at VMPL \(claims.vmpl); the policy allows VMPL \(maxVMPL) at most")
@@ -81,7 +86,8 @@ public struct SNPPolicy: Sendable, Hashable {
             }
         }
         guard low.isEmpty else {
-            throw AttestationError(.tcbTooLow, "the reported TCB is below the policy minimum: \(low.joined(separator: ", ")); update the host firmware")
+            throw AttestationError(
+                .tcbTooLow, "the reported TCB is below the policy minimum: \(low.joined(separator: ", ")); update the host firmware")
         }
     }
 

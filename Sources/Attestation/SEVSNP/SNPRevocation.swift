@@ -32,21 +32,29 @@ enum SNPRevocation {
             throw AttestationError(.chainInvalid, "the verified chain is not endorsement key, ASK/ASVK, ARK")
         }
         let (leaf, ask, ark) = (chain.certificates[0], chain.certificates[1], chain.certificates[2])
-        try check(crls, links: [Link(issuer: ark, subject: ask, role: "ASK/ASVK"), Link(issuer: ask, subject: leaf, role: chain.keyKind.rawValue)],
-                  product: chain.product, at: time, required: required)
+        try check(
+            crls, links: [Link(issuer: ark, subject: ask, role: "ASK/ASVK"), Link(issuer: ask, subject: leaf, role: chain.keyKind.rawValue)],
+            product: chain.product, at: time, required: required)
     }
 
     /// `links` root first; `required` asks for the root's (the self-issued ARK's) CRL.
-    static func check(_ crls: [CertificateRevocationList], links: [Link], product: SNPProduct, at time: Date, required: Bool) throws(AttestationError) {
+    static func check(_ crls: [CertificateRevocationList], links: [Link], product: SNPProduct, at time: Date, required: Bool) throws(AttestationError)
+    {
         for crl in crls where !links.contains(where: { $0.issuer.subject == crl.issuer }) {
-            throw AttestationError(.collateralInvalid, "the collateral holds a CRL from \(AMDCertificate.commonName(crl.issuer)), which issued none of this chain's certificates (ARK-\(product.rawValue) chain)")
+            throw AttestationError(
+                .collateralInvalid,
+                "the collateral holds a CRL from \(AMDCertificate.commonName(crl.issuer)), which issued none of this chain's certificates (ARK-\(product.rawValue) chain)"
+            )
         }
         for link in links {
             let issuer = link.issuer
             let newest = crls.filter { $0.issuer == issuer.subject }.max { $0.thisUpdate < $1.thisUpdate }
             guard let crl = newest else {
                 if required && issuer.isSelfIssued {
-                    throw AttestationError(.collateralMissing, "no CRL from \(issuer.subjectCommonName) was supplied and this verifier requires one; fetch it from AMD KDS (/vcek/v1/\(product.rawValue)/crl)")
+                    throw AttestationError(
+                        .collateralMissing,
+                        "no CRL from \(issuer.subjectCommonName) was supplied and this verifier requires one; fetch it from AMD KDS (/vcek/v1/\(product.rawValue)/crl)"
+                    )
                 }
                 continue
             }
@@ -54,14 +62,18 @@ enum SNPRevocation {
             do {
                 _ = try AMDSignatureAlgorithm(derEncoded: crl.signatureAlgorithmDER)
             } catch {
-                throw AttestationError(.signatureInvalid, "the \(name) is not signed with AMD's RSASSA-PSS SHA-384 parameters: \(AttestationError.libraryReason(error))")
+                throw AttestationError(
+                    .signatureInvalid, "the \(name) is not signed with AMD's RSASSA-PSS SHA-384 parameters: \(AttestationError.libraryReason(error))")
             }
             guard issuer.verifiesPSS(crl.signature, over: crl.tbsBytes) else {
                 throw AttestationError(.signatureInvalid, "the \(name) signature does not verify with \(issuer.subjectCommonName)'s key")
             }
             try crl.checkFreshness(at: time, name: name, source: "AMD KDS")
             if crl.revokes(serial: link.subject.serialNumber) {
-                throw AttestationError(.certificateRevoked, "AMD revoked the \(link.role) certificate \(link.subject.subjectCommonName) (serial \(Hex.encode(link.subject.serialNumber))) in its \(name)")
+                throw AttestationError(
+                    .certificateRevoked,
+                    "AMD revoked the \(link.role) certificate \(link.subject.subjectCommonName) (serial \(Hex.encode(link.subject.serialNumber))) in its \(name)"
+                )
             }
         }
     }

@@ -30,7 +30,10 @@ struct SNPVerifiedChain: Sendable {
             case .rsa:
                 if certificate.isSelfIssued {
                     guard roots.values.contains(where: { $0.der == certificate.der }) else {
-                        throw AttestationError(.chainInvalid, "the collateral's root certificate \(certificate.subjectCommonName) is not a pinned AMD ARK (Milan, Genoa or Turin); refusing it")
+                        throw AttestationError(
+                            .chainInvalid,
+                            "the collateral's root certificate \(certificate.subjectCommonName) is not a pinned AMD ARK (Milan, Genoa or Turin); refusing it"
+                        )
                     }
                 } else {
                     intermediates.append(certificate)
@@ -38,16 +41,22 @@ struct SNPVerifiedChain: Sendable {
             }
         }
         guard let (leaf, leafKey) = leaves.first else {
-            throw AttestationError(.collateralMissing, "no VCEK or VLEK certificate (EC P-384 key) in the collateral; fetch it from AMD KDS for the report's chip id and reported TCB")
+            throw AttestationError(
+                .collateralMissing,
+                "no VCEK or VLEK certificate (EC P-384 key) in the collateral; fetch it from AMD KDS for the report's chip id and reported TCB")
         }
         guard leaves.count == 1 else {
-            throw AttestationError(.chainInvalid, "the collateral holds \(leaves.count) endorsement key certificates; supply exactly one VCEK or VLEK")
+            throw AttestationError(
+                .chainInvalid, "the collateral holds \(leaves.count) endorsement key certificates; supply exactly one VCEK or VLEK")
         }
         guard !intermediates.isEmpty else {
             throw AttestationError(.collateralMissing, "no ASK/ASVK certificate in the collateral; supply AMD KDS cert_chain for the product")
         }
         guard let ask = intermediates.first(where: { $0.subject == leaf.issuer }) else {
-            throw AttestationError(.chainInvalid, "the endorsement key is issued by \(leaf.issuerCommonName), but the collateral's intermediates are \(intermediates.map(\.subjectCommonName).joined(separator: ", "))")
+            throw AttestationError(
+                .chainInvalid,
+                "the endorsement key is issued by \(leaf.issuerCommonName), but the collateral's intermediates are \(intermediates.map(\.subjectCommonName).joined(separator: ", "))"
+            )
         }
         guard let (product, ark) = roots.first(where: { $0.value.subject == ask.issuer }) else {
             throw AttestationError(.chainInvalid, "\(ask.subjectCommonName) is issued by \(ask.issuerCommonName), which is not a pinned AMD root")
@@ -63,7 +72,8 @@ struct SNPVerifiedChain: Sendable {
             throw AttestationError(.signatureInvalid, "\(ask.subjectCommonName) is not signed by \(ark.subjectCommonName) (RSASSA-PSS SHA-384)")
         }
         guard leaf.isSigned(by: ask) else {
-            throw AttestationError(.signatureInvalid, "the \(leaf.subjectCommonName) certificate is not signed by \(ask.subjectCommonName) (RSASSA-PSS SHA-384)")
+            throw AttestationError(
+                .signatureInvalid, "the \(leaf.subjectCommonName) certificate is not signed by \(ask.subjectCommonName) (RSASSA-PSS SHA-384)")
         }
 
         let endorsement = try AMDEndorsementExtensions(leaf.extensions)
@@ -115,7 +125,8 @@ struct SNPVerifiedChain: Sendable {
                 keyCertSign = (bits.bytes.first ?? 0) & 0x04 != 0
             }
         } catch {
-            throw AttestationError(.chainInvalid, "the \(role) certificate's basic constraints or key usage do not parse: \(AttestationError.libraryReason(error))")
+            throw AttestationError(
+                .chainInvalid, "the \(role) certificate's basic constraints or key usage do not parse: \(AttestationError.libraryReason(error))")
         }
         guard case .isCertificateAuthority = basic else {
             throw AttestationError(.chainInvalid, "the \(role) certificate \(certificate.subjectCommonName) is not a CA")

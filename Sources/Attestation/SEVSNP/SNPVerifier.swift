@@ -53,7 +53,9 @@ public struct SNPVerifier: EvidenceVerifier {
         }
         let (chain, crls) = try verifiedChain(evidence.collateral)
         guard chain.keyKind == report.signingKey else {
-            throw AttestationError(.chainInvalid, "the report says it was signed with the \(report.signingKey.rawValue), but the collateral holds a \(chain.keyKind.rawValue)")
+            throw AttestationError(
+                .chainInvalid,
+                "the report says it was signed with the \(report.signingKey.rawValue), but the collateral holds a \(chain.keyKind.rawValue)")
         }
         try chain.checkValidity(at: time)
         try SNPRevocation.check(crls, chain: chain, at: time, required: requireCRL)
@@ -67,7 +69,10 @@ public struct SNPVerifier: EvidenceVerifier {
             throw AttestationError(.signatureInvalid, "the report signature's R or S is not a valid P-384 scalar")
         }
         guard chain.endorsementKey.isValidSignature(signature, for: report.signedBytes) else {
-            throw AttestationError(.signatureInvalid, "the report signature does not verify with the \(chain.keyKind.rawValue) (ECDSA P-384 / SHA-384 over bytes 0x000-0x29F): the report was altered or the \(chain.keyKind.rawValue) belongs to another chip")
+            throw AttestationError(
+                .signatureInvalid,
+                "the report signature does not verify with the \(chain.keyKind.rawValue) (ECDSA P-384 / SHA-384 over bytes 0x000-0x29F): the report was altered or the \(chain.keyKind.rawValue) belongs to another chip"
+            )
         }
         return SNPClaims(report: report, product: chain.product)
     }
@@ -107,20 +112,30 @@ public struct SNPVerifier: EvidenceVerifier {
     private static func checkProduct(_ report: SNPReport, _ chain: SNPVerifiedChain) throws(AttestationError) {
         if let cpuid = report.cpuid {
             guard let product = cpuid.product else {
-                throw AttestationError(.productMismatch, "the report's CPUID family 0x\(String(cpuid.family, radix: 16)) model 0x\(String(cpuid.model, radix: 16)) is not an SEV-SNP product (Milan, Genoa, Turin)")
+                throw AttestationError(
+                    .productMismatch,
+                    "the report's CPUID family 0x\(String(cpuid.family, radix: 16)) model 0x\(String(cpuid.model, radix: 16)) is not an SEV-SNP product (Milan, Genoa, Turin)"
+                )
             }
             guard product == chain.product else {
-                throw AttestationError(.productMismatch, "the report comes from a \(product.rawValue) processor (CPUID) but its \(chain.keyKind.rawValue) chains to ARK-\(chain.product.rawValue)")
+                throw AttestationError(
+                    .productMismatch,
+                    "the report comes from a \(product.rawValue) processor (CPUID) but its \(chain.keyKind.rawValue) chains to ARK-\(chain.product.rawValue)"
+                )
             }
         }
         guard report.tcbLayout == chain.product.tcbLayout else {
-            throw AttestationError(.productMismatch, "the report carries no \(chain.product.rawValue) CPUID, so its TCB cannot be read with the \(chain.product.rawValue) layout")
+            throw AttestationError(
+                .productMismatch,
+                "the report carries no \(chain.product.rawValue) CPUID, so its TCB cannot be read with the \(chain.product.rawValue) layout")
         }
     }
 
     /// AMD issues a VCEK for exactly one chip at exactly one TCB; a VLEK for one TCB. The report
     /// must claim that same TCB and chip, or the key does not vouch for it.
-    static func checkEndorsement(reported: SNPTCB, chipID reportChipID: [UInt8], masked: Bool, _ chain: SNPVerifiedChain, checkChip: Bool = true) throws(AttestationError) {
+    static func checkEndorsement(reported: SNPTCB, chipID reportChipID: [UInt8], masked: Bool, _ chain: SNPVerifiedChain, checkChip: Bool = true)
+        throws(AttestationError)
+    {
         let e = chain.endorsement
         guard let bootloader = e.bootloader, let tee = e.tee, let snp = e.snp, let microcode = e.microcode else {
             throw AttestationError(.chainInvalid, "the \(chain.keyKind.rawValue) lacks one of the blSPL, teeSPL, snpSPL, ucodeSPL extensions")
@@ -133,8 +148,12 @@ public struct SNPVerifier: EvidenceVerifier {
             certified = SNPTCB(fmc: fmc, bootloader: bootloader, tee: tee, snp: snp, microcode: microcode)
         }
         guard certified.fmc == reported.fmc, certified.bootloader == reported.bootloader, certified.tee == reported.tee,
-              certified.snp == reported.snp, certified.microcode == reported.microcode else {
-            throw AttestationError(.tcbMismatch, "the report's REPORTED_TCB (\(reported)) differs from the TCB its \(chain.keyKind.rawValue) was issued for (\(certified)); fetch the \(chain.keyKind.rawValue) for the reported TCB")
+            certified.snp == reported.snp, certified.microcode == reported.microcode
+        else {
+            throw AttestationError(
+                .tcbMismatch,
+                "the report's REPORTED_TCB (\(reported)) differs from the TCB its \(chain.keyKind.rawValue) was issued for (\(certified)); fetch the \(chain.keyKind.rawValue) for the reported TCB"
+            )
         }
         guard chain.keyKind == .vcek, checkChip else { return }
         guard let hwID = e.hwID else {

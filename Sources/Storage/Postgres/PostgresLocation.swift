@@ -29,7 +29,9 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         guard let host = url.host, !host.isEmpty else { throw StorageError(.badLocation, "the database URL has no host") }
         guard let user = url.user, !user.isEmpty else { throw StorageError(.badLocation, "the database URL has no user") }
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-        guard !path.isEmpty, !path.contains("/") else { throw StorageError(.badLocation, "the database URL must name one database after the host (…/DATABASE)") }
+        guard !path.isEmpty, !path.contains("/") else {
+            throw StorageError(.badLocation, "the database URL must name one database after the host (…/DATABASE)")
+        }
         let port = url.port ?? 5432
         guard (1...65535).contains(port) else { throw StorageError(.badLocation, "the database port must be 1...65535") }
         var tls: TLSMode = Self.isLoopback(host) ? .disable : .verifyFull

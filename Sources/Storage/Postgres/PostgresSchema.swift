@@ -17,7 +17,9 @@ import Foundation
 /// had a `nonces` table: `used_nonces` is part of v2-broker.)
 enum PostgresSchema {
     static let migrations: [(id: String, sql: String)] = [
-        ("v1-log", """
+        (
+            "v1-log",
+            """
             CREATE TABLE log_meta (
                 id integer PRIMARY KEY CHECK (id = 0),
                 origin text NOT NULL,
@@ -42,8 +44,11 @@ enum PostgresSchema {
                 note text NOT NULL,
                 created_at text NOT NULL
             );
-            """),
-        ("v2-broker", """
+            """
+        ),
+        (
+            "v2-broker",
+            """
             CREATE TABLE owners (
                 owner text PRIMARY KEY,
                 public_key text NOT NULL,
@@ -87,33 +92,43 @@ enum PostgresSchema {
                 seq bigint NOT NULL,
                 receipt_key bytea NOT NULL
             );
-            """),
+            """
+        ),
         // Row MACs on leases (the broker's RowMAC) and the evidence that decided each grant.
-        ("v3-verifiable-grants", """
+        (
+            "v3-verifiable-grants",
+            """
             ALTER TABLE leases ADD COLUMN last_seq bigint NOT NULL DEFAULT 0,
                                ADD COLUMN mac bytea NOT NULL DEFAULT ''::bytea;
             CREATE TABLE grant_evidence (
                 digest bytea PRIMARY KEY CHECK (length(digest) = 32),
                 record bytea NOT NULL
             );
-            """),
+            """
+        ),
         // Verified vendor collateral sets, shared by the replicas.
-        ("v4-collateral", """
+        (
+            "v4-collateral",
+            """
             CREATE TABLE collateral_cache (
                 key text PRIMARY KEY,
                 body bytea NOT NULL,
                 next_update bigint NOT NULL
             );
-            """),
+            """
+        ),
         // Auditor tokens (hashed), for read access to the log and the console.
-        ("v5-auditors", """
+        (
+            "v5-auditors",
+            """
             CREATE TABLE auditors (
                 name text PRIMARY KEY,
                 token_hash bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
                 created bigint NOT NULL,
                 revoked bigint
             );
-            """),
+            """
+        ),
     ]
 
     /// Advisory lock keys (one 64-bit space per database; "Leasehol" in ASCII, plus one).

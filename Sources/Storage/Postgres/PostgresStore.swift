@@ -40,8 +40,10 @@ public final class PostgresStore: Sendable {
     /// Connects, migrates the schema forward (once, under an advisory lock; unless `migrate`
     /// is false, as for auditors, who only read) and returns a store with up to `connections`
     /// concurrent transactions.
-    public static func open(_ location: PostgresLocation, connections: Int = 4, migrate: Bool = true,
-                            logger: Logger = Logger(label: "leasehold.postgres")) async throws(StorageError) -> PostgresStore {
+    public static func open(
+        _ location: PostgresLocation, connections: Int = 4, migrate: Bool = true,
+        logger: Logger = Logger(label: "leasehold.postgres")
+    ) async throws(StorageError) -> PostgresStore {
         let tls: PostgresConnection.Configuration.TLS
         switch location.tls {
         case .disable:
@@ -53,8 +55,9 @@ public final class PostgresStore: Sendable {
                 throw StorageError(.badLocation, "cannot set up TLS to the database: \(error)")
             }
         }
-        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
-                                                             password: location.password, database: location.database, tls: tls)
+        let configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user,
+            password: location.password, database: location.database, tls: tls)
         let threads = NIOThreadPool(numberOfThreads: max(1, connections))
         threads.start()
         let store = PostgresStore(location: location, threads: threads, configuration: configuration, logger: logger)
@@ -106,8 +109,10 @@ public final class PostgresStore: Sendable {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let connection: PostgresConnection
         do {
-            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
-                                                        id: id, logger: logger).wait()
+            connection = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration,
+                id: id, logger: logger
+            ).wait()
         } catch {
             throw StorageError(.unavailable, "cannot connect to the database at \(location): \(PostgresTransaction.describe(error))")
         }
@@ -168,7 +173,9 @@ extension PostgresSchema {
         let fsync = try tx.execute("SELECT current_setting('fsync')").first.map { try tx.decode($0, String.self) }
         let commit = try tx.execute("SELECT current_setting('synchronous_commit')").first.map { try tx.decode($0, String.self) }
         guard fsync == "on" else {
-            throw StorageError(.unavailable, "the database server runs with fsync = \(fsync ?? "?"): its commits do not survive a crash; refusing to keep the log there")
+            throw StorageError(
+                .unavailable,
+                "the database server runs with fsync = \(fsync ?? "?"): its commits do not survive a crash; refusing to keep the log there")
         }
         guard commit != "off" else {
             throw StorageError(.unavailable, "synchronous_commit is still off for this session: commits would not be durable when the broker answers")
@@ -186,11 +193,14 @@ extension PostgresSchema {
             let applied = Set(try tx.execute("SELECT id FROM leasehold_migrations").rows.map { try tx.decode($0, String.self) })
             let unknown = applied.subtracting(migrations.map(\.id))
             guard unknown.isEmpty else {
-                throw StorageError(.schemaTooNew, "the database has migrations this build does not know (\(unknown.sorted().joined(separator: ", "))): use a newer leasehold")
+                throw StorageError(
+                    .schemaTooNew,
+                    "the database has migrations this build does not know (\(unknown.sorted().joined(separator: ", "))): use a newer leasehold")
             }
             for migration in migrations where !applied.contains(migration.id) {
                 // One statement per query: the extended protocol takes no scripts.
-                for statement in migration.sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                for statement in migration.sql.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                where !statement.isEmpty {
                     try tx.execute(PostgresQuery(unsafeSQL: statement))
                 }
                 try tx.execute("INSERT INTO leasehold_migrations (id) VALUES (\(migration.id))")

@@ -33,14 +33,16 @@ extension PostgresTransaction: BrokerTransaction {
         try execute("INSERT INTO vault_keys (owner, key_id, version, sealed) VALUES (\(r.owner), \(r.keyId), \(Int64(r.version)), \(Data(r.sealed)))")
     }
 
-    static let leaseColumns = "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq, last_seq, mac"
+    static let leaseColumns =
+        "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq, last_seq, mac"
 
     func leaseRecord(_ row: PostgresRow) throws -> LeaseRecord {
         let (owner, leaseId, manifest, envelope, digest, state, notBefore, notAfter, maxGrants, issued, recorded, seq, lastSeq, mac) =
             try decode(row, (String, String, Data, Data, Data, String, Int64, Int64, Int64, Int64, Bool, Int64, Int64, Data).self)
-        return LeaseRecord(owner: owner, leaseId: leaseId, manifest: [UInt8](manifest), envelope: [UInt8](envelope), digest: [UInt8](digest),
-                           state: state, notBefore: notBefore, notAfter: notAfter, maxGrants: maxGrants, grantsIssued: issued,
-                           expiryRecorded: recorded, issuedSeq: UInt64(clamping: seq), lastSeq: UInt64(clamping: lastSeq), mac: [UInt8](mac))
+        return LeaseRecord(
+            owner: owner, leaseId: leaseId, manifest: [UInt8](manifest), envelope: [UInt8](envelope), digest: [UInt8](digest),
+            state: state, notBefore: notBefore, notAfter: notAfter, maxGrants: maxGrants, grantsIssued: issued,
+            expiryRecorded: recorded, issuedSeq: UInt64(clamping: seq), lastSeq: UInt64(clamping: lastSeq), mac: [UInt8](mac))
     }
 
     public func lease(owner: String, leaseId: String) throws -> LeaseRecord? {
@@ -48,7 +50,8 @@ extension PostgresTransaction: BrokerTransaction {
     }
 
     public func insertLease(_ r: LeaseRecord) throws {
-        try execute("""
+        try execute(
+            """
             INSERT INTO leases (\(unescaped: Self.leaseColumns)) VALUES (\(r.owner), \(r.leaseId), \(Data(r.manifest)), \(Data(r.envelope)),
             \(Data(r.digest)), \(r.state), \(r.notBefore), \(r.notAfter), \(r.maxGrants), \(r.grantsIssued), \(r.expiryRecorded), \(Int64(r.issuedSeq)),
             \(Int64(r.lastSeq)), \(Data(r.mac)))
@@ -56,7 +59,8 @@ extension PostgresTransaction: BrokerTransaction {
     }
 
     public func updateLease(_ r: LeaseRecord) throws {
-        let n = try changes("""
+        let n = try changes(
+            """
             UPDATE leases SET state = \(r.state), grants_issued = \(r.grantsIssued), expiry_recorded = \(r.expiryRecorded),
             last_seq = \(Int64(r.lastSeq)), mac = \(Data(r.mac)) WHERE owner = \(r.owner) AND lease_id = \(r.leaseId)
             """)
@@ -68,8 +72,10 @@ extension PostgresTransaction: BrokerTransaction {
     }
 
     public func leasesPastExpiry(now: Int64, limit: Int) throws -> [LeaseRecord] {
-        try execute("SELECT \(unescaped: Self.leaseColumns) FROM leases WHERE NOT expiry_recorded AND not_after <= \(now) ORDER BY not_after LIMIT \(Int64(limit))")
-            .map(leaseRecord)
+        try execute(
+            "SELECT \(unescaped: Self.leaseColumns) FROM leases WHERE NOT expiry_recorded AND not_after <= \(now) ORDER BY not_after LIMIT \(Int64(limit))"
+        )
+        .map(leaseRecord)
     }
 
     public func nonceUsed(_ nonce: [UInt8]) throws -> Bool {
@@ -77,7 +83,9 @@ extension PostgresTransaction: BrokerTransaction {
     }
 
     public func recordNonceUse(_ r: NonceRecord) throws -> Bool {
-        try changes("INSERT INTO used_nonces (nonce, owner, lease_id, used_at, expires_at) VALUES (\(Data(r.nonce)), \(r.owner), \(r.leaseId), \(r.usedAt), \(r.expiresAt)) ON CONFLICT (nonce) DO NOTHING") == 1
+        try changes(
+            "INSERT INTO used_nonces (nonce, owner, lease_id, used_at, expires_at) VALUES (\(Data(r.nonce)), \(r.owner), \(r.leaseId), \(r.usedAt), \(r.expiresAt)) ON CONFLICT (nonce) DO NOTHING"
+        ) == 1
     }
 
     public func purgeNonces(before: Int64) throws -> Int {
@@ -85,7 +93,9 @@ extension PostgresTransaction: BrokerTransaction {
     }
 
     public func insertGrant(_ r: GrantRecord) throws {
-        try execute("INSERT INTO grants (grant_id, owner, lease_id, seq, receipt_key) VALUES (\(r.grantId), \(r.owner), \(r.leaseId), \(Int64(r.seq)), \(Data(r.receiptKeySealed)))")
+        try execute(
+            "INSERT INTO grants (grant_id, owner, lease_id, seq, receipt_key) VALUES (\(r.grantId), \(r.owner), \(r.leaseId), \(Int64(r.seq)), \(Data(r.receiptKeySealed)))"
+        )
     }
 
     public func grant(_ grantId: String) throws -> GrantRecord? {
@@ -104,7 +114,8 @@ extension PostgresTransaction: BrokerTransaction {
     }
 
     public func putCollateralSet(_ key: String, body: [UInt8], nextUpdate: Int64) throws {
-        try execute("""
+        try execute(
+            """
             INSERT INTO collateral_cache (key, body, next_update) VALUES (\(key), \(Data(body)), \(nextUpdate))
             ON CONFLICT (key) DO UPDATE SET body = excluded.body, next_update = excluded.next_update
             WHERE excluded.next_update >= collateral_cache.next_update

@@ -12,7 +12,9 @@ extension PostgresTransaction: LogRows {
     /// Replicas starting together may both find no log yet: the second insert does nothing,
     /// and `LogWriter.initialize` then compares the first one's key with its own.
     func insertLogMeta(origin: String, publicKey: [UInt8]) throws {
-        try execute("INSERT INTO log_meta (id, origin, public_key, tree_size, frontier) VALUES (0, \(origin), \(Data(publicKey)), 0, ''::bytea) ON CONFLICT (id) DO NOTHING")
+        try execute(
+            "INSERT INTO log_meta (id, origin, public_key, tree_size, frontier) VALUES (0, \(origin), \(Data(publicKey)), 0, ''::bytea) ON CONFLICT (id) DO NOTHING"
+        )
     }
 
     func leafHash(seq: UInt64) throws -> [UInt8]? {
@@ -32,7 +34,9 @@ extension PostgresTransaction: LogRows {
     }
 
     func insertCheckpoint(_ cp: StoredCheckpoint, createdAt: String) throws {
-        try execute("INSERT INTO checkpoints (tree_size, root, note, created_at) VALUES (\(Int64(cp.size)), \(Data(cp.root.bytes)), \(cp.note), \(createdAt))")
+        try execute(
+            "INSERT INTO checkpoints (tree_size, root, note, created_at) VALUES (\(Int64(cp.size)), \(Data(cp.root.bytes)), \(cp.note), \(createdAt))"
+        )
     }
 
     public func latestCheckpoint() throws -> StoredCheckpoint? {

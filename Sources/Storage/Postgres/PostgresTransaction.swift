@@ -27,7 +27,8 @@ public struct PostgresTransaction {
 
     func decode<each Column: PostgresDecodable>(_ row: PostgresRow, _ types: (repeat each Column).Type) throws -> (repeat each Column) {
         guard row.count == ComputeCount.count(repeat (each Column).self) else {
-            throw StorageError(.corrupt, "the database returned \(row.count) columns where \(ComputeCount.count(repeat (each Column).self)) were expected")
+            throw StorageError(
+                .corrupt, "the database returned \(row.count) columns where \(ComputeCount.count(repeat (each Column).self)) were expected")
         }
         do {
             return try row.decode(types, context: .default)

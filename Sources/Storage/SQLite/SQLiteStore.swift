@@ -75,7 +75,9 @@ public final class SQLiteStore: Sendable {
             try SQLiteSchema.migrator.appliedIdentifiers(db).subtracting(SQLiteSchema.migrator.migrations)
         }
         if !unknown.isEmpty {
-            throw StorageError(.schemaTooNew, "the database has migrations this build does not know (\(unknown.sorted().joined(separator: ", "))): use a newer leasehold")
+            throw StorageError(
+                .schemaTooNew,
+                "the database has migrations this build does not know (\(unknown.sorted().joined(separator: ", "))): use a newer leasehold")
         }
     }
 

@@ -30,9 +30,11 @@ extension SQLiteTransaction {
     /// checked on the lean path and only those whose bytes `select` accepts are parsed and
     /// shown to `onEntry` (one lease's history: a million-entry log in about the time of the
     /// lean audit).
-    public func auditLog(trustedKey: NoteVerifier? = nil, external: [(note: String, source: String)] = [],
-                         onEntry: ((LogEntry) throws(LogAuditor.Failure) -> Void)? = nil,
-                         select: ((UnsafeRawBufferPointer) -> Bool)? = nil) throws -> AuditSummary {
+    public func auditLog(
+        trustedKey: NoteVerifier? = nil, external: [(note: String, source: String)] = [],
+        onEntry: ((LogEntry) throws(LogAuditor.Failure) -> Void)? = nil,
+        select: ((UnsafeRawBufferPointer) -> Bool)? = nil
+    ) throws -> AuditSummary {
         let stored = try storedVerifier()
         if let trustedKey, trustedKey != stored {
             throw LogAuditor.Failure(message: "the database's log key \(stored.encoded) is not the trusted key \(trustedKey.encoded)")
@@ -72,7 +74,11 @@ extension SQLiteTransaction {
         }
         try auditor.finish()
         if let state = try logState(), state.frontier.size != auditor.size || state.frontier.root != auditor.root {
-            throw LogAuditor.Failure(seq: nil, message: "log_meta's frontier (size \(state.frontier.size)) does not match the entries (size \(auditor.size)): the store's state was altered")
+            throw LogAuditor.Failure(
+                seq: nil,
+                message:
+                    "log_meta's frontier (size \(state.frontier.size)) does not match the entries (size \(auditor.size)): the store's state was altered"
+            )
         }
         return AuditSummary(entries: auditor.size, root: auditor.root, checkpointsVerified: auditor.checkpointsVerified, verifierKey: stored.encoded)
     }

@@ -13,8 +13,10 @@ extension SQLiteTransaction {
     }
 
     public func auditor(tokenHash: [UInt8]) throws -> AuditorRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT name, token_hash, created, revoked FROM auditors WHERE token_hash = ?"),
-                         arguments: [Data(tokenHash)]).map(Self.auditorRecord)
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT name, token_hash, created, revoked FROM auditors WHERE token_hash = ?"),
+            arguments: [Data(tokenHash)]
+        ).map(Self.auditorRecord)
     }
 
     public func auditors() throws -> [AuditorRecord] {

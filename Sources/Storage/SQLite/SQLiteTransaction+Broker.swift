@@ -4,8 +4,10 @@ import TransparencyLog
 
 extension SQLiteTransaction: BrokerTransaction {
     public func entries(start: UInt64, limit: Int) throws -> [[UInt8]] {
-        try Data.fetchAll(db.cachedStatement(sql: "SELECT entry FROM log_entries WHERE seq >= ? ORDER BY seq LIMIT ?"),
-                          arguments: [Int64(clamping: start), limit]).map { [UInt8]($0) }
+        try Data.fetchAll(
+            db.cachedStatement(sql: "SELECT entry FROM log_entries WHERE seq >= ? ORDER BY seq LIMIT ?"),
+            arguments: [Int64(clamping: start), limit]
+        ).map { [UInt8]($0) }
     }
 
     /// In-process look-ups with cached statements cost microseconds: one at a time is fine.
@@ -27,16 +29,20 @@ extension SQLiteTransaction: BrokerTransaction {
     }
 
     public func latestVaultKey(owner: String, keyId: String) throws -> VaultKeyRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT version, sealed FROM vault_keys WHERE owner = ? AND key_id = ? ORDER BY version DESC LIMIT 1"),
-                         arguments: [owner, keyId]).map {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT version, sealed FROM vault_keys WHERE owner = ? AND key_id = ? ORDER BY version DESC LIMIT 1"),
+            arguments: [owner, keyId]
+        ).map {
             VaultKeyRecord(owner: owner, keyId: keyId, version: UInt64(($0[0] as Int64)), sealed: [UInt8](($0[1] as Data)))
         }
     }
 
     public func vaultKey(owner: String, keyId: String, version: UInt64) throws -> VaultKeyRecord? {
         guard let v = Int64(exactly: version) else { return nil }
-        return try Row.fetchOne(db.cachedStatement(sql: "SELECT sealed FROM vault_keys WHERE owner = ? AND key_id = ? AND version = ?"),
-                                arguments: [owner, keyId, v]).map {
+        return try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT sealed FROM vault_keys WHERE owner = ? AND key_id = ? AND version = ?"),
+            arguments: [owner, keyId, v]
+        ).map {
             VaultKeyRecord(owner: owner, keyId: keyId, version: version, sealed: [UInt8](($0[0] as Data)))
         }
     }
@@ -46,39 +52,51 @@ extension SQLiteTransaction: BrokerTransaction {
             .execute(arguments: [r.owner, r.keyId, Int64(r.version), Data(r.sealed)])
     }
 
-    static let leaseColumns = "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq, last_seq, mac"
+    static let leaseColumns =
+        "owner, lease_id, manifest, envelope, digest, state, not_before, not_after, max_grants, grants_issued, expiry_recorded, issued_seq, last_seq, mac"
 
     static func lease(_ row: Row) -> LeaseRecord {
-        LeaseRecord(owner: row[0], leaseId: row[1], manifest: [UInt8]((row[2] as Data)), envelope: [UInt8]((row[3] as Data)),
-                    digest: [UInt8]((row[4] as Data)), state: row[5], notBefore: row[6], notAfter: row[7], maxGrants: row[8],
-                    grantsIssued: row[9], expiryRecorded: (row[10] as Int64) != 0, issuedSeq: UInt64((row[11] as Int64)),
-                    lastSeq: UInt64(clamping: row[12] as Int64), mac: [UInt8]((row[13] as Data)))
+        LeaseRecord(
+            owner: row[0], leaseId: row[1], manifest: [UInt8]((row[2] as Data)), envelope: [UInt8]((row[3] as Data)),
+            digest: [UInt8]((row[4] as Data)), state: row[5], notBefore: row[6], notAfter: row[7], maxGrants: row[8],
+            grantsIssued: row[9], expiryRecorded: (row[10] as Int64) != 0, issuedSeq: UInt64((row[11] as Int64)),
+            lastSeq: UInt64(clamping: row[12] as Int64), mac: [UInt8]((row[13] as Data)))
     }
 
     public func lease(owner: String, leaseId: String) throws -> LeaseRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.leaseColumns) FROM leases WHERE owner = ? AND lease_id = ?"),
-                         arguments: [owner, leaseId]).map(Self.lease)
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(Self.leaseColumns) FROM leases WHERE owner = ? AND lease_id = ?"),
+            arguments: [owner, leaseId]
+        ).map(Self.lease)
     }
 
     public func insertLease(_ r: LeaseRecord) throws {
         try db.cachedStatement(sql: "INSERT INTO leases (\(Self.leaseColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [r.owner, r.leaseId, Data(r.manifest), Data(r.envelope), Data(r.digest), r.state, r.notBefore, r.notAfter,
-                                 r.maxGrants, r.grantsIssued, r.expiryRecorded ? 1 : 0, Int64(r.issuedSeq), Int64(r.lastSeq), Data(r.mac)])
+            .execute(arguments: [
+                r.owner, r.leaseId, Data(r.manifest), Data(r.envelope), Data(r.digest), r.state, r.notBefore, r.notAfter,
+                r.maxGrants, r.grantsIssued, r.expiryRecorded ? 1 : 0, Int64(r.issuedSeq), Int64(r.lastSeq), Data(r.mac),
+            ])
     }
 
     public func updateLease(_ r: LeaseRecord) throws {
-        try db.cachedStatement(sql: "UPDATE leases SET state = ?, grants_issued = ?, expiry_recorded = ?, last_seq = ?, mac = ? WHERE owner = ? AND lease_id = ?")
-            .execute(arguments: [r.state, r.grantsIssued, r.expiryRecorded ? 1 : 0, Int64(r.lastSeq), Data(r.mac), r.owner, r.leaseId])
+        try db.cachedStatement(
+            sql: "UPDATE leases SET state = ?, grants_issued = ?, expiry_recorded = ?, last_seq = ?, mac = ? WHERE owner = ? AND lease_id = ?"
+        )
+        .execute(arguments: [r.state, r.grantsIssued, r.expiryRecorded ? 1 : 0, Int64(r.lastSeq), Data(r.mac), r.owner, r.leaseId])
         guard db.changesCount == 1 else { throw StorageError(.notFound, "lease \(r.owner)/\(r.leaseId) does not exist") }
     }
 
     public func leasesWithoutMAC(limit: Int) throws -> [LeaseRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.leaseColumns) FROM leases WHERE length(mac) = 0 LIMIT ?"), arguments: [limit]).map(Self.lease)
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.leaseColumns) FROM leases WHERE length(mac) = 0 LIMIT ?"), arguments: [limit]).map(
+            Self.lease)
     }
 
     public func leasesPastExpiry(now: Int64, limit: Int) throws -> [LeaseRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.leaseColumns) FROM leases WHERE expiry_recorded = 0 AND not_after <= ? ORDER BY not_after LIMIT ?"),
-                         arguments: [now, limit]).map(Self.lease)
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT \(Self.leaseColumns) FROM leases WHERE expiry_recorded = 0 AND not_after <= ? ORDER BY not_after LIMIT ?"),
+            arguments: [now, limit]
+        ).map(Self.lease)
     }
 
     public func nonceUsed(_ nonce: [UInt8]) throws -> Bool {
@@ -86,8 +104,10 @@ extension SQLiteTransaction: BrokerTransaction {
     }
 
     public func recordNonceUse(_ r: NonceRecord) throws -> Bool {
-        try db.cachedStatement(sql: "INSERT INTO used_nonces (nonce, owner, lease_id, used_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (nonce) DO NOTHING")
-            .execute(arguments: [Data(r.nonce), r.owner, r.leaseId, r.usedAt, r.expiresAt])
+        try db.cachedStatement(
+            sql: "INSERT INTO used_nonces (nonce, owner, lease_id, used_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (nonce) DO NOTHING"
+        )
+        .execute(arguments: [Data(r.nonce), r.owner, r.leaseId, r.usedAt, r.expiresAt])
         return db.changesCount == 1
     }
 
@@ -102,7 +122,8 @@ extension SQLiteTransaction: BrokerTransaction {
     }
 
     public func grant(_ grantId: String) throws -> GrantRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT owner, lease_id, seq, receipt_key FROM grants WHERE grant_id = ?"), arguments: [grantId]).map {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT owner, lease_id, seq, receipt_key FROM grants WHERE grant_id = ?"), arguments: [grantId]).map
+        {
             GrantRecord(grantId: grantId, owner: $0[0], leaseId: $0[1], seq: UInt64(($0[2] as Int64)), receiptKeySealed: [UInt8](($0[3] as Data)))
         }
     }
@@ -117,15 +138,19 @@ extension SQLiteTransaction: BrokerTransaction {
     }
 
     public func putCollateralSet(_ key: String, body: [UInt8], nextUpdate: Int64) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO collateral_cache (key, body, next_update) VALUES (?, ?, ?)
-            ON CONFLICT (key) DO UPDATE SET body = excluded.body, next_update = excluded.next_update
-            WHERE excluded.next_update >= collateral_cache.next_update
-            """).execute(arguments: [key, Data(body), nextUpdate])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO collateral_cache (key, body, next_update) VALUES (?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET body = excluded.body, next_update = excluded.next_update
+                WHERE excluded.next_update >= collateral_cache.next_update
+                """
+        ).execute(arguments: [key, Data(body), nextUpdate])
     }
 
     public func evidence(digest: [UInt8]) throws -> [UInt8]? {
-        try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM grant_evidence WHERE digest = ?"), arguments: [Data(digest)]).map { [UInt8]($0) }
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM grant_evidence WHERE digest = ?"), arguments: [Data(digest)]).map {
+            [UInt8]($0)
+        }
     }
 
     public func savepoint<T>(_ body: () throws -> T) throws -> T {

@@ -35,8 +35,10 @@ extension SQLiteTransaction: LogRows {
 
     /// Appends `count` entries inside this transaction, exactly as `count` calls of
     /// `appendLog(_:)` would, but reading and writing the log's state once (`LogWriter.append`).
-    public func appendLog(count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry,
-                          appended: (AppendedEntry) throws -> Void = { _ in }) throws {
+    public func appendLog(
+        count: Int, _ build: (_ seq: UInt64, _ prev: LogHash) throws -> LogEntry,
+        appended: (AppendedEntry) throws -> Void = { _ in }
+    ) throws {
         try LogWriter.append(self, count: count, build, appended: appended)
     }
 
@@ -46,13 +48,16 @@ extension SQLiteTransaction: LogRows {
     }
 
     func logMetaRow() throws -> (origin: String, publicKey: [UInt8], size: Int64, frontier: [UInt8])? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT origin, public_key, tree_size, frontier FROM log_meta WHERE id = 0")) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT origin, public_key, tree_size, frontier FROM log_meta WHERE id = 0")) else {
+            return nil
+        }
         return (row[0], [UInt8]((row[1] as Data)), row[2], [UInt8]((row[3] as Data)))
     }
 
     func insertLogMeta(origin: String, publicKey: [UInt8]) throws {
-        try db.execute(sql: "INSERT INTO log_meta (id, origin, public_key, tree_size, frontier) VALUES (0, ?, ?, 0, x'')",
-                       arguments: [origin, Data(publicKey)])
+        try db.execute(
+            sql: "INSERT INTO log_meta (id, origin, public_key, tree_size, frontier) VALUES (0, ?, ?, 0, x'')",
+            arguments: [origin, Data(publicKey)])
     }
 
     func leafHash(seq: UInt64) throws -> [UInt8]? {
@@ -75,8 +80,9 @@ extension SQLiteTransaction: LogRows {
     }
 
     func insertCheckpoint(_ cp: StoredCheckpoint, createdAt: String) throws {
-        try db.execute(sql: "INSERT INTO checkpoints (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)",
-                       arguments: [Int64(cp.size), Data(cp.root.bytes), cp.note, createdAt])
+        try db.execute(
+            sql: "INSERT INTO checkpoints (tree_size, root, note, created_at) VALUES (?, ?, ?, ?)",
+            arguments: [Int64(cp.size), Data(cp.root.bytes), cp.note, createdAt])
     }
 }
 
@@ -101,7 +107,8 @@ extension SQLiteTransaction {
     /// Streams entries in seq order: (seq, bytes, stored leaf hash). Rows are read as stored;
     /// gaps and bad hashes are for the caller (the auditor) to find.
     public func forEachEntry(from start: UInt64 = 0, _ body: (UInt64, [UInt8], LogHash?) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, entry, leaf_hash FROM log_entries WHERE seq >= ? ORDER BY seq", arguments: [Int64(start)])
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT seq, entry, leaf_hash FROM log_entries WHERE seq >= ? ORDER BY seq", arguments: [Int64(start)])
         while let row = try cursor.next() {
             let seq: Int64 = row[0]
             guard seq >= 0 else { throw StorageError(.corrupt, "negative seq \(seq)") }
@@ -153,7 +160,8 @@ public struct SQLiteSubtreeSource: SubtreeHashSource {
         if level == 0 {
             data = try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM log_entries WHERE seq = ?"), arguments: [Int64(index)])
         } else {
-            data = try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)])
+            data = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)])
         }
         guard let data, let h = LogHash(bytes: [UInt8](data)) else {
             throw StorageError(.corrupt, "subtree (level \(level), index \(index)) is missing from the store")

@@ -11,7 +11,10 @@ import TransparencyLog
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify, export and prove the transparency log.",
-        subcommands: [AuditVerify.self, AuditHistory.self, AuditReport.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self, AuditConsistency.self]
+        subcommands: [
+            AuditVerify.self, AuditHistory.self, AuditReport.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self,
+            AuditConsistency.self,
+        ]
     )
 }
 
@@ -37,13 +40,16 @@ struct AuditVerify: ParsableCommand {
     @Option(help: "A signed checkpoint kept from earlier (repeatable).") var checkpoint: [String] = []
     @Flag(help: "With --db and no --log-key: trust the log key stored in the database (it vouches for itself).") var trustDbKey = false
     @Flag(help: "Re-verify each grant's kept evidence against the vendor roots and its report-data binding.") var evidence = false
-    @Option(help: "Seconds a lease may be past notAfter (at the last entry's time) before its lease.expired must be logged.") var expiryGrace: Double = 300
+    @Option(help: "Seconds a lease may be past notAfter (at the last entry's time) before its lease.expired must be logged.") var expiryGrace:
+        Double = 300
 
     func validate() throws {
         guard (db == nil) != (bundle == nil) else { throw ValidationError("give exactly one of --db FILE or --bundle DIR") }
         if bundle != nil && logKey == nil { throw ValidationError("--bundle needs --log-key: a bundle cannot vouch for its own key") }
         if db != nil && logKey == nil && !trustDbKey {
-            throw ValidationError("--db needs --log-key KEY (from `audit log-key` where you trust the broker), or --trust-db-key to accept the key the database holds; whoever can rewrite the file can also replace that key")
+            throw ValidationError(
+                "--db needs --log-key KEY (from `audit log-key` where you trust the broker), or --trust-db-key to accept the key the database holds; whoever can rewrite the file can also replace that key"
+            )
         }
         if trustDbKey && logKey != nil { throw ValidationError("--trust-db-key and --log-key exclude each other") }
     }
@@ -76,9 +82,12 @@ struct AuditVerify: ParsableCommand {
             throw CLIFailure(message: "audit failed: \(f)")
         }
         if logKey == nil {
-            FileHandle.standardError.write(Data("leasehold: warning: checkpoints were checked against the key stored in \(db ?? "the database"), not one you supplied\n".utf8))
+            FileHandle.standardError.write(
+                Data("leasehold: warning: checkpoints were checked against the key stored in \(db ?? "the database"), not one you supplied\n".utf8))
         }
-        print("ok: \(summary.entries) entries, lease invariants hold (\(signed) lease(s) and their grants checked against the owner-signed manifest), root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)")
+        print(
+            "ok: \(summary.entries) entries, lease invariants hold (\(signed) lease(s) and their grants checked against the owner-signed manifest), root \(summary.root.base64), \(summary.checkpointsVerified) checkpoint(s) verified, log key \(summary.verifierKey)"
+        )
         if let evidenceLine { print(evidenceLine) }
     }
 }
@@ -135,7 +144,8 @@ struct AuditExport: AsyncParsableCommand {
                         lines += bytes
                         lines.append(0x0A)
                         if let e = try? LogEntry(bytes: bytes), let hex = GrantEvidenceAudit.recordDigest(of: e), let digest = Hex.decode(hex),
-                           let record = try tx.evidence(digest: digest) {
+                            let record = try tx.evidence(digest: digest)
+                        {
                             records.append((hex, record))
                             for d in (try? GrantEvidenceRecord(canonicalJSON: record))?.collateralDigests ?? [] where pieces[d] == nil {
                                 if let digest = Hex.decode(d), let piece = try tx.evidence(digest: digest) { pieces[d] = piece }

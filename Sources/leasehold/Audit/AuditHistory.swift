@@ -31,7 +31,8 @@ struct AuditHistory: AsyncParsableCommand {
 /// The source, trust and selection flags `audit history` and `audit report` share.
 struct HistoryOptions: ParsableArguments {
     @Option(help: "The broker's SQLite database.") var db: String?
-    @Option(help: "The broker's PostgreSQL database (default: $LEASEHOLD_DATABASE_URL when neither --db nor --bundle is given).") var database: String?
+    @Option(help: "The broker's PostgreSQL database (default: $LEASEHOLD_DATABASE_URL when neither --db nor --bundle is given).") var database:
+        String?
     @Option(help: "An export directory (`audit export`).") var bundle: String?
     @Option(name: .customLong("log-key"), help: "The trusted log verifier key (required with --bundle).") var logKey: String?
     @Flag(help: "With --db or --database and no --log-key: trust the log key stored in the database.") var trustDbKey = false
@@ -48,11 +49,14 @@ struct HistoryOptions: ParsableArguments {
         guard sources == 1 else { throw ValidationError("give exactly one of --db FILE, --database URL or --bundle DIR") }
         if bundle != nil && logKey == nil { throw ValidationError("--bundle needs --log-key: a bundle cannot vouch for its own key") }
         if bundle == nil && logKey == nil && !trustDbKey {
-            throw ValidationError("give --log-key KEY (from `audit log-key` where you trust the broker), or --trust-db-key to accept the key the database holds")
+            throw ValidationError(
+                "give --log-key KEY (from `audit log-key` where you trust the broker), or --trust-db-key to accept the key the database holds")
         }
         if trustDbKey && logKey != nil { throw ValidationError("--trust-db-key and --log-key exclude each other") }
         for (name, value) in [("--from", from), ("--to", to)] {
-            if let value, RFC3339.parse(value) == nil { throw ValidationError("\(name) \(value) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
+            if let value, RFC3339.parse(value) == nil {
+                throw ValidationError("\(name) \(value) is not an ISO 8601 time such as 2026-06-01T00:00:00Z")
+            }
         }
     }
 
@@ -75,11 +79,13 @@ struct HistoryOptions: ParsableArguments {
                 (summary, checkpoint) = try CLIFiles.read(store) { tx in
                     invariants.records = { hex in try Hex.decode(hex).flatMap { try tx.evidence(digest: $0) } }
                     invariants.pieces = invariants.records
-                    let s = try tx.auditLog(trustedKey: trusted, external: [], onEntry: { (e: LogEntry) throws(LogAuditor.Failure) in
-                        guard AuditHistory.concerns(e, selection) else { return }
-                        try invariants.consume(e)
-                        history.consume(e)
-                    }, select: AuditHistory.bytesFilter(selection))
+                    let s = try tx.auditLog(
+                        trustedKey: trusted, external: [],
+                        onEntry: { (e: LogEntry) throws(LogAuditor.Failure) in
+                            guard AuditHistory.concerns(e, selection) else { return }
+                            try invariants.consume(e)
+                            history.consume(e)
+                        }, select: AuditHistory.bytesFilter(selection))
                     return (s, try tx.latestCheckpoint()?.note ?? "")
                 }
                 try invariants.finish()
@@ -99,14 +105,17 @@ struct HistoryOptions: ParsableArguments {
                 }
                 let keyText = try logKey ?? CLIFiles.readText(directory + "/log-key", what: "log key").trimmingCharacters(in: .whitespacesAndNewlines)
                 invariants.readEvidence(fromBundle: directory)
-                summary = try BundleAudit.verify(directory: directory, key: try CLIFiles.verifierKey(keyText), external: [], invariants: invariants) { history.consume($0) }
+                summary = try BundleAudit.verify(directory: directory, key: try CLIFiles.verifierKey(keyText), external: [], invariants: invariants) {
+                    history.consume($0)
+                }
                 checkpoint = try CLIFiles.readText(directory + "/checkpoint", what: "bundle checkpoint")
             }
         } catch let f as LogAuditor.Failure {
             throw CLIFailure(message: "audit failed: \(f)")
         }
-        var report = AuditHistory.Report(history: history, summary: summary, checkpoint: checkpoint, signedLeases: invariants.checker.signedLeases,
-                                         findings: invariants.checker.findings, evidence: invariants.evidenceSummary)
+        var report = AuditHistory.Report(
+            history: history, summary: summary, checkpoint: checkpoint, signedLeases: invariants.checker.signedLeases,
+            findings: invariants.checker.findings, evidence: invariants.evidenceSummary)
         report.invariantsOverSelection = db != nil && AuditHistory.bytesFilter(selection) != nil
         if proofs { report.proofs = try await self.proofs(for: history.events.map(\.seq), checkpoint: checkpoint, bundle: exported ?? bundle) }
         return report
@@ -176,19 +185,25 @@ extension AuditHistory {
             if let f = s.from { selection["from"] = .string(RFC3339.format(f)) }
             if let t = s.to { selection["to"] = .string(RFC3339.format(t)) }
             let events: [JSONValue] = history.events.map { e in
-                var d: [String: JSONValue] = ["seq": .int(Int64(e.seq)), "time": .string(RFC3339.format(e.time)), "event": .string(e.event),
-                                              "owner": .string(e.owner), "leaseId": .string(e.leaseId)]
+                var d: [String: JSONValue] = [
+                    "seq": .int(Int64(e.seq)), "time": .string(RFC3339.format(e.time)), "event": .string(e.event),
+                    "owner": .string(e.owner), "leaseId": .string(e.leaseId),
+                ]
                 for (k, v) in e.details { d[k] = v }
                 return .dict(d)
             }
-            var invariants: [String: JSONValue] = ["hold": .bool(true), "signedLeases": .int(Int64(signedLeases)),
-                                                   "scope": .string(invariantsOverSelection ? "selection" : "log"),
-                                                   "findings": .array(findings.map { .string($0) })]
+            var invariants: [String: JSONValue] = [
+                "hold": .bool(true), "signedLeases": .int(Int64(signedLeases)),
+                "scope": .string(invariantsOverSelection ? "selection" : "log"),
+                "findings": .array(findings.map { .string($0) }),
+            ]
             if let evidence { invariants["evidence"] = .string(evidence) }
             return .dict([
                 "schema": .string(Self.schema), "selection": .dict(selection), "events": .array(events), "invariants": .dict(invariants),
-                "log": .dict(["entries": .int(Int64(summary.entries)), "root": .string(summary.root.base64), "key": .string(summary.verifierKey),
-                              "checkpointsVerified": .int(Int64(summary.checkpointsVerified))]),
+                "log": .dict([
+                    "entries": .int(Int64(summary.entries)), "root": .string(summary.root.base64), "key": .string(summary.verifierKey),
+                    "checkpointsVerified": .int(Int64(summary.checkpointsVerified)),
+                ]),
                 "checkpoint": .string(checkpoint),
             ])
         }
@@ -197,8 +212,10 @@ extension AuditHistory {
         var text: String {
             var out = ""
             let s = history.selection
-            var what = [s.owner.map { "owner \($0)" }, s.leaseId.map { "lease \($0)" }, s.from.map { "from \(RFC3339.format($0))" },
-                        s.to.map { "to \(RFC3339.format($0))" }].compactMap { $0 }.joined(separator: ", ")
+            var what = [
+                s.owner.map { "owner \($0)" }, s.leaseId.map { "lease \($0)" }, s.from.map { "from \(RFC3339.format($0))" },
+                s.to.map { "to \(RFC3339.format($0))" },
+            ].compactMap { $0 }.joined(separator: ", ")
             if what.isEmpty { what = "every lease" }
             out += "History of \(what): \(history.events.count) event(s) in \(summary.entries) log entries\n\n"
             let rows = history.events.map { e in
@@ -217,7 +234,8 @@ extension AuditHistory {
             out += "\nLease invariants (\(scope)): hold (\(signedLeases) lease(s) and their grants checked against the owner-signed manifest)\n"
             for f in findings { out += "Finding: \(f)\n" }
             if let evidence { out += "Evidence: \(evidence)\n" }
-            out += "Proven against: the whole log (\(summary.entries) entries, root \(summary.root.base64)), \(summary.checkpointsVerified) checkpoint(s) verified with \(summary.verifierKey); latest checkpoint:\n"
+            out +=
+                "Proven against: the whole log (\(summary.entries) entries, root \(summary.root.base64)), \(summary.checkpointsVerified) checkpoint(s) verified with \(summary.verifierKey); latest checkpoint:\n"
             let note = checkpoint.hasSuffix("\n") ? String(checkpoint.dropLast()) : checkpoint
             out += note.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
             return out
@@ -231,7 +249,8 @@ extension AuditHistory {
         static func plain(_ v: JSONValue, shorten: Bool = true) -> String {
             switch v {
             case .string(let s):
-                return shorten && s.count > 24 && s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) ? String(s.prefix(16)) + "…" : s
+                return shorten && s.count > 24 && s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+                    ? String(s.prefix(16)) + "…" : s
             case .int(let i): return String(i)
             case .bool(let b): return b ? "yes" : "no"
             case .array(let a): return a.map { plain($0, shorten: shorten) }.joined(separator: ", ")

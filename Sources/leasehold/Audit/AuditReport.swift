@@ -30,10 +30,14 @@ struct AuditReport: AsyncParsableCommand {
     func run() async throws {
         let report = try await options.gather(proofs: true)
         guard !report.history.events.isEmpty else {
-            throw CLIFailure(message: "the verified log holds no event of lease \(options.lease ?? "") \(options.owner.map { "of \($0)" } ?? ""): nothing to report")
+            throw CLIFailure(
+                message:
+                    "the verified log holds no event of lease \(options.lease ?? "") \(options.owner.map { "of \($0)" } ?? ""): nothing to report")
         }
         try CLIFiles.write(Array(Self.html(report, generatedAt: Date()).utf8), to: out)
-        print("wrote \(out): \(report.history.events.count) event(s), each with its inclusion proof against the checkpoint of size \(report.proofs.first?.treeSize ?? 0)")
+        print(
+            "wrote \(out): \(report.history.events.count) event(s), each with its inclusion proof against the checkpoint of size \(report.proofs.first?.treeSize ?? 0)"
+        )
     }
 
     /// The five characters HTML gives meaning to, as entities: everything the report quotes
@@ -69,12 +73,14 @@ struct AuditReport: AsyncParsableCommand {
         h += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         h += "<title>Audit report: lease \(esc(lease))</title><style>\(css)</style></head><body>\n"
         h += "<section class=\"first\"><h1>Audit report: lease <code>\(esc(lease))</code></h1>"
-        h += "<p>Written \(esc(RFC3339.format(generatedAt))) by <code>leasehold audit report</code> from a log of \(r.summary.entries) entries whose hash chain, Merkle tree and \(r.summary.checkpointsVerified) signed checkpoint(s) were verified with the log key <code>\(esc(r.summary.verifierKey))</code>. Every entry below is proven in Appendix B.</p>"
+        h +=
+            "<p>Written \(esc(RFC3339.format(generatedAt))) by <code>leasehold audit report</code> from a log of \(r.summary.entries) entries whose hash chain, Merkle tree and \(r.summary.checkpointsVerified) signed checkpoint(s) were verified with the log key <code>\(esc(r.summary.verifierKey))</code>. Every entry below is proven in Appendix B.</p>"
         if let issued = events.first(where: { $0.event == "issued" }) {
             h += "<h2>The lease as its owner signed it</h2><table>"
             let rows: [(String, String)] = [
                 ("Owner", issued.owner), ("Lease", issued.leaseId), ("Purpose", text(detail(issued, "purpose"))),
-                ("Keys", text(detail(issued, "keyIds"))), ("Valid from", text(detail(issued, "notBefore"))), ("Valid until", text(detail(issued, "notAfter"))),
+                ("Keys", text(detail(issued, "keyIds"))), ("Valid from", text(detail(issued, "notBefore"))),
+                ("Valid until", text(detail(issued, "notAfter"))),
                 ("At most", "\(text(detail(issued, "maxGrants"))) grant(s)"), ("Receipts", text(detail(issued, "receipts"))),
                 ("Manifest digest (SHA-256)", text(detail(issued, "manifestDigest"))), ("Signed by owner key", text(detail(issued, "signer"))),
                 ("Issued", "entry \(issued.seq), \(RFC3339.format(issued.time))"),
@@ -84,7 +90,8 @@ struct AuditReport: AsyncParsableCommand {
             for w in detail(issued, "workloads")?.arrayValue ?? [] {
                 guard case .object(let pairs) = w else { continue }
                 let tee = w["tee"]?.stringValue ?? "?"
-                let rest = pairs.filter { $0.0 != "tee" }.map { "\($0.0): \(AuditHistory.Report.plain($0.1, shorten: false))" }.joined(separator: "; ")
+                let rest = pairs.filter { $0.0 != "tee" }.map { "\($0.0): \(AuditHistory.Report.plain($0.1, shorten: false))" }.joined(
+                    separator: "; ")
                 h += "<tr><td>\(esc(tee))</td><td><code>\(esc(rest))</code></td></tr>"
             }
             h += "</table>"
@@ -94,22 +101,26 @@ struct AuditReport: AsyncParsableCommand {
         h += "</section>\n<section><h2>Timeline</h2><table><tr><th>Entry</th><th>Time (UTC)</th><th>Event</th><th>Details</th></tr>"
         for e in events {
             h += "<tr><td>\(e.seq)</td><td>\(esc(RFC3339.format(e.time)))</td><td>\(esc(e.event))</td><td>"
-            h += e.details.filter { $0.0 != "workloads" }.map { "\(esc($0.0)): <code>\(esc(AuditHistory.Report.plain($0.1, shorten: false)))</code>" }.joined(separator: "<br>")
+            h += e.details.filter { $0.0 != "workloads" }.map { "\(esc($0.0)): <code>\(esc(AuditHistory.Report.plain($0.1, shorten: false)))</code>" }
+                .joined(separator: "<br>")
             h += "</td></tr>"
         }
         h += "</table>"
         let grants = events.filter { $0.event == "granted" }.count, denials = events.filter { $0.event == "denied" }.count
         h += "<p>\(grants) grant(s), \(denials) refusal(s).</p></section>\n"
         h += "<section><h2>Verdicts</h2><p class=\"verdict\">Lease invariants: hold.</p>"
-        h += "<p>Every grant of this lease was inside its window, before any revocation, release or expiry, within its limit of grants, for software and keys the owner-signed manifest names; \(r.signedLeases) lease(s) were checked against the manifest their owner signed. The log's hash chain, Merkle tree and checkpoint signatures verify.</p>"
+        h +=
+            "<p>Every grant of this lease was inside its window, before any revocation, release or expiry, within its limit of grants, for software and keys the owner-signed manifest names; \(r.signedLeases) lease(s) were checked against the manifest their owner signed. The log's hash chain, Merkle tree and checkpoint signatures verify.</p>"
         for f in r.findings { h += "<p>Finding: \(esc(f))</p>" }
         if let ev = r.evidence { h += "<p>Evidence: \(esc(ev))</p>" }
         h += "</section>\n<section><h2>Appendix A: the signed checkpoint and the log key</h2>"
         h += "<p>Log key (Go sumdb note verifier form): <code>\(esc(r.summary.verifierKey))</code></p><pre>\(esc(r.checkpoint))</pre>"
-        h += "<p>To check an entry: its leaf hash is SHA-256(0x00 ‖ the entry's bytes); folding the path (RFC 9162 §2.1.3.2) from that leaf at its index must give the checkpoint's root for its size.</p></section>\n"
+        h +=
+            "<p>To check an entry: its leaf hash is SHA-256(0x00 ‖ the entry's bytes); folding the path (RFC 9162 §2.1.3.2) from that leaf at its index must give the checkpoint's root for its size.</p></section>\n"
         h += "<section><h2>Appendix B: the entries and their inclusion proofs</h2>"
         for p in r.proofs {
-            h += "<div class=\"entry\"><h3>Entry \(p.seq)</h3><p>Leaf hash: <code>\(esc(p.leafHash.base64))</code>; tree size \(p.treeSize); path:</p><pre>\(esc(p.path.map(\.base64).joined(separator: "\n")))</pre>"
+            h +=
+                "<div class=\"entry\"><h3>Entry \(p.seq)</h3><p>Leaf hash: <code>\(esc(p.leafHash.base64))</code>; tree size \(p.treeSize); path:</p><pre>\(esc(p.path.map(\.base64).joined(separator: "\n")))</pre>"
             h += "<pre>\(esc(String(decoding: p.entry, as: UTF8.self)))</pre></div>"
         }
         h += "</section>\n</body></html>\n"

@@ -6,8 +6,10 @@ import TransparencyLog
 /// Audits an export bundle offline: no database, only `entries.jsonl`, `checkpoint` and the
 /// key the auditor trusts (never the bundle's own `log-key` file).
 enum BundleAudit {
-    static func verify(directory: String, key: NoteVerifier, external: [(note: String, source: String)], invariants: LeaseInvariants,
-                       onEntry: (LogEntry) -> Void = { _ in }) throws -> AuditSummary {
+    static func verify(
+        directory: String, key: NoteVerifier, external: [(note: String, source: String)], invariants: LeaseInvariants,
+        onEntry: (LogEntry) -> Void = { _ in }
+    ) throws -> AuditSummary {
         let entries = try CLIFiles.read(directory + "/entries.jsonl", what: "bundle entries")
         let checkpoint = try CLIFiles.readText(directory + "/checkpoint", what: "bundle checkpoint")
         var auditor = try LogAuditor(verifier: key, signedCheckpoints: [(checkpoint, "bundle checkpoint")] + external)

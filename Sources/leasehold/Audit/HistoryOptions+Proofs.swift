@@ -42,8 +42,9 @@ extension HistoryOptions {
             out = try seqs.map { seq in
                 guard seq < UInt64(lines.count) else { throw CLIFailure(message: "audit failed: seq \(seq) is not in the bundle") }
                 let bytes = Array(lines[Int(seq)])
-                return EntryProof(seq: seq, entry: bytes, leafHash: MerkleHash.leaf(bytes),
-                                  path: try MerkleProofs.inclusionProof(index: seq, size: cp.size, tree), treeSize: cp.size)
+                return EntryProof(
+                    seq: seq, entry: bytes, leafHash: MerkleHash.leaf(bytes),
+                    path: try MerkleProofs.inclusionProof(index: seq, size: cp.size, tree), treeSize: cp.size)
             }
         }
         for p in out where !ProofVerification.verifyInclusion(leaf: p.leafHash, index: p.seq, size: p.treeSize, proof: p.path, root: cp.root) {

@@ -33,7 +33,9 @@ final class LeaseInvariants {
                 throw LogAuditor.Failure(seq: e.seq, message: "evidence record \(digest): \(error)")
             }
         }
-        do { try evidence?.check(e, record: record, pieces: pieces) } catch { throw LogAuditor.Failure(seq: error.seq, message: "evidence: \(error.message)") }
+        do { try evidence?.check(e, record: record, pieces: pieces) } catch {
+            throw LogAuditor.Failure(seq: error.seq, message: "evidence: \(error.message)")
+        }
     }
 
     func finish() throws(LogAuditor.Failure) {

@@ -17,7 +17,10 @@ struct BenchAttestation: AsyncParsableCommand {
 
     @Option(help: "The vectors directory.") var vectors = "../shared/vectors"
     @Option(help: "Seconds per measurement.") var seconds = 3.0
-    @Option(help: "Also time the TDX q4 quote with its collateral from the broker's collateral service over this directory (`collateral fetch --out DIR --tee tdx --quote ... --at 2026-04-01T00:00:00Z`), warm: the cache hit plus the verification.")
+    @Option(
+        help:
+            "Also time the TDX q4 quote with its collateral from the broker's collateral service over this directory (`collateral fetch --out DIR --tee tdx --quote ... --at 2026-04-01T00:00:00Z`), warm: the cache hit plus the verification."
+    )
     var collateralDir: String?
 
     struct Sample {
@@ -31,17 +34,24 @@ struct BenchAttestation: AsyncParsableCommand {
 
     func run() async throws {
         let samples = [
-            Sample(name: "sev-snp milan", tee: .sevSNP, evidence: "sev-snp/milan-trustee/test-report.bin",
-                   collateral: ["sev-snp/milan-trustee/test-vcek.der", "sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"], at: "2026-06-01T00:00:00Z", curve: "ecdsap384"),
-            Sample(name: "tdx", tee: .tdx, evidence: "tdx/phala-dcap-qvl/tdx_quote",
-                   collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"], at: "2025-07-01T00:00:00Z", curve: "ecdsap256"),
-            Sample(name: "sgx", tee: .sgx, evidence: "sgx/phala-dcap-qvl/sgx_quote",
-                   collateral: ["sgx/phala-dcap-qvl/sgx_quote_collateral.json"], at: "2025-07-01T00:00:00Z", curve: "ecdsap256"),
-            Sample(name: "nitro", tee: .nitro, evidence: "nitro/blocky-nitrite/nitro_attestation.b64",
-                   collateral: [], at: "2024-09-07T14:37:39.545Z", curve: "ecdsap384"),
+            Sample(
+                name: "sev-snp milan", tee: .sevSNP, evidence: "sev-snp/milan-trustee/test-report.bin",
+                collateral: ["sev-snp/milan-trustee/test-vcek.der", "sev-snp/amd-kds-cert-chains/ask_ark_milan.pem"], at: "2026-06-01T00:00:00Z",
+                curve: "ecdsap384"),
+            Sample(
+                name: "tdx", tee: .tdx, evidence: "tdx/phala-dcap-qvl/tdx_quote",
+                collateral: ["tdx/phala-dcap-qvl/tdx_quote_collateral.json"], at: "2025-07-01T00:00:00Z", curve: "ecdsap256"),
+            Sample(
+                name: "sgx", tee: .sgx, evidence: "sgx/phala-dcap-qvl/sgx_quote",
+                collateral: ["sgx/phala-dcap-qvl/sgx_quote_collateral.json"], at: "2025-07-01T00:00:00Z", curve: "ecdsap256"),
+            Sample(
+                name: "nitro", tee: .nitro, evidence: "nitro/blocky-nitrite/nitro_attestation.b64",
+                collateral: [], at: "2024-09-07T14:37:39.545Z", curve: "ecdsap384"),
         ]
-        let openssl = ["ecdsap256": Self.opensslVerifyRate("ecdsap256", seconds: Int(seconds.rounded(.up))),
-                       "ecdsap384": Self.opensslVerifyRate("ecdsap384", seconds: Int(seconds.rounded(.up)))]
+        let openssl = [
+            "ecdsap256": Self.opensslVerifyRate("ecdsap256", seconds: Int(seconds.rounded(.up))),
+            "ecdsap384": Self.opensslVerifyRate("ecdsap384", seconds: Int(seconds.rounded(.up))),
+        ]
         for (curve, rate) in openssl.sorted(by: { $0.key < $1.key }) {
             print(String(format: "openssl speed %@ verify:  %10.0f /s", curve, rate ?? .nan) + (rate == nil ? "  (openssl not available)" : ""))
         }
@@ -67,7 +77,9 @@ struct BenchAttestation: AsyncParsableCommand {
                 warm += 1
             } while Date().timeIntervalSince(t0) < seconds
             let rate = Double(warm) / Date().timeIntervalSince(t0)
-            var line = s.name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " warm %8.0f verifications/s   cold %6.2f ms", rate, coldMs)
+            var line =
+                s.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                + String(format: " warm %8.0f verifications/s   cold %6.2f ms", rate, coldMs)
             if let raw = openssl[s.curve] ?? nil { line += String(format: "   = %5.1f%% of openssl %@ verify/s", rate / raw * 100, s.curve) }
             print(line)
         }
@@ -81,7 +93,8 @@ struct BenchAttestation: AsyncParsableCommand {
         let q4 = "tdx/trustee-q4-lunal-collateral/"
         let bytes = try CLIFiles.read(vectors + "/" + q4 + "tdx_quote_4.dat", what: "evidence")
         let at = RFC3339.parse("2026-04-01T00:00:00Z")!
-        let service = CollateralService(configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: dir))
+        let service = CollateralService(
+            configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: dir))
         let bare = Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: [])
         let verifier = try EvidenceVerify.verifier(for: .tdx, allowMissingCRL: false)
         guard let first = try await service.collateral(for: bare, at: at) else { throw CLIFailure(message: "no collateral service") }
@@ -99,8 +112,11 @@ struct BenchAttestation: AsyncParsableCommand {
             guard let supplied = try await service.collateral(for: bare, at: at) else { return }
             _ = try verifier.verify(Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: supplied.pieces), at: at)
         }
-        print(String(format: "tdx q4 collateral: as files %7.1f us, from the collateral service's cache %7.1f us (+%.1f us); upstream requests while measuring: %d",
-                     withFiles, withService, withService - withFiles, service.fetches - sent))
+        print(
+            String(
+                format:
+                    "tdx q4 collateral: as files %7.1f us, from the collateral service's cache %7.1f us (+%.1f us); upstream requests while measuring: %d",
+                withFiles, withService, withService - withFiles, service.fetches - sent))
     }
 
     static func verifyCold(_ e: Attestation.Evidence, at: Date) throws -> any TEEClaims {

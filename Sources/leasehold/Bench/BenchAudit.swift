@@ -37,8 +37,10 @@ struct BenchAudit: ParsableCommand {
             }
             let median = seconds.sorted()[seconds.count / 2]
             let label = withEvidence ? "with --evidence" : "without --evidence"
-            print(String(format: "%@: %llu entries, %d grants in %.3f s (median of %d): %.0f entries/s, %.0f grants/s",
-                         label, entries, grants, median, seconds.count, Double(entries) / median, Double(grants) / median))
+            print(
+                String(
+                    format: "%@: %llu entries, %d grants in %.3f s (median of %d): %.0f entries/s, %.0f grants/s",
+                    label, entries, grants, median, seconds.count, Double(entries) / median, Double(grants) / median))
             if let line { print("  \(line)") }
         }
     }

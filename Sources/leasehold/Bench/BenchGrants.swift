@@ -18,19 +18,25 @@ struct BenchGrants: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grants",
         abstract: "Grants per second and p50/p99 latency over HTTP at 1, 16 and 64 concurrent clients.",
-        discussion: "Starts a broker in-process on a temporary data directory with --allow-sandbox, listening on 127.0.0.1 (a free port), registers an owner, puts a key, issues a lease with a huge maxGrants, then runs N concurrent clients per level, each looping challenge + grant for --seconds."
+        discussion:
+            "Starts a broker in-process on a temporary data directory with --allow-sandbox, listening on 127.0.0.1 (a free port), registers an owner, puts a key, issues a lease with a huge maxGrants, then runs N concurrent clients per level, each looping challenge + grant for --seconds."
     )
 
     @Option(help: "Comma-separated client counts.") var clients = "1,16,64"
     @Option(help: "Seconds per concurrency level.") var seconds = 5.0
     @Option(help: "Keep the broker's data here instead of a temporary directory.") var dataDir: String?
-    @Option(help: "Drive this running broker (serve --allow-sandbox) instead of one in-process: the client load then runs alone in this process, e.g. pinned to other cores or on another host.")
+    @Option(
+        help:
+            "Drive this running broker (serve --allow-sandbox) instead of one in-process: the client load then runs alone in this process, e.g. pinned to other cores or on another host."
+    )
     var broker: String?
     @Option(help: "The admin token file of --broker.") var adminTokenFile: String?
     @Option(help: "PEM CA certificate(s) to trust for an https --broker (default: $LEASEHOLD_CA_FILE).") var caFile: String?
 
     func validate() throws {
-        guard let levels = Self.levels(clients), !levels.isEmpty else { throw ValidationError("--clients must be positive integers, comma-separated") }
+        guard let levels = Self.levels(clients), !levels.isEmpty else {
+            throw ValidationError("--clients must be positive integers, comma-separated")
+        }
         guard levels.allSatisfy({ $0 <= 1024 }) else { throw ValidationError("--clients: at most 1024") }
         guard seconds > 0 && seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         guard (broker == nil) == (adminTokenFile == nil) else { throw ValidationError("--broker and --admin-token-file go together") }
@@ -62,8 +68,10 @@ struct BenchGrants: AsyncParsableCommand {
         logger.logLevel = .critical
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         // No rate limits: the bench's clients all come from one address, at full speed.
-        let app = try BrokerRoutes.application(broker: broker, host: "127.0.0.1", port: 0, options: HTTPServerOptions(rateLimits: .off),
-                                               logger: logger) { _, port in
+        let app = try BrokerRoutes.application(
+            broker: broker, host: "127.0.0.1", port: 0, options: HTTPServerOptions(rateLimits: .off),
+            logger: logger
+        ) { _, port in
             portContinuation.yield(port)
             portContinuation.finish()
         }
@@ -107,17 +115,22 @@ struct BenchGrants: AsyncParsableCommand {
             }
             let cpu = (Self.processCPUSeconds() - cpu0) / max(r.rate * seconds, 1)
             rates[n] = r.rate
-            print(String(format: "%7d  %10.1f  %8.2f  %8.2f  %7d   %12.2f", n, r.rate, r.p50 * 1000, r.p99 * 1000, r.errors, cpu * 1000)
-                  + (r.firstError.map { "   first error: \($0)" } ?? ""))
+            print(
+                String(format: "%7d  %10.1f  %8.2f  %8.2f  %7d   %12.2f", n, r.rate, r.p50 * 1000, r.p99 * 1000, r.errors, cpu * 1000)
+                    + (r.firstError.map { "   first error: \($0)" } ?? ""))
         }
         if let one = rates[1], one > 0 {
             for n in levels where n > 1 { print(String(format: "speed-up at %d clients: %.1fx the one-client rate", n, (rates[n] ?? 0) / one)) }
         }
         if let t = timings?(), t.grants > 0 {
             let n = Double(t.grants)
-            print(String(format: "split per grant (all levels): evidence verification %.3f ms, HPKE key wrap %.3f ms, durable commit wait %.3f ms",
-                         t.verifySeconds * 1000 / n, t.wrapSeconds * 1000 / n, t.commitSeconds * 1000 / n))
-            print(String(format: "group commit: %d grants in %d transactions (%.1f grants per fsync)", t.grants, t.commits, n / Double(max(t.commits, 1))))
+            print(
+                String(
+                    format: "split per grant (all levels): evidence verification %.3f ms, HPKE key wrap %.3f ms, durable commit wait %.3f ms",
+                    t.verifySeconds * 1000 / n, t.wrapSeconds * 1000 / n, t.commitSeconds * 1000 / n))
+            print(
+                String(
+                    format: "group commit: %d grants in %d transactions (%.1f grants per fsync)", t.grants, t.commits, n / Double(max(t.commits, 1))))
         }
     }
 
@@ -130,13 +143,16 @@ struct BenchGrants: AsyncParsableCommand {
 
     /// Registers the owner, puts a fresh key, issues a sandbox lease with a huge maxGrants;
     /// returns the broker's log key.
-    static func setUp(connection: BrokerConnection, adminToken token: String, owner: String, leaseId: String, measurement: [UInt8]) async throws -> NoteVerifier {
+    static func setUp(connection: BrokerConnection, adminToken token: String, owner: String, leaseId: String, measurement: [UInt8]) async throws
+        -> NoteVerifier
+    {
         let ownerKey: OwnerSigningKey
         let envelope: DSSEEnvelope
         do {
             ownerKey = try OwnerSigningKey.generate()
-            let manifest = LeaseManifest(owner: owner, leaseId: leaseId, purpose: "leasehold bench grants", expiry: .ttl(.init("1d")!),
-                                         maxGrants: 1_000_000_000, keys: ["bench-key"], workloads: [.sandbox(SandboxWorkload(measurement: measurement))])
+            let manifest = LeaseManifest(
+                owner: owner, leaseId: leaseId, purpose: "leasehold bench grants", expiry: .ttl(.init("1d")!),
+                maxGrants: 1_000_000_000, keys: ["bench-key"], workloads: [.sandbox(SandboxWorkload(measurement: measurement))])
             envelope = try ManifestEnvelope.sign(manifest, with: ownerKey)
         } catch {
             throw CLIFailure(message: "bench set-up: \(error)")

@@ -23,22 +23,28 @@ struct BenchLog: ParsableCommand {
         defer { if db == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let path = db ?? dir + "/bench.db"
         let signer: NoteSigner
-        do { signer = try Broker.loadOrCreateLogSigner(path: path + ".log-key", origin: "bench.leasehold/log") } catch { throw CLIFailure(message: "\(error)") }
+        do { signer = try Broker.loadOrCreateLogSigner(path: path + ".log-key", origin: "bench.leasehold/log") } catch {
+            throw CLIFailure(message: "\(error)")
+        }
         let store: SQLiteStore
         do { store = try SQLiteStore.open(path: path) } catch { throw CLIFailure(message: error.reason) }
         try store.write { tx in try tx.initializeLog(origin: signer.name, publicKey: [UInt8](signer.verifier.publicKey.rawRepresentation)) }
         print("database: \(path)")
 
         func entry(_ seq: UInt64, _ prev: LogHash) -> LogEntry {
-            LogEntry(seq: seq, time: Date(), kind: "bench.append", owner: "bench-owner", leaseId: "lease-\(seq % 1000)", prev: prev,
-                     fields: ["keyIds": .array([.string("k1")]), "evidenceHash": .string(String(repeating: "ab", count: 32)), "tee": .string("sandbox")])
+            LogEntry(
+                seq: seq, time: Date(), kind: "bench.append", owner: "bench-owner", leaseId: "lease-\(seq % 1000)", prev: prev,
+                fields: ["keyIds": .array([.string("k1")]), "evidenceHash": .string(String(repeating: "ab", count: 32)), "tee": .string("sandbox")])
         }
 
         // 1. One durable transaction (one fsync) per entry.
         var t0 = Date()
         for _ in 0..<single { _ = try store.write { tx in try tx.appendLog(entry) } }
         var dt = Date().timeIntervalSince(t0)
-        print(String(format: "append, 1 entry per transaction:      %8.0f entries/s  (%d entries, %.2f ms each)", Double(single) / dt, single, dt * 1000 / Double(single)))
+        print(
+            String(
+                format: "append, 1 entry per transaction:      %8.0f entries/s  (%d entries, %.2f ms each)", Double(single) / dt, single,
+                dt * 1000 / Double(single)))
 
         // 2. Many entries per transaction, up to the target size.
         let have = try store.read { tx in try tx.logState()!.frontier.size }
@@ -69,7 +75,10 @@ struct BenchLog: ParsableCommand {
             }
         }
         let finalSize = size + UInt64(rounds)
-        print(String(format: "checkpoint at %d entries:          %8.3f ms  (root from frontier + Ed25519 sign + insert; mean of %d)", finalSize, cpTime * 1000 / Double(rounds), rounds))
+        print(
+            String(
+                format: "checkpoint at %d entries:          %8.3f ms  (root from frontier + Ed25519 sign + insert; mean of %d)", finalSize,
+                cpTime * 1000 / Double(rounds), rounds))
 
         // 4. Inclusion proof from the subtree table.
         t0 = Date()
@@ -86,6 +95,9 @@ struct BenchLog: ParsableCommand {
         t0 = Date()
         let summary = try store.read { tx in try tx.auditLog(trustedKey: signer.verifier) }
         dt = Date().timeIntervalSince(t0)
-        print(String(format: "audit verify:                        %8.0f entries/s  (%llu entries, %d checkpoints, %.2f s, one core)", Double(summary.entries) / dt, summary.entries, summary.checkpointsVerified, dt))
+        print(
+            String(
+                format: "audit verify:                        %8.0f entries/s  (%llu entries, %d checkpoints, %.2f s, one core)",
+                Double(summary.entries) / dt, summary.entries, summary.checkpointsVerified, dt))
     }
 }

@@ -36,9 +36,11 @@ struct BenchSweep: AsyncParsableCommand {
             try await store.write { tx in
                 for i in start..<(start + n) {
                     let isExpired = i % max(1, total / max(expired, 1)) == 0 && i / max(1, total / max(expired, 1)) < expired
-                    try tx.insertLease(LeaseRecord(owner: "bench", leaseId: "lease-\(i)", manifest: [], envelope: [], digest: [UInt8](repeating: 0, count: 32),
-                                                   state: "active", notBefore: now - 7200, notAfter: isExpired ? now - 60 : now + 86_400 + Int64(i % 1000),
-                                                   maxGrants: 1, grantsIssued: 0, expiryRecorded: false, issuedSeq: 0))
+                    try tx.insertLease(
+                        LeaseRecord(
+                            owner: "bench", leaseId: "lease-\(i)", manifest: [], envelope: [], digest: [UInt8](repeating: 0, count: 32),
+                            state: "active", notBefore: now - 7200, notAfter: isExpired ? now - 60 : now + 86_400 + Int64(i % 1000),
+                            maxGrants: 1, grantsIssued: 0, expiryRecorded: false, issuedSeq: 0))
                 }
             }
             made += n
@@ -48,7 +50,10 @@ struct BenchSweep: AsyncParsableCommand {
         let s0 = Date()
         let report = try await broker.sweep()
         let dt = Date().timeIntervalSince(s0)
-        print(String(format: "sweep: %d lease.expired recorded among %d leases in %.3f s (%.0f leases/s)", report.expired.count, total, dt, Double(report.expired.count) / dt))
+        print(
+            String(
+                format: "sweep: %d lease.expired recorded among %d leases in %.3f s (%.0f leases/s)", report.expired.count, total, dt,
+                Double(report.expired.count) / dt))
         let s1 = Date()
         let again = try await broker.sweep()
         print(String(format: "second sweep (nothing to do): %d recorded in %.3f ms", again.expired.count, Date().timeIntervalSince(s1) * 1000))

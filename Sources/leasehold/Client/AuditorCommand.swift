@@ -9,7 +9,8 @@ struct AuditorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auditor",
         abstract: "Manage auditor tokens: read-only access to the log's entries and the web console (needs the admin token).",
-        discussion: "An auditor token reads GET /v1/log/entries, the /v1/audit routes and the console at /console; it is refused (403 read-only-credential) on every route that changes anything. The broker keeps only its SHA-256. A broker started with --public-log lets anyone read without a token.",
+        discussion:
+            "An auditor token reads GET /v1/log/entries, the /v1/audit routes and the console at /console; it is refused (403 read-only-credential) on every route that changes anything. The broker keeps only its SHA-256. A broker started with --public-log lets anyone read without a token.",
         subcommands: [AuditorAdd.self, AuditorList.self, AuditorRevoke.self]
     )
 }

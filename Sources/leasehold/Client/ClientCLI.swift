@@ -36,7 +36,9 @@ extension ClientCLI {
         let info = try await call { () async throws(LeaseholdClientError) in try await client.connection.info() }
         let presented = BrokerIdentity(info)
         let pinned = try identity.brokerId.map { path throws -> BrokerIdentity in
-            do { return try JSONDecoder().decode(BrokerIdentity.self, from: Data(try CLIFiles.read(path, what: "broker id"))) } catch let e as CLIFailure {
+            do { return try JSONDecoder().decode(BrokerIdentity.self, from: Data(try CLIFiles.read(path, what: "broker id"))) } catch let e
+                as CLIFailure
+            {
                 throw e
             } catch {
                 throw CLIFailure.usage("\(path) is not a broker id (the JSON of GET /v1/broker: logKey, vaultPublicKeys)")
@@ -46,7 +48,10 @@ extension ClientCLI {
         let recorded: Bool
         do { recorded = try known.check(presented, for: url, pinned: pinned) } catch { throw failure(error) }
         if recorded {
-            FileHandle.standardError.write(Data("leasehold: first contact with \(url): recorded its \(presented.summary) in \(known.path); later owner commands refuse other keys\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "leasehold: first contact with \(url): recorded its \(presented.summary) in \(known.path); later owner commands refuse other keys\n"
+                        .utf8))
         }
         client.pinned = presented
         return client

@@ -48,7 +48,9 @@ struct LeaseRevoke: AsyncParsableCommand {
     func run() async throws {
         let key = try ClientCLI.ownerKey(ownerKey)
         let client = try await ClientCLI.ownerClient(broker, trust: trust, identity: identity)
-        let r = try await ClientCLI.call { () async throws(LeaseholdClientError) in try await client.revoke(owner: owner, leaseId: lease, signingKey: key) }
+        let r = try await ClientCLI.call { () async throws(LeaseholdClientError) in
+            try await client.revoke(owner: owner, leaseId: lease, signingKey: key)
+        }
         print("revoked \(owner)/\(lease), log index \(r.logIndex)")
     }
 }

@@ -41,13 +41,16 @@ struct ManifestSign: ParsableCommand {
         } catch let e as ManifestError {
             throw CLIFailure(message: "manifest-invalid: \(file): \(e)")
         }
-        let review = manifest.plainDescription
+        let review =
+            manifest.plainDescription
             + "To be signed with the owner's \(key.publicKey.algorithm.rawValue) key, key id \(key.publicKey.keyID).\n"
         print(review, terminator: "")
         fflush(nil)  // stdout before anything goes to stderr
         if !yes {
             guard isatty(STDIN_FILENO) == 1 else {
-                throw CLIFailure.usage("not signed: there is no terminal to confirm on (stdin is not a terminal); read the manifest as printed above and pass --yes to sign it without asking")
+                throw CLIFailure.usage(
+                    "not signed: there is no terminal to confirm on (stdin is not a terminal); read the manifest as printed above and pass --yes to sign it without asking"
+                )
             }
             // The person confirming must see what they confirm, even with stdout redirected.
             if isatty(STDOUT_FILENO) != 1 { FileHandle.standardError.write(Data(review.utf8)) }
@@ -132,6 +135,8 @@ struct ManifestVerify: ParsableCommand {
         let m = verified.manifest
         print(m.plainDescription, terminator: "")
         print("Signed by key id \(verified.signer.keyID) (\(verified.signer.algorithm.rawValue)): verified against \(publicKey).")
-        print("ok: \(m.owner)/\(m.leaseId) signed by \(verified.signer.keyID), digest \(Hex.encode(verified.digest)), maxGrants \(m.maxGrants), keys \(m.keys.joined(separator: ",")), tees \(m.tees.map(\.rawValue).joined(separator: ","))")
+        print(
+            "ok: \(m.owner)/\(m.leaseId) signed by \(verified.signer.keyID), digest \(Hex.encode(verified.digest)), maxGrants \(m.maxGrants), keys \(m.keys.joined(separator: ",")), tees \(m.tees.map(\.rawValue).joined(separator: ","))"
+        )
     }
 }

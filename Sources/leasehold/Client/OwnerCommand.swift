@@ -18,7 +18,8 @@ struct OwnerKeygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Write PREFIX.key (private, 0600) and PREFIX.pub (public, one line each).",
-        discussion: "ed25519 by default; ml-dsa-65 for manifests that must stay unforgeable by a quantum computer. An existing PREFIX.key is never overwritten."
+        discussion:
+            "ed25519 by default; ml-dsa-65 for manifests that must stay unforgeable by a quantum computer. An existing PREFIX.key is never overwritten."
     )
 
     @Option(help: "Path prefix of the two files.") var out: String
@@ -30,7 +31,9 @@ struct OwnerKeygen: ParsableCommand {
 
     func run() throws {
         let keyPath = out + ".key", pubPath = out + ".pub"
-        guard !FileManager.default.fileExists(atPath: keyPath) else { throw CLIFailure(message: "\(keyPath) already exists; not overwriting a private key") }
+        guard !FileManager.default.fileExists(atPath: keyPath) else {
+            throw CLIFailure(message: "\(keyPath) already exists; not overwriting a private key")
+        }
         let key: OwnerSigningKey
         do { key = try OwnerSigningKey.generate(OwnerKeyAlgorithm(rawValue: alg)!) } catch { throw CLIFailure(message: "\(error)") }
         try CLIFiles.write(Array((key.text + "\n").utf8), to: keyPath, secret: true)

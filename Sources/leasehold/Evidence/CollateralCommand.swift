@@ -44,29 +44,46 @@ struct CollateralFetch: AsyncParsableCommand {
     @Option(help: "Check the documents' validity at this time, ISO 8601 (default: now).") var at: String?
 
     func validate() throws {
-        guard let kind = TEE(rawValue: tee), kind == .sgx || kind == .tdx || kind == .sevSNP else { throw ValidationError("--tee must be sgx, tdx or sev-snp") }
-        guard !quote.isEmpty || !fmspc.isEmpty else { throw ValidationError("name at least one platform: --quote FILE or --fmspc HEX") }
-        if kind == .sevSNP && !fmspc.isEmpty { throw ValidationError("--fmspc is for sgx and tdx; name an SEV-SNP platform by a report (--quote FILE)") }
-        if !fmspc.isEmpty {
-            guard let pckCa, DCAPCollateralNeeds.PCKCA(rawValue: pckCa) != nil else { throw ValidationError("--fmspc needs --pck-ca processor or platform") }
-            for f in fmspc where f.utf8.count != 12 || Hex.decode(f.lowercased()) == nil { throw ValidationError("--fmspc \(f) is not 12 hex digits") }
+        guard let kind = TEE(rawValue: tee), kind == .sgx || kind == .tdx || kind == .sevSNP else {
+            throw ValidationError("--tee must be sgx, tdx or sev-snp")
         }
-        try CollateralOptions.validate(url: intelPcsUrl, amdURL: amdKdsUrl, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
+        guard !quote.isEmpty || !fmspc.isEmpty else { throw ValidationError("name at least one platform: --quote FILE or --fmspc HEX") }
+        if kind == .sevSNP && !fmspc.isEmpty {
+            throw ValidationError("--fmspc is for sgx and tdx; name an SEV-SNP platform by a report (--quote FILE)")
+        }
+        if !fmspc.isEmpty {
+            guard let pckCa, DCAPCollateralNeeds.PCKCA(rawValue: pckCa) != nil else {
+                throw ValidationError("--fmspc needs --pck-ca processor or platform")
+            }
+            for f in fmspc where f.utf8.count != 12 || Hex.decode(f.lowercased()) == nil {
+                throw ValidationError("--fmspc \(f) is not 12 hex digits")
+            }
+        }
+        try CollateralOptions.validate(
+            url: intelPcsUrl, amdURL: amdKdsUrl, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time") }
     }
 
     func run() async throws {
         guard let kind = TEE(rawValue: tee) else { return }
         if kind == .sevSNP { return try await fetchSNP() }
-        guard let service = try CollateralOptions.service(url: intelPcsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
-                                                          maximumAge: Int(CollateralService.defaultMaximumAge)) else { return }
+        guard
+            let service = try CollateralOptions.service(
+                url: intelPcsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
+                maximumAge: Int(CollateralService.defaultMaximumAge))
+        else { return }
         var platforms: [DCAPCollateralNeeds] = []
         for file in quote {
-            do { platforms.append(try DCAPCollateralNeeds.of(quote: EvidenceFile.decode(try CLIFiles.read(file, what: "quote")), tee: kind)) } catch let e as AttestationError {
+            do {
+                platforms.append(try DCAPCollateralNeeds.of(quote: EvidenceFile.decode(try CLIFiles.read(file, what: "quote")), tee: kind))
+            } catch let e as AttestationError {
                 throw CLIFailure(message: "\(file): \(e.code.rawValue): \(e.reason)")
             }
         }
-        for f in fmspc { platforms.append(DCAPCollateralNeeds(tee: kind, fmspc: f.lowercased(), pckCA: DCAPCollateralNeeds.PCKCA(rawValue: pckCa ?? "") ?? .platform)) }
+        for f in fmspc {
+            platforms.append(
+                DCAPCollateralNeeds(tee: kind, fmspc: f.lowercased(), pckCA: DCAPCollateralNeeds.PCKCA(rawValue: pckCa ?? "") ?? .platform))
+        }
         let directory = CollateralDirectory(path: out)
         var seen = Set<DCAPCollateralNeeds>()
         for needs in platforms where seen.insert(needs).inserted {
@@ -76,7 +93,9 @@ struct CollateralFetch: AsyncParsableCommand {
             }
             guard let supplied else { continue }
             let files = try directory.write(supplied)
-            print("\(kind.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA): TCB evaluation data number \(supplied.tcbEvaluationDataNumber ?? 0), valid until \(RFC3339.format(supplied.nextUpdate)) (fetch again before then); wrote \(files.count) files to \(out)")
+            print(
+                "\(kind.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA): TCB evaluation data number \(supplied.tcbEvaluationDataNumber ?? 0), valid until \(RFC3339.format(supplied.nextUpdate)) (fetch again before then); wrote \(files.count) files to \(out)"
+            )
         }
     }
 }
@@ -84,20 +103,31 @@ struct CollateralFetch: AsyncParsableCommand {
 extension CollateralFetch {
     /// One set per report: VCEK (or none, for a VLEK or a masked chip), cert chain, CRL.
     func fetchSNP() async throws {
-        guard let service = try CollateralOptions.service(url: nil, amdURL: amdKdsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
-                                                          maximumAge: Int(CollateralService.defaultMaximumAge)) else { return }
+        guard
+            let service = try CollateralOptions.service(
+                url: nil, amdURL: amdKdsUrl, caFile: intelPcsCaFile, update: intelTcbUpdate,
+                maximumAge: Int(CollateralService.defaultMaximumAge))
+        else { return }
         let directory = CollateralDirectory(path: out)
         for file in quote {
             let report = EvidenceFile.decode(try CLIFiles.read(file, what: "report"))
             let supplied: CollateralService.Supplied?
-            do { supplied = try await service.collateral(for: Attestation.Evidence(tee: .sevSNP, bytes: report, collateral: []), at: at.flatMap(RFC3339.parse) ?? Date()) } catch {
+            do {
+                supplied = try await service.collateral(
+                    for: Attestation.Evidence(tee: .sevSNP, bytes: report, collateral: []), at: at.flatMap(RFC3339.parse) ?? Date())
+            } catch {
                 throw CLIFailure(message: "collateral-unavailable: sev-snp report \(file): \(error.description)")
             }
             guard let supplied else {
-                throw CLIFailure(message: "\(file): not a signed SEV-SNP report whose VCEK KDS serves (a VLEK or a masked CHIP_ID takes its key from the guest's certificate table)")
+                throw CLIFailure(
+                    message:
+                        "\(file): not a signed SEV-SNP report whose VCEK KDS serves (a VLEK or a masked CHIP_ID takes its key from the guest's certificate table)"
+                )
             }
             let files = try directory.write(supplied)
-            print("sev-snp report \(file): CRL valid until \(RFC3339.format(supplied.nextUpdate)) (fetch again before then); wrote \(files.count) files to \(out)")
+            print(
+                "sev-snp report \(file): CRL valid until \(RFC3339.format(supplied.nextUpdate)) (fetch again before then); wrote \(files.count) files to \(out)"
+            )
         }
     }
 }
@@ -105,7 +135,8 @@ extension CollateralFetch {
 struct CollateralImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Verify the sets of a collateral directory and load them into a broker's store (every replica of a PostgreSQL database then has them).",
+        abstract:
+            "Verify the sets of a collateral directory and load them into a broker's store (every replica of a PostgreSQL database then has them).",
         discussion: """
             DIR is what `collateral fetch --out DIR` wrote. Each set is verified at --at (default now) as the broker would verify it, and stored only if it verifies; a broker then uses it until its nextUpdate (or --collateral-max-age after its fetch), even with no network and no --collateral-dir. Exit 0: every set loaded; 1: a set did not verify (its reason on stderr) or nothing was found.
             """
@@ -122,7 +153,9 @@ struct CollateralImport: AsyncParsableCommand {
         if db != nil && database != nil { throw ValidationError("give one of --db FILE or --database URL, not both") }
         if db == nil && databaseURL == nil { throw ValidationError("give --db FILE or --database URL") }
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time") }
-        if let db, !FileManager.default.fileExists(atPath: db) { throw ValidationError("--db \(db) does not exist (a broker's database: DIR/leasehold.db)") }
+        if let db, !FileManager.default.fileExists(atPath: db) {
+            throw ValidationError("--db \(db) does not exist (a broker's database: DIR/leasehold.db)")
+        }
     }
 
     /// The sets a directory holds: one per TCB info file and PCK CRL found beside it.
@@ -176,29 +209,41 @@ struct CollateralImport: AsyncParsableCommand {
     func run() async throws {
         let sets = Self.sets(in: from)
         let snp = Self.snpSets(in: from)
-        guard !sets.isEmpty || !snp.isEmpty else { throw CLIFailure(message: "\(from) holds no collateral set (tdx/tcb-FMSPC-UPDATE.json with sgx/pckcrl-CA.der, or amd/vcek/PRODUCT/HWID/*.der; see `collateral fetch`)") }
+        guard !sets.isEmpty || !snp.isEmpty else {
+            throw CLIFailure(
+                message:
+                    "\(from) holds no collateral set (tdx/tcb-FMSPC-UPDATE.json with sgx/pckcrl-CA.der, or amd/vcek/PRODUCT/HWID/*.der; see `collateral fetch`)"
+            )
+        }
         let store = try await openStore()
         let time = at.flatMap(RFC3339.parse) ?? Date()
         var failure: String?
         for (needs, update) in sets {
-            let service = CollateralService(configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL, update: update)),
-                                            http: CollateralDirectory(path: from))
+            let service = CollateralService(
+                configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL, update: update)),
+                http: CollateralDirectory(path: from))
             service.attach(persistence: StoreCollateral(store: store))
             do {
                 let s = try await service.fetchAndStore(needs, at: time)
-                print("\(needs.tee.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA, \(update.rawValue)): TCB evaluation data number \(s.tcbEvaluationDataNumber ?? 0), valid until \(RFC3339.format(s.nextUpdate)): loaded")
+                print(
+                    "\(needs.tee.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA, \(update.rawValue)): TCB evaluation data number \(s.tcbEvaluationDataNumber ?? 0), valid until \(RFC3339.format(s.nextUpdate)): loaded"
+                )
             } catch {
-                FileHandle.standardError.write(Data("leasehold: \(needs.tee.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA): \(error.description)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("leasehold: \(needs.tee.rawValue) FMSPC \(needs.fmspc) (\(needs.pckCA.rawValue) CA): \(error.description)\n".utf8))
                 failure = failure ?? "collateral-unavailable: a set in \(from) does not verify"
             }
         }
         for needs in snp {
-            let service = CollateralService(configuration: .init(amd: AMDKDS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: from))
+            let service = CollateralService(
+                configuration: .init(amd: AMDKDS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: from))
             service.attach(persistence: StoreCollateral(store: store))
             let chip = Hex.encode(needs.hwID ?? []).prefix(16)
             do {
                 let s = try await service.fetchAndStore(needs, at: time)
-                print("sev-snp \(needs.products.first?.rawValue ?? "") chip \(chip)… TCB \(needs.reportedTCB): CRL valid until \(RFC3339.format(s.nextUpdate)): loaded")
+                print(
+                    "sev-snp \(needs.products.first?.rawValue ?? "") chip \(chip)… TCB \(needs.reportedTCB): CRL valid until \(RFC3339.format(s.nextUpdate)): loaded"
+                )
             } catch {
                 FileHandle.standardError.write(Data("leasehold: sev-snp chip \(chip)… TCB \(needs.reportedTCB): \(error.description)\n".utf8))
                 failure = failure ?? "collateral-unavailable: a set in \(from) does not verify"

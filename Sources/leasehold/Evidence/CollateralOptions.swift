@@ -7,7 +7,9 @@ import LeaseholdWorkloadCLI
 /// friends), so an operator checks evidence exactly as the broker would.
 enum CollateralOptions {
     static func validate(url: String?, amdURL: String? = nil, directory: String? = nil, update: String, maximumAge: Int) throws {
-        if (url != nil || amdURL != nil) && directory != nil { throw ValidationError("give --intel-pcs-url/--amd-kds-url or --collateral-dir, not both") }
+        if (url != nil || amdURL != nil) && directory != nil {
+            throw ValidationError("give --intel-pcs-url/--amd-kds-url or --collateral-dir, not both")
+        }
         if let amdURL {
             guard let u = URL(string: amdURL), u.scheme == "https" || u.scheme == "http", u.host != nil else {
                 throw ValidationError("--amd-kds-url must be an http(s) URL such as \(AMDKDS.amdKDS)")
@@ -30,19 +32,25 @@ enum CollateralOptions {
 
     /// The service the flags describe; nil without --intel-pcs-url, --amd-kds-url or
     /// --collateral-dir. A directory serves both vendors' documents.
-    static func service(url: String?, amdURL: String? = nil, directory: String? = nil, caFile: String?, update: String, maximumAge: Int) throws -> CollateralService? {
+    static func service(url: String?, amdURL: String? = nil, directory: String? = nil, caFile: String?, update: String, maximumAge: Int) throws
+        -> CollateralService?
+    {
         let stage = IntelPCS.Update(rawValue: update) ?? .standard
         if let directory {
-            return CollateralService(configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL, update: stage),
-                                                          amd: AMDKDS(baseURL: CollateralDirectory.baseURL),
-                                                          maximumAge: TimeInterval(maximumAge)), http: CollateralDirectory(path: directory))
+            return CollateralService(
+                configuration: .init(
+                    intel: IntelPCS(baseURL: CollateralDirectory.baseURL, update: stage),
+                    amd: AMDKDS(baseURL: CollateralDirectory.baseURL),
+                    maximumAge: TimeInterval(maximumAge)), http: CollateralDirectory(path: directory))
         }
         guard url != nil || amdURL != nil else { return nil }
         let http: AsyncCollateralHTTP
         do { http = try AsyncCollateralHTTP(caFile: caFile) } catch {
             throw CLIFailure(message: "--intel-pcs-ca-file \(caFile ?? ""): \(error)")
         }
-        return CollateralService(configuration: .init(intel: url.map { IntelPCS(baseURL: $0, update: stage) }, amd: amdURL.map { AMDKDS(baseURL: $0) },
-                                                      maximumAge: TimeInterval(maximumAge)), http: http)
+        return CollateralService(
+            configuration: .init(
+                intel: url.map { IntelPCS(baseURL: $0, update: stage) }, amd: amdURL.map { AMDKDS(baseURL: $0) },
+                maximumAge: TimeInterval(maximumAge)), http: http)
     }
 }

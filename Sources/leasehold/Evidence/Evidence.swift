@@ -46,7 +46,8 @@ struct EvidenceVerify: AsyncParsableCommand {
     @Option(help: "sgx/tdx: fetch the collateral from this Intel PCS or PCCS base URL instead of --collateral files.") var intelPcsUrl: String?
     @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url.") var intelPcsCaFile: String?
     @Option(help: "sev-snp: fetch the VCEK, chain and CRL from this AMD KDS base URL instead of --chain files.") var amdKdsUrl: String?
-    @Option(help: "sgx/tdx/sev-snp: read the collateral from this directory (`collateral fetch --out DIR`), as `serve --collateral-dir` does.") var collateralDir: String?
+    @Option(help: "sgx/tdx/sev-snp: read the collateral from this directory (`collateral fetch --out DIR`), as `serve --collateral-dir` does.")
+    var collateralDir: String?
     @Option(help: "Intel TCB recovery stage: standard or early.") var intelTcbUpdate = "standard"
 
     func validate() throws {
@@ -55,7 +56,9 @@ struct EvidenceVerify: AsyncParsableCommand {
         }
         if kind == .sevSNP && !collateral.isEmpty { throw ValidationError("sev-snp takes its certificates with --chain, not --collateral") }
         if kind != .sevSNP && requireCrl { throw ValidationError("--require-crl is for sev-snp (sgx/tdx require CRLs unless --allow-missing-crl)") }
-        if kind == .nitro && !(chain.isEmpty && collateral.isEmpty) { throw ValidationError("nitro carries its certificates inside the document: no --chain or --collateral") }
+        if kind == .nitro && !(chain.isEmpty && collateral.isEmpty) {
+            throw ValidationError("nitro carries its certificates inside the document: no --chain or --collateral")
+        }
         if kind != .sevSNP && !chain.isEmpty { throw ValidationError("\(tee) takes its certificates with --collateral, not --chain") }
         if intelPcsUrl != nil {
             guard kind == .sgx || kind == .tdx else { throw ValidationError("--intel-pcs-url is for sgx and tdx evidence") }
@@ -67,9 +70,13 @@ struct EvidenceVerify: AsyncParsableCommand {
             guard kind != .nitro else { throw ValidationError("--collateral-dir is for sgx, tdx and sev-snp evidence") }
         }
         if intelPcsUrl != nil || amdKdsUrl != nil || collateralDir != nil {
-            guard collateral.isEmpty else { throw ValidationError("give --intel-pcs-url (or --collateral-dir) or --collateral files, not both: the fetched collateral decides") }
+            guard collateral.isEmpty else {
+                throw ValidationError("give --intel-pcs-url (or --collateral-dir) or --collateral files, not both: the fetched collateral decides")
+            }
         }
-        try CollateralOptions.validate(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: Int(CollateralService.defaultMaximumAge))
+        try CollateralOptions.validate(
+            url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, update: intelTcbUpdate,
+            maximumAge: Int(CollateralService.defaultMaximumAge))
         if let at, RFC3339.parse(at) == nil { throw ValidationError("--at \(at) is not an ISO 8601 time such as 2026-06-01T00:00:00Z") }
     }
 
@@ -79,8 +86,10 @@ struct EvidenceVerify: AsyncParsableCommand {
         let bytes = EvidenceFile.decode(try CLIFiles.read(evidence, what: "evidence"))
         var extra = try (chain + collateral).map { try CLIFiles.read($0, what: "collateral") }
         var fetched = false
-        if let service = try CollateralOptions.service(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
-                                                       maximumAge: Int(CollateralService.defaultMaximumAge)) {
+        if let service = try CollateralOptions.service(
+            url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
+            maximumAge: Int(CollateralService.defaultMaximumAge))
+        {
             fetched = service.handles(kind)
             do {
                 extra = try await service.collateral(for: Attestation.Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)?.pieces ?? extra

@@ -24,7 +24,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The data directory (created 0700 if missing).") var dataDir: String
     @Option(help: "HOST:PORT to listen on, e.g. 127.0.0.1:8443 or [::1]:8443.") var listen: String
     @Flag(help: "Accept sandbox evidence (development only: anyone can make it).") var allowSandbox = false
-    @Flag(help: "Let anyone read the log's entries and the console's data without a token (a public transparency log). Default: an auditor or the admin token.")
+    @Flag(
+        help:
+            "Let anyone read the log's entries and the console's data without a token (a public transparency log). Default: an auditor or the admin token."
+    )
     var publicLog = false
     @Option(help: "Seconds between sweeps of expired leases and dead nonces.") var sweepInterval = 60
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
@@ -47,13 +50,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Per owner: burst of those requests.") var ownerBurst = 50
     @Option(help: "HOST:PORT to also serve GET /metrics on, plain HTTP without a token (for a scraper on a private network).")
     var metricsListen: String?
-    @Option(help: "Intel PCS or PCCS base URL (https://api.trustedservices.intel.com, or a PCCS such as https://pccs.example:8081): the broker fetches, verifies and caches SGX/TDX collateral itself, and ignores what workloads send.")
+    @Option(
+        help:
+            "Intel PCS or PCCS base URL (https://api.trustedservices.intel.com, or a PCCS such as https://pccs.example:8081): the broker fetches, verifies and caches SGX/TDX collateral itself, and ignores what workloads send."
+    )
     var intelPcsUrl: String?
     @Option(help: "PEM CA certificate(s) to trust for --intel-pcs-url (a PCCS with a private CA; the system roots otherwise).")
     var intelPcsCaFile: String?
-    @Option(help: "AMD KDS base URL (https://kdsintf.amd.com, or a mirror): the broker fetches, verifies and caches SEV-SNP VCEKs, cert chains and CRLs itself (the ARK's CRL is then always checked); a VLEK still comes from the evidence.")
+    @Option(
+        help:
+            "AMD KDS base URL (https://kdsintf.amd.com, or a mirror): the broker fetches, verifies and caches SEV-SNP VCEKs, cert chains and CRLs itself (the ARK's CRL is then always checked); a VLEK still comes from the evidence."
+    )
     var amdKdsUrl: String?
-    @Option(help: "Instead of --intel-pcs-url and --amd-kds-url, read SGX/TDX and SEV-SNP collateral from this directory (no network; fill it with `leasehold collateral fetch --out DIR`), verified and refreshed the same way.")
+    @Option(
+        help:
+            "Instead of --intel-pcs-url and --amd-kds-url, read SGX/TDX and SEV-SNP collateral from this directory (no network; fill it with `leasehold collateral fetch --out DIR`), verified and refreshed the same way."
+    )
     var collateralDir: String?
     @Option(help: "Intel TCB recovery stage to ask for: standard or early (recorded in each grant's log entry).")
     var intelTcbUpdate = "standard"
@@ -63,35 +75,46 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard Self.parseListen(listen) != nil else { throw ValidationError("--listen must be HOST:PORT with a port 0...65535") }
         guard sweepInterval >= 1 else { throw ValidationError("--sweep-interval must be at least 1 second") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard (1...64).contains(databaseConnections) else { throw ValidationError("--database-connections must be 1...64") }
-        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--request-head-timeout", requestHeadTimeout), ("--request-body-timeout", requestBodyTimeout)] {
+        for (name, seconds) in [
+            ("--idle-timeout", idleTimeout), ("--request-head-timeout", requestHeadTimeout), ("--request-body-timeout", requestBodyTimeout),
+        ] {
             guard (1...86_400).contains(seconds) else { throw ValidationError("\(name) must be 1...86400 seconds") }
         }
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1...1000000") }
         for (name, rate, burst) in [("client", clientRate, clientBurst), ("lease", leaseRate, leaseBurst), ("owner", ownerRate, ownerBurst)] {
-            guard rate.isFinite, rate >= 0, rate <= 1_000_000 else { throw ValidationError("--\(name)-rate must be 0...1000000 (0 turns the limit off)") }
+            guard rate.isFinite, rate >= 0, rate <= 1_000_000 else {
+                throw ValidationError("--\(name)-rate must be 0...1000000 (0 turns the limit off)")
+            }
             guard (0...1_000_000).contains(burst), rate == 0 || burst >= 1 else { throw ValidationError("--\(name)-burst must be 1...1000000") }
         }
-        if let metricsListen, Self.parseListen(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT with a port 0...65535") }
-        try CollateralOptions.validate(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: collateralMaxAge)
+        if let metricsListen, Self.parseListen(metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be HOST:PORT with a port 0...65535")
+        }
+        try CollateralOptions.validate(
+            url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, update: intelTcbUpdate, maximumAge: collateralMaxAge)
     }
 
     /// The HTTP server's limits and metrics from the options.
     func httpOptions(metrics: ServerMetrics) -> HTTPServerOptions {
         HTTPServerOptions(
-            connections: ConnectionLimits(idleTimeout: .seconds(idleTimeout), requestHeadTimeout: .seconds(requestHeadTimeout),
-                                          requestBodyTimeout: .seconds(requestBodyTimeout), maxConnections: maxConnections),
-            rateLimits: RateLimitPolicy(client: .init(rate: clientRate, burst: clientBurst), lease: .init(rate: leaseRate, burst: leaseBurst),
-                                        owner: .init(rate: ownerRate, burst: ownerBurst)),
+            connections: ConnectionLimits(
+                idleTimeout: .seconds(idleTimeout), requestHeadTimeout: .seconds(requestHeadTimeout),
+                requestBodyTimeout: .seconds(requestBodyTimeout), maxConnections: maxConnections),
+            rateLimits: RateLimitPolicy(
+                client: .init(rate: clientRate, burst: clientBurst), lease: .init(rate: leaseRate, burst: leaseBurst),
+                owner: .init(rate: ownerRate, burst: ownerBurst)),
             metrics: metrics)
     }
 
     #if os(Linux)
-    static let nofile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        static let nofile = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
     #else
-    static let nofile = RLIMIT_NOFILE
+        static let nofile = RLIMIT_NOFILE
     #endif
 
     /// Loopback addresses: what plain HTTP may listen on without a warning.
@@ -104,14 +127,18 @@ struct Serve: AsyncParsableCommand {
     func warnings(host: String, tls: Bool) -> [String] {
         var out: [String] = []
         if !tls && !Self.isLoopback(host) {
-            out.append("--listen \(host) is not a loopback address and there is no --tls-cert: requests, admin token included, travel in clear; use TLS or a TLS-terminating proxy")
+            out.append(
+                "--listen \(host) is not a loopback address and there is no --tls-cert: requests, admin token included, travel in clear; use TLS or a TLS-terminating proxy"
+            )
         }
         if let metricsListen, let (mhost, _) = Self.parseListen(metricsListen), !Self.isLoopback(mhost) {
             out.append("--metrics-listen \(mhost) is not a loopback address: anyone who reaches it reads the metrics (no token)")
         }
         var limit = rlimit()
         if getrlimit(Self.nofile, &limit) == 0, UInt64(maxConnections) + 64 > UInt64(limit.rlim_cur) {
-            out.append("--max-connections \(maxConnections) is not well below the file descriptor limit \(limit.rlim_cur) (ulimit -n): lower it or raise the limit")
+            out.append(
+                "--max-connections \(maxConnections) is not well below the file descriptor limit \(limit.rlim_cur) (ulimit -n): lower it or raise the limit"
+            )
         }
         return out
     }
@@ -145,8 +172,9 @@ struct Serve: AsyncParsableCommand {
         configuration.databaseConnections = databaseConnections
         configuration.requireSNPCRL = sevSnpRequireCrl
         configuration.publicLog = publicLog
-        configuration.collateral = try CollateralOptions.service(url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
-                                                                 maximumAge: collateralMaxAge)
+        configuration.collateral = try CollateralOptions.service(
+            url: intelPcsUrl, amdURL: amdKdsUrl, directory: collateralDir, caFile: intelPcsCaFile, update: intelTcbUpdate,
+            maximumAge: collateralMaxAge)
         let metrics = ServerMetrics()
         configuration.metrics = metrics.broker
         let broker: Broker
@@ -160,10 +188,12 @@ struct Serve: AsyncParsableCommand {
         let sweeper = SweeperService(broker: broker, interval: .seconds(sweepInterval), logger: logger, metrics: metrics)
         var services: [any Service] = [sweeper]
         if let metricsListen, let (mhost, mport) = Self.parseListen(metricsListen) {
-            services.append(try BrokerRoutes.metricsApplication(metrics: metrics, broker: broker, host: mhost, port: mport, logger: logger) { boundHost, boundPort in
-                let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
-                FileHandle.standardOutput.write(Data("leasehold: metrics on http://\(shown):\(boundPort)/metrics\n".utf8))
-            })
+            services.append(
+                try BrokerRoutes.metricsApplication(metrics: metrics, broker: broker, host: mhost, port: mport, logger: logger) {
+                    boundHost, boundPort in
+                    let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
+                    FileHandle.standardOutput.write(Data("leasehold: metrics on http://\(shown):\(boundPort)/metrics\n".utf8))
+                })
         }
         let tokenPath = broker.adminTokenPath
         let sandbox = allowSandbox
@@ -171,10 +201,13 @@ struct Serve: AsyncParsableCommand {
         let pcs = intelPcsUrl ?? collateralDir, kds = amdKdsUrl ?? collateralDir, update = intelTcbUpdate
         let scheme = tls == nil ? "http" : "https"
         let storage = configuration.databaseURL.map { (try? PostgresLocation(url: $0))?.description ?? "PostgreSQL" } ?? configuration.databasePath
-        let app = try BrokerRoutes.application(broker: broker, host: host, port: port, tls: tls, options: httpOptions(metrics: metrics),
-                                               services: services, logger: logger) { boundHost, boundPort in
+        let app = try BrokerRoutes.application(
+            broker: broker, host: host, port: port, tls: tls, options: httpOptions(metrics: metrics),
+            services: services, logger: logger
+        ) { boundHost, boundPort in
             let shown = boundHost.contains(":") ? "[\(boundHost)]" : boundHost
-            var lines = "leasehold: listening on \(scheme)://\(shown):\(boundPort)\nleasehold: state and log in \(storage)\nleasehold: admin token in \(tokenPath)\n"
+            var lines =
+                "leasehold: listening on \(scheme)://\(shown):\(boundPort)\nleasehold: state and log in \(storage)\nleasehold: admin token in \(tokenPath)\n"
             lines += "leasehold: console at \(scheme)://\(shown):\(boundPort)/console; log entries readable by \(readers)\n"
             if sandbox { lines += "leasehold: WARNING: --allow-sandbox: sandbox evidence is accepted; for development only\n" }
             if let intel = pcs { lines += "leasehold: SGX/TDX collateral from \(intel) (update \(update)); workload-sent collateral is ignored\n" }

@@ -34,8 +34,9 @@ struct DCAPIntelDifferentialTests {
         //   TEE_TCB_SVN[0] = 6 >= 4 -> UpToDate.
         // convergeTcbStatusWithTdxModuleStatus(UpToDate, UpToDate) = UpToDate. Body type 2 (not
         //   TD 1.5): no relaunch check. convergeTcbStatusWithQeTcbStatus(UpToDate, OK) = UpToDate.
-        IntelVerdict(id: "tdx-phala-b0c06f", status: .upToDate, tcbLevelStatus: .upToDate,
-                     moduleIdentity: "TDX_01", moduleStatus: .upToDate, advisoryIds: []),
+        IntelVerdict(
+            id: "tdx-phala-b0c06f", status: .upToDate, tcbLevelStatus: .upToDate,
+            moduleIdentity: "TDX_01", moduleStatus: .upToDate, advisoryIds: []),
         // tdx-trustee-q4-debug-50806f (quote v4, TD 1.0 body), TCB info TDX FMSPC 50806F000000 eval 18.
         // 4.1.2.4.11: TEE_TCB_SVN = 03 00 05 00.. -> major version 0: tdxModule applies,
         //   mrsigner 00x48 == MRSIGNERSEAM, SEAMATTRIBUTES zero == attributes.
@@ -47,11 +48,14 @@ struct DCAPIntelDifferentialTests {
         //   11 advisories.
         // checkTdxModuleTcbStatus: quote version 4 > 3 and major 0 -> STATUS_OK (no identity).
         // Converge with module OK: OutOfDate. No TD 1.5. Converge with QE OK: OutOfDate.
-        IntelVerdict(id: "tdx-trustee-q4-debug-50806f", status: .outOfDate, tcbLevelStatus: .outOfDate,
-                     moduleIdentity: nil, moduleStatus: nil,
-                     advisoryIds: ["INTEL-SA-00837", "INTEL-SA-00960", "INTEL-SA-00982", "INTEL-SA-00986",
-                                   "INTEL-SA-01010", "INTEL-SA-01036", "INTEL-SA-01076", "INTEL-SA-01079",
-                                   "INTEL-SA-01099", "INTEL-SA-01103", "INTEL-SA-01111"]),
+        IntelVerdict(
+            id: "tdx-trustee-q4-debug-50806f", status: .outOfDate, tcbLevelStatus: .outOfDate,
+            moduleIdentity: nil, moduleStatus: nil,
+            advisoryIds: [
+                "INTEL-SA-00837", "INTEL-SA-00960", "INTEL-SA-00982", "INTEL-SA-00986",
+                "INTEL-SA-01010", "INTEL-SA-01036", "INTEL-SA-01076", "INTEL-SA-01079",
+                "INTEL-SA-01099", "INTEL-SA-01103", "INTEL-SA-01111",
+            ]),
         // sgx-phala-00a067110000 (quote v3), TCB info SGX FMSPC 00A067110000.
         // QE identity "QE": QE ISVSVN 10 >= 8 (UpToDate) -> OK.
         // matchTcbLevels (SGX branch): PCK SGX components 0b 0b 02 02 ff 01 00 00 .., PCESVN 13.
@@ -59,16 +63,18 @@ struct DCAPIntelDifferentialTests {
         //   [11,11,2,2,255,1,0,..] PCESVN 13: met -> ConfigurationAndSWHardeningNeeded (2024-03-13,
         //   INTEL-SA-00289, INTEL-SA-00615).
         // convergeTcbStatusWithQeTcbStatus(ConfigurationAndSWHardeningNeeded, OK) = unchanged.
-        IntelVerdict(id: "sgx-phala-00a067110000", status: .configurationAndSWHardeningNeeded,
-                     tcbLevelStatus: .configurationAndSWHardeningNeeded, moduleIdentity: nil, moduleStatus: nil,
-                     advisoryIds: ["INTEL-SA-00289", "INTEL-SA-00615"]),
+        IntelVerdict(
+            id: "sgx-phala-00a067110000", status: .configurationAndSWHardeningNeeded,
+            tcbLevelStatus: .configurationAndSWHardeningNeeded, moduleIdentity: nil, moduleStatus: nil,
+            advisoryIds: ["INTEL-SA-00289", "INTEL-SA-00615"]),
         // sgx-oasis-00606a000000 (quote v3), TCB info SGX FMSPC 00606A000000.
         // QE identity "QE": QE ISVSVN 9 >= 6 (UpToDate) -> OK.
         // matchTcbLevels: PCK SGX components 07 09 03 03 ff ff 01 00 .., PCESVN 13. First level
         //   [7,9,3,3,255,255,1,..] PCESVN 13: met -> SWHardeningNeeded (2022-08-10,
         //   INTEL-SA-00615, INTEL-SA-00657). Converge with QE OK: unchanged.
-        IntelVerdict(id: "sgx-oasis-00606a000000", status: .swHardeningNeeded, tcbLevelStatus: .swHardeningNeeded,
-                     moduleIdentity: nil, moduleStatus: nil, advisoryIds: ["INTEL-SA-00615", "INTEL-SA-00657"]),
+        IntelVerdict(
+            id: "sgx-oasis-00606a000000", status: .swHardeningNeeded, tcbLevelStatus: .swHardeningNeeded,
+            moduleIdentity: nil, moduleStatus: nil, advisoryIds: ["INTEL-SA-00615", "INTEL-SA-00657"]),
     ]
 
     @Test("every real vector is covered")

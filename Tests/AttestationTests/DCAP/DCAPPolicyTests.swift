@@ -21,13 +21,15 @@ struct DCAPPolicyTests {
     func tdxMeasurements() throws {
         let sample = try DCAPSample.load("tdx-phala-b0c06f")
         let claims = try sample.verifier().verifyTDX(sample.evidence, at: sample.validAt)
-        let ok = TDXPolicy(mrTd: claims.mrTd, rtmrs: [0: claims.rtmr0, 3: claims.rtmr3], mrConfigId: claims.mrConfigId,
-                           minimumTeeTcbSvn: claims.teeTcbSvn)
+        let ok = TDXPolicy(
+            mrTd: claims.mrTd, rtmrs: [0: claims.rtmr0, 3: claims.rtmr3], mrConfigId: claims.mrConfigId,
+            minimumTeeTcbSvn: claims.teeTcbSvn)
         #expect(throws: Never.self) { try ok.check(claims) }
         #expect(throws: Never.self) { try EvidencePolicy().check(claims) }
         #expect(dcapErrorCode { try TDXPolicy(mrTd: flipBit(claims.mrTd, at: 0)).check(claims) } == .measurementMismatch)
         #expect(dcapErrorCode { try TDXPolicy(mrTd: claims.mrTd, rtmrs: [1: flipBit(claims.rtmr1, at: 47)]).check(claims) } == .measurementMismatch)
-        #expect(dcapErrorCode { try TDXPolicy(mrTd: claims.mrTd, mrConfigId: flipBit(claims.mrConfigId, at: 0)).check(claims) } == .measurementMismatch)
+        #expect(
+            dcapErrorCode { try TDXPolicy(mrTd: claims.mrTd, mrConfigId: flipBit(claims.mrConfigId, at: 0)).check(claims) } == .measurementMismatch)
         var higher = claims.teeTcbSvn
         higher[0] &+= 1
         #expect(dcapErrorCode { try TDXPolicy(mrTd: claims.mrTd, minimumTeeTcbSvn: higher).check(claims) } == .tcbTooLow)
@@ -43,10 +45,17 @@ struct DCAPPolicyTests {
         #expect(throws: Never.self) {
             try SGXPolicy(mrSigner: claims.mrSigner, isvProdId: claims.isvProdId, acceptedTCBStatuses: accepted).check(claims)
         }
-        #expect(dcapErrorCode { try SGXPolicy(mrEnclave: flipBit(claims.mrEnclave, at: 31), acceptedTCBStatuses: accepted).check(claims) } == .measurementMismatch)
+        #expect(
+            dcapErrorCode { try SGXPolicy(mrEnclave: flipBit(claims.mrEnclave, at: 31), acceptedTCBStatuses: accepted).check(claims) }
+                == .measurementMismatch)
         #expect(dcapErrorCode { try SGXPolicy(mrSigner: claims.mrSigner, acceptedTCBStatuses: accepted).check(claims) } == .measurementMismatch)
-        #expect(dcapErrorCode { try SGXPolicy(mrSigner: claims.mrSigner, isvProdId: claims.isvProdId &+ 1, acceptedTCBStatuses: accepted).check(claims) } == .measurementMismatch)
-        #expect(dcapErrorCode { try SGXPolicy(mrEnclave: claims.mrEnclave, minimumIsvSvn: claims.isvSvn &+ 1, acceptedTCBStatuses: accepted).check(claims) } == .tcbTooLow)
+        #expect(
+            dcapErrorCode { try SGXPolicy(mrSigner: claims.mrSigner, isvProdId: claims.isvProdId &+ 1, acceptedTCBStatuses: accepted).check(claims) }
+                == .measurementMismatch)
+        #expect(
+            dcapErrorCode {
+                try SGXPolicy(mrEnclave: claims.mrEnclave, minimumIsvSvn: claims.isvSvn &+ 1, acceptedTCBStatuses: accepted).check(claims)
+            } == .tcbTooLow)
     }
 
     @Test("a debug enclave is refused under the default SGX policy")
@@ -55,7 +64,9 @@ struct DCAPPolicyTests {
         var claims = try sample.verifier().verifySGX(sample.evidence, at: sample.validAt)
         claims.attributes[0] |= 0x02
         claims.debug = true
-        #expect(dcapErrorCode { try SGXPolicy(mrEnclave: claims.mrEnclave, acceptedTCBStatuses: ["SWHardeningNeeded"]).check(claims) } == .debugNotAllowed)
+        #expect(
+            dcapErrorCode { try SGXPolicy(mrEnclave: claims.mrEnclave, acceptedTCBStatuses: ["SWHardeningNeeded"]).check(claims) } == .debugNotAllowed
+        )
         #expect(throws: Never.self) {
             try SGXPolicy(mrEnclave: claims.mrEnclave, allowDebug: true, acceptedTCBStatuses: ["SWHardeningNeeded"]).check(claims)
         }

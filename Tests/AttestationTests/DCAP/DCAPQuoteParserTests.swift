@@ -43,8 +43,9 @@ struct DCAPQuoteParserTests {
         let sample = try DCAPSample.load(id)
         let structure = sample.quote.count - (try DCAPQuote.parse(sample.quote)).trailingZeroBytes
         for length in [0, 1, 47, 48, 100, 431, 432, 435, 436, 600, 1000, 1100, structure - 1000, structure - 1] {
-            #expect(dcapErrorCode { _ = try DCAPQuote.parse(Array(sample.quote.prefix(length))) } == .malformed,
-                    "prefix \(length) of \(structure)")
+            #expect(
+                dcapErrorCode { _ = try DCAPQuote.parse(Array(sample.quote.prefix(length))) } == .malformed,
+                "prefix \(length) of \(structure)")
         }
     }
 

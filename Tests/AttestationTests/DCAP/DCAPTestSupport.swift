@@ -20,15 +20,17 @@ struct DCAPSample {
     static func load(_ id: String) throws -> DCAPSample {
         let expected = try Vectors.expected()
         guard let entry = (expected["evidence"] as? [[String: Any]])?.first(where: { $0["id"] as? String == id }),
-              let file = entry["file"] as? String, let teeName = entry["tee"] as? String, let tee = TEE(rawValue: teeName),
-              let validAt = entry["valid_at"] as? String else {
+            let file = entry["file"] as? String, let teeName = entry["tee"] as? String, let tee = TEE(rawValue: teeName),
+            let validAt = entry["valid_at"] as? String
+        else {
             throw CocoaError(.fileReadCorruptFile)
         }
         // Everything that is a file: collateral plus chain files (issuer chains, the root).
         let paths = ((entry["collateral_files"] as? [String]) ?? []) + ((entry["chain_files"] as? [String]) ?? [])
         let collateral = try paths.filter { !$0.hasPrefix("(") }.map { try Vectors.bytes($0) }
-        return DCAPSample(id: id, tee: tee, quote: try Vectors.bytes(file), collateral: collateral,
-                          validAt: Vectors.time(validAt), entry: entry)
+        return DCAPSample(
+            id: id, tee: tee, quote: try Vectors.bytes(file), collateral: collateral,
+            validAt: Vectors.time(validAt), entry: entry)
     }
 
     func verifier(allowMissingCRL: Bool? = nil, cache: DCAPCache = DCAPCache()) throws(AttestationError) -> DCAPVerifier {

@@ -42,7 +42,8 @@ struct DCAPVerifierTests {
         let pinned = try IntelRootCA.require()
         var serializer = DER.Serializer()
         try serializer.serialize(pinned)
-        #expect(Hex.encode(Array(SHA256.hash(data: serializer.serializedBytes))) == "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3")
+        #expect(
+            Hex.encode(Array(SHA256.hash(data: serializer.serializedBytes))) == "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3")
         #expect(pinned == fromVectors)
     }
 
@@ -55,9 +56,11 @@ struct DCAPVerifierTests {
         let quote = try DCAPQuote.parse(sample.quote)
         let sigData = quote.signedBytes.count + 4
         let qeReport = sigData + (quote.header.version == 3 ? 128 : 134)
-        for (what, index) in [("body", QuoteHeader.size + 70), ("header user data", 40), ("quote signature", sigData + 5),
-                              ("attestation key", sigData + 64 + 7), ("QE report", qeReport + 70),
-                              ("QE report signature", qeReport + 384 + 3)] {
+        for (what, index) in [
+            ("body", QuoteHeader.size + 70), ("header user data", 40), ("quote signature", sigData + 5),
+            ("attestation key", sigData + 64 + 7), ("QE report", qeReport + 70),
+            ("QE report signature", qeReport + 384 + 3),
+        ] {
             var evidence = sample.evidence
             evidence.bytes = flipBit(sample.quote, at: index)
             let code = dcapErrorCode { _ = try verifier.verify(evidence, at: sample.validAt) }
@@ -141,7 +144,8 @@ struct DCAPVerifierTests {
         let ownTCBInfo = try Vectors.bytes("tdx/trustee-q4-lunal-collateral/tcb_info_50806f000000.json")
         var evidence = trustee.evidence
         // Keep its CRLs, chains and QE identity; swap its TCB info for the B0C06F platform's bundle.
-        evidence.collateral = trustee.collateral.filter { $0 != ownTCBInfo }
+        evidence.collateral =
+            trustee.collateral.filter { $0 != ownTCBInfo }
             + [try Vectors.bytes("tdx/phala-dcap-qvl/tdx_quote_collateral.json")]
         #expect(dcapErrorCode { _ = try trustee.verifier().verify(evidence, at: trustee.validAt) } == .collateralMissing)
     }

@@ -26,8 +26,9 @@ struct DCAPWarmPathTests {
 
     static func warmEntry(_ sample: DCAPSample, _ verifier: DCAPVerifier) throws -> DCAPWarmEntry? {
         let quote = try DCAPQuote.parse(sample.quote)
-        let key = DCAPWarmEntry.Key(tee: sample.tee, allowMissingCRL: verifier.allowMissingCRL,
-                                    signatureData: quote.signatureData, collateral: sample.collateral)
+        let key = DCAPWarmEntry.Key(
+            tee: sample.tee, allowMissingCRL: verifier.allowMissingCRL,
+            signatureData: quote.signatureData, collateral: sample.collateral)
         return verifier.cache.warmEntry(key)
     }
 
@@ -62,8 +63,10 @@ struct DCAPWarmPathTests {
         let sigData = quote.signedBytes.count + 4
         let qeReport = sigData + (quote.header.version == 3 ? 128 : 134)
         var variants: [Evidence] = []
-        for index in [QuoteHeader.size + 70, sigData + 5, sigData + 64 + 7, qeReport + 70, qeReport + 384 + 3,
-                      sample.quote.count - 200] {
+        for index in [
+            QuoteHeader.size + 70, sigData + 5, sigData + 64 + 7, qeReport + 70, qeReport + 384 + 3,
+            sample.quote.count - 200,
+        ] {
             var e = sample.evidence
             e.bytes = flipBit(sample.quote, at: index)
             variants.append(e)

@@ -16,8 +16,10 @@ enum SyntheticTDX {
         (prefix + Array(repeating: 0, count: 16 - prefix.count)).map { ["svn": $0] }
     }
 
-    static func level(sgx: [Int] = [5, 5, 2, 2, 3, 1, 0, 3], pcesvn: Int = 11, tdx: [Int], status: String,
-                      date: String = "2024-01-01T00:00:00Z", advisories: [String]? = nil) -> [String: Any] {
+    static func level(
+        sgx: [Int] = [5, 5, 2, 2, 3, 1, 0, 3], pcesvn: Int = 11, tdx: [Int], status: String,
+        date: String = "2024-01-01T00:00:00Z", advisories: [String]? = nil
+    ) -> [String: Any] {
         var level: [String: Any] = [
             "tcb": ["sgxtcbcomponents": components(sgx), "pcesvn": pcesvn, "tdxtcbcomponents": components(tdx)],
             "tcbDate": date, "tcbStatus": status,
@@ -26,22 +28,30 @@ enum SyntheticTDX {
         return level
     }
 
-    static func identity(_ id: String, mrsigner: String = intelSigner, attributes: String = "0000000000000000",
-                         mask: String = "FFFFFFFFFFFFFFFF", levels: [(isvsvn: Int, status: String, advisories: [String]?)]) -> [String: Any] {
-        ["id": id, "mrsigner": mrsigner, "attributes": attributes, "attributesMask": mask,
-         "tcbLevels": levels.map { l -> [String: Any] in
-             var level: [String: Any] = ["tcb": ["isvsvn": l.isvsvn], "tcbDate": "2024-01-01T00:00:00Z", "tcbStatus": l.status]
-             if let a = l.advisories { level["advisoryIDs"] = a }
-             return level
-         }]
+    static func identity(
+        _ id: String, mrsigner: String = intelSigner, attributes: String = "0000000000000000",
+        mask: String = "FFFFFFFFFFFFFFFF", levels: [(isvsvn: Int, status: String, advisories: [String]?)]
+    ) -> [String: Any] {
+        [
+            "id": id, "mrsigner": mrsigner, "attributes": attributes, "attributesMask": mask,
+            "tcbLevels": levels.map { l -> [String: Any] in
+                var level: [String: Any] = ["tcb": ["isvsvn": l.isvsvn], "tcbDate": "2024-01-01T00:00:00Z", "tcbStatus": l.status]
+                if let a = l.advisories { level["advisoryIDs"] = a }
+                return level
+            },
+        ]
     }
 
     /// TDX_01 as Intel publishes it: SVN 4 and up current, 2 and 3 out of date.
     static var tdx01: [String: Any] { identity("TDX_01", levels: [(4, "UpToDate", nil), (2, "OutOfDate", ["INTEL-SA-01036"])]) }
 
-    static func tcbInfo(_ levels: [[String: Any]], identities: [[String: Any]]? = [tdx01],
-                        module: [String: Any] = ["mrsigner": intelSigner, "attributes": "0000000000000000",
-                                                 "attributesMask": "FFFFFFFFFFFFFFFF"]) throws -> TCBInfo {
+    static func tcbInfo(
+        _ levels: [[String: Any]], identities: [[String: Any]]? = [tdx01],
+        module: [String: Any] = [
+            "mrsigner": intelSigner, "attributes": "0000000000000000",
+            "attributesMask": "FFFFFFFFFFFFFFFF",
+        ]
+    ) throws -> TCBInfo {
         var info: [String: Any] = [
             "id": "TDX", "version": 3, "issueDate": "2024-01-01T00:00:00Z", "nextUpdate": "2024-02-01T00:00:00Z",
             "fmspc": "50806F000000", "pceId": "0000", "tcbType": 0, "tcbEvaluationDataNumber": 17,
@@ -52,19 +62,23 @@ enum SyntheticTDX {
     }
 
     static var pck: PCKExtensions {
-        PCKExtensions(ppid: Array(repeating: 0, count: 16), cpuSvnComponents: pckComponents, pceSvn: pckPCESVN,
-                      cpuSvn: pckComponents, pceId: [0, 0], fmspc: [0x50, 0x80, 0x6F, 0, 0, 0])
+        PCKExtensions(
+            ppid: Array(repeating: 0, count: 16), cpuSvnComponents: pckComponents, pceSvn: pckPCESVN,
+            cpuSvn: pckComponents, pceId: [0, 0], fmspc: [0x50, 0x80, 0x6F, 0, 0, 0])
     }
 
     /// A TD report body with this TEE_TCB_SVN (and TEE_TCB_SVN_2 for a TD 1.5 body).
-    static func body(_ svn: [UInt8], svn2: [UInt8]? = nil, mrSignerSeam: [UInt8] = Array(repeating: 0, count: 48),
-                     seamAttributes: [UInt8] = Array(repeating: 0, count: 8)) -> TDReportBody {
+    static func body(
+        _ svn: [UInt8], svn2: [UInt8]? = nil, mrSignerSeam: [UInt8] = Array(repeating: 0, count: 48),
+        seamAttributes: [UInt8] = Array(repeating: 0, count: 8)
+    ) -> TDReportBody {
         let z48 = [UInt8](repeating: 0, count: 48)
-        var body = TDReportBody(teeTcbSvn: svn + Array(repeating: 0, count: 16 - svn.count), mrSeam: z48,
-                                mrSignerSeam: mrSignerSeam, seamAttributes: seamAttributes,
-                                tdAttributes: Array(repeating: 0, count: 8), xfam: Array(repeating: 0, count: 8), mrTd: z48,
-                                mrConfigId: z48, mrOwner: z48, mrOwnerConfig: z48, rtmrs: Array(repeating: z48, count: 4),
-                                reportData: Array(repeating: 0, count: 64))
+        var body = TDReportBody(
+            teeTcbSvn: svn + Array(repeating: 0, count: 16 - svn.count), mrSeam: z48,
+            mrSignerSeam: mrSignerSeam, seamAttributes: seamAttributes,
+            tdAttributes: Array(repeating: 0, count: 8), xfam: Array(repeating: 0, count: 8), mrTd: z48,
+            mrConfigId: z48, mrOwner: z48, mrOwnerConfig: z48, rtmrs: Array(repeating: z48, count: 4),
+            reportData: Array(repeating: 0, count: 64))
         if let svn2 {
             body.teeTcbSvn2 = svn2 + Array(repeating: 0, count: 16 - svn2.count)
             body.mrServiceTd = z48
@@ -88,8 +102,10 @@ struct TDXTCBEvaluationTests {
     /// Two platform levels as Intel lists them: current needs TDX component 0 (the module SVN
     /// under TDX 1.0) at 5 and component 2 at 3; the older one 3 and 2.
     static func twoLevels() throws -> TCBInfo {
-        try S.tcbInfo([S.level(tdx: [5, 0, 3], status: "UpToDate"),
-                       S.level(tdx: [3, 0, 2], status: "OutOfDate", date: "2023-01-01T00:00:00Z", advisories: ["INTEL-SA-00837"])])
+        try S.tcbInfo([
+            S.level(tdx: [5, 0, 3], status: "UpToDate"),
+            S.level(tdx: [3, 0, 2], status: "OutOfDate", date: "2023-01-01T00:00:00Z", advisories: ["INTEL-SA-00837"]),
+        ])
     }
 
     // MARK: - TCB level matching (TcbLevelCheck.cpp, isTdxTcbHigherOrEqual)
@@ -138,13 +154,17 @@ struct TDXTCBEvaluationTests {
 
     @Test("levels are evaluated in Intel's order (highest first), whatever the JSON order")
     func levelsInIntelOrder() throws {
-        let reversed = try S.tcbInfo([S.level(tdx: [3, 0, 2], status: "OutOfDate", date: "2023-01-01T00:00:00Z"),
-                                      S.level(tdx: [5, 0, 3], status: "UpToDate")])
+        let reversed = try S.tcbInfo([
+            S.level(tdx: [3, 0, 2], status: "OutOfDate", date: "2023-01-01T00:00:00Z"),
+            S.level(tdx: [5, 0, 3], status: "UpToDate"),
+        ])
         #expect(reversed.tcbLevels.first?.tcbStatus == "UpToDate")
         #expect(try S.evaluate(reversed, S.body([5, 0, 3])).status == .upToDate)
         // SGX components first, then PCESVN: a higher PCESVN with lower components ranks below.
-        let mixed = try S.tcbInfo([S.level(sgx: [4, 4], pcesvn: 11, tdx: [0], status: "OutOfDate"),
-                                   S.level(sgx: [5, 5], pcesvn: 10, tdx: [0], status: "UpToDate")])
+        let mixed = try S.tcbInfo([
+            S.level(sgx: [4, 4], pcesvn: 11, tdx: [0], status: "OutOfDate"),
+            S.level(sgx: [5, 5], pcesvn: 10, tdx: [0], status: "UpToDate"),
+        ])
         #expect(mixed.tcbLevels.map(\.tcbStatus) == ["UpToDate", "OutOfDate"])
     }
 
@@ -184,8 +204,9 @@ struct TDXTCBEvaluationTests {
 
     @Test("the identity id is TDX_ and the major version as two upper-case hex digits, matched upper-cased")
     func identityIdFormat() throws {
-        let info = try S.tcbInfo([S.level(tdx: [0], status: "UpToDate")],
-                                 identities: [S.identity("tdx_0a", levels: [(1, "OutOfDate", nil)]), S.tdx01])
+        let info = try S.tcbInfo(
+            [S.level(tdx: [0], status: "UpToDate")],
+            identities: [S.identity("tdx_0a", levels: [(1, "OutOfDate", nil)]), S.tdx01])
         let result = try S.evaluate(info, S.body([1, 10, 3]))
         #expect(result.moduleIdentity == "tdx_0a" && result.moduleStatus == .outOfDate)
         #expect(DCAPVerifier.moduleIdentityId(10) == "TDX_0A")
@@ -194,8 +215,9 @@ struct TDXTCBEvaluationTests {
 
     @Test("the module SVN selects the identity's first level (by ISVSVN, highest first) at or below it")
     func moduleLevelByISVSVN() throws {
-        let info = try S.tcbInfo([S.level(tdx: [0], status: "UpToDate")],
-                                 identities: [S.identity("TDX_01", levels: [(2, "OutOfDate", ["INTEL-SA-01036"]), (4, "UpToDate", nil)])])
+        let info = try S.tcbInfo(
+            [S.level(tdx: [0], status: "UpToDate")],
+            identities: [S.identity("TDX_01", levels: [(2, "OutOfDate", ["INTEL-SA-01036"]), (4, "UpToDate", nil)])])
         #expect(try S.evaluate(info, S.body([9, 1])).moduleStatus == .upToDate)
         #expect(try S.evaluate(info, S.body([4, 1])).moduleStatus == .upToDate)
         let old = try S.evaluate(info, S.body([3, 1]))
@@ -206,15 +228,17 @@ struct TDXTCBEvaluationTests {
 
     @Test("a module level status other than UpToDate, OutOfDate or Revoked is collateral-invalid")
     func moduleLevelStatuses() throws {
-        let info = try S.tcbInfo([S.level(tdx: [0], status: "UpToDate")],
-                                 identities: [S.identity("TDX_01", levels: [(1, "ConfigurationNeeded", nil)])])
+        let info = try S.tcbInfo(
+            [S.level(tdx: [0], status: "UpToDate")],
+            identities: [S.identity("TDX_01", levels: [(1, "ConfigurationNeeded", nil)])])
         #expect(S.errorCode(info, S.body([4, 1])) == .collateralInvalid)
     }
 
     @Test("MRSIGNERSEAM must equal the mrsigner of the identity for the major version (tdxModule's for 0)")
     func mrSignerSeam() throws {
-        let info = try S.tcbInfo([S.level(tdx: [0], status: "UpToDate")],
-                                 identities: [S.identity("TDX_01", mrsigner: S.otherSigner, levels: [(1, "UpToDate", nil)])])
+        let info = try S.tcbInfo(
+            [S.level(tdx: [0], status: "UpToDate")],
+            identities: [S.identity("TDX_01", mrsigner: S.otherSigner, levels: [(1, "UpToDate", nil)])])
         let other = [UInt8](repeating: 0x11, count: 48), zero = [UInt8](repeating: 0, count: 48)
         #expect(try S.evaluate(info, S.body([4, 1], mrSignerSeam: other)).status == .upToDate)
         #expect(S.errorCode(info, S.body([4, 1], mrSignerSeam: zero)) == .chainInvalid)
@@ -224,26 +248,31 @@ struct TDXTCBEvaluationTests {
 
     @Test("SEAMATTRIBUTES must be zero and equal to the identity's attributes; Intel does not apply the mask")
     func seamAttributes() throws {
-        let info = try S.tcbInfo([S.level(tdx: [0], status: "UpToDate")],
-                                 identities: [S.identity("TDX_01", mask: "0000000000000000", levels: [(1, "UpToDate", nil)])])
+        let info = try S.tcbInfo(
+            [S.level(tdx: [0], status: "UpToDate")],
+            identities: [S.identity("TDX_01", mask: "0000000000000000", levels: [(1, "UpToDate", nil)])])
         #expect(try S.evaluate(info, S.body([4, 1])).status == .upToDate)
         // The mask would hide this bit; Intel's check (4.1.2.4.11.2) still refuses it.
         #expect(S.errorCode(info, S.body([4, 1], seamAttributes: [1, 0, 0, 0, 0, 0, 0, 0])) == .chainInvalid)
         #expect(S.errorCode(info, S.body([4, 0], seamAttributes: [0, 0, 0, 0, 0, 0, 0, 0x80])) == .chainInvalid)
         // Non-zero expected attributes can never match.
-        let nonZero = try S.tcbInfo([S.level(tdx: [0], status: "UpToDate")],
-                                    identities: [S.identity("TDX_01", attributes: "0100000000000000", levels: [(1, "UpToDate", nil)])])
+        let nonZero = try S.tcbInfo(
+            [S.level(tdx: [0], status: "UpToDate")],
+            identities: [S.identity("TDX_01", attributes: "0100000000000000", levels: [(1, "UpToDate", nil)])])
         #expect(S.errorCode(nonZero, S.body([4, 1], seamAttributes: [1, 0, 0, 0, 0, 0, 0, 0])) == .chainInvalid)
     }
 
     // MARK: - combining statuses (convergeTcbStatusWithTdxModuleStatus, convergeTcbStatusWithQeTcbStatus)
 
-    @Test("an OutOfDate module: UpToDate/SWHardeningNeeded -> OutOfDate, Configuration* -> OutOfDateConfigurationNeeded, others kept",
-          arguments: [("UpToDate", DCAPTCBStatus.outOfDate), ("SWHardeningNeeded", .outOfDate),
-                      ("ConfigurationNeeded", .outOfDateConfigurationNeeded),
-                      ("ConfigurationAndSWHardeningNeeded", .outOfDateConfigurationNeeded),
-                      ("OutOfDate", .outOfDate), ("OutOfDateConfigurationNeeded", .outOfDateConfigurationNeeded),
-                      ("Revoked", .revoked)])
+    @Test(
+        "an OutOfDate module: UpToDate/SWHardeningNeeded -> OutOfDate, Configuration* -> OutOfDateConfigurationNeeded, others kept",
+        arguments: [
+            ("UpToDate", DCAPTCBStatus.outOfDate), ("SWHardeningNeeded", .outOfDate),
+            ("ConfigurationNeeded", .outOfDateConfigurationNeeded),
+            ("ConfigurationAndSWHardeningNeeded", .outOfDateConfigurationNeeded),
+            ("OutOfDate", .outOfDate), ("OutOfDateConfigurationNeeded", .outOfDateConfigurationNeeded),
+            ("Revoked", .revoked),
+        ])
     func outOfDateModule(level: String, expected: DCAPTCBStatus) throws {
         let info = try S.tcbInfo([S.level(tdx: [0], status: level)])
         let result = try S.evaluate(info, S.body([3, 1]))  // TDX_01: SVN 3 is OutOfDate
@@ -252,11 +281,13 @@ struct TDXTCBEvaluationTests {
         #expect(result.status == expected)
     }
 
-    @Test("a Revoked module makes any platform Revoked; an UpToDate module changes nothing",
-          arguments: ["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "OutOfDate"])
+    @Test(
+        "a Revoked module makes any platform Revoked; an UpToDate module changes nothing",
+        arguments: ["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "OutOfDate"])
     func revokedModule(level: String) throws {
-        let info = try S.tcbInfo([S.level(tdx: [0], status: level)],
-                                 identities: [S.identity("TDX_01", levels: [(4, "UpToDate", nil), (1, "Revoked", nil)])])
+        let info = try S.tcbInfo(
+            [S.level(tdx: [0], status: level)],
+            identities: [S.identity("TDX_01", levels: [(4, "UpToDate", nil), (1, "Revoked", nil)])])
         #expect(try S.evaluate(info, S.body([2, 1])).status == .revoked)
         #expect(try S.evaluate(info, S.body([4, 1])).status.rawValue == level)
     }
@@ -282,8 +313,9 @@ struct TDXTCBEvaluationTests {
     /// A platform whose current level needs TDX component 2 at 3, a TD launched on TDX_01 SVN 3
     /// (OutOfDate), TDX_01 current from SVN 4.
     static func relaunchInfo(level: String = "UpToDate") throws -> TCBInfo {
-        try S.tcbInfo([S.level(tdx: [5, 0, 3], status: level)],
-                      identities: [S.tdx01, S.identity("TDX_02", levels: [(7, "UpToDate", nil), (5, "OutOfDate", nil)])])
+        try S.tcbInfo(
+            [S.level(tdx: [5, 0, 3], status: level)],
+            identities: [S.tdx01, S.identity("TDX_02", levels: [(7, "UpToDate", nil), (5, "OutOfDate", nil)])])
     }
 
     @Test("TD 1.5: TEE_TCB_SVN_2 with module major version > 0 at its identity's newest level and byte 2 current: TDRelaunchAdvised")
@@ -323,8 +355,10 @@ struct TDXTCBEvaluationTests {
         let oldPlatform = try Self.relaunchInfo(level: "OutOfDate")
         #expect(try S.evaluate(oldPlatform, S.body([3, 1, 3], svn2: [4, 1, 3])).status == .outOfDate)
         // Major version 0: no module status, so never a relaunch.
-        let info0 = try S.tcbInfo([S.level(tdx: [5, 0, 3], status: "UpToDate"),
-                                   S.level(tdx: [3, 0, 3], status: "OutOfDate", date: "2023-01-01T00:00:00Z")])
+        let info0 = try S.tcbInfo([
+            S.level(tdx: [5, 0, 3], status: "UpToDate"),
+            S.level(tdx: [3, 0, 3], status: "OutOfDate", date: "2023-01-01T00:00:00Z"),
+        ])
         #expect(try S.evaluate(info0, S.body([3, 0, 3], svn2: [5, 0, 3])).status == .outOfDate)
         // A TD 1.0 body has no TEE_TCB_SVN_2.
         #expect(try S.evaluate(info, S.body([3, 1, 3])).status == .outOfDate)

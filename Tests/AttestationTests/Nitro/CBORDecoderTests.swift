@@ -41,12 +41,21 @@ import Testing
         ("98190102030405060708090a0b0c0d0e0f101112131415161718181819", .array((1...25).map { .unsigned(UInt64($0)) })),
         ("a0", .map([])),
         ("a201020304", .map([.init(key: .unsigned(1), value: .unsigned(2)), .init(key: .unsigned(3), value: .unsigned(4))])),
-        ("a26161016162820203", .map([.init(key: .text("a"), value: .unsigned(1)),
-                                     .init(key: .text("b"), value: .array([.unsigned(2), .unsigned(3)]))])),
+        (
+            "a26161016162820203",
+            .map([
+                .init(key: .text("a"), value: .unsigned(1)),
+                .init(key: .text("b"), value: .array([.unsigned(2), .unsigned(3)])),
+            ])
+        ),
         ("826161a161626163", .array([.text("a"), .map([.init(key: .text("b"), value: .text("c"))])])),
-        ("a56161614161626142616361436164614461656145", .map(["a", "b", "c", "d", "e"].map {
-            .init(key: .text($0), value: .text($0.uppercased()))
-        })),
+        (
+            "a56161614161626142616361436164614461656145",
+            .map(
+                ["a", "b", "c", "d", "e"].map {
+                    .init(key: .text($0), value: .text($0.uppercased()))
+                })
+        ),
     ]
 
     @Test func appendixAExamplesDecodeAndRoundTrip() throws {
@@ -60,9 +69,11 @@ import Testing
     /// Appendix A's indefinite-length examples: well-formed CBOR, but not preferred
     /// serialization, so refused.
     @Test func appendixAIndefiniteLengthExamplesAreRefused() {
-        for encoded in ["5f42010243030405ff", "7f657374726561646d696e67ff", "9fff", "9f018202039f0405ffff",
-                        "9f01820203820405ff", "83018202039f0405ff", "83019f0203ff820405",
-                        "bf61610161629f0203ffff", "826161bf61626163ff", "bf6346756ef563416d7421ff"] {
+        for encoded in [
+            "5f42010243030405ff", "7f657374726561646d696e67ff", "9fff", "9f018202039f0405ffff",
+            "9f01820203820405ff", "83018202039f0405ff", "83019f0203ff820405",
+            "bf61610161629f0203ffff", "826161bf61626163ff", "bf6346756ef563416d7421ff",
+        ] {
             #expect(failure(hex(encoded)) == .indefiniteLength, "\(encoded)")
         }
         #expect(failure([0xFF]) == .indefiniteLength, "a lone break")
@@ -78,8 +89,10 @@ import Testing
 
     @Test func integerInLongerFormThanNeededIsRefused() {
         // 23 fits in the initial byte; 255 in one byte; 65535 in two; 2^32-1 in four.
-        for encoded in ["1817", "190017", "1a00000017", "1b0000000000000017", "1900ff", "1a0000ffff",
-                        "1b00000000ffffffff", "3817", "5801ff", "780161", "9800", "b800", "d80001", "f818"] {
+        for encoded in [
+            "1817", "190017", "1a00000017", "1b0000000000000017", "1900ff", "1a0000ffff",
+            "1b00000000ffffffff", "3817", "5801ff", "780161", "9800", "b800", "d80001", "f818",
+        ] {
             let kind = failure(hex(encoded))
             #expect(kind == .nonPreferredEncoding || (encoded == "f818" && kind == .invalidSimpleValue), "\(encoded)")
         }
@@ -90,9 +103,9 @@ import Testing
     }
 
     @Test func duplicateMapKeysAreRefused() {
-        #expect(failure(hex("a201020103")) == .duplicateMapKey)               // {1: 2, 1: 3}
-        #expect(failure(hex("a2616101616102")) == .duplicateMapKey)           // {"a": 1, "a": 2}
-        #expect(failure(hex("a100a201020103")) == .duplicateMapKey)           // {0: {1: 2, 1: 3}}
+        #expect(failure(hex("a201020103")) == .duplicateMapKey)  // {1: 2, 1: 3}
+        #expect(failure(hex("a2616101616102")) == .duplicateMapKey)  // {"a": 1, "a": 2}
+        #expect(failure(hex("a100a201020103")) == .duplicateMapKey)  // {0: {1: 2, 1: 3}}
         #expect(failure(hex("a2016161216161")) == nil, "1 and -2 are different keys")
     }
 
@@ -124,8 +137,10 @@ import Testing
     }
 
     @Test func hugeDeclaredLengthsAreRefusedBeforeAllocating() {
-        for encoded in ["5bffffffffffffffff", "7bffffffffffffffff", "9bffffffffffffffff", "bbffffffffffffffff",
-                        "5a7fffffff00", "9a0001000000", "b9ffff0000"] {
+        for encoded in [
+            "5bffffffffffffffff", "7bffffffffffffffff", "9bffffffffffffffff", "bbffffffffffffffff",
+            "5a7fffffff00", "9a0001000000", "b9ffff0000",
+        ] {
             #expect(failure(hex(encoded)) == .lengthExceedsInput, "\(encoded)")
         }
         #expect(failure([UInt8](repeating: 0, count: 11), limits: .init(maxInputSize: 10)) == .inputTooLarge)

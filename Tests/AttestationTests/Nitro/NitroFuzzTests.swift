@@ -49,15 +49,18 @@ import Testing
                 // Accepted: only bytes outside the signature's coverage may have changed
                 // (for instance a COSE tag 18 inserted in front).
                 let cose = try CoseSign1.parse(mutated, limits: NitroVerifier.limits)
-                #expect(cose.protectedBytes == original.protectedBytes && cose.payload == original.payload && cose.signature == original.signature,
-                        "mutation \(n) changed signed bytes and was accepted")
+                #expect(
+                    cose.protectedBytes == original.protectedBytes && cose.payload == original.payload && cose.signature == original.signature,
+                    "mutation \(n) changed signed bytes and was accepted")
                 acceptedUnchangedSignedBytes += 1
             } catch {
                 refused += 1
                 codes[error.code.rawValue, default: 0] += 1
             }
         }
-        print("Nitro fuzz: \(total) mutations of \(vectors.count) documents: \(refused) refused, \(acceptedUnchangedSignedBytes) accepted with signed bytes unchanged, \(identical) no-ops; refusals by code: \(codes.sorted { $0.key < $1.key })")
+        print(
+            "Nitro fuzz: \(total) mutations of \(vectors.count) documents: \(refused) refused, \(acceptedUnchangedSignedBytes) accepted with signed bytes unchanged, \(identical) no-ops; refusals by code: \(codes.sorted { $0.key < $1.key })"
+        )
         #expect(refused + acceptedUnchangedSignedBytes + identical == total)
     }
 
@@ -72,6 +75,8 @@ import Testing
             let mutated = Self.mutate(payload, using: &rng)
             if (try? NitroAttestationDocument.parse(mutated, limits: NitroVerifier.limits)) != nil { parsed += 1 }
         }
-        print("Nitro fuzz: \(total) payload mutations: \(parsed) still parse (e.g. a flipped bit inside a PCR or certificate), \(total - parsed) refused")
+        print(
+            "Nitro fuzz: \(total) payload mutations: \(parsed) still parse (e.g. a flipped bit inside a PCR or certificate), \(total - parsed) refused"
+        )
     }
 }

@@ -32,10 +32,12 @@ import X509
         }
     }
 
-    static func issue(_ cn: String, key: Certificate.PrivateKey = .init(P384.Signing.PrivateKey()), by issuer: Issued?,
-                      extensions: Certificate.Extensions, issuerName: DistinguishedName? = nil,
-                      algorithm: Certificate.SignatureAlgorithm = .ecdsaWithSHA384,
-                      validity: ClosedRange<Date> = now.addingTimeInterval(-3600)...now.addingTimeInterval(3600)) throws -> Issued {
+    static func issue(
+        _ cn: String, key: Certificate.PrivateKey = .init(P384.Signing.PrivateKey()), by issuer: Issued?,
+        extensions: Certificate.Extensions, issuerName: DistinguishedName? = nil,
+        algorithm: Certificate.SignatureAlgorithm = .ecdsaWithSHA384,
+        validity: ClosedRange<Date> = now.addingTimeInterval(-3600)...now.addingTimeInterval(3600)
+    ) throws -> Issued {
         let name = try DistinguishedName { CommonName(cn) }
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: key.publicKey,
@@ -48,19 +50,22 @@ import X509
     }
 
     /// A signed document in AWS's shape, with PCR0-2 set to `pcr`.
-    static func document(leaf: Issued, leafKey: P384.Signing.PrivateKey, bundle: [Issued], timestamp: Date = now,
-                         pcr: [UInt8] = pcr, signer: P384.Signing.PrivateKey? = nil) throws -> [UInt8] {
-        let payload = CBOREncoder.encode(.map([
-            .init(key: .text("module_id"), value: .text("i-test-enc0")),
-            .init(key: .text("digest"), value: .text("SHA384")),
-            .init(key: .text("timestamp"), value: .unsigned(UInt64(timestamp.timeIntervalSince1970 * 1000))),
-            .init(key: .text("pcrs"), value: .map((0...2).map { .init(key: .unsigned(UInt64($0)), value: .bytes(pcr)) })),
-            .init(key: .text("certificate"), value: .bytes(leaf.der)),
-            .init(key: .text("cabundle"), value: .array(bundle.map { .bytes($0.der) })),
-            .init(key: .text("public_key"), value: .null),
-            .init(key: .text("user_data"), value: .bytes(Array("binding".utf8))),
-            .init(key: .text("nonce"), value: .bytes([1, 2, 3])),
-        ]))
+    static func document(
+        leaf: Issued, leafKey: P384.Signing.PrivateKey, bundle: [Issued], timestamp: Date = now,
+        pcr: [UInt8] = pcr, signer: P384.Signing.PrivateKey? = nil
+    ) throws -> [UInt8] {
+        let payload = CBOREncoder.encode(
+            .map([
+                .init(key: .text("module_id"), value: .text("i-test-enc0")),
+                .init(key: .text("digest"), value: .text("SHA384")),
+                .init(key: .text("timestamp"), value: .unsigned(UInt64(timestamp.timeIntervalSince1970 * 1000))),
+                .init(key: .text("pcrs"), value: .map((0...2).map { .init(key: .unsigned(UInt64($0)), value: .bytes(pcr)) })),
+                .init(key: .text("certificate"), value: .bytes(leaf.der)),
+                .init(key: .text("cabundle"), value: .array(bundle.map { .bytes($0.der) })),
+                .init(key: .text("public_key"), value: .null),
+                .init(key: .text("user_data"), value: .bytes(Array("binding".utf8))),
+                .init(key: .text("nonce"), value: .bytes([1, 2, 3])),
+            ]))
         let protected: [UInt8] = [0xA1, 0x01, 0x38, 0x22]
         let signed = CBOREncoder.encode(.array([.text("Signature1"), .bytes(protected), .bytes([]), .bytes(payload)]))
         let signature = try (signer ?? leafKey).signature(for: signed).rawRepresentation
@@ -76,16 +81,19 @@ import X509
         var verifier: NitroVerifier { NitroVerifier(cache: NitroChainCache(), pinnedRoot: root.der) }
     }
 
-    static func pki(intermediateExtensions: Certificate.Extensions? = nil, extraCA: Bool = false,
-                    leafExtensions: Certificate.Extensions? = nil, leafIssuerName: DistinguishedName? = nil,
-                    leafValidity: ClosedRange<Date>? = nil) throws -> PKI {
+    static func pki(
+        intermediateExtensions: Certificate.Extensions? = nil, extraCA: Bool = false,
+        leafExtensions: Certificate.Extensions? = nil, leafIssuerName: DistinguishedName? = nil,
+        leafValidity: ClosedRange<Date>? = nil
+    ) throws -> PKI {
         let root = try issue("Test Root", by: nil, extensions: caExtensions())
         var bundle = [root]
         if extraCA { bundle.append(try issue("Test Regional", by: root, extensions: caExtensions(pathLength: 0))) }
         bundle.append(try issue("Test Instance", by: bundle[bundle.count - 1], extensions: intermediateExtensions ?? caExtensions(pathLength: 0)))
         let leafKey = P384.Signing.PrivateKey()
-        let leaf = try issue("i-test-enc0", key: .init(leafKey), by: bundle[bundle.count - 1], extensions: leafExtensions ?? Self.leafExtensions(),
-                             issuerName: leafIssuerName, validity: leafValidity ?? now.addingTimeInterval(-60)...now.addingTimeInterval(3 * 3600))
+        let leaf = try issue(
+            "i-test-enc0", key: .init(leafKey), by: bundle[bundle.count - 1], extensions: leafExtensions ?? Self.leafExtensions(),
+            issuerName: leafIssuerName, validity: leafValidity ?? now.addingTimeInterval(-60)...now.addingTimeInterval(3 * 3600))
         return PKI(root: root, bundle: bundle, leaf: leaf, leafKey: leafKey)
     }
 
@@ -102,8 +110,9 @@ import X509
 
     /// Checks the refusal's code and that its reason names the rule that fired.
     private func expectRefusal(_ result: String?, _ code: AttestationError.Code, _ words: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(result?.hasPrefix(code.rawValue + ":") == true && result?.contains(words) == true,
-                "expected \(code) mentioning \"\(words)\", got \(result ?? "acceptance")", sourceLocation: sourceLocation)
+        #expect(
+            result?.hasPrefix(code.rawValue + ":") == true && result?.contains(words) == true,
+            "expected \(code) mentioning \"\(words)\", got \(result ?? "acceptance")", sourceLocation: sourceLocation)
     }
 
     @Test func wellFormedTestChainIsAccepted() throws {
@@ -135,7 +144,8 @@ import X509
     }
 
     @Test func intermediateWithoutKeyCertSignIsRefused() throws {
-        expectRefusal(try verify(Self.pki(intermediateExtensions: Self.caExtensions(pathLength: 0, keyCertSign: false))), .chainInvalid, "keyCertSign")
+        expectRefusal(
+            try verify(Self.pki(intermediateExtensions: Self.caExtensions(pathLength: 0, keyCertSign: false))), .chainInvalid, "keyCertSign")
     }
 
     @Test func pathLengthConstraintIsEnforced() throws {
@@ -160,7 +170,8 @@ import X509
         expectRefusal(try verify(Self.pki(leafExtensions: ca)), .chainInvalid, "is a CA certificate")
         let noSigning = try Certificate.Extensions { Critical(KeyUsage(keyEncipherment: true)) }
         expectRefusal(try verify(Self.pki(leafExtensions: noSigning)), .chainInvalid, "digitalSignature")
-        expectRefusal(try verify(Self.pki(leafIssuerName: DistinguishedName { CommonName("Someone Else") })), .chainInvalid, "names issuer CN=Someone Else")
+        expectRefusal(
+            try verify(Self.pki(leafIssuerName: DistinguishedName { CommonName("Someone Else") })), .chainInvalid, "names issuer CN=Someone Else")
     }
 
     @Test func nonP384SignaturesAreRefused() throws {

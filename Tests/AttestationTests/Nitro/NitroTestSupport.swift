@@ -15,7 +15,6 @@ func refusal<T>(_ body: () throws -> T) -> AttestationError.Code? {
     }
 }
 
-
 /// A small seeded generator (SplitMix64) so fuzz and sampling runs are reproducible.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
@@ -32,8 +31,8 @@ struct SeededGenerator: RandomNumberGenerator {
 func derFromPEM(_ pem: [UInt8]) throws -> [UInt8] {
     let text = String(decoding: pem, as: UTF8.self)
     guard let begin = text.range(of: "-----BEGIN CERTIFICATE-----"),
-          let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex),
-          let data = Data(base64Encoded: text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace })
+        let end = text.range(of: "-----END CERTIFICATE-----", range: begin.upperBound..<text.endIndex),
+        let data = Data(base64Encoded: text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace })
     else { throw AttestationError(.malformed, "no PEM certificate") }
     return [UInt8](data)
 }

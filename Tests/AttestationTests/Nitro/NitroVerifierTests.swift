@@ -41,12 +41,15 @@ import Testing
     func validityWindowEdges(_ v: NitroVector) {
         // Inclusive at both ends of the leaf's window (RFC 5280 §4.1.2.5), which also holds the timestamp.
         #expect(refusal { try verifier.verifyDocument(v.bytes, at: v.notAfter) } == nil)
-        #expect(refusal { try verifier.verifyDocument(v.bytes, at: v.notAfter.addingTimeInterval(60)) } == .certificateExpired,
-                "a minute after the leaf certificate expires")
-        #expect(refusal { try verifier.verifyDocument(v.bytes, at: v.notBefore.addingTimeInterval(-60)) } == .certificateExpired,
-                "a minute before the leaf certificate is valid")
-        #expect(refusal { try verifier.verifyDocument(v.bytes, at: Vectors.time("2026-11-01T00:00:00Z")) } == .certificateExpired,
-                "today's wall clock")
+        #expect(
+            refusal { try verifier.verifyDocument(v.bytes, at: v.notAfter.addingTimeInterval(60)) } == .certificateExpired,
+            "a minute after the leaf certificate expires")
+        #expect(
+            refusal { try verifier.verifyDocument(v.bytes, at: v.notBefore.addingTimeInterval(-60)) } == .certificateExpired,
+            "a minute before the leaf certificate is valid")
+        #expect(
+            refusal { try verifier.verifyDocument(v.bytes, at: Vectors.time("2026-11-01T00:00:00Z")) } == .certificateExpired,
+            "today's wall clock")
     }
 
     @Test(arguments: NitroVector.loaded)
@@ -77,7 +80,9 @@ import Testing
                 var mutated = v.bytes
                 mutated[byte] ^= 1 << bit
                 let code = refusal { try verifier.verifyDocument(mutated, at: v.validAt) }
-                #expect(code == .signatureInvalid || code == .malformed || code == .algorithmNotAllowed, "byte \(byte) bit \(bit): \(String(describing: code))")
+                #expect(
+                    code == .signatureInvalid || code == .malformed || code == .algorithmNotAllowed,
+                    "byte \(byte) bit \(bit): \(String(describing: code))")
             }
         }
     }
@@ -106,7 +111,8 @@ import Testing
                 var mutated = v.bytes
                 mutated[start + offset] ^= 0x01
                 let code = refusal { try verifier.verifyDocument(mutated, at: v.validAt) }
-                let expected: Set<AttestationError.Code> = i == 0
+                let expected: Set<AttestationError.Code> =
+                    i == 0
                     ? [.chainInvalid]  // no longer the pinned root
                     : [.signatureInvalid, .chainInvalid, .certificateExpired, .algorithmNotAllowed]
                 #expect(code.map { expected.contains($0) } == true, "certificate \(i) offset \(offset): \(String(describing: code))")
@@ -118,11 +124,21 @@ import Testing
     func bundleRootedElsewhereIsRefused(_ v: NitroVector) throws {
         let otherRoot = try derFromPEM(Vectors.bytes("roots/intel_sgx_root_ca.pem"))
         let payload = try v.cose.payload
-        #expect(refusal { try verifier.verifyDocument(try v.withPayload(replacingBundle(in: payload) { [CBOR.bytes(otherRoot)] + $0.dropFirst() }), at: v.validAt) } == .chainInvalid)
-        #expect(refusal { try verifier.verifyDocument(try v.withPayload(replacingBundle(in: payload) { Array($0.dropFirst()) }), at: v.validAt) } == .chainInvalid,
-                "a bundle that starts at the regional CA")
-        #expect(refusal { try verifier.verifyDocument(try v.withPayload(replacingBundle(in: payload) { Array($0.prefix(2)) + Array($0.suffix(1)) }), at: v.validAt) } == .chainInvalid,
-                "a bundle with the zonal CA left out")
+        #expect(
+            refusal {
+                try verifier.verifyDocument(
+                    try v.withPayload(replacingBundle(in: payload) { [CBOR.bytes(otherRoot)] + $0.dropFirst() }), at: v.validAt)
+            } == .chainInvalid)
+        #expect(
+            refusal { try verifier.verifyDocument(try v.withPayload(replacingBundle(in: payload) { Array($0.dropFirst()) }), at: v.validAt) }
+                == .chainInvalid,
+            "a bundle that starts at the regional CA")
+        #expect(
+            refusal {
+                try verifier.verifyDocument(
+                    try v.withPayload(replacingBundle(in: payload) { Array($0.prefix(2)) + Array($0.suffix(1)) }), at: v.validAt)
+            } == .chainInvalid,
+            "a bundle with the zonal CA left out")
         // The untouched payload re-wrapped by our encoder is byte-identical and still verifies.
         #expect(try v.withPayload(payload) == v.bytes)
     }
@@ -170,11 +186,43 @@ import Testing
             ("missing cabundle", try edited { $0.removeAll { $0.key == .text("cabundle") } }),
             ("digest SHA256", try edited { p in p = p.map { $0.key == .text("digest") ? .init(key: $0.key, value: .text("SHA256")) : $0 } }),
             ("timestamp as text", try edited { p in p = p.map { $0.key == .text("timestamp") ? .init(key: $0.key, value: .text("now")) : $0 } }),
-            ("nonce of 1025 bytes", try edited { p in p = p.filter { $0.key != .text("nonce") } + [.init(key: .text("nonce"), value: .bytes(.init(repeating: 1, count: 1025)))] }),
-            ("empty public_key", try edited { p in p = p.filter { $0.key != .text("public_key") } + [.init(key: .text("public_key"), value: .bytes([]))] }),
-            ("PCR of 47 bytes", try edited { p in p = p.map { $0.key == .text("pcrs") ? .init(key: $0.key, value: .map([.init(key: .unsigned(0), value: .bytes(.init(repeating: 1, count: 47)))])) : $0 } }),
-            ("PCR index 32", try edited { p in p = p.map { $0.key == .text("pcrs") ? .init(key: $0.key, value: .map([.init(key: .unsigned(32), value: .bytes(.init(repeating: 1, count: 48)))])) : $0 } }),
-            ("no PCR1", try edited { p in p = p.map { $0.key == .text("pcrs") ? .init(key: $0.key, value: .map([.init(key: .unsigned(0), value: .bytes(.init(repeating: 1, count: 48)))])) : $0 } }),
+            (
+                "nonce of 1025 bytes",
+                try edited { p in
+                    p = p.filter { $0.key != .text("nonce") } + [.init(key: .text("nonce"), value: .bytes(.init(repeating: 1, count: 1025)))]
+                }
+            ),
+            (
+                "empty public_key",
+                try edited { p in p = p.filter { $0.key != .text("public_key") } + [.init(key: .text("public_key"), value: .bytes([]))] }
+            ),
+            (
+                "PCR of 47 bytes",
+                try edited { p in
+                    p = p.map {
+                        $0.key == .text("pcrs")
+                            ? .init(key: $0.key, value: .map([.init(key: .unsigned(0), value: .bytes(.init(repeating: 1, count: 47)))])) : $0
+                    }
+                }
+            ),
+            (
+                "PCR index 32",
+                try edited { p in
+                    p = p.map {
+                        $0.key == .text("pcrs")
+                            ? .init(key: $0.key, value: .map([.init(key: .unsigned(32), value: .bytes(.init(repeating: 1, count: 48)))])) : $0
+                    }
+                }
+            ),
+            (
+                "no PCR1",
+                try edited { p in
+                    p = p.map {
+                        $0.key == .text("pcrs")
+                            ? .init(key: $0.key, value: .map([.init(key: .unsigned(0), value: .bytes(.init(repeating: 1, count: 48)))])) : $0
+                    }
+                }
+            ),
             ("empty cabundle", try edited { p in p = p.map { $0.key == .text("cabundle") ? .init(key: $0.key, value: .array([])) : $0 } }),
         ]
         for (name, bytes) in cases {
@@ -191,12 +239,16 @@ import Testing
         let es256 = CBOR.map([.init(key: .unsigned(1), value: .negative(6))])
         #expect(refusal { try verifier.verifyDocument(rebuilt(protected: es256, signature: c.signature), at: v.validAt) } == .algorithmNotAllowed)
         #expect(refusal { try verifier.verifyDocument(rebuilt(protected: .map([]), signature: c.signature), at: v.validAt) } == .malformed)
-        #expect(refusal { try verifier.verifyDocument(rebuilt(protected: es256, signature: Array(c.signature.prefix(64))), at: v.validAt) } == .algorithmNotAllowed)
+        #expect(
+            refusal { try verifier.verifyDocument(rebuilt(protected: es256, signature: Array(c.signature.prefix(64))), at: v.validAt) }
+                == .algorithmNotAllowed)
         let es384 = CBOR.map([.init(key: .unsigned(1), value: .negative(34))])
         #expect(rebuilt(protected: es384, signature: c.signature) == v.bytes, "the protected header is exactly {1: -35}")
-        #expect(refusal { try verifier.verifyDocument(rebuilt(protected: es384, signature: Array(c.signature.prefix(95))), at: v.validAt) } == .malformed)
+        #expect(
+            refusal { try verifier.verifyDocument(rebuilt(protected: es384, signature: Array(c.signature.prefix(95))), at: v.validAt) } == .malformed)
         // alg moved to the unprotected header, where the signature would not cover it.
-        let unprotectedAlg = CBOREncoder.encode(.array([.bytes([]), .map([.init(key: .unsigned(1), value: .negative(34))]), .bytes(c.payload), .bytes(c.signature)]))
+        let unprotectedAlg = CBOREncoder.encode(
+            .array([.bytes([]), .map([.init(key: .unsigned(1), value: .negative(34))]), .bytes(c.payload), .bytes(c.signature)]))
         #expect(refusal { try verifier.verifyDocument(unprotectedAlg, at: v.validAt) } == .malformed)
     }
 
@@ -233,9 +285,11 @@ import Testing
 
     private func replacingBundle(in payload: [UInt8], _ change: ([CBOR]) -> [CBOR]) throws -> [UInt8] {
         guard case .map(let pairs) = try CBORDecoder.decode(payload) else { return [] }
-        return CBOREncoder.encode(.map(pairs.map { pair in
-            guard pair.key == .text("cabundle"), case .array(let items) = pair.value else { return pair }
-            return .init(key: pair.key, value: .array(change(items)))
-        }))
+        return CBOREncoder.encode(
+            .map(
+                pairs.map { pair in
+                    guard pair.key == .text("cabundle"), case .array(let items) = pair.value else { return pair }
+                    return .init(key: pair.key, value: .array(change(items)))
+                }))
     }
 }

@@ -38,7 +38,7 @@ import Testing
         let salt: [UInt8] = [0xA2, 0x03, 0x02, 0x01, 0x30]
         let at = try #require((0...(der.count - salt.count)).first { Array(der[$0..<($0 + salt.count)]) == salt })
         var mutated = der
-        mutated[at + 4] = 0x20   // salt 32
+        mutated[at + 4] = 0x20  // salt 32
         #expect(throws: AttestationError.self) { try AMDCertificate(derEncoded: mutated) }
     }
 

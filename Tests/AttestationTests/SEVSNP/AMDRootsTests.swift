@@ -33,8 +33,10 @@ import Testing
     }
 
     /// The KDS cert_chain files carry the same ARK as the pinned one (second certificate).
-    @Test(arguments: [("sev-snp/amd-kds-cert-chains/ask_ark_milan.pem", SNPProduct.milan),
-                      ("sev-snp/amd-kds-cert-chains/ask_ark_genoa.pem", SNPProduct.genoa)])
+    @Test(arguments: [
+        ("sev-snp/amd-kds-cert-chains/ask_ark_milan.pem", SNPProduct.milan),
+        ("sev-snp/amd-kds-cert-chains/ask_ark_genoa.pem", SNPProduct.genoa),
+    ])
     func kdsChainsEndAtThePinnedRoot(file: String, product: SNPProduct) throws {
         let ders = try AMDCertificate.derCertificates(in: Vectors.bytes(file))
         #expect(ders.count == 2)

@@ -35,7 +35,8 @@ import Testing
     /// TCB (not from the code under test).
     static func vcekURL(_ sample: SNPSample, product: String) -> String {
         let t = sample.tcb("reported_tcb")
-        return "\(base)/vcek/v1/\(product)/\(sample.detail("chip_id"))?blSPL=\(t["bl"] ?? -1)&teeSPL=\(t["tee"] ?? -1)&snpSPL=\(t["snp"] ?? -1)&ucodeSPL=\(t["ucode"] ?? -1)"
+        return
+            "\(base)/vcek/v1/\(product)/\(sample.detail("chip_id"))?blSPL=\(t["bl"] ?? -1)&teeSPL=\(t["tee"] ?? -1)&snpSPL=\(t["snp"] ?? -1)&ucodeSPL=\(t["ucode"] ?? -1)"
     }
 
     static func ok(_ body: [UInt8]) -> CollateralHTTPResponse { CollateralHTTPResponse(status: 200, headers: [:], body: body) }
@@ -43,8 +44,9 @@ import Testing
     /// A CRL from the (test-keyed) ARK of the Milan chain, current around the sample's time.
     static func crl(revokingASK: Bool = false, nextUpdate: TimeInterval = 7 * day) throws -> [UInt8] {
         let m = try SNPRevocationTests.milan()
-        return try SNPRevocationTests.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day,
-                                          nextUpdate: m.validAt + nextUpdate, revoking: revokingASK ? [m.ask.serialNumber] : [[0x7F]])
+        return try SNPRevocationTests.crl(
+            issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day,
+            nextUpdate: m.validAt + nextUpdate, revoking: revokingASK ? [m.ask.serialNumber] : [[0x7F]])
     }
 
     static func kds(_ sample: SNPSample, product: String = "Milan", crl: [UInt8]? = nil) throws -> KDS {
@@ -56,7 +58,9 @@ import Testing
     }
 
     /// A service whose CRLs are checked against the test-keyed ARK (see the suite's comment).
-    static func service(_ http: KDS, testSigner: Bool = true, maximumAge: TimeInterval = CollateralService.defaultMaximumAge) throws -> CollateralService {
+    static func service(_ http: KDS, testSigner: Bool = true, maximumAge: TimeInterval = CollateralService.defaultMaximumAge) throws
+        -> CollateralService
+    {
         var configuration = CollateralService.Configuration(amd: AMDKDS(baseURL: base + "/"), maximumAge: maximumAge)
         if testSigner {
             let signer = try SNPRevocationTests.milan().testARK
@@ -81,7 +85,8 @@ import Testing
         #expect(supplied.nextUpdate == m.validAt + 7 * Self.day)
         // The verdict with the fetched VCEK and chain is the verdict with the files (the CRL is
         // left out here only because the pinned ARK did not sign it).
-        let fetched = try SNPVerifier().verifyReport(Evidence(tee: .sevSNP, bytes: m.report, collateral: Array(supplied.pieces.prefix(2))), at: m.validAt)
+        let fetched = try SNPVerifier().verifyReport(
+            Evidence(tee: .sevSNP, bytes: m.report, collateral: Array(supplied.pieces.prefix(2))), at: m.validAt)
         let files = try SNPVerifier().verifyReport(m.evidence, at: m.validAt)
         #expect(fetched.measurement == files.measurement && Hex.encode(fetched.measurement) == m.measurement)
     }
@@ -90,7 +95,9 @@ import Testing
         let g = try SNPSample.genoa
         let needs = try SNPCollateralNeeds.of(report: g.report)
         #expect(needs.products == [.genoa] && needs.hwID.map { Hex.encode($0) } == g.detail("chip_id"))
-        #expect(AMDKDS(baseURL: Self.base).vcekURL(product: .genoa, hwID: try #require(needs.hwID), tcb: needs.reportedTCB) == Self.vcekURL(g, product: "Genoa"))
+        #expect(
+            AMDKDS(baseURL: Self.base).vcekURL(product: .genoa, hwID: try #require(needs.hwID), tcb: needs.reportedTCB)
+                == Self.vcekURL(g, product: "Genoa"))
         // A v2 report names no CPUID: Milan is asked first, then Genoa.
         let m = try SNPCollateralNeeds.of(report: try SNPSample.milan.report)
         #expect(m.products == [.milan, .genoa] && m.keyKind == .vcek)
@@ -137,8 +144,10 @@ import Testing
 
     @Test func aRevokedASKAStaleCRLAndAnotherChipsVCEKAreRefused() async throws {
         let m = try SNPSample.milan, g = try SNPSample.genoa
-        for (kds, expected) in [(try Self.kds(m, crl: try Self.crl(revokingASK: true)), "certificate-revoked"),
-                                (try Self.kds(m, crl: try Self.crl(nextUpdate: -3600)), "crl-stale")] {
+        for (kds, expected) in [
+            (try Self.kds(m, crl: try Self.crl(revokingASK: true)), "certificate-revoked"),
+            (try Self.kds(m, crl: try Self.crl(nextUpdate: -3600)), "crl-stale"),
+        ] {
             let s = try Self.service(kds)
             await #expect(throws: CollateralError.self) { try await s.collateral(for: Self.reportOnly(m), at: m.validAt) }
             do { _ = try await s.collateral(for: Self.reportOnly(m), at: m.validAt.addingTimeInterval(120)) } catch {
@@ -209,7 +218,8 @@ import Testing
         let second = try Self.service(down, maximumAge: 30 * Self.day)
         second.attach(persistence: store)
         let again = try #require(try await second.collateral(for: Self.reportOnly(m), at: m.validAt + Self.day))
-        #expect(again.documents.map(\.sha256) == (try await first.collateral(for: Self.reportOnly(m), at: m.validAt)).map { $0.documents.map(\.sha256) })
+        #expect(
+            again.documents.map(\.sha256) == (try await first.collateral(for: Self.reportOnly(m), at: m.validAt)).map { $0.documents.map(\.sha256) })
         #expect(down.requests.isEmpty)
         // Past the CRL's nextUpdate the stored CRL is not used, and KDS is down: refused.
         await #expect(throws: CollateralError.self) { try await second.collateral(for: Self.reportOnly(m), at: m.validAt + 8 * Self.day) }
@@ -235,7 +245,8 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kds-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let files = try CollateralDirectory(path: dir).write(supplied)
-        #expect(files == ["amd/vcek/Milan/\(m.detail("chip_id"))/bl3-tee0-snp8-ucode115.der", "amd/vcek/Milan/cert_chain.pem", "amd/vcek/Milan/crl.der"])
+        #expect(
+            files == ["amd/vcek/Milan/\(m.detail("chip_id"))/bl3-tee0-snp8-ucode115.der", "amd/vcek/Milan/cert_chain.pem", "amd/vcek/Milan/crl.der"])
         var configuration = CollateralService.Configuration(amd: AMDKDS(baseURL: CollateralDirectory.baseURL))
         let signer = try SNPRevocationTests.milan().testARK
         configuration.checkSNP = { try SNPVerifier.checkFetched($0, needs: $1, at: $2, crlSigner: signer) }

@@ -52,7 +52,7 @@ import Testing
         }
         var fmc = exact
         fmc.fmc = 0
-        #expect(code(SNPPolicy(measurement: c.measurement, minimumReportedTCB: fmc), c) == .tcbTooLow)   // not Turin
+        #expect(code(SNPPolicy(measurement: c.measurement, minimumReportedTCB: fmc), c) == .tcbTooLow)  // not Turin
     }
 
     @Test func enforcesMaximumVMPL() throws {

@@ -24,8 +24,10 @@ import Testing
         #expect(Hex.encode(report.chipID) == sample.detail("chip_id"))
         #expect(report.policy.debug == false)
         #expect(SNPHex.u64(report.reportedTCB.raw) == sample.detail("reported_tcb_raw"))
-        for (name, tcb) in [("current_tcb", report.currentTCB), ("reported_tcb", report.reportedTCB),
-                            ("committed_tcb", report.committedTCB), ("launch_tcb", report.launchTCB)] {
+        for (name, tcb) in [
+            ("current_tcb", report.currentTCB), ("reported_tcb", report.reportedTCB),
+            ("committed_tcb", report.committedTCB), ("launch_tcb", report.launchTCB),
+        ] {
             let expected = sample.tcb(name)
             #expect(Int(tcb.bootloader) == expected["bl"], "\(name)")
             #expect(Int(tcb.tee) == expected["tee"], "\(name)")
@@ -73,18 +75,19 @@ import Testing
     }
 
     /// Each offset is in a reserved field or a checked value; flipping a bit there must be refused.
-    @Test(arguments: [
-        (0x00A, 1),                 // policy bit 17, which must be one
-        (0x034, 1),                 // SIGNATURE_ALGO 1 -> 3
-        (0x030, 2),                 // VMPL 0 -> 4
-        (0x04B, 0), (0x04C, 0),     // key info reserved bits, reserved word
-        (0x18B, 0), (0x19F, 0),     // reserved after CPUID
-        (0x1EB, 0), (0x1EF, 0),     // reserved between firmware versions
-        (0x208, 0), (0x29F, 0),     // reserved tail of the signed area
-        (0x2A0 + 48, 0), (0x2A0 + 71, 0), (0x2A0 + 72 + 48, 0),   // R and S padding
-        (0x2A0 + 144, 0), (0x49F, 0),                             // signature reserved
-        (0x182, 0), (0x03A, 0),     // reserved bytes of REPORTED_TCB and CURRENT_TCB (legacy layout)
-    ] as [(Int, Int)])
+    @Test(
+        arguments: [
+            (0x00A, 1),  // policy bit 17, which must be one
+            (0x034, 1),  // SIGNATURE_ALGO 1 -> 3
+            (0x030, 2),  // VMPL 0 -> 4
+            (0x04B, 0), (0x04C, 0),  // key info reserved bits, reserved word
+            (0x18B, 0), (0x19F, 0),  // reserved after CPUID
+            (0x1EB, 0), (0x1EF, 0),  // reserved between firmware versions
+            (0x208, 0), (0x29F, 0),  // reserved tail of the signed area
+            (0x2A0 + 48, 0), (0x2A0 + 71, 0), (0x2A0 + 72 + 48, 0),  // R and S padding
+            (0x2A0 + 144, 0), (0x49F, 0),  // signature reserved
+            (0x182, 0), (0x03A, 0),  // reserved bytes of REPORTED_TCB and CURRENT_TCB (legacy layout)
+        ] as [(Int, Int)])
     func refusesNonZeroReservedOrInvalidValues(offset: Int, bit: Int) throws {
         let bytes = try SNPSample.milan.report.flipping(byte: offset, bit: bit)
         do {
@@ -97,10 +100,10 @@ import Testing
 
     @Test func refusesReservedSigningKeyAndUnknownPolicyBits() throws {
         var bytes = try SNPSample.milan.report
-        bytes[0x048] = 2 << 2   // SIGNING_KEY 2 is reserved
+        bytes[0x048] = 2 << 2  // SIGNING_KEY 2 is reserved
         #expect(throws: AttestationError.self) { try SNPReport(parsing: bytes) }
         bytes = try SNPSample.milan.report
-        bytes[0x00B] |= 0x04    // policy bit 26
+        bytes[0x00B] |= 0x04  // policy bit 26
         #expect(throws: AttestationError.self) { try SNPReport(parsing: bytes) }
         bytes = try SNPSample.milan.report
         bytes[0x000] = 6
@@ -145,7 +148,7 @@ import Testing
 
     @Test func tcbRawRoundTrips() throws {
         let legacy = SNPTCB(bootloader: 3, tee: 0, snp: 8, microcode: 115)
-        #expect(SNPHex.u64(legacy.raw) == "0x7308000000000003")   // EXPECTED.json reported_tcb_raw (Milan)
+        #expect(SNPHex.u64(legacy.raw) == "0x7308000000000003")  // EXPECTED.json reported_tcb_raw (Milan)
         #expect(try SNPTCB(raw: legacy.raw, layout: .legacy, field: "t") == legacy)
         let turin = SNPTCB(fmc: 1, bootloader: 2, tee: 3, snp: 4, microcode: 5)
         #expect(try SNPTCB(raw: turin.raw, layout: .turin, field: "t") == turin)

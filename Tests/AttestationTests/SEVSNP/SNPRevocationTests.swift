@@ -40,15 +40,18 @@ import X509
             while nodes.next() != nil {}
             return Array(node.encodedBytes)
         }
-        return Chain(vcek: try AMDCertificate(derEncoded: sample.collateral[0]), ask: ask, ark: ark,
-                     testASK: ask.holding(testKey.publicKey), testARK: ark.holding(testKey.publicKey),
-                     pssAlgorithm: algorithm, validAt: sample.validAt)
+        return Chain(
+            vcek: try AMDCertificate(derEncoded: sample.collateral[0]), ask: ask, ark: ark,
+            testASK: ask.holding(testKey.publicKey), testARK: ark.holding(testKey.publicKey),
+            pssAlgorithm: algorithm, validAt: sample.validAt)
     }
 
     /// A v2 CRL from `issuer`, signed with `testKey` unless `sign` says otherwise.
-    static func crl(issuer: AMDCertificate, algorithm: [UInt8], thisUpdate: Date, nextUpdate: Date?, revoking serials: [[UInt8]] = [],
-                    extensions: [Certificate.Extension] = [], entryExtensions: [Certificate.Extension] = [],
-                    outerAlgorithm: [UInt8]? = nil, sign: ([UInt8]) throws -> [UInt8] = signPSS) throws -> [UInt8] {
+    static func crl(
+        issuer: AMDCertificate, algorithm: [UInt8], thisUpdate: Date, nextUpdate: Date?, revoking serials: [[UInt8]] = [],
+        extensions: [Certificate.Extension] = [], entryExtensions: [Certificate.Extension] = [],
+        outerAlgorithm: [UInt8]? = nil, sign: ([UInt8]) throws -> [UInt8] = signPSS
+    ) throws -> [UInt8] {
         var tbs = DER.Serializer()
         try tbs.appendConstructedNode(identifier: .sequence) { c in
             try c.serialize(1)
@@ -109,22 +112,27 @@ import X509
         let clean = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: from, nextUpdate: to, revoking: [[0x01, 0x02], [0x7F]])
         #expect(code([clean], m) == nil)
         #expect(code([clean], m, required: true) == nil)
-        let revoked = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: from, nextUpdate: to, revoking: [[0x01], m.ask.serialNumber])
+        let revoked = try Self.crl(
+            issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: from, nextUpdate: to, revoking: [[0x01], m.ask.serialNumber])
         #expect(code([revoked], m) == .certificateRevoked)
         // The serial is compared as a number, whatever leading zero octets either side carries.
         #expect(try CertificateRevocationList.parse(der: revoked).revokes(serial: [0, 0] + m.ask.serialNumber))
         // A CRL from the ASK (KDS publishes none today, but one is honoured) can revoke the VCEK.
-        let vcekRevoked = try Self.crl(issuer: m.testASK, algorithm: m.pssAlgorithm, thisUpdate: from, nextUpdate: to, revoking: [m.vcek.serialNumber])
+        let vcekRevoked = try Self.crl(
+            issuer: m.testASK, algorithm: m.pssAlgorithm, thisUpdate: from, nextUpdate: to, revoking: [m.vcek.serialNumber])
         #expect(code([clean, vcekRevoked], m) == .certificateRevoked)
     }
 
     @Test func theNewestCRLFromAnIssuerCounts() throws {
         let m = try Self.milan()
         let day: TimeInterval = 86_400
-        let older = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - 2 * day, nextUpdate: m.validAt + day, revoking: [m.ask.serialNumber])
+        let older = try Self.crl(
+            issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - 2 * day, nextUpdate: m.validAt + day, revoking: [m.ask.serialNumber]
+        )
         let newer = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day)
-        #expect(code([older, newer], m) == nil)   // reinstated (a certificateHold lifted)
-        let newerRevoking = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day, revoking: [m.ask.serialNumber])
+        #expect(code([older, newer], m) == nil)  // reinstated (a certificateHold lifted)
+        let newerRevoking = try Self.crl(
+            issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day, revoking: [m.ask.serialNumber])
         let olderClean = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - 2 * day, nextUpdate: m.validAt + day)
         #expect(code([newerRevoking, olderClean], m) == .certificateRevoked)
     }
@@ -133,11 +141,11 @@ import X509
         let m = try Self.milan()
         let day: TimeInterval = 86_400
         let crl = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day)
-        #expect(code([crl], m, at: m.validAt + day) == nil)              // nextUpdate itself is still current
+        #expect(code([crl], m, at: m.validAt + day) == nil)  // nextUpdate itself is still current
         #expect(code([crl], m, at: m.validAt + day + 1) == .crlStale)
-        #expect(code([crl], m, at: m.validAt - day - 1) == .crlStale)    // clock before thisUpdate
+        #expect(code([crl], m, at: m.validAt - day - 1) == .crlStale)  // clock before thisUpdate
         let open = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: nil)
-        #expect(code([open], m) == .crlStale)                               // no nextUpdate: never current
+        #expect(code([open], m) == .crlStale)  // no nextUpdate: never current
     }
 
     @Test func refusesForgedOrAlteredCRLs() throws {
@@ -185,12 +193,13 @@ import X509
         let m = try Self.milan()
         let day: TimeInterval = 86_400
         let sha256RSA: [UInt8] = [0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B, 0x05, 0x00]
-        let mismatched = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day, outerAlgorithm: sha256RSA)
+        let mismatched = try Self.crl(
+            issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day, outerAlgorithm: sha256RSA)
         #expect(throws: AttestationError.self) { try CertificateRevocationList.parse(der: mismatched) }
         let good = try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day)
         #expect(throws: AttestationError.self) { try CertificateRevocationList.parse(der: good + [0x05, 0x00]) }
         for i in stride(from: 0, to: good.count, by: 7) {
-            _ = try? CertificateRevocationList.parse(der: good.flipping(byte: i, bit: i % 8))   // never traps
+            _ = try? CertificateRevocationList.parse(der: good.flipping(byte: i, bit: i % 8))  // never traps
             _ = try? CertificateRevocationList.parse(der: Array(good.prefix(i)))
         }
     }
@@ -206,10 +215,11 @@ import X509
         let idp = Certificate.Extension(oid: [2, 5, 29, 28], critical: true, value: [0x30, 0x03, 0x81, 0x01, 0xFF])
         let certificateIssuer = Certificate.Extension(oid: [2, 5, 29, 29], critical: true, value: [0x30, 0x00])
         func make(_ ext: [Certificate.Extension], entry: [Certificate.Extension] = []) throws -> [UInt8] {
-            try Self.crl(issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day,
-                         revoking: [m.ask.serialNumber], extensions: ext, entryExtensions: entry)
+            try Self.crl(
+                issuer: m.testARK, algorithm: m.pssAlgorithm, thisUpdate: m.validAt - day, nextUpdate: m.validAt + day,
+                revoking: [m.ask.serialNumber], extensions: ext, entryExtensions: entry)
         }
-        #expect(code([try make([crlNumber], entry: [reason])], m) == .certificateRevoked)   // read, and used
+        #expect(code([try make([crlNumber], entry: [reason])], m) == .certificateRevoked)  // read, and used
         #expect(code([try make([crlNumber, idp], entry: [reason])], m) == .malformed)
         #expect(code([try make([crlNumber], entry: [reason, certificateIssuer])], m) == .malformed)
         let sample = try SNPSample.milan
@@ -227,7 +237,8 @@ import X509
         let day: TimeInterval = 86_400
         func code(_ collateral: [[UInt8]], requireCRL: Bool = false) -> AttestationError.Code? {
             do {
-                _ = try SNPVerifier(requireCRL: requireCRL).verifyReport(Evidence(tee: .sevSNP, bytes: sample.report, collateral: collateral), at: sample.validAt)
+                _ = try SNPVerifier(requireCRL: requireCRL).verifyReport(
+                    Evidence(tee: .sevSNP, bytes: sample.report, collateral: collateral), at: sample.validAt)
                 return nil
             } catch { return error.code }
         }
@@ -240,7 +251,9 @@ import X509
         let pem = Array(PEMDocument(type: "X509 CRL", derBytes: forged).pemString.utf8)
         #expect(code([pem] + sample.collateral) == .signatureInvalid)
         // A CRL from another product's ARK, and a CRL that does not parse.
-        let genoa = try Self.crl(issuer: try #require(AMDRoots.pinned[.genoa]), algorithm: m.pssAlgorithm, thisUpdate: sample.validAt - day, nextUpdate: sample.validAt + day)
+        let genoa = try Self.crl(
+            issuer: try #require(AMDRoots.pinned[.genoa]), algorithm: m.pssAlgorithm, thisUpdate: sample.validAt - day,
+            nextUpdate: sample.validAt + day)
         #expect(code(sample.collateral + [genoa]) == .collateralInvalid)
         let broken = Array(PEMDocument(type: "X509 CRL", derBytes: [0x30, 0x03, 0x02, 0x01, 0x01]).pemString.utf8)
         #expect(code(sample.collateral + [broken]) == .collateralInvalid)
@@ -269,8 +282,9 @@ import X509
 extension AMDCertificate {
     /// This certificate as parsed, with another public key (for CRLs signed by a test key).
     func holding(_ key: _RSA.Signing.PublicKey) -> AMDCertificate {
-        AMDCertificate(der: der, tbs: tbs, serialNumber: serialNumber, signatureAlgorithm: signatureAlgorithm, issuer: issuer, subject: subject,
-                       notBefore: notBefore, notAfter: notAfter, publicKey: .rsa(key), extensions: extensions, signature: signature)
+        AMDCertificate(
+            der: der, tbs: tbs, serialNumber: serialNumber, signatureAlgorithm: signatureAlgorithm, issuer: issuer, subject: subject,
+            notBefore: notBefore, notAfter: notAfter, publicKey: .rsa(key), extensions: extensions, signature: signature)
     }
 
     /// The name a CRL from this certificate is issued under: its subject.

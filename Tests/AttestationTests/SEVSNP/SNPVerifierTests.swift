@@ -38,7 +38,7 @@ import Testing
             [chainPEM, sample.collateral[0]],
             [vcekPEM, chainPEM],
             [ders[1], vcekPEM, ders[0]],
-            [sample.collateral[0], ders[0]],   // no ARK: the pinned one is used
+            [sample.collateral[0], ders[0]],  // no ARK: the pinned one is used
         ]
         for collateral in variants {
             let evidence = Evidence(tee: .sevSNP, bytes: sample.report, collateral: collateral)
@@ -50,14 +50,14 @@ import Testing
     func refusesTamperedReports(_ sample: SNPSample) throws {
         let at = sample.validAt
         func with(_ bytes: [UInt8]) -> Evidence { Evidence(tee: .sevSNP, bytes: bytes, collateral: sample.collateral) }
-        #expect(code(with(sample.report.flipping(byte: 0x090)), at: at) == .signatureInvalid)      // measurement
+        #expect(code(with(sample.report.flipping(byte: 0x090)), at: at) == .signatureInvalid)  // measurement
         #expect(code(with(sample.report.flipping(byte: 0x050, bit: 7)), at: at) == .signatureInvalid)  // report data
-        #expect(code(with(sample.report.flipping(byte: 0x02A)), at: at) == .signatureInvalid)      // trustee's byte 42 (IMAGE_ID)
-        #expect(code(with(sample.report.flipping(byte: 0x180)), at: at) == .tcbMismatch)           // trustee's byte 384 (REPORTED_TCB)
-        #expect(code(with(sample.report.flipping(byte: 0x187)), at: at) == .tcbMismatch)           // reported microcode
-        #expect(code(with(sample.report.flipping(byte: 0x1A0)), at: at) == .tcbMismatch)           // CHIP_ID
-        #expect(code(with(sample.report.flipping(byte: 0x2A0)), at: at) == .signatureInvalid)      // signature R
-        #expect(code(with(sample.report.flipping(byte: 0x2E8 + 10)), at: at) == .signatureInvalid) // signature S
+        #expect(code(with(sample.report.flipping(byte: 0x02A)), at: at) == .signatureInvalid)  // trustee's byte 42 (IMAGE_ID)
+        #expect(code(with(sample.report.flipping(byte: 0x180)), at: at) == .tcbMismatch)  // trustee's byte 384 (REPORTED_TCB)
+        #expect(code(with(sample.report.flipping(byte: 0x187)), at: at) == .tcbMismatch)  // reported microcode
+        #expect(code(with(sample.report.flipping(byte: 0x1A0)), at: at) == .tcbMismatch)  // CHIP_ID
+        #expect(code(with(sample.report.flipping(byte: 0x2A0)), at: at) == .signatureInvalid)  // signature R
+        #expect(code(with(sample.report.flipping(byte: 0x2E8 + 10)), at: at) == .signatureInvalid)  // signature S
         // The debug bit is signed: setting it breaks the signature. SNPPolicyTests covers debug claims.
         #expect(code(with(sample.report.flipping(byte: 0x00A, bit: 3)), at: at) == .signatureInvalid)
         #expect(code(with([]), at: at) == .malformed)
@@ -99,7 +99,7 @@ import Testing
         #expect(code(milan.evidence, at: milan.validAt, verifier: verifier) == nil)
         #expect(cache.count == 1)
         #expect(code(genoa.evidence, at: genoa.validAt, verifier: verifier) == nil)
-        #expect(cache.count == 1)   // capacity 1: Milan evicted
+        #expect(cache.count == 1)  // capacity 1: Milan evicted
         // A cached chain does not vouch for another report's TCB: still checked on a hit.
         let bad = Evidence(tee: .sevSNP, bytes: genoa.report.flipping(byte: 0x180), collateral: genoa.collateral)
         #expect(code(bad, at: genoa.validAt, verifier: verifier) == .tcbMismatch)
@@ -135,7 +135,7 @@ import Testing
         // The Genoa ARK is pinned, but does not issue the Milan ASK.
         let genoaARK = try #require(AMDRoots.pinned[.genoa]).der
         let wrongRoot = Evidence(tee: .sevSNP, bytes: sample.report, collateral: [sample.collateral[0], ders[0], genoaARK])
-        #expect(code(wrongRoot, at: sample.validAt) == nil)   // the pinned ARK-Milan still anchors it
+        #expect(code(wrongRoot, at: sample.validAt) == nil)  // the pinned ARK-Milan still anchors it
     }
 
     @Test func refusesMissingCollateralAndOtherTEEs() throws {
@@ -143,7 +143,8 @@ import Testing
         #expect(code(Evidence(tee: .sevSNP, bytes: sample.report), at: sample.validAt) == .collateralMissing)
         #expect(code(Evidence(tee: .sevSNP, bytes: sample.report, collateral: [sample.collateral[0]]), at: sample.validAt) == .collateralMissing)
         #expect(code(Evidence(tee: .sevSNP, bytes: sample.report, collateral: [sample.collateral[1]]), at: sample.validAt) == .collateralMissing)
-        let twoVCEKs = Evidence(tee: .sevSNP, bytes: sample.report, collateral: [sample.collateral[0], try SNPSample.milan.collateral[0], sample.collateral[1]])
+        let twoVCEKs = Evidence(
+            tee: .sevSNP, bytes: sample.report, collateral: [sample.collateral[0], try SNPSample.milan.collateral[0], sample.collateral[1]])
         #expect(code(twoVCEKs, at: sample.validAt) == .chainInvalid)
         #expect(code(Evidence(tee: .tdx, bytes: sample.report, collateral: sample.collateral), at: sample.validAt) == .teeNotAllowed)
     }

@@ -272,7 +272,7 @@ public enum BrokerRoutes {
     /// The bearer token of a request, nil if it sent no Authorization header.
     static func bearer(_ request: Request) throws(BrokerError) -> String? {
         guard request.headers[.authorization] != nil else { return nil }
-        return try adminToken(request, for: "this route")
+        return try adminToken(request, for: "reading the log")
     }
 
     /// The `Authorization: Bearer <token>` of an admin request.
@@ -282,7 +282,7 @@ public enum BrokerRoutes {
         }
         let prefix = "Bearer "
         guard header.hasPrefix(prefix), header.count > prefix.count else {
-            throw BrokerError(.unauthorized, "the Authorization header must be \"Bearer <admin token>\"")
+            throw BrokerError(.unauthorized, "the Authorization header must be \"Bearer <token>\"")
         }
         return String(header.dropFirst(prefix.count))
     }

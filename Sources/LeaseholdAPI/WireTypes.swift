@@ -57,8 +57,9 @@ public struct SignedOwnerRequest: Codable, Sendable, Hashable {
     public init(payload: String, signature: String) { self.payload = payload; self.signature = signature }
 }
 
-/// The payload of a signed `vault put`: the data key sealed (HPKE) to the broker's vault key.
-/// `{"op":"vault.put","owner":…,"keyId":…,"suite":…,"encapsulatedKey":…,"ciphertext":…,"time":…}`
+/// The answer to `PUT /v1/vault/{owner}/{keyId}`: the version stored and the `vault.key.put`
+/// entry that records it. (The signed request's payload is described at `SignedOwnerRequest`
+/// and in PROTOCOL.md §7.2.)
 public struct VaultPutResult: Codable, Sendable, Hashable {
     public var owner: String
     public var keyId: String
@@ -73,7 +74,8 @@ public struct VaultPutResult: Codable, Sendable, Hashable {
     }
 }
 
-/// `POST /v1/leases`: body is the DSSE envelope of the owner-signed manifest, as JSON.
+/// A lease as the broker holds it: the answer to `POST /v1/leases` (whose body is the DSSE
+/// envelope of the owner-signed manifest) and to `GET /v1/leases/{owner}/{leaseId}`.
 public struct LeaseStatus: Codable, Sendable, Hashable {
     public var owner: String
     public var leaseId: String
@@ -110,7 +112,8 @@ public struct LeaseStatus: Codable, Sendable, Hashable {
 
 /// `POST /v1/leases/{owner}/{leaseId}/challenge`.
 public struct ChallengeResponse: Codable, Sendable, Hashable {
-    /// base64 of 32 random bytes; single use.
+    /// base64 of the 48-byte challenge token (16 random bytes, issue and expiry times, an HMAC
+    /// tag; PROTOCOL.md §9); single use.
     public var nonce: String
     public var expiresAt: String
     /// hex manifest digest, which the workload binds into its report data.

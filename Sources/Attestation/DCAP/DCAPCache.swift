@@ -7,7 +7,7 @@ import X509
 /// the same platform with the same collateral costs one P-256 verify (the quote signature)
 /// plus parsing.
 ///
-/// Two memos, both sound by construction:
+/// Three memos, each sound by construction:
 /// - signature results: "this key verified this signature over this message" keyed by
 ///   SHA-256 over all three (PCK chain links, CRLs, TCB info / QE identity, QE report). Only
 ///   successes are stored; every other check (validity at the given time, revocation, TCB

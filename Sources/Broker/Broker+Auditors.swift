@@ -23,7 +23,7 @@ extension Broker {
         try checkAdmin(token, for: "adding an auditor")
         try Self.checkName(r.name, what: "auditor name")
         let secret = AuditorToken.prefix + Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
-        let record = AuditorRecord(name: r.name, tokenHash: Self.auditorTokenHash(secret), created: Self.milliseconds(now))
+        let record = AuditorRecord(name: r.name, tokenHash: Self.auditorTokenHash(secret), created: Self.millis(now))
         try await write { tx in
             guard try tx.auditor(name: r.name) == nil else {
                 throw BrokerError(.auditorExists, "an auditor named \(r.name) exists (revoked ones keep their name)")
@@ -44,7 +44,7 @@ extension Broker {
     /// Revokes an auditor token at once (admin only): its next request is refused.
     public func revokeAuditor(name: String, adminToken token: String) async throws(BrokerError) -> AuditorInfo {
         try checkAdmin(token, for: "revoking an auditor")
-        let at = Self.milliseconds(now)
+        let at = Self.millis(now)
         let record = try await write { tx -> AuditorRecord in
             guard var record = try tx.auditor(name: name) else { throw BrokerError(.notFound, "no auditor named \(name)") }
             guard record.revoked == nil, try tx.revokeAuditor(name: name, at: at) else {
@@ -81,8 +81,6 @@ extension Broker {
     }
 
     static func auditorTokenHash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Array(token.utf8))) }
-
-    static func milliseconds(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }
 
     static func info(_ r: AuditorRecord) -> AuditorInfo {
         AuditorInfo(

@@ -29,8 +29,8 @@ extension BrokerRoutes {
             _ = try await broker.logReader(bearer: try bearer(request))
             let q = request.uri.queryParameters
             let status = q.get("status")
-            if let status, !["active", "revoked", "expired", "released", "exhausted"].contains(status) {
-                throw BrokerError(.badRequest, "status must be active, revoked, expired, released or exhausted")
+            if let status, !AuditLeaseSummary.statuses.contains(status) {
+                throw BrokerError(.badRequest, "status must be one of \(AuditLeaseSummary.statuses.joined(separator: ", "))")
             }
             let limit = try query(request, "limit", default: 200)
             return try HTTPBody.json(

@@ -46,9 +46,10 @@ public struct AuditLeaseSummary: Codable, Sendable, Hashable {
     public var notBefore: String?
     public var notAfter: String?
     public var maxGrants: Int?
-    /// `active`, `revoked`, `expired`, `released` or `exhausted` (grants == maxGrants), as of
-    /// the entries indexed; time alone does not end a lease here, its `lease.expired` does.
+    /// One of `statuses`: `exhausted` when grants reached maxGrants, as of the entries indexed;
+    /// time alone does not end a lease here, its `lease.expired` does.
     public var status: String
+    public static let statuses = ["active", "exhausted", "revoked", "expired", "released"]
     public var grants: Int
     public var denials: Int
     public var receipts: Int

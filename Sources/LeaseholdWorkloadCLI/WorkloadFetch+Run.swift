@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LeaseholdClient
+import TransparencyLog
 
 /// `leasehold-workload fetch ... -- CMD ARGS`: the keys live as long as the command. The grant's
 /// one-time receipt key never leaves this process's memory, so the receipts it signs (issue
@@ -53,6 +54,6 @@ extension WorkloadFetch {
 
     static func sha256(file: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: file) else { throw CLIFailure(message: "cannot read --output-receipt \(file)") }
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(Array(SHA256.hash(data: data)))
     }
 }

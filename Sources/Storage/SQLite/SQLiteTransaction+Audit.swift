@@ -41,33 +41,25 @@ extension SQLiteTransaction {
         }
         let checkpoints = try allCheckpoints().map { (note: $0.note, source: "stored checkpoint of size \($0.size)") } + external
         var auditor = try LogAuditor(verifier: stored, signedCheckpoints: checkpoints)
-        if let onEntry, let select {
-            try forEachRawBatch { batch in
-                // Leaf hashes, header scans and the selection on every core; then, in log
-                // order, the checks that chain the entries, and the selected ones parsed.
-                let work = batch.prepared(select: select)
-                for i in 0..<batch.count {
-                    let seq = batch.seqs[i]
-                    try batch.withEntry(i) { bytes in
-                        try auditor.consume(seq: seq, rawBytes: bytes, prepared: work[i].prepared, storedLeafHash: batch.leaves[i])
-                        guard work[i].selected else { return }
-                        do { try onEntry(try LogEntry(bytes: [UInt8](bytes))) } catch let e as LogAuditor.Failure { throw e } catch {
-                            throw LogAuditor.Failure(seq: seq, message: "\(error)")
-                        }
-                    }
-                }
-            }
-        } else if let onEntry {
+        if let onEntry, select == nil {
             try forEachEntry { seq, bytes, leaf in
                 let entry = try auditor.consume(seq: seq, bytes: bytes, storedLeafHash: leaf)
                 try onEntry(entry)
             }
         } else {
+            // Leaf hashes, header scans and the selection on every core; then, in log order,
+            // the checks that chain the entries, and the selected ones (if any) parsed.
+            let select = onEntry == nil ? nil : select
             try forEachRawBatch { batch in
-                let work = batch.prepared(select: nil)
+                let work = batch.prepared(select: select)
                 for i in 0..<batch.count {
+                    let seq = batch.seqs[i]
                     try batch.withEntry(i) { bytes in
-                        try auditor.consume(seq: batch.seqs[i], rawBytes: bytes, prepared: work[i].prepared, storedLeafHash: batch.leaves[i])
+                        try auditor.consume(seq: seq, rawBytes: bytes, prepared: work[i].prepared, storedLeafHash: batch.leaves[i])
+                        guard work[i].selected, let onEntry else { return }
+                        do { try onEntry(try LogEntry(bytes: [UInt8](bytes))) } catch let e as LogAuditor.Failure { throw e } catch {
+                            throw LogAuditor.Failure(seq: seq, message: "\(error)")
+                        }
                     }
                 }
             }

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "LeaseholdCore", targets: ["LeaseholdCore"]),
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "LeaseholdAPI", targets: ["LeaseholdAPI"]),
+        .library(name: "Codecs", targets: ["Codecs"]),
         // The workload side, for other Swift packages: the client and the attesters, with no
         // broker, storage, server or verifier code in them.
         .library(name: "LeaseholdClient", targets: ["LeaseholdClient"]),
@@ -47,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "Storage",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "TransparencyLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -59,7 +60,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "leasehold",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "TransparencyLog", "Storage", "Attestation", "Collateral", "LeaseholdCore", "Vault", "Broker", "LeaseholdAPI", "BrokerHTTP", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdWorkloadCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -82,7 +83,7 @@ let package = Package(
         // The broker's own vendor collateral (Intel PCS / PCCS): fetched, verified, cached.
         .target(
             name: "Collateral",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "Attestation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -93,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "LeaseholdCore",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "LeaseholdAPI",
                 "Attestation", "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,11 +111,11 @@ let package = Package(
         ),
         .target(
             name: "LeaseholdAPI",
-            dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Codecs", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Broker",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "LeaseholdAPI", "LeaseholdClient", "Attestation", "Collateral", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -144,7 +145,7 @@ let package = Package(
         ),
         .target(
             name: "LeaseholdClient",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "LeaseholdAPI", "Vault", "TransparencyLog", "Attesters",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -158,7 +159,7 @@ let package = Package(
         // the workload side must not link.
         .target(
             name: "LeaseholdOwnerClient",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "LeaseholdClient", "LeaseholdAPI", "LeaseholdCore", "Vault", "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -167,7 +168,7 @@ let package = Package(
         // verifiers (integration/workload.sh checks the graph).
         .target(
             name: "LeaseholdWorkloadCLI",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "LeaseholdClient", "Attesters", "Vault", "TransparencyLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -177,11 +178,11 @@ let package = Package(
             name: "leasehold-workload",
             dependencies: ["LeaseholdWorkloadCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
+        .testTarget(name: "BrokerTests", dependencies: ["Codecs", "Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BrokerHTTPTests",
-            dependencies: [
+            dependencies: ["Codecs", 
                 "BrokerHTTP", "Broker", "Collateral", "LeaseholdAPI", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -191,22 +192,23 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaseholdClientTests",
-            dependencies: ["LeaseholdClient", "LeaseholdOwnerClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+            dependencies: ["Codecs", "LeaseholdClient", "LeaseholdOwnerClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Collateral", "LeaseholdAPI"]),
-        .testTarget(name: "CollateralTests", dependencies: ["Collateral", "Attestation",
+        .testTarget(name: "AttestationTests", dependencies: ["Codecs", "Attestation", "Collateral", "LeaseholdAPI"]),
+        .testTarget(name: "CollateralTests", dependencies: ["Codecs", "Collateral", "Attestation",
                                                        .product(name: "Crypto", package: "swift-crypto"),
                                                        .product(name: "X509", package: "swift-certificates")]),
         .testTarget(name: "AttestersTests", dependencies: ["Attesters"]),
         .testTarget(name: "LeaseholdWorkloadCLITests", dependencies: ["LeaseholdWorkloadCLI", "LeaseholdClient", "LeaseholdAPI", "Attesters",
                                                                       .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdCore", "LeaseholdAPI", "Attestation", "TransparencyLog"]),
+        .testTarget(name: "LeaseholdCoreTests", dependencies: ["Codecs", "LeaseholdCore", "LeaseholdAPI", "Attestation", "TransparencyLog"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),
-        .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
+        .testTarget(name: "TransparencyLogTests", dependencies: ["Codecs", "TransparencyLog"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TransparencyLog", "Broker", "Collateral", "Attestation",
+            dependencies: ["Codecs", "Storage", "TransparencyLog", "Broker", "Collateral", "Attestation",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]

@@ -20,7 +20,7 @@ let package = Package(
         // PostgreSQL and SQLite.
         .target(
             name: "StrictJSONShim",
-            dependencies: [.product(name: "LeaseholdAPI", package: "Leasehold")],
+            dependencies: [.product(name: "LeaseholdAPI", package: "Leasehold"), .product(name: "Codecs", package: "Leasehold")],
             path: "Sources/StrictJSONShim"
         ),
         .executableTarget(
@@ -30,6 +30,7 @@ let package = Package(
                 .product(name: "Attestation", package: "Leasehold"),
                 .product(name: "LeaseholdCore", package: "Leasehold"),
                 .product(name: "TransparencyLog", package: "Leasehold"),
+                .product(name: "Codecs", package: "Leasehold"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -1,4 +1,4 @@
-@_exported import Codecs
+import Codecs
 
 /// Decodes an evidence file that may be raw binary, hex text or base64 text.
 ///

@@ -1,3 +1,4 @@
+import Codecs
 import Attestation
 import Collateral
 import Crypto
@@ -26,225 +27,299 @@ extension Broker {
         return ChallengeResponse(nonce: Base64.encode(c.nonce), expiresAt: RFC3339.format(c.expiresAt), manifestDigest: Hex.encode(lease.digest))
     }
 
-    /// Releases the lease's keys to attested software, failing closed: nonce -> evidence
-    /// parses and chains to a vendor root -> lease active -> a workload entry matches ->
-    /// report-data binding. (DESIGN.md checks the binding before the lease; every check still
-    /// runs before anything is released, and checking it last makes the refusal name the most
-    /// fundamental fault: genuine evidence from the wrong software is measurement-mismatch.) The nonce is consumed by the first request naming
-    /// it, whatever the outcome.
+    /// Releases the lease's keys to attested software, failing closed. The phases, each a
+    /// function below, in the order of PROTOCOL.md §13:
     ///
-    /// The log grows only for a genuine, unused nonce of an existing lease: a request that
-    /// fails before that point (malformed body, unknown TEE kind, a nonce this broker did not
-    /// issue for this lease, a used or expired one) is refused without an entry, so nobody can
-    /// fill the permanent log without first getting a challenge for a real lease, and each
-    /// challenge buys at most one `key.denied`. Every field that reaches an entry is checked
-    /// and bounded (`boundedDetail`, README "Security"). On success the grant
-    /// count, nonce and `key.granted` entry commit in one transaction, and only then are the
-    /// keys, HPKE-sealed to the workload's one-time key, returned.
+    /// 1. `GrantInput`: the request decoded into typed values (400s; nothing logged);
+    /// 2. `readGrantState`: one read snapshot (the nonce's use, the lease, its owner, the signed
+    ///    record's entries, the vault records); a nonce this broker did not issue for this
+    ///    lease, a used or expired one, or no lease: refused, nothing logged;
+    /// 3. `decide`: records intact, evidence genuine, lease active, workload, request terms,
+    ///    binding last; the first failure decides;
+    /// 4. `sealKeys`: the keys HPKE-sealed to the workload's one-time key, off the commit path;
+    /// 5. `commitGrant`: the nonce, count and `key.granted` (or `key.denied`) entry in one
+    ///    transaction shared with concurrent grants; only after it commits is anything returned.
+    ///
+    /// The log grows only for a genuine, unused nonce of an existing lease, so nobody can fill
+    /// the permanent log without first getting a challenge for a real lease, and each challenge
+    /// buys at most one `key.denied`. Every field that reaches an entry is checked and bounded
+    /// (`boundedDetail`, README "Security").
     public func grant(owner: String, leaseId: String, _ r: GrantRequest) async throws(BrokerError) -> GrantResponse {
         let now = self.now
-        try Self.checkName(owner, what: "owner")
-        try Self.checkName(leaseId, what: "lease id")
-        guard let tee = TEE(rawValue: r.tee) else {
-            throw BrokerError(.badRequest, "tee must be one of \(TEE.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard let nonce = Base64.decodeCanonical(r.nonce) else { throw BrokerError(.badRequest, "nonce must be canonical base64") }
-        guard let evidenceBytes = Base64.decodeCanonical(r.evidence), let publicKey = Base64.decodeCanonical(r.publicKey) else {
-            throw BrokerError(.badRequest, "evidence and publicKey must be canonical base64")
-        }
-        let collateral = try (r.collateral ?? []).map { c throws(BrokerError) -> [UInt8] in
-            guard let b = Base64.decodeCanonical(c) else { throw BrokerError(.badRequest, "collateral must be canonical base64") }
-            return b
-        }
-        let suite: KeyWrapSuite
-        do { suite = try KeyWrapSuite(id: r.suite) } catch { throw BrokerError(.badRequest, "\(error)") }
-        guard publicKey.count == suite.publicKeyByteCount else {
-            throw BrokerError(.badRequest, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes")
-        }
-        // The workload's one-time receipt key (ReceiptSignature): checked here, bound by the
-        // report data below, recorded in the grant's entry for the receipts to come.
-        var signingKey: ReceiptPublicKey?
-        if let text = r.signingKey {
-            do { signingKey = try ReceiptPublicKey(text: text) } catch { throw BrokerError(.badRequest, "signingKey: \(error.description)") }
-        }
-        let evidenceHash = Hex.encode(Array(SHA256.hash(data: evidenceBytes)))
-        // The nonce is logged with every decision it bought: an auditor sees a nonce used
-        // twice (a used-nonce row deleted from the database) as a violation.
-        var entryFields: [String: JSONValue] = [
-            "tee": .string(tee.rawValue), "evidenceHash": .string(evidenceHash), "suite": .string(suite.id),
-            "nonce": .string(Base64.encode(nonce)),
-        ]
+        let input = try GrantInput(owner: owner, leaseId: leaseId, r, challengeKey: challengeKey)
+        let state = try await readGrantState(input)
+        if let why = Self.checkNonce(input.challenge, used: state.nonceUsed, owner: owner, leaseId: leaseId, now: now) { throw why }
+        guard let lease = state.lease else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
 
-        // One read: was the nonce used, the lease, and the vault records of its keys.
-        let challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
-        let signedData = self.signedData
-        let rowMAC = self.rowMAC
-        let (used, lease, parsed, stored, signedInputs) = try await read {
-            tx -> (Bool, LeaseRecord?, Result<LeaseManifest, BrokerError>?, [String: VaultKeyRecord], SignedDataCheck.Inputs) in
-            let used = try challenge.map { _ in try tx.nonceUsed(nonce) } ?? false
-            guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return (used, nil, nil, [:], .init()) }
-            let signedInputs = try signedData.read(lease, in: tx)
-            let parsed: Result<LeaseManifest, BrokerError>
-            do { parsed = .success(try LeaseManifest(canonicalJSON: lease.manifest)) } catch {
-                parsed = .failure(BrokerError(.internal, "stored manifest: \(error)"))
+        let verifyStart = ContinuousClock.now
+        var fields = input.entryFields
+        var decision = await decide(input, lease: lease, state, at: now, fields: &fields)
+        let verifySeconds = Self.seconds(since: verifyStart)
+
+        let wrapStart = ContinuousClock.now
+        var sealed = SealedKeys()
+        if case .success(let approval) = decision {
+            switch sealKeys(input, lease: lease, approval, state.vaultKeys, at: now) {
+            case .success(let s): sealed = s
+            case .failure(let e): decision = .failure(e)
             }
-            // The key versions its lease.issued entry recorded (SignedDataCheck proves that entry
-            // before anything is released); leases issued before versions were recorded follow
-            // the latest.
-            let versions = signedInputs.leaseEntry.flatMap { try? LogEntry(bytes: $0) }?.fields["keyVersions"]
-            var stored: [String: VaultKeyRecord] = [:]
-            if case .success(let manifest) = parsed {
-                for id in manifest.keys {
-                    if let versions {
-                        guard let v = versions[id]?.intValue, let version = UInt64(exactly: v) else { continue }
-                        stored[id] = try tx.vaultKey(owner: owner, keyId: id, version: version)
-                    } else {
-                        stored[id] = try tx.latestVaultKey(owner: owner, keyId: id)
-                    }
+        }
+        let wrapSeconds = Self.seconds(since: wrapStart)
+
+        let commitStart = ContinuousClock.now
+        let done = try await commitGrant(input, decision, sealed, fields: fields, at: now)
+        let commitSeconds = Self.seconds(since: commitStart)
+        guard case .granted = done.outcome.value, let seq = done.outcome.seq else {
+            if case .denied(let e) = done.outcome.value { throw e }
+            throw BrokerError(.internal, "grant outcome missing")
+        }
+        rowMAC.committed(owner: owner, leaseId: leaseId, lastSeq: seq)
+        timings.record(verify: verifySeconds, wrap: wrapSeconds, commit: commitSeconds)
+        guard let proof = done.proof else { throw BrokerError(.internal, "the grant's inclusion proof is missing") }
+        return GrantResponse(
+            owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease.notAfter), keys: sealed.keys,
+            receipt: GrantReceipt(
+                logIndex: seq, leafHash: proof.leaf.base64, checkpoint: done.checkpoint.note,
+                inclusionProof: proof.path.map(\.base64), entry: Base64.encode(done.outcome.entry ?? [])),
+            grantId: sealed.grantId)
+    }
+
+    /// Phase 1: the wire request as typed values; every malformed field is a 400 here, before
+    /// anything is read or logged.
+    struct GrantInput: Sendable {
+        var owner: String
+        var leaseId: String
+        var tee: TEE
+        var nonce: [UInt8]
+        var evidence: [UInt8]
+        var collateral: [[UInt8]]
+        var suite: KeyWrapSuite
+        var publicKey: [UInt8]
+        /// The workload's one-time receipt key (`ReceiptSignature`): bound by the report data,
+        /// recorded in the grant's entry for the receipts to come.
+        var signingKey: ReceiptPublicKey?
+        /// The challenge the nonce authenticates as (`ChallengeToken`), or nil if it is not one
+        /// this broker issued for this lease.
+        var challenge: ChallengeStateMachine?
+        /// What every entry this request may produce starts with. The nonce is logged with
+        /// every decision it bought: an auditor sees a nonce used twice (a used-nonce row
+        /// deleted from the database) as a violation.
+        var entryFields: [String: JSONValue]
+
+        init(owner: String, leaseId: String, _ r: GrantRequest, challengeKey: SymmetricKey) throws(BrokerError) {
+            try Broker.checkName(owner, what: "owner")
+            try Broker.checkName(leaseId, what: "lease id")
+            guard let tee = TEE(rawValue: r.tee) else {
+                throw BrokerError(.badRequest, "tee must be one of \(TEE.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let nonce = Base64.decodeCanonical(r.nonce) else { throw BrokerError(.badRequest, "nonce must be canonical base64") }
+            guard let evidence = Base64.decodeCanonical(r.evidence), let publicKey = Base64.decodeCanonical(r.publicKey) else {
+                throw BrokerError(.badRequest, "evidence and publicKey must be canonical base64")
+            }
+            collateral = try (r.collateral ?? []).map { c throws(BrokerError) -> [UInt8] in
+                guard let b = Base64.decodeCanonical(c) else { throw BrokerError(.badRequest, "collateral must be canonical base64") }
+                return b
+            }
+            do { suite = try KeyWrapSuite(id: r.suite) } catch { throw BrokerError(.badRequest, "\(error)") }
+            guard publicKey.count == suite.publicKeyByteCount else {
+                throw BrokerError(.badRequest, "a \(suite.id) public key is \(suite.publicKeyByteCount) bytes")
+            }
+            if let text = r.signingKey {
+                do { signingKey = try ReceiptPublicKey(text: text) } catch { throw BrokerError(.badRequest, "signingKey: \(error.description)") }
+            }
+            self.owner = owner
+            self.leaseId = leaseId
+            self.tee = tee
+            self.nonce = nonce
+            self.evidence = evidence
+            self.publicKey = publicKey
+            challenge = ChallengeToken.open(nonce, owner: owner, leaseID: leaseId, key: challengeKey)
+            entryFields = [
+                "tee": .string(tee.rawValue), "evidenceHash": .string(Hex.encode(Array(SHA256.hash(data: evidence)))),
+                "suite": .string(suite.id), "nonce": .string(Base64.encode(nonce)),
+            ]
+        }
+    }
+
+    /// Phase 2's snapshot: what the decision reads, all from one read transaction.
+    struct GrantState: Sendable {
+        var nonceUsed = false
+        var lease: LeaseRecord?
+        /// The lease's stored manifest, parsed (a failure is the broker's own fault).
+        var manifest: Result<LeaseManifest, BrokerError> = .failure(BrokerError(.internal, "the lease's manifest was not read"))
+        var signedInputs = SignedDataCheck.Inputs()
+        /// The vault records of the manifest's keys, at the versions `lease.issued` recorded.
+        var vaultKeys: [String: VaultKeyRecord] = [:]
+    }
+
+    /// What `decide` approved: the parsed manifest and the collateral that decided.
+    struct Approval: Sendable {
+        var manifest: LeaseManifest
+        var collateral: [[UInt8]]
+    }
+
+    /// Phase 4's result: the keys as sent, and as logged.
+    struct SealedKeys: Sendable {
+        var grantId = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+        var keys: [GrantedKey] = []
+        /// `{keyId, version, sealedDigest}` per key, for the `key.granted` entry.
+        var logged: [JSONValue] = []
+        /// The grant's evidence record and collateral, kept beside the log for
+        /// `audit verify --evidence`, each under its digest.
+        var evidence: [(digest: [UInt8], bytes: [UInt8])] = []
+    }
+
+    /// Phase 2: one read transaction: was the nonce used, the lease, what proves its rows
+    /// (`SignedDataCheck`), and the vault records of its keys.
+    func readGrantState(_ input: GrantInput) async throws(BrokerError) -> GrantState {
+        let signedData = self.signedData
+        let (owner, leaseId, nonce, issued) = (input.owner, input.leaseId, input.nonce, input.challenge != nil)
+        return try await read { tx -> GrantState in
+            var state = GrantState()
+            state.nonceUsed = issued ? try tx.nonceUsed(nonce) : false
+            guard let lease = try tx.lease(owner: owner, leaseId: leaseId) else { return state }
+            state.lease = lease
+            state.signedInputs = try signedData.read(lease, in: tx)
+            do { state.manifest = .success(try LeaseManifest(canonicalJSON: lease.manifest)) } catch {
+                state.manifest = .failure(BrokerError(.internal, "stored manifest: \(error)"))
+            }
+            guard case .success(let manifest) = state.manifest else { return state }
+            // The key versions its lease.issued entry recorded (SignedDataCheck proves that
+            // entry before anything is released); leases issued before versions were recorded
+            // follow the latest.
+            let versions = state.signedInputs.leaseEntry.flatMap { try? LogEntry(bytes: $0) }?.fields["keyVersions"]
+            for id in manifest.keys {
+                if let versions {
+                    guard let v = versions[id]?.intValue, let version = UInt64(exactly: v) else { continue }
+                    state.vaultKeys[id] = try tx.vaultKey(owner: owner, keyId: id, version: version)
+                } else {
+                    state.vaultKeys[id] = try tx.latestVaultKey(owner: owner, keyId: id)
                 }
             }
-            return (used, lease, parsed, stored, signedInputs)
+            return state
         }
-        // Not a genuine, unused, unexpired nonce of an existing lease: refused, nothing logged.
-        if let why = Self.checkNonce(challenge, used: used, owner: owner, leaseId: leaseId, now: now) { throw why }
-        guard lease != nil else { throw BrokerError(.leaseNotFound, "no lease \(owner)/\(leaseId)") }
-        let t0 = Date()
-        var claims: (any TEEClaims)?
-        // The rows about to decide, against the owner's signature and the signed log.
-        var refusal: BrokerError?
-        if let lease {
-            do {
-                try rowMAC.check(lease, current: false)
-                try signedData.check(lease, signedInputs)
-            } catch { refusal = error }
+    }
+
+    /// Phase 3, written as early exits; the first failure decides (PROTOCOL.md §13, steps
+    /// 5-12). `fields` gains what an auditor needs to hold the decision against the signed
+    /// manifest (the collateral used; the verified measurement, debug flag and TCB status),
+    /// whether or not it is a grant.
+    func decide(_ input: GrantInput, lease: LeaseRecord, _ state: GrantState, at now: Date, fields: inout [String: JSONValue]) async -> Result<
+        Approval, BrokerError
+    > {
+        // 5. The rows about to decide, against their MAC, the owner's signature and the signed log.
+        do throws(BrokerError) {
+            try rowMAC.check(lease, current: false)
+            try signedData.check(lease, state.signedInputs)
+        } catch {
+            return .failure(error)
         }
-        // The broker's own collateral, where it has a service for this TEE: it decides, and
-        // what the workload sent is ignored; no verified, current set is a refusal.
-        var usedCollateral = collateral
-        if refusal == nil, let service = configuration.collateral, service.handles(tee) {
+        // 6. Genuine evidence. Where the broker has its own collateral service for this TEE,
+        // its verified collateral decides and what the workload sent is ignored.
+        var collateral = input.collateral
+        if let service = configuration.collateral, service.handles(input.tee) {
             do throws(CollateralError) {
                 // The workload's collateral only lends an endorsement key KDS cannot serve (a VLEK).
                 if let supplied = try await service.collateral(
-                    for: Attestation.Evidence(tee: tee, bytes: evidenceBytes, collateral: collateral), at: now)
+                    for: Attestation.Evidence(tee: input.tee, bytes: input.evidence, collateral: input.collateral), at: now)
                 {
-                    usedCollateral = supplied.pieces
-                    entryFields["collateral"] = Self.collateralField(supplied)
+                    collateral = supplied.pieces
+                    fields["collateral"] = Self.collateralField(supplied)
                 }
             } catch {
-                refusal = BrokerError(
-                    .collateralUnavailable, "no current, verified \(tee.rawValue) collateral: \(error.description); retry with a new challenge")
+                return .failure(
+                    BrokerError(
+                        .collateralUnavailable,
+                        "no current, verified \(input.tee.rawValue) collateral: \(error.description); retry with a new challenge"))
             }
         }
-        if refusal == nil {
-            switch verify(tee: tee, evidence: evidenceBytes, collateral: usedCollateral, at: now) {
-            case .success(let c): claims = c
-            case .failure(let e): refusal = e
-            }
+        let claims: any TEEClaims
+        switch verify(tee: input.tee, evidence: input.evidence, collateral: collateral, at: now) {
+        case .success(let c): claims = c
+        case .failure(let e): return .failure(e)
         }
-        if refusal == nil, let claims {
-            // What matched, so an auditor can hold the grant against the signed manifest.
-            entryFields["measurement"] = .string(Hex.encode(claims.measurement))
-            entryFields["debug"] = .bool(claims.debug)
-            if let tcb = claims.tcbStatus { entryFields["tcbStatus"] = .string(String(tcb.prefix(64))) }
-            if let lease { entryFields["manifestDigest"] = .string(Hex.encode(lease.digest)) }
+        fields["measurement"] = .string(Hex.encode(claims.measurement))
+        fields["debug"] = .bool(claims.debug)
+        if let tcb = claims.tcbStatus { fields["tcbStatus"] = .string(String(tcb.prefix(64))) }
+        fields["manifestDigest"] = .string(Hex.encode(lease.digest))
+        // 7. The lease is active at this moment.
+        var machine = Self.machine(lease)
+        if case .refuse(let why) = machine.grantRequested(at: now) { return .failure(BrokerError(why)) }
+        // 8-12. A workload entry, the request's terms, the binding last.
+        let manifest: LeaseManifest
+        switch state.manifest {
+        case .success(let m): manifest = m
+        case .failure(let e): return .failure(e)
         }
-        var manifest: LeaseManifest?
-        if refusal == nil, let lease, let claims {
-            var sm = Self.machine(lease)
-            if case .refuse(let why) = sm.grantRequested(at: now) { refusal = BrokerError(why) }
-            if refusal == nil {
-                switch parsed {
-                case .success(let m): manifest = m
-                case .failure(let e): refusal = e
-                case nil: refusal = BrokerError(.internal, "the lease's manifest was not read")
-                }
-            }
-            if refusal == nil, let manifest, case .failure(let why) = matcher.matchWorkload(claims, manifest: manifest) {
-                refusal = BrokerError(why)
-            }
-            // A manifest may require a key-transport suite (post-quantum on demand).
-            if refusal == nil, let required = manifest?.suite, required != suite.id {
-                refusal = BrokerError(.suiteNotAllowed, "the lease requires key transport \(required), the request asked for \(suite.id)")
-            }
-            // Required receipts need a key to sign them; post-quantum transport, a post-quantum
-            // signature.
-            if refusal == nil, manifest?.receipts == .required, signingKey == nil {
-                refusal = BrokerError(.badRequest, "the lease requires receipts: the grant request must name the workload's signingKey")
-            }
-            if refusal == nil, let required = manifest?.suite, let signingKey,
-                ReceiptSigningKey.scheme(forSuite: required) == .mlDSA65, signingKey.scheme != .mlDSA65
-            {
-                refusal = BrokerError(
-                    .suiteNotAllowed, "the lease requires \(required): receipts must be signed with ml-dsa-65, not \(signingKey.scheme.rawValue)")
-            }
-            // The binding last: genuine evidence of the wrong software is reported as such
-            // (measurement-mismatch), not as a binding failure it would also have.
-            if refusal == nil {
-                let binding = LeaseBinding(
-                    nonce: nonce, suiteID: suite.id, publicKey: publicKey, owner: owner, leaseID: leaseId, manifestDigest: lease.digest,
-                    signingKey: r.signingKey)
-                refusal = PolicyMatcher.checkBinding(claims, binding).map(BrokerError.init)
-            }
+        let binding = LeaseBinding(
+            nonce: input.nonce, suiteID: input.suite.id, publicKey: input.publicKey, owner: input.owner, leaseID: input.leaseId,
+            manifestDigest: lease.digest, signingKey: input.signingKey?.text)
+        let terms = PolicyMatcher.Terms(suite: input.suite.id, signingKey: input.signingKey?.scheme)
+        if case .failure(let why) = matcher.match(claims, manifest: manifest, terms: terms, binding: binding) {
+            return .failure(BrokerError(why))
         }
-        let verifySeconds = Date().timeIntervalSince(t0)
+        return .success(Approval(manifest: manifest, collateral: collateral))
+    }
+
+    /// Phase 4: every key opened from the vault and sealed to the workload's one-time key,
+    /// before the commit (so the commit queue never waits on HPKE); and the evidence record
+    /// to keep. Nothing leaves before the commit.
+    func sealKeys(_ input: GrantInput, lease: LeaseRecord, _ approval: Approval, _ vaultKeys: [String: VaultKeyRecord], at now: Date)
+        -> Result<
+            SealedKeys, BrokerError
+        >
+    {
+        var sealed = SealedKeys()
+        do {
+            let notAfter = ManifestTime.format(lease.notAfter)
+            for keyId in approval.manifest.keys {
+                guard let record = vaultKeys[keyId] else { throw BrokerError(.keyNotFound, "key \(keyId) is gone from \(input.owner)'s vault") }
+                let dataKey = try vault.open(record.sealed, owner: input.owner, keyId: keyId, version: record.version)
+                let info = LeaseBinding.grantInfo(owner: input.owner, leaseID: input.leaseId, keyID: keyId, notAfter: notAfter)
+                let w = try KeyWrap.seal(dataKey, to: input.publicKey, suite: input.suite, info: info)
+                sealed.keys.append(
+                    GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
+                sealed.logged.append(
+                    .dict([
+                        "keyId": .string(keyId), "version": .int(Int64(record.version)),
+                        "sealedDigest": .string(GrantedKey.sealedDigest(encapsulatedKey: w.encapsulatedKey, ciphertext: w.ciphertext)),
+                    ]))
+            }
+            guard !sealed.keys.isEmpty else { throw BrokerError(.internal, "the lease names no key") }
+        } catch let e as BrokerError {
+            return .failure(e)
+        } catch {
+            return .failure(BrokerError(.badRequest, "cannot seal the keys to the workload key: \(error)"))
+        }
         // What decided the grant, kept beside the log for `audit verify --evidence`: the record
         // under its hash, then each collateral piece under the digest the record names it by.
-        // Only a grant keeps evidence.
-        var kept: [(digest: [UInt8], bytes: [UInt8])] = []
-        if refusal == nil {
-            let record = GrantEvidenceRecord(
-                tee: tee.rawValue, evidence: evidenceBytes, collateral: usedCollateral, nonce: nonce, suite: suite.id,
-                publicKey: publicKey, signingKey: signingKey?.text, verifiedAt: now)
-            let bytes = record.canonicalJSON
-            kept =
-                [(Array(SHA256.hash(data: bytes)), bytes)]
-                + zip(record.collateralDigests, usedCollateral).compactMap { d, piece in Hex.decode(d).map { ($0, piece) } }
-        }
-        let keptEvidence = kept
+        let record = GrantEvidenceRecord(
+            tee: input.tee.rawValue, evidence: input.evidence, collateral: approval.collateral, nonce: input.nonce, suite: input.suite.id,
+            publicKey: input.publicKey, signingKey: input.signingKey?.text, verifiedAt: now)
+        let bytes = record.canonicalJSON
+        sealed.evidence =
+            [(Array(SHA256.hash(data: bytes)), bytes)]
+            + zip(record.collateralDigests, approval.collateral).compactMap { d, piece in Hex.decode(d).map { ($0, piece) } }
+        return .success(sealed)
+    }
 
-        // Everything checked: seal the keys now (off the commit path), hand them out only after commit.
-        var sealed: [GrantedKey] = []
-        var released: [JSONValue] = []
-        let grantId = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
-        let t1 = Date()
-        if refusal == nil, let manifest, let lease {
-            do {
-                let notAfter = ManifestTime.format(lease.notAfter)
-                for keyId in manifest.keys {
-                    guard let record = stored[keyId] else { throw BrokerError(.keyNotFound, "key \(keyId) is gone from \(owner)'s vault") }
-                    let dataKey = try vault.open(record.sealed, owner: owner, keyId: keyId, version: record.version)
-                    let info = LeaseBinding.grantInfo(owner: owner, leaseID: leaseId, keyID: keyId, notAfter: notAfter)
-                    let w = try KeyWrap.seal(dataKey, to: publicKey, suite: suite, info: info)
-                    sealed.append(
-                        GrantedKey(keyId: keyId, encapsulatedKey: Base64.encode(w.encapsulatedKey), ciphertext: Base64.encode(w.ciphertext)))
-                    released.append(
-                        .dict([
-                            "keyId": .string(keyId), "version": .int(Int64(record.version)),
-                            "sealedDigest": .string(GrantedKey.sealedDigest(encapsulatedKey: w.encapsulatedKey, ciphertext: w.ciphertext)),
-                        ]))
-                }
-                guard !sealed.isEmpty else { throw BrokerError(.internal, "the lease names no key") }
-            } catch let e as BrokerError {
-                refusal = e
-            } catch {
-                refusal = BrokerError(.badRequest, "cannot seal the keys to the workload key: \(error)")
-            }
+    /// Phase 5: one transaction (shared with concurrent grants): the nonce's use, the count,
+    /// the grant and its entry, or the refusal's `key.denied`. A nonce this broker issued for
+    /// this lease is used up by this request, whatever the outcome; bytes it never issued were
+    /// refused in phase 2 and are not remembered. Throws only when the log could not be
+    /// written (nothing is released then).
+    func commitGrant(_ input: GrantInput, _ decision: Result<Approval, BrokerError>, _ sealed: SealedKeys, fields: [String: JSONValue], at now: Date)
+        async throws(BrokerError) -> GroupCommitter.Committed
+    {
+        let (owner, leaseId) = (input.owner, input.leaseId)
+        let use = input.challenge.map {
+            NonceRecord(nonce: input.nonce, owner: owner, leaseId: leaseId, usedAt: Self.millis(now), expiresAt: Self.millis($0.expiresAt))
         }
-        let wrapSeconds = Date().timeIntervalSince(t1)
-
-        // One transaction (shared with concurrent grants): nonce, count, grant, log entry.
-        let keyIds = sealed.map(\.keyId)
-        let releasedKeys = released
-        let precheck = refusal
-        // A nonce this broker issued for this lease is used up by this request, whatever the
-        // outcome; bytes it never issued are refused and not remembered.
-        let use = challenge.map {
-            NonceRecord(nonce: nonce, owner: owner, leaseId: leaseId, usedAt: Self.millis(now), expiresAt: Self.millis($0.expiresAt))
-        }
-        let grantFields = entryFields
-        let signingKeyText = signingKey?.text
-        let t2 = Date()
-        let clock = configuration.clock
+        let precheck: BrokerError?
+        if case .failure(let e) = decision { precheck = e } else { precheck = nil }
+        let publicKeyHash = Hex.encode(Array(SHA256.hash(data: input.publicKey)))
+        let signingKeyText = input.signingKey?.text
+        let (clock, rowMAC) = (configuration.clock, self.rowMAC)
         let committed = await committer.submit { tx in
             // A concurrent request named the same nonce first: it owns the one entry this
             // nonce may produce; this one is refused without another.
@@ -260,16 +335,16 @@ extension Broker {
             var updated: LeaseRecord?
             if why == nil {
                 if var current = try tx.lease(owner: owner, leaseId: leaseId) {
-                    var sm = Self.machine(current)
+                    var machine = Self.machine(current)
                     // The row that decides is this one, read in the commit: its MAC first.
                     do throws(BrokerError) { try rowMAC.check(current, current: true) } catch { why = error }
                     if why == nil {
-                        switch sm.granted(at: now) {
+                        switch machine.granted(at: now) {
                         case .refuse(let refusal): why = BrokerError(refusal)
                         case .commit(let n, _):
                             grantNumber = n
-                            current.state = sm.state.rawValue
-                            current.grantsIssued = sm.grantsIssued
+                            current.state = machine.state.rawValue
+                            current.grantsIssued = machine.grantsIssued
                             updated = current
                         }
                     }
@@ -278,7 +353,7 @@ extension Broker {
                 }
             }
             if let why {
-                var f = grantFields
+                var f = fields
                 f["reason"] = .string(why.code.rawValue)
                 f["detail"] = .string(Self.boundedDetail(why.message))
                 let e = try tx.appendLog { seq, prev in
@@ -286,45 +361,35 @@ extension Broker {
                 }
                 return .init(seq: e.seq, value: .denied(why))
             }
-            var f = grantFields
-            f["keyIds"] = .array(keyIds.map { .string($0) })
-            f["keys"] = .array(releasedKeys)
-            f["grantId"] = .string(grantId)
+            var f = fields
+            f["keyIds"] = .array(sealed.keys.map { .string($0.keyId) })
+            f["keys"] = .array(sealed.logged)
+            f["grantId"] = .string(sealed.grantId)
             f["grantNumber"] = .int(grantNumber)
-            f["publicKeyHash"] = .string(Hex.encode(Array(SHA256.hash(data: publicKey))))
+            f["publicKeyHash"] = .string(publicKeyHash)
             if let signingKeyText { f["signingKey"] = .string(signingKeyText) }
-            if let record = keptEvidence.first { f["evidenceRecord"] = .string(Hex.encode(record.digest)) }
+            if let record = sealed.evidence.first { f["evidenceRecord"] = .string(Hex.encode(record.digest)) }
             let e = try tx.appendLog { seq, prev in
                 LogEntry(seq: seq, time: now, kind: "key.granted", owner: owner, leaseId: leaseId, prev: prev, fields: f)
             }
             if let updated { try tx.updateLease(rowMAC.sealed(updated, lastSeq: e.seq)) }
             // Content-addressed: a collateral set many grants share is kept once.
-            for item in keptEvidence { try tx.insertEvidence(digest: item.digest, record: item.bytes) }
+            for item in sealed.evidence { try tx.insertEvidence(digest: item.digest, record: item.bytes) }
             // Receipts are checked against the entry's signingKey, not a row: the row only
             // finds the entry (receiptKeySealed stays empty since receipts are signed).
-            try tx.insertGrant(GrantRecord(grantId: grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: []))
+            try tx.insertGrant(GrantRecord(grantId: sealed.grantId, owner: owner, leaseId: leaseId, seq: e.seq, receiptKeySealed: []))
             return .init(seq: e.seq, value: .granted(grantNumber: grantNumber), entry: e.bytes)
         }
-        let commitSeconds = Date().timeIntervalSince(t2)
-        let done: GroupCommitter.Committed
         switch committed {
         case .failure(let e): throw e  // log unavailable: nothing released
-        case .success(let c): done = c
+        case .success(let c): return c
         }
-        guard case .granted = done.outcome.value, let seq = done.outcome.seq else {
-            if case .denied(let e) = done.outcome.value { throw e }
-            throw BrokerError(.internal, "grant outcome missing")
-        }
-        rowMAC.committed(owner: owner, leaseId: leaseId, lastSeq: seq)
-        timings.record(verify: verifySeconds, wrap: wrapSeconds, commit: commitSeconds)
-        let cp = done.checkpoint
-        guard let proof = done.proof else { throw BrokerError(.internal, "the grant's inclusion proof is missing") }
-        return GrantResponse(
-            owner: owner, leaseId: leaseId, notAfter: ManifestTime.format(lease?.notAfter ?? 0), keys: sealed,
-            receipt: GrantReceipt(
-                logIndex: seq, leafHash: proof.leaf.base64, checkpoint: cp.note,
-                inclusionProof: proof.path.map(\.base64), entry: Base64.encode(done.outcome.entry ?? [])),
-            grantId: grantId)
+    }
+
+    /// Seconds since `start`, for `GrantTimings`.
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// Which collateral decided a grant, for its log entry: the upstream, Intel's TCB update
@@ -384,95 +449,6 @@ extension Broker {
         } catch {
             return .failure(BrokerError(.evidenceInvalid, "\(error.code.rawValue): \(error.reason)"))
         }
-    }
-
-    /// The workload ends the lease early; signed with the grant's one-time signing key, and
-    /// the signature goes into `lease.released` for the auditor.
-    /// A release with `kind: shredded` also says the workload shredded its keys: the auditor
-    /// counts it as that grant's receipt. Every signed member is logged, so the signature
-    /// checks from the entry alone.
-    public func release(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
-        try Self.checkShape(r)
-        let use = try await checkReceipt(op: ReceiptSignature.releaseOp, owner: owner, leaseId: leaseId, r)
-        var fields: [String: JSONValue] = [
-            "by": .string("workload"), "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
-            "receiptTime": .string(r.time), "signature": .string(r.signature),
-        ]
-        if let d = r.outputDigest { fields["outputDigest"] = .string(d) }
-        return try await end(owner: owner, leaseId: leaseId, kind: "lease.released", fields: fields, singleUse: use) { sm, t in
-            sm.release(at: t)
-        }
-    }
-
-    /// `kind` is output or shredded; an output names its digest; a digest is 64 lowercase hex
-    /// digits (the form of every hash in the log), whatever the kind.
-    static func checkShape(_ r: WorkloadReceipt) throws(BrokerError) {
-        guard r.kind == "output" || r.kind == "shredded" else { throw BrokerError(.badRequest, "receipt kind must be output or shredded") }
-        if r.kind == "output", r.outputDigest == nil {
-            throw BrokerError(.badRequest, "an output receipt needs outputDigest, 64 lowercase hex digits (SHA-256)")
-        }
-        if let d = r.outputDigest {
-            guard Hex.isSHA256(d) else {
-                throw BrokerError(.badRequest, "outputDigest must be 64 lowercase hex digits (SHA-256)")
-            }
-        }
-    }
-
-    /// Records what the workload did with the keys (an output digest, or that it shredded
-    /// them), with the workload's signature so that the auditor can check it was the workload.
-    public func receipt(owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> LogIndexResponse {
-        try Self.checkShape(r)
-        let use = try await checkReceipt(op: ReceiptSignature.receiptOp, owner: owner, leaseId: leaseId, r)
-        let now = self.now
-        return try await write { tx in
-            try SingleUse.claim(use, in: tx)
-            var f: [String: JSONValue] = [
-                "grantId": .string(r.grantId), "receiptKind": .string(r.kind),
-                "receiptTime": .string(r.time), "signature": .string(r.signature),
-            ]
-            if let d = r.outputDigest { f["outputDigest"] = .string(d) }
-            let e = try tx.appendLog { seq, prev in
-                LogEntry(seq: seq, time: now, kind: "receipt", owner: owner, leaseId: leaseId, prev: prev, fields: f)
-            }
-            return LogIndexResponse(logIndex: e.seq)
-        }
-    }
-
-    /// Largest receipt signature accepted (ML-DSA-65's is 3,309 bytes; base64 of 4 KiB).
-    static let maximumReceiptSignature = 5_464
-
-    /// Checks a receipt's grant, time and signature under the `signingKey` of the grant's
-    /// `key.granted` entry; returns its single-use record (keyed by the signature).
-    func checkReceipt(op: String, owner: String, leaseId: String, _ r: WorkloadReceipt) async throws(BrokerError) -> NonceRecord {
-        guard r.signature.utf8.count <= Self.maximumReceiptSignature, let signature = Base64.decodeCanonical(r.signature) else {
-            throw BrokerError(.badRequest, "signature must be canonical base64 of at most 4 KiB")
-        }
-        let found = try await read { tx -> (GrantRecord, [UInt8])? in
-            guard let g = try tx.grant(r.grantId) else { return nil }
-            return (g, try tx.entries(start: g.seq, limit: 1).first ?? [])
-        }
-        guard let (g, entryBytes) = found, g.owner == owner, g.leaseId == leaseId else {
-            throw BrokerError(.notFound, "no grant \(r.grantId) on lease \(owner)/\(leaseId)")
-        }
-        guard let t = RFC3339.parse(r.time), abs(t.timeIntervalSince(now)) <= OwnerRequestSigning.maxSkew else {
-            throw BrokerError(.requestStale, "receipt time is missing or more than \(Int(OwnerRequestSigning.maxSkew)) s from the broker's clock")
-        }
-        guard let entry = try? LogEntry(bytes: entryBytes), entry.kind == "key.granted", entry.owner == owner, entry.leaseId == leaseId,
-            entry.fields["grantId"]?.stringValue == r.grantId
-        else {
-            throw BrokerError(.stateInvalid, "grant \(r.grantId) does not lead to its key.granted entry")
-        }
-        guard let text = entry.fields["signingKey"]?.stringValue else {
-            throw BrokerError(.signatureInvalid, "grant \(r.grantId) was made without a receipt signing key: it cannot post receipts or release")
-        }
-        let key: ReceiptPublicKey
-        do { key = try ReceiptPublicKey(text: text) } catch {
-            throw BrokerError(.stateInvalid, "grant \(r.grantId): the logged signing key: \(error.description)")
-        }
-        guard key.isValidSignature(signature, for: ReceiptSignature.message(op: op, owner: owner, leaseId: leaseId, receipt: r)) else {
-            throw BrokerError(.signatureInvalid, "the receipt is not signed by the grant's one-time signing key")
-        }
-        return SingleUse.record(kind: op, bytes: Array(r.signature.utf8), owner: owner, target: leaseId, time: t, now: now)
     }
 
     static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded(.down)) }

@@ -50,7 +50,7 @@ extension Broker {
         let (proof, leaf) = try tx.withPrefetchedSubtrees { t in
             (try MerkleProofs.inclusionProof(index: index, size: cp.size, t), try t.subtreeHash(level: 0, index: index))
         }
-        return InclusionProofResponse(tree_size: cp.size, leaf_index: index, leaf_hash: leaf.base64, inclusion_proof: proof.map(\.base64))
+        return InclusionProofResponse(treeSize: cp.size, leafIndex: index, leafHash: leaf.base64, inclusionProof: proof.map(\.base64))
     }
 
     /// The consistency proof from size `old` to the latest checkpoint, with the old root:
@@ -61,6 +61,6 @@ extension Broker {
         let (proof, root) = try tx.withPrefetchedSubtrees { t in
             (try MerkleProofs.consistencyProof(oldSize: old, newSize: cp.size, t), try MerkleProofs.root(size: old, t))
         }
-        return ConsistencyProofResponse(old_size: old, old_root: root.base64, consistency_proof: proof.map(\.base64))
+        return ConsistencyProofResponse(oldSize: old, oldRoot: root.base64, consistencyProof: proof.map(\.base64))
     }
 }

@@ -1,3 +1,4 @@
+import Codecs
 import Attestation
 import Collateral
 import Crypto
@@ -273,5 +274,36 @@ public final class Broker: Sendable {
     public func close() async {
         await floor.flush()
         await store.close()
+    }
+
+    /// A store write whose errors become BrokerErrors: a BrokerError thrown by the body passes
+    /// through (and rolls back); a storage failure means the log could not be written. If
+    /// the body appended, a checkpoint covering it is signed in the same transaction, so that
+    /// `checkpoint()` (unauthenticated) never needs the write lock. The storage error's text
+    /// stays in the error for the operator's log; BrokerHTTP does not send it to clients.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws(BrokerError) -> T {
+        let signer = self.signer
+        let clock = configuration.clock
+        let floor = self.floor
+        do {
+            let (result, cp) = try await store.write { tx in
+                let result = try body(tx)
+                return (result, try floor.checkpoint(tx, signer: signer, now: clock()))
+            }
+            floor.committed(cp)
+            return result
+        } catch let e as BrokerError {
+            throw e
+        } catch {
+            throw BrokerError(.logUnavailable, "the change could not be recorded: \(error)")
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BrokerTransaction) throws -> T) async throws(BrokerError) -> T {
+        do { return try await store.read(body) } catch let e as BrokerError {
+            throw e
+        } catch {
+            throw BrokerError(.internal, "could not read the database: \(error)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Codecs
 import Crypto
 import Foundation
 import TransparencyLog
@@ -290,31 +291,47 @@ public struct LogIndexResponse: Codable, Sendable, Hashable {
     }
 }
 
-/// `GET /v1/log/proof/inclusion?index=N` (against the latest checkpoint).
+/// `GET /v1/log/proof/inclusion?index=N` (against the latest checkpoint). The JSON members
+/// are snake_case (`tree_size`, `leaf_index`, `leaf_hash`, `inclusion_proof`), as in the
+/// C2SP tlog proofs this mirrors; the Swift names are camelCase like every other wire type.
 public struct InclusionProofResponse: Codable, Sendable, Hashable {
-    public var tree_size: UInt64
-    public var leaf_index: UInt64
-    public var leaf_hash: String
-    public var inclusion_proof: [String]
+    public var treeSize: UInt64
+    public var leafIndex: UInt64
+    public var leafHash: String
+    public var inclusionProof: [String]
 
-    public init(tree_size: UInt64, leaf_index: UInt64, leaf_hash: String, inclusion_proof: [String]) {
-        self.tree_size = tree_size
-        self.leaf_index = leaf_index
-        self.leaf_hash = leaf_hash
-        self.inclusion_proof = inclusion_proof
+    enum CodingKeys: String, CodingKey {
+        case treeSize = "tree_size"
+        case leafIndex = "leaf_index"
+        case leafHash = "leaf_hash"
+        case inclusionProof = "inclusion_proof"
+    }
+
+    public init(treeSize: UInt64, leafIndex: UInt64, leafHash: String, inclusionProof: [String]) {
+        self.treeSize = treeSize
+        self.leafIndex = leafIndex
+        self.leafHash = leafHash
+        self.inclusionProof = inclusionProof
     }
 }
 
-/// `GET /v1/log/proof/consistency?old=M` (to the latest checkpoint).
+/// `GET /v1/log/proof/consistency?old=M` (to the latest checkpoint); JSON members `old_size`,
+/// `old_root`, `consistency_proof`.
 public struct ConsistencyProofResponse: Codable, Sendable, Hashable {
-    public var old_size: UInt64
-    public var old_root: String
-    public var consistency_proof: [String]
+    public var oldSize: UInt64
+    public var oldRoot: String
+    public var consistencyProof: [String]
 
-    public init(old_size: UInt64, old_root: String, consistency_proof: [String]) {
-        self.old_size = old_size
-        self.old_root = old_root
-        self.consistency_proof = consistency_proof
+    enum CodingKeys: String, CodingKey {
+        case oldSize = "old_size"
+        case oldRoot = "old_root"
+        case consistencyProof = "consistency_proof"
+    }
+
+    public init(oldSize: UInt64, oldRoot: String, consistencyProof: [String]) {
+        self.oldSize = oldSize
+        self.oldRoot = oldRoot
+        self.consistencyProof = consistencyProof
     }
 }
 

@@ -66,15 +66,15 @@ public struct AuditorClient: Sendable {
     /// Checks that `entry` is at `index` in the tree of `checkpoint`, with a proof from the broker.
     public func verifyInclusion(entry: [UInt8], index: UInt64, in checkpoint: Checkpoint) async throws(LeaseholdClientError) {
         let proof = try await inclusionProof(index: index)
-        guard proof.tree_size == checkpoint.size, proof.leaf_index == index else {
+        guard proof.treeSize == checkpoint.size, proof.leafIndex == index else {
             throw GrantReceiptVerifier.invalid(
-                "the proof is for entry \(proof.leaf_index) in a tree of \(proof.tree_size), not \(index) in \(checkpoint.size)")
+                "the proof is for entry \(proof.leafIndex) in a tree of \(proof.treeSize), not \(index) in \(checkpoint.size)")
         }
         let leaf = MerkleHash.leaf(entry)
         guard
             ProofVerification.verifyInclusion(
                 leaf: leaf, index: index, size: checkpoint.size,
-                proof: try GrantReceiptVerifier.hashes(proof.inclusion_proof), root: checkpoint.root)
+                proof: try GrantReceiptVerifier.hashes(proof.inclusionProof), root: checkpoint.root)
         else {
             throw GrantReceiptVerifier.invalid("entry \(index) is not in the checkpoint's tree")
         }
@@ -86,7 +86,7 @@ public struct AuditorClient: Sendable {
         guard
             ProofVerification.verifyConsistency(
                 oldSize: oldSize, oldRoot: oldRoot, newSize: checkpoint.size, newRoot: checkpoint.root,
-                proof: try GrantReceiptVerifier.hashes(proof.consistency_proof))
+                proof: try GrantReceiptVerifier.hashes(proof.consistencyProof))
         else {
             throw GrantReceiptVerifier.invalid(
                 "the log of size \(checkpoint.size) is not an extension of the one of size \(oldSize) the auditor kept")

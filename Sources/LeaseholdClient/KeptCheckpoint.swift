@@ -59,7 +59,7 @@ public enum KeptCheckpoint {
         guard
             ProofVerification.verifyConsistency(
                 oldSize: c.size, oldRoot: c.root, newSize: latest.size, newRoot: latest.root,
-                proof: try GrantReceiptVerifier.hashes(proof.consistency_proof))
+                proof: try GrantReceiptVerifier.hashes(proof.consistencyProof))
         else {
             throw fork(c, latest)
         }

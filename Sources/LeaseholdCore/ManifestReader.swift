@@ -1,3 +1,4 @@
+import Codecs
 import TransparencyLog
 
 /// Reads one mapping of a manifest against its schema: every field the code asks for is

@@ -1,8 +1,9 @@
 import LeaseholdAPI
 import Attestation
 
-/// Decides whether verified evidence may receive a lease's keys: the request binding first,
-/// then the manifest's workload entries in order.
+/// Decides whether verified evidence, and the request that carries it, may receive a lease's
+/// keys: a workload entry of the manifest, then the request's terms (suite, receipt key), then
+/// the binding last (PROTOCOL.md §13, steps 8-12, the order the broker uses).
 ///
 /// Input claims come from an `EvidenceVerifier`, so they are genuine; this decides whether
 /// they are *acceptable* for this lease and this request. When no entry matches, the refusal
@@ -25,14 +26,50 @@ public struct PolicyMatcher: Sendable {
         public var entry: WorkloadEntry
     }
 
-    /// Binding, then workload entries: everything about the evidence in one call.
-    public func match(_ claims: any TEEClaims, manifest: LeaseManifest, binding: LeaseBinding) -> Result<Match, LeaseRefusal> {
-        if let refusal = Self.checkBinding(claims, binding) { return .failure(refusal) }
-        return matchWorkload(claims, manifest: manifest)
+    /// What the grant request asks for besides its evidence.
+    public struct Terms: Sendable, Hashable {
+        /// The key-transport suite id the request seals to.
+        public var suite: String
+        /// The scheme of the workload's one-time receipt key, if it sent one.
+        public var signingKey: ReceiptPublicKey.Scheme?
+
+        public init(suite: String, signingKey: ReceiptPublicKey.Scheme?) {
+            self.suite = suite
+            self.signingKey = signingKey
+        }
     }
 
-    /// The first workload entry the claims satisfy, or the most specific refusal. The broker
-    /// calls this after `checkBinding` and the lease state check, the order of DESIGN.md.
+    /// Everything about the evidence and the request, in the broker's order: a workload entry
+    /// (`matchWorkload`), the request's terms against the lease (`checkTerms`), and the binding
+    /// last (`checkBinding`), so that genuine evidence of the wrong software is refused as
+    /// such (`measurement-mismatch`), not as the binding failure it would also have.
+    public func match(_ claims: any TEEClaims, manifest: LeaseManifest, terms: Terms, binding: LeaseBinding) -> Result<Match, LeaseRefusal> {
+        let matched = matchWorkload(claims, manifest: manifest)
+        guard case .success = matched else { return matched }
+        if let refusal = Self.checkTerms(terms, manifest: manifest) { return .failure(refusal) }
+        if let refusal = Self.checkBinding(claims, binding) { return .failure(refusal) }
+        return matched
+    }
+
+    /// The request's own choices against the lease: the suite it names must be the one the
+    /// manifest requires (post-quantum on demand); a lease with required receipts needs a
+    /// receipt key; an X-Wing lease needs an ML-DSA-65 receipt key.
+    public static func checkTerms(_ terms: Terms, manifest: LeaseManifest) -> LeaseRefusal? {
+        if let required = manifest.suite, required != terms.suite {
+            return LeaseRefusal(.suiteNotAllowed, "the lease requires key transport \(required), the request asked for \(terms.suite)")
+        }
+        if manifest.receipts == .required, terms.signingKey == nil {
+            return LeaseRefusal(.badRequest, "the lease requires receipts: the grant request must name the workload's signingKey")
+        }
+        if let required = manifest.suite, let scheme = terms.signingKey, ReceiptSigningKey.scheme(forSuite: required) == .mlDSA65,
+            scheme != .mlDSA65
+        {
+            return LeaseRefusal(.suiteNotAllowed, "the lease requires \(required): receipts must be signed with ml-dsa-65, not \(scheme.rawValue)")
+        }
+        return nil
+    }
+
+    /// The first workload entry the claims satisfy, or the most specific refusal.
     public func matchWorkload(_ claims: any TEEClaims, manifest: LeaseManifest) -> Result<Match, LeaseRefusal> {
         if claims.tee == .sandbox && !allowSandbox {
             return .failure(LeaseRefusal(.teeNotAllowed, "sandbox evidence is not genuine and this broker does not run with --allow-sandbox"))

@@ -1,3 +1,5 @@
+import Codecs
+
 /// What an audit needs from an entry: its sequence number and the leaf hash it chains to.
 struct LogEntryHeader: Sendable, Hashable {
     var seq: UInt64

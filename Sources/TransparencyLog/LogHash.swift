@@ -1,4 +1,4 @@
-@_exported import Codecs
+import Codecs
 import Foundation
 import Crypto
 

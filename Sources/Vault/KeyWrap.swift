@@ -61,13 +61,19 @@ public enum KeyWrap {
         }
     }
 
+    /// The scalar `isLowOrder` multiplies by when the caller has none of its own.
+    static let lowOrderProbe = Curve25519.KeyAgreement.PrivateKey()
+
     /// RFC 9180 §7.1.4: X25519 senders and recipients MUST abort when the DH output is all
     /// zeros. swift-crypto 4.5.2 (Linux/BoringSSL) does not: it seals to the all-zero point
     /// without complaint, and the "secret" is then computable by anyone. A point gives an
     /// all-zero output with every clamped scalar exactly when it is of low order, so one
     /// agreement with `scalar` (a throwaway key, or the recipient's own) decides it. The point
     /// is public, so the comparison need not be constant-time; it is anyway (OR-accumulate).
-    static func isLowOrder(_ point: Curve25519.KeyAgreement.PublicKey, scalar: Curve25519.KeyAgreement.PrivateKey = .init()) -> Bool {
+    /// Any clamped scalar decides it, so the sender's check reuses one process-wide scalar
+    /// (`lowOrderProbe`) rather than generating a key per seal; it protects nothing, so it
+    /// need not be secret or fresh.
+    static func isLowOrder(_ point: Curve25519.KeyAgreement.PublicKey, scalar: Curve25519.KeyAgreement.PrivateKey = lowOrderProbe) -> Bool {
         guard let shared = try? scalar.sharedSecretFromKeyAgreement(with: point) else { return true }
         return shared.withUnsafeBytes { bytes in bytes.reduce(UInt8(0)) { $0 | $1 } == 0 }
     }

@@ -1,3 +1,4 @@
+import Codecs
 import Broker
 import LeaseholdAPI
 import BrokerHTTP

@@ -1,3 +1,4 @@
+import Codecs
 import Collateral
 import LeaseholdOwnerClient
 import Attestation

@@ -1,3 +1,4 @@
+import Codecs
 import LeaseholdOwnerClient
 import Broker
 import LeaseholdAPI

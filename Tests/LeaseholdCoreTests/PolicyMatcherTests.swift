@@ -100,7 +100,7 @@ struct PolicyMatcherTests {
         let binding = LeaseBinding(
             nonce: Array(repeating: 7, count: 32), suiteID: "x25519-sha256-aes256gcm",
             publicKey: Array(repeating: 1, count: 32), owner: "acme", leaseID: "l1", manifestDigest: m.digest)
-        #expect(Self.code(PolicyMatcher().match(claims, manifest: m, binding: binding)) == "report-data-mismatch")
+        #expect(Self.code(PolicyMatcher().match(claims, manifest: m, terms: PolicyBindingTests.terms, binding: binding)) == "report-data-mismatch")
     }
 
     @Test func tdxDebugAndOutOfDateAreRefusedUnlessAllowed() throws {
@@ -166,12 +166,16 @@ struct PolicyBindingTests {
             nonce: Array(repeating: 9, count: 32), suiteID: "x25519-sha256-aes256gcm", publicKey: Array(repeating: 2, count: 32),
             owner: manifest.owner, leaseID: manifest.leaseId, manifestDigest: manifest.digest)
     }
+    static let terms = PolicyMatcher.Terms(suite: "x25519-sha256-aes256gcm", signingKey: nil)
 
     @Test func boundSandboxEvidenceMatchesOnlyWithAllowSandbox() {
         let claims = TestClaims(tee: .sandbox, measurement: Self.measurement, reportData: Self.binding.reportData)
-        #expect(PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: Self.binding)) == "match 0")
         #expect(
-            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: false).match(claims, manifest: Self.manifest, binding: Self.binding))
+            PolicyMatcherTests.code(
+                PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, terms: Self.terms, binding: Self.binding)) == "match 0")
+        #expect(
+            PolicyMatcherTests.code(
+                PolicyMatcher(allowSandbox: false).match(claims, manifest: Self.manifest, terms: Self.terms, binding: Self.binding))
                 == "tee-not-allowed")
     }
 
@@ -180,12 +184,12 @@ struct PolicyBindingTests {
         var otherKey = Self.binding
         otherKey.publicKey[0] ^= 1
         #expect(
-            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: otherKey))
+            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, terms: Self.terms, binding: otherKey))
                 == "report-data-mismatch")
         var otherNonce = Self.binding
         otherNonce.nonce[31] ^= 0x80
         #expect(
-            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: otherNonce))
+            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, terms: Self.terms, binding: otherNonce))
                 == "report-data-mismatch")
     }
 
@@ -194,7 +198,8 @@ struct PolicyBindingTests {
         m[47] ^= 1
         let claims = TestClaims(tee: .sandbox, measurement: m, reportData: Self.binding.reportData)
         #expect(
-            PolicyMatcherTests.code(PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, binding: Self.binding))
+            PolicyMatcherTests.code(
+                PolicyMatcher(allowSandbox: true).match(claims, manifest: Self.manifest, terms: Self.terms, binding: Self.binding))
                 == "measurement-mismatch")
     }
 
@@ -224,5 +229,40 @@ struct PolicyBindingTests {
         other.publicKey[0] ^= 1
         claims.publicKey = nil
         #expect(PolicyMatcher.checkBinding(claims, other)?.code == .reportDataMismatch)
+    }
+
+    /// The broker's order (PROTOCOL.md §13, 8-12): the workload entry first, then the
+    /// request's terms, the binding last; each refusal below also has every later fault.
+    @Test func theWorkloadDecidesBeforeTheTermsAndTheTermsBeforeTheBinding() throws {
+        var broken = Self.binding
+        broken.nonce[0] ^= 1
+        var wrong = Self.measurement
+        wrong[0] ^= 1
+        let matcher = PolicyMatcher(allowSandbox: true)
+        let pq = try LeaseManifest(yaml: ManifestFixtures.yaml(extra: "suite: xwing-sha256-aes256gcm"))
+        let claims = TestClaims(tee: .sandbox, measurement: Self.measurement, reportData: Self.binding.reportData)
+        let wrongSoftware = TestClaims(tee: .sandbox, measurement: wrong, reportData: Self.binding.reportData)
+        // Wrong software, wrong suite, broken binding: the software is named.
+        #expect(PolicyMatcherTests.code(matcher.match(wrongSoftware, manifest: pq, terms: Self.terms, binding: broken)) == "measurement-mismatch")
+        // Right software, wrong suite, broken binding: the suite is named.
+        #expect(PolicyMatcherTests.code(matcher.match(claims, manifest: pq, terms: Self.terms, binding: broken)) == "suite-not-allowed")
+        // Right software and suite, broken binding: the binding is named.
+        let xwing = PolicyMatcher.Terms(suite: "xwing-sha256-aes256gcm", signingKey: .mlDSA65)
+        #expect(PolicyMatcherTests.code(matcher.match(claims, manifest: pq, terms: xwing, binding: broken)) == "report-data-mismatch")
+        #expect(PolicyMatcherTests.code(matcher.match(claims, manifest: pq, terms: xwing, binding: Self.binding)) == "match 0")
+    }
+
+    @Test func theTermsFollowTheLease() throws {
+        let pq = try LeaseManifest(yaml: ManifestFixtures.yaml(extra: "suite: xwing-sha256-aes256gcm"))
+        let receipts = try LeaseManifest(yaml: ManifestFixtures.yaml(extra: "receipts: required"))
+        let classic = PolicyMatcher.Terms(suite: "x25519-sha256-aes256gcm", signingKey: .ed25519)
+        #expect(PolicyMatcher.checkTerms(classic, manifest: Self.manifest) == nil)
+        #expect(PolicyMatcher.checkTerms(Self.terms, manifest: Self.manifest) == nil)
+        #expect(PolicyMatcher.checkTerms(Self.terms, manifest: receipts)?.code == .badRequest)
+        #expect(PolicyMatcher.checkTerms(classic, manifest: receipts) == nil)
+        #expect(PolicyMatcher.checkTerms(classic, manifest: pq)?.code == .suiteNotAllowed)
+        // Post-quantum transport with a classical receipt signature is refused; with none, not.
+        #expect(PolicyMatcher.checkTerms(.init(suite: "xwing-sha256-aes256gcm", signingKey: .ed25519), manifest: pq)?.code == .suiteNotAllowed)
+        #expect(PolicyMatcher.checkTerms(.init(suite: "xwing-sha256-aes256gcm", signingKey: nil), manifest: pq) == nil)
     }
 }

@@ -1,3 +1,5 @@
+import Codecs
+
 /// The JSON form shared by `SGXClaims` and `TDXClaims` (the CLI's `--json`): the fields every
 /// `TEEClaims` must carry, then the TEE's own byte strings as lower-case hex, then Intel's
 /// TCB verdict, then (`tcbDetails`) how the verdict was reached.

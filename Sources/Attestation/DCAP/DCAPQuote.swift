@@ -33,7 +33,7 @@ struct DCAPQuote: Sendable, Hashable {
 
     static func parse(_ bytes: [UInt8]) throws(AttestationError) -> DCAPQuote {
         guard !bytes.isEmpty else { throw AttestationError(.malformed, "DCAP quote is empty") }
-        var reader = DCAPByteReader(bytes)
+        var reader = ByteReader(bytes, structure: "DCAP quote")
         let header = try QuoteHeader.parse(&reader)
         let body: Body
         let isTDX = header.teeType == QuoteHeader.teeTypeTDX
@@ -61,7 +61,7 @@ struct DCAPQuote: Sendable, Hashable {
         guard sigLength <= reader.remaining else {
             throw AttestationError(.malformed, "DCAP quote truncated: signature data claims \(sigLength) bytes, \(reader.remaining) remain")
         }
-        var sigReader = DCAPByteReader(bytes, offset: reader.offset, end: reader.offset + sigLength)
+        var sigReader = ByteReader(bytes, structure: "DCAP quote", offset: reader.offset, end: reader.offset + sigLength)
         let signatureData = try QuoteSignatureData.parse(&sigReader, version: header.version)
         guard sigReader.remaining == 0 else {
             throw AttestationError(.malformed, "DCAP quote: \(sigReader.remaining) unexplained bytes inside the signature data")

@@ -1,3 +1,4 @@
+import Codecs
 extension DCAPVerifier {
     struct Finding {
         var status: DCAPTCBStatus

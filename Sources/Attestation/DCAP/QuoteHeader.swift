@@ -32,7 +32,7 @@ struct QuoteHeader: Sendable, Hashable {
 
     /// Parses the header. Checks only what makes the rest of the quote parseable; which
     /// versions/TEE types a verifier accepts is decided by the caller.
-    static func parse(_ reader: inout DCAPByteReader) throws(AttestationError) -> QuoteHeader {
+    static func parse(_ reader: inout ByteReader) throws(AttestationError) -> QuoteHeader {
         let version = try reader.u16("header.version")
         let keyType = try reader.u16("header.att_key_type")
         let teeType = try reader.u32("header.tee_type")

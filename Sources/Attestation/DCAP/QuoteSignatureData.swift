@@ -40,7 +40,7 @@ struct QuoteSignatureData: Sendable, Hashable {
     /// exactly as the quote carries it (usually NUL-terminated).
     var pckChainPEM: [UInt8]
 
-    static func parse(_ reader: inout DCAPByteReader, version: UInt16) throws(AttestationError) -> QuoteSignatureData {
+    static func parse(_ reader: inout ByteReader, version: UInt16) throws(AttestationError) -> QuoteSignatureData {
         let sig = try reader.take(64, "signature_data.quote_signature")
         let key = try reader.take(64, "signature_data.attestation_key")
         if version == 3 {
@@ -54,7 +54,7 @@ struct QuoteSignatureData: Sendable, Hashable {
         guard size <= reader.remaining else {
             throw AttestationError(.malformed, "DCAP quote truncated: QE report certification data claims \(size) bytes, \(reader.remaining) remain")
         }
-        var inner = DCAPByteReader(reader.bytes, offset: reader.offset, end: reader.offset + size)
+        var inner = ByteReader(reader.input, structure: reader.structure, offset: reader.offset, end: reader.offset + size)
         let parsed = try parseQEReportCertificationData(&inner, quoteSignature: sig, attestationKey: key)
         guard inner.remaining == 0 else {
             throw AttestationError(.malformed, "DCAP quote: \(inner.remaining) unexplained bytes inside the QE report certification data")
@@ -64,7 +64,7 @@ struct QuoteSignatureData: Sendable, Hashable {
     }
 
     private static func parseQEReportCertificationData(
-        _ reader: inout DCAPByteReader, quoteSignature: [UInt8], attestationKey: [UInt8]
+        _ reader: inout ByteReader, quoteSignature: [UInt8], attestationKey: [UInt8]
     ) throws(AttestationError) -> QuoteSignatureData {
         let qeReport = try SGXReportBody.parse(&reader, "qe_report")
         let qeSig = try reader.take(64, "qe_report_signature")

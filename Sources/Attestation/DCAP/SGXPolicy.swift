@@ -1,3 +1,5 @@
+import Codecs
+
 /// What an SGX enclave must be for a lease: its identity (MRENCLAVE, or MRSIGNER with its
 /// ISVPRODID for enclaves that are updated under one signing key), a minimum ISVSVN, debug,
 /// and the DCAP TCB statuses accepted.

@@ -42,10 +42,10 @@ struct SGXReportBody: Sendable, Hashable {
     /// ATTRIBUTES.FLAGS bit 1 (DEBUG): the enclave's memory is readable by a debugger.
     var debug: Bool { attributes.first.map { $0 & 0x02 != 0 } ?? true }
 
-    static func parse(_ reader: inout DCAPByteReader, _ name: String) throws(AttestationError) -> SGXReportBody {
+    static func parse(_ reader: inout ByteReader, _ name: String) throws(AttestationError) -> SGXReportBody {
         let start = reader.offset
         let raw = try reader.take(size, name)
-        var r = DCAPByteReader(reader.bytes, offset: start, end: start + size)
+        var r = ByteReader(reader.input, structure: reader.structure, offset: start, end: start + size)
         let cpuSvn = try r.take(16, "\(name).cpusvn")
         let misc = try r.u32("\(name).miscselect")
         try r.reserved(12, "\(name).reserved1")

@@ -46,7 +46,7 @@ struct TDReportBody: Sendable, Hashable {
     /// TD_ATTRIBUTES bit 0 (TUD.DEBUG): the host VMM can read and write the TD's memory.
     var debug: Bool { tdAttributes.first.map { $0 & 0x01 != 0 } ?? true }
 
-    static func parse(_ reader: inout DCAPByteReader, td15: Bool) throws(AttestationError) -> TDReportBody {
+    static func parse(_ reader: inout ByteReader, td15: Bool) throws(AttestationError) -> TDReportBody {
         let tcb = try reader.take(16, "td.tee_tcb_svn")
         let mrSeam = try reader.take(48, "td.mrseam")
         let mrSignerSeam = try reader.take(48, "td.mrsignerseam")

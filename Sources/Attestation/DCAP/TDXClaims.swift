@@ -1,3 +1,5 @@
+import Codecs
+
 /// The claims of a verified TDX DCAP quote: the TD's measurements from the TD report body, and
 /// the platform's TCB status from Intel's collateral.
 public struct TDXClaims: TEEClaims, Hashable {

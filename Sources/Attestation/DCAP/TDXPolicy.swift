@@ -1,3 +1,5 @@
+import Codecs
+
 /// What a TD must be for a lease: MRTD (required), optionally RTMR0..3 and MRCONFIGID, a minimum
 /// TEE_TCB_SVN (component-wise), debug, and the DCAP TCB statuses accepted.
 ///

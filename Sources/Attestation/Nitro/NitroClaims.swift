@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 
 /// What a verified Nitro attestation document states about the enclave.

@@ -1,3 +1,5 @@
+import Codecs
+
 /// Which Nitro enclaves a lease accepts: the PCRs that must match, and whether debug-mode
 /// enclaves are allowed. Applied to `NitroClaims` after `NitroVerifier` has established the
 /// document is genuine.

@@ -1,3 +1,5 @@
+import Codecs
+
 /// What a lease manifest (or the operator) requires of verified SEV-SNP claims.
 ///
 /// Applied only to claims `SNPVerifier` produced, so every value compared here was signed by

@@ -1,3 +1,4 @@
+import Codecs
 extension SNPReport: Encodable {
     private enum CodingKeys: String, CodingKey {
         case measurement, reportData, version, guestSVN, policy, familyID, imageID, vmpl

@@ -128,15 +128,15 @@ public struct SNPReport: Sendable, Hashable {
         guard bytes.count == Self.size else {
             throw AttestationError(.malformed, "an SEV-SNP attestation report is \(Self.size) bytes, got \(bytes.count)")
         }
-        var r = SNPByteReader(bytes, structure: "SEV-SNP attestation report")
+        var r = ByteReader(bytes, structure: "SEV-SNP attestation report")
         version = try r.u32("VERSION")
         guard Self.supportedVersions.contains(version) else {
             throw AttestationError(.malformed, "attestation report version \(version) is not supported (2 to 5)")
         }
         guestSVN = try r.u32("GUEST_SVN")
         policy = try SNPGuestPolicy(raw: r.u64("POLICY"))
-        familyID = try r.bytes(16, "FAMILY_ID")
-        imageID = try r.bytes(16, "IMAGE_ID")
+        familyID = try r.take(16, "FAMILY_ID")
+        imageID = try r.take(16, "IMAGE_ID")
         vmpl = try r.u32("VMPL")
         guard vmpl <= 3 else {
             throw AttestationError(.malformed, "VMPL \(vmpl) is out of range 0-3")
@@ -160,13 +160,13 @@ public struct SNPReport: Sendable, Hashable {
         case let k: throw AttestationError(.malformed, "SIGNING_KEY \(k) is reserved")
         }
         try r.reserved(4, "0x04C")
-        reportData = try r.bytes(64, "REPORT_DATA")
-        measurement = try r.bytes(48, "MEASUREMENT")
-        hostData = try r.bytes(32, "HOST_DATA")
-        idKeyDigest = try r.bytes(48, "ID_KEY_DIGEST")
-        authorKeyDigest = try r.bytes(48, "AUTHOR_KEY_DIGEST")
-        reportID = try r.bytes(32, "REPORT_ID")
-        reportIDMA = try r.bytes(32, "REPORT_ID_MA")
+        reportData = try r.take(64, "REPORT_DATA")
+        measurement = try r.take(48, "MEASUREMENT")
+        hostData = try r.take(32, "HOST_DATA")
+        idKeyDigest = try r.take(48, "ID_KEY_DIGEST")
+        authorKeyDigest = try r.take(48, "AUTHOR_KEY_DIGEST")
+        reportID = try r.take(32, "REPORT_ID")
+        reportIDMA = try r.take(32, "REPORT_ID_MA")
         let reportedTCBRaw = try r.u64("REPORTED_TCB")
         if version >= 3 {
             let id = CPUID(family: try r.u8("CPUID_FAM_ID"), model: try r.u8("CPUID_MOD_ID"), stepping: try r.u8("CPUID_STEP"))
@@ -176,7 +176,7 @@ public struct SNPReport: Sendable, Hashable {
             cpuid = nil
         }
         try r.reserved(21, "0x18B")
-        chipID = try r.bytes(64, "CHIP_ID")
+        chipID = try r.take(64, "CHIP_ID")
         let committedTCBRaw = try r.u64("COMMITTED_TCB")
         let currentBuild = try r.u8("CURRENT_BUILD"), currentMinor = try r.u8("CURRENT_MINOR"), currentMajor = try r.u8("CURRENT_MAJOR")
         currentVersion = FirmwareVersion(major: currentMajor, minor: currentMinor, build: currentBuild)
@@ -209,9 +209,9 @@ public struct SNPReport: Sendable, Hashable {
 
     /// R and S are 72-byte little-endian fields holding 48-byte P-384 scalars: the top 24 bytes
     /// of each, and the 368 bytes after them, must be zero.
-    private static func parseSignature(_ r: inout SNPByteReader) throws(AttestationError) -> Signature {
+    private static func parseSignature(_ r: inout ByteReader) throws(AttestationError) -> Signature {
         func scalar(_ name: String) throws(AttestationError) -> [UInt8] {
-            let le = try r.bytes(48, "SIGNATURE.\(name)")
+            let le = try r.take(48, "SIGNATURE.\(name)")
             try r.reserved(24, "SIGNATURE.\(name) padding")
             return le.reversed()
         }

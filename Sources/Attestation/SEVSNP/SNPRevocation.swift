@@ -1,3 +1,4 @@
+import Codecs
 import Foundation
 
 /// Revocation of AMD's signing certificates, from the CRLs in a report's collateral.

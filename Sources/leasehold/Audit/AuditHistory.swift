@@ -1,3 +1,4 @@
+import Codecs
 import ArgumentParser
 import Broker
 import Foundation

@@ -1,3 +1,4 @@
+import Codecs
 import LeaseholdWorkloadCLI
 import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import Codecs
 import Crypto
 import Foundation
 import SwiftASN1
@@ -48,7 +49,7 @@ let targets: [FuzzTarget] = [
     FuzzTarget(name: "quote-signature-data", summary: "QuoteSignatureData.parse: byte 0 picks the quote version (3, 4, 5), the rest is the signature data") { bytes in
         guard let first = bytes.first else { return }
         let version = UInt16(3 + first % 3)
-        var reader = DCAPByteReader(bytes, offset: 1)
+        var reader = ByteReader(bytes, structure: "DCAP signature data", offset: 1)
         _ = try? QuoteSignatureData.parse(&reader, version: version)
     },
     FuzzTarget(name: "dcap-collateral", summary: "DCAPCollateral.recognise (Intel JSON, dcap-qvl JSON, PEM, DER, hex; TCB info, QE identity, CRLs)") { bytes in

@@ -1,3 +1,4 @@
+import Codecs
 import Crypto
 import Synchronization
 
@@ -28,11 +29,7 @@ final class VerifiedChainCache<Value: Sendable>: Sendable {
     static func key(for certificates: [[UInt8]]) -> [UInt8] {
         var hasher = SHA256()
         for der in certificates {
-            let n = UInt32(truncatingIfNeeded: der.count)
-            hasher.update(data: [
-                UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
-                UInt8(truncatingIfNeeded: n),
-            ])
+            hasher.update(data: LengthPrefixed.prefix(der.count))
             hasher.update(data: der)
         }
         return Array(hasher.finalize())

@@ -1,3 +1,4 @@
+import Codecs
 import CoreMetrics
 import LeaseholdCore
 import LeaseholdAPI

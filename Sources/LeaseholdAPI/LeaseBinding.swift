@@ -1,3 +1,4 @@
+import Codecs
 import Crypto
 import Foundation
 
@@ -51,7 +52,7 @@ public struct LeaseBinding: Sendable, Hashable {
         ]
         if let signingKey { parts.append(Array(signingKey.utf8)) }
         for part in parts {
-            Self.appendLengthPrefixed(part, to: &out)
+            LengthPrefixed.append(part, to: &out)
         }
         return Array(SHA512.hash(data: out))
     }
@@ -64,17 +65,8 @@ public struct LeaseBinding: Sendable, Hashable {
     public static func grantInfo(owner: String, leaseID: String, keyID: String, notAfter: String) -> [UInt8] {
         var out: [UInt8] = []
         for part in [Self.grantLabel, owner, leaseID, keyID, notAfter] {
-            appendLengthPrefixed(Array(part.utf8), to: &out)
+            LengthPrefixed.append(Array(part.utf8), to: &out)
         }
         return out
-    }
-
-    package static func appendLengthPrefixed(_ bytes: [UInt8], to out: inout [UInt8]) {
-        let n = UInt32(truncatingIfNeeded: bytes.count)
-        out += [
-            UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16),
-            UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n),
-        ]
-        out += bytes
     }
 }

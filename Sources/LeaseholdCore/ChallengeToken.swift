@@ -1,3 +1,4 @@
+import Codecs
 import LeaseholdAPI
 import Crypto
 import Foundation
@@ -45,7 +46,7 @@ public enum ChallengeToken {
 
     static func tag(_ body: [UInt8], owner: String, leaseID: String, key: SymmetricKey) -> [UInt8] {
         var framed: [UInt8] = []
-        for field in [label, owner, leaseID] { LeaseBinding.appendLengthPrefixed(Array(field.utf8), to: &framed) }
+        for field in [label, owner, leaseID] { LengthPrefixed.append(Array(field.utf8), to: &framed) }
         var mac = HMAC<SHA256>(key: key)
         mac.update(data: framed)
         mac.update(data: body)

@@ -1,3 +1,4 @@
+import Codecs
 import Crypto
 
 /// Envelope encryption of owner data keys under the broker root key.

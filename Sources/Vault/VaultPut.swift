@@ -1,3 +1,5 @@
+import Codecs
+
 /// Vault put: an owner hands a data key to the broker without it ever crossing the wire in clear.
 ///
 /// The owner HPKE-seals the key (X25519 suite by default) to the broker's vault public key

@@ -39,7 +39,7 @@ extension DCAPVerifier {
     func tcbInfoCandidates(_ collateral: DCAPCollateral, fmspc: [UInt8]) -> [DCAPCollateral.Signed<TCBInfo>] {
         let id = tee == .tdx ? "TDX" : "SGX"
         return collateral.tcbInfos
-            .filter { $0.value.id == id && Hex.decode($0.value.fmspc).map { safeEqual($0, fmspc) } == true }
+            .filter { $0.value.id == id && Hex.decode($0.value.fmspc).map { ConstantTime.equal($0, fmspc) } == true }
             .sorted { $0.value.tcbEvaluationDataNumber > $1.value.tcbEvaluationDataNumber }
     }
 

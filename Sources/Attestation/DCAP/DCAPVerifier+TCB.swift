@@ -16,7 +16,7 @@ extension DCAPVerifier {
             throw AttestationError(.collateralInvalid, "QE identity has malformed mrsigner / miscselect / attributes")
         }
         let reportMisc: [UInt8] = (0..<4).map { UInt8(truncatingIfNeeded: report.miscSelect >> (8 * UInt32($0))) }
-        guard safeEqual(report.mrSigner, mrSigner), Int(report.isvProdId) == identity.isvprodid,
+        guard ConstantTime.equal(report.mrSigner, mrSigner), Int(report.isvProdId) == identity.isvprodid,
             maskedEqual(reportMisc, misc, miscMask), maskedEqual(report.attributes, attributes, attributesMask)
         else {
             throw AttestationError(
@@ -104,13 +104,13 @@ extension DCAPVerifier {
         else {
             throw AttestationError(.collateralInvalid, "TDX module identity \(identity?.id ?? "tdxModule") has malformed mrsigner / attributes")
         }
-        guard safeEqual(body.mrSignerSeam, expectedSigner) else {
+        guard ConstantTime.equal(body.mrSignerSeam, expectedSigner) else {
             throw AttestationError(
                 .chainInvalid,
                 "the TDX module's MRSIGNERSEAM \(Hex.encode(body.mrSignerSeam)) is not Intel's (\(identity?.id ?? "tdxModule") mrsigner)")
         }
         guard body.seamAttributes.count == 8, body.seamAttributes.allSatisfy({ $0 == 0 }),
-            safeEqual(body.seamAttributes, expectedAttributes)
+            ConstantTime.equal(body.seamAttributes, expectedAttributes)
         else {
             throw AttestationError(
                 .chainInvalid,

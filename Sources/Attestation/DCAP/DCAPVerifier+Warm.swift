@@ -43,7 +43,7 @@ extension DCAPVerifier {
             }
             let binding = Array(SHA256.hash(data: sig.attestationKey + sig.qeAuthData))
             let reportData = sig.qeReport.reportData
-            guard qeSigned, reportData.count == 64, safeEqual(Array(reportData[0..<32]), binding),
+            guard qeSigned, reportData.count == 64, ConstantTime.equal(Array(reportData[0..<32]), binding),
                 reportData[32...].allSatisfy({ $0 == 0 }),
                 let attestationKey = try? P256.Signing.PublicKey(rawRepresentation: sig.attestationKey)
             else { return nil }
@@ -65,7 +65,7 @@ extension DCAPVerifier {
                 }
             }
             let tcbInfos = candidates(tcbInfoCandidates(collateral, fmspc: pck.fmspc)) { info in
-                Hex.decode(info.pceId).map { safeEqual($0, pck.pceId) } ?? false
+                Hex.decode(info.pceId).map { ConstantTime.equal($0, pck.pceId) } ?? false
             }
             let qeIdentities = candidates(qeIdentityCandidates(collateral)) { _ in true }
             return DCAPWarmEntry(

@@ -134,7 +134,7 @@ public struct DCAPVerifier: EvidenceVerifier {
         }
         let binding = Array(SHA256.hash(data: sig.attestationKey + sig.qeAuthData))
         let reportData = sig.qeReport.reportData
-        guard reportData.count == 64, safeEqual(Array(reportData[0..<32]), binding),
+        guard reportData.count == 64, ConstantTime.equal(Array(reportData[0..<32]), binding),
             reportData[32...].allSatisfy({ $0 == 0 })
         else {
             throw AttestationError(
@@ -147,7 +147,7 @@ public struct DCAPVerifier: EvidenceVerifier {
 
         // 4. Collateral: TCB info and QE identity, Intel-signed and current.
         let tcbInfo = try selectTCBInfo(collateral, fmspc: pck.fmspc, root: root, at: time)
-        guard let tcbPce = Hex.decode(tcbInfo.pceId), safeEqual(tcbPce, pck.pceId) else {
+        guard let tcbPce = Hex.decode(tcbInfo.pceId), ConstantTime.equal(tcbPce, pck.pceId) else {
             throw AttestationError(.collateralInvalid, "TCB info is for PCE id \(tcbInfo.pceId), the PCK certificate for \(Hex.encode(pck.pceId))")
         }
         let qeIdentity = try selectQEIdentity(collateral, root: root, at: time)
@@ -201,16 +201,8 @@ public struct DCAPVerifier: EvidenceVerifier {
             throw AttestationError(.malformed, "TDX quotes must be version 4 or 5, this is version \(quote.header.version)")
         default: break
         }
-        guard safeEqual(quote.header.qeVendorID, QuoteHeader.intelQEVendorID) else {
+        guard ConstantTime.equal(quote.header.qeVendorID, QuoteHeader.intelQEVendorID) else {
             throw AttestationError(.chainInvalid, "the quote's QE vendor id \(Hex.encode(quote.header.qeVendorID)) is not Intel's")
         }
     }
-}
-
-/// Equality without early exit (digests and identities compared in constant time).
-func safeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var diff: UInt8 = 0
-    for i in a.indices { diff |= a[i] ^ b[i] }
-    return diff == 0
 }

@@ -30,10 +30,10 @@ public struct SGXPolicy: Sendable, Hashable {
             throw AttestationError(
                 .measurementMismatch, "the SGX policy names neither an MRENCLAVE nor an MRSIGNER with its ISVPRODID, so no enclave can match it")
         }
-        if let mrEnclave, !safeEqual(mrEnclave, claims.mrEnclave) {
+        if let mrEnclave, !ConstantTime.equal(mrEnclave, claims.mrEnclave) {
             throw AttestationError(.measurementMismatch, "MRENCLAVE \(Hex.encode(claims.mrEnclave)) is not the expected \(Hex.encode(mrEnclave))")
         }
-        if let mrSigner, !safeEqual(mrSigner, claims.mrSigner) {
+        if let mrSigner, !ConstantTime.equal(mrSigner, claims.mrSigner) {
             throw AttestationError(.measurementMismatch, "MRSIGNER \(Hex.encode(claims.mrSigner)) is not the expected \(Hex.encode(mrSigner))")
         }
         if let isvProdId, isvProdId != claims.isvProdId {

@@ -33,7 +33,7 @@ public struct TDXPolicy: Sendable, Hashable {
     }
 
     public func check(_ claims: TDXClaims) throws(AttestationError) {
-        guard safeEqual(mrTd, claims.mrTd) else {
+        guard ConstantTime.equal(mrTd, claims.mrTd) else {
             throw AttestationError(.measurementMismatch, "MRTD \(Hex.encode(claims.mrTd)) is not the expected \(Hex.encode(mrTd))")
         }
         let actual = claims.rtmrs
@@ -41,11 +41,11 @@ public struct TDXPolicy: Sendable, Hashable {
             guard (0..<4).contains(index) else {
                 throw AttestationError(.measurementMismatch, "the TDX policy names RTMR\(index); only RTMR0..3 exist")
             }
-            guard safeEqual(expected, actual[index]) else {
+            guard ConstantTime.equal(expected, actual[index]) else {
                 throw AttestationError(.measurementMismatch, "RTMR\(index) \(Hex.encode(actual[index])) is not the expected \(Hex.encode(expected))")
             }
         }
-        if let mrConfigId, !safeEqual(mrConfigId, claims.mrConfigId) {
+        if let mrConfigId, !ConstantTime.equal(mrConfigId, claims.mrConfigId) {
             throw AttestationError(.measurementMismatch, "MRCONFIGID \(Hex.encode(claims.mrConfigId)) is not the expected \(Hex.encode(mrConfigId))")
         }
         if claims.debug && !allowDebug {

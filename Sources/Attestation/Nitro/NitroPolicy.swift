@@ -46,17 +46,9 @@ public struct NitroPolicy: Sendable, Hashable {
             guard let actual = claims.pcrs[index] else {
                 throw AttestationError(.measurementMismatch, "the Nitro document has no PCR\(index), which the policy requires")
             }
-            guard Self.equal(actual, value) else {
+            guard ConstantTime.equal(actual, value) else {
                 throw AttestationError(.measurementMismatch, "Nitro PCR\(index) is \(Hex.encode(actual)), the policy requires \(Hex.encode(value))")
             }
         }
-    }
-
-    /// Length-then-content comparison whose time does not depend on where the bytes differ.
-    private static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
     }
 }

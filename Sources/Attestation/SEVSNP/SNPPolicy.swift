@@ -51,15 +51,15 @@ public struct SNPPolicy: Sendable, Hashable {
     }
 
     public func check(_ claims: SNPClaims) throws(AttestationError) {
-        guard Self.constantTimeEqual(claims.measurement, measurement) else {
+        guard ConstantTime.equal(claims.measurement, measurement) else {
             throw AttestationError(
                 .measurementMismatch,
                 "the SNP MEASUREMENT \(Hex.encode(claims.measurement)) is not the one the policy names (\(Hex.encode(measurement)))")
         }
-        if let hostData, !Self.constantTimeEqual(claims.hostData, hostData) {
+        if let hostData, !ConstantTime.equal(claims.hostData, hostData) {
             throw AttestationError(.measurementMismatch, "the SNP HOST_DATA \(Hex.encode(claims.hostData)) is not the one the policy names")
         }
-        if let idKeyDigest, !Self.constantTimeEqual(claims.idKeyDigest, idKeyDigest) {
+        if let idKeyDigest, !ConstantTime.equal(claims.idKeyDigest, idKeyDigest) {
             throw AttestationError(.measurementMismatch, "the SNP ID_KEY_DIGEST \(Hex.encode(claims.idKeyDigest)) is not the one the policy names")
         }
         if claims.debug && !allowDebug {
@@ -91,13 +91,5 @@ public struct SNPPolicy: Sendable, Hashable {
             throw AttestationError(
                 .tcbTooLow, "the reported TCB is below the policy minimum: \(low.joined(separator: ", ")); update the host firmware")
         }
-    }
-
-    /// Equal length and bytes, examining every byte whatever the first difference.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
     }
 }

@@ -1,67 +1,56 @@
-import Codecs
 import Attestation
+import Codecs
 import TransparencyLog
 
-/// A `tee: sev-snp` workload entry: an AMD SEV-SNP confidential VM.
+/// A `tee: sev-snp` workload entry: an AMD SEV-SNP confidential VM. The entry is an
+/// `SNPPolicy` in the manifest's spelling; this type only reads and writes that spelling:
+///
+/// | manifest key | policy field |
+/// |---|---|
+/// | `measurement` (48 bytes hex) | `measurement` |
+/// | `hostData` (32) | `hostData` |
+/// | `idKeyDigest` (48) | `idKeyDigest` |
+/// | `allowDebug` | `allowDebug` |
+/// | `maxVmpl` (0-3) | `maxVMPL` |
+/// | `minimumReportedTcb` {bootloader, tee, snp, microcode, fmc} | `minimumReportedTCB` |
 public struct SNPWorkload: Sendable, Hashable, WorkloadRequirement {
-    /// MEASUREMENT, the launch digest of the VM's initial memory (48 bytes).
-    public var measurement: [UInt8]
-    /// HOST_DATA the host set at launch (32 bytes), if the owner requires one.
-    public var hostData: [UInt8]?
-    /// ID_KEY_DIGEST, the key that signed the VM's ID block (48 bytes), if required.
-    public var idKeyDigest: [UInt8]?
-    public var allowDebug: Bool
-    public var minimumReportedTcb: SNPPolicy.MinimumTCB?
-    /// The least privileged VMPL (0-3) allowed to request the report.
-    public var maxVmpl: UInt32?
+    public var policy: SNPPolicy
 
-    public init(
-        measurement: [UInt8], hostData: [UInt8]? = nil, idKeyDigest: [UInt8]? = nil, allowDebug: Bool = false,
-        minimumReportedTcb: SNPPolicy.MinimumTCB? = nil, maxVmpl: UInt32? = nil
-    ) {
-        self.measurement = measurement
-        self.hostData = hostData
-        self.idKeyDigest = idKeyDigest
-        self.allowDebug = allowDebug
-        self.minimumReportedTcb = minimumReportedTcb
-        self.maxVmpl = maxVmpl
-    }
-
-    public var policy: SNPPolicy {
-        SNPPolicy(
-            measurement: measurement, hostData: hostData, idKeyDigest: idKeyDigest,
-            minimumReportedTCB: minimumReportedTcb, allowDebug: allowDebug, maxVMPL: maxVmpl)
+    public init(policy: SNPPolicy) {
+        self.policy = policy
     }
 
     init(reading r: inout ManifestReader) throws(ManifestError) {
-        measurement = try r.hex("measurement", count: 48)
-        hostData = try r.optionalHex("hostData", count: 32)
-        idKeyDigest = try r.optionalHex("idKeyDigest", count: 48)
-        allowDebug = try r.bool("allowDebug", default: false)
-        maxVmpl = try r.optionalInteger("maxVmpl", range: 0...3).map { UInt32($0) }
+        let measurement = try r.hex("measurement", count: 48)
+        let hostData = try r.optionalHex("hostData", count: 32)
+        let idKeyDigest = try r.optionalHex("idKeyDigest", count: 48)
+        let allowDebug = try r.bool("allowDebug", default: false)
+        let maxVMPL = try r.optionalInteger("maxVmpl", range: 0...3).map { UInt32($0) }
+        var minimum: SNPPolicy.MinimumTCB?
         if let node = r.node("minimumReportedTcb") {
             var t = try ManifestReader(node, path: r.child("minimumReportedTcb"))
             let svn: ClosedRange<Int64> = 0...255
-            minimumReportedTcb = SNPPolicy.MinimumTCB(
+            minimum = SNPPolicy.MinimumTCB(
                 bootloader: UInt8(try t.integer("bootloader", range: svn)),
                 tee: UInt8(try t.integer("tee", range: svn)),
                 snp: UInt8(try t.integer("snp", range: svn)),
                 microcode: UInt8(try t.integer("microcode", range: svn)),
                 fmc: try t.optionalInteger("fmc", range: svn).map { UInt8($0) })
             try t.finish()
-        } else {
-            minimumReportedTcb = nil
         }
+        policy = SNPPolicy(
+            measurement: measurement, hostData: hostData, idKeyDigest: idKeyDigest, minimumReportedTCB: minimum, allowDebug: allowDebug,
+            maxVMPL: maxVMPL)
     }
 
     var fields: [String: JSONValue] {
-        var f: [String: JSONValue] = ["measurement": .hex(measurement), "allowDebug": .bool(allowDebug)]
-        f.set("hostData", hostData.map(JSONValue.hex))
-        f.set("idKeyDigest", idKeyDigest.map(JSONValue.hex))
-        f.set("maxVmpl", maxVmpl.map { .int(Int64($0)) })
+        var f: [String: JSONValue] = ["measurement": .hex(policy.measurement), "allowDebug": .bool(policy.allowDebug)]
+        f.set("hostData", policy.hostData.map(JSONValue.hex))
+        f.set("idKeyDigest", policy.idKeyDigest.map(JSONValue.hex))
+        f.set("maxVmpl", policy.maxVMPL.map { .int(Int64($0)) })
         f.set(
             "minimumReportedTcb",
-            minimumReportedTcb.map { t in
+            policy.minimumReportedTCB.map { t in
                 var m: [String: JSONValue] = [
                     "bootloader": .int(Int64(t.bootloader)), "tee": .int(Int64(t.tee)),
                     "snp": .int(Int64(t.snp)), "microcode": .int(Int64(t.microcode)),

@@ -1,49 +1,35 @@
-import Codecs
 import Attestation
+import Codecs
 import TransparencyLog
 
-/// A `tee: tdx` workload entry: an Intel TDX trust domain.
+/// A `tee: tdx` workload entry: an Intel TDX trust domain. The entry is a `TDXPolicy` in the
+/// manifest's spelling:
+///
+/// | manifest key | policy field |
+/// |---|---|
+/// | `mrTd` (48 bytes hex) | `mrTd` |
+/// | `rtmr0`..`rtmr3` (48) | `rtmrs[0...3]` |
+/// | `mrConfigId` (48) | `mrConfigId` |
+/// | `minimumTeeTcbSvn` (16) | `minimumTeeTcbSvn` |
+/// | `allowDebug` | `allowDebug` |
+/// | `acceptTcb` (default `[UpToDate]`) | `acceptedTCBStatuses` |
 public struct TDXWorkload: Sendable, Hashable, WorkloadRequirement {
-    /// MRTD, the digest of the TD's initial contents (48 bytes).
-    public var mrTd: [UInt8]
-    /// RTMR0..3 by index (48 bytes each); indices not named are not checked.
-    public var rtmrs: [Int: [UInt8]]
-    public var mrConfigId: [UInt8]?
-    /// TEE_TCB_SVN minimum, 16 bytes compared byte by byte.
-    public var minimumTeeTcbSvn: [UInt8]?
-    public var allowDebug: Bool
-    /// Intel TCB statuses accepted; `UpToDate` only unless the owner widens it.
-    public var acceptTcb: [String]
+    public var policy: TDXPolicy
 
-    public init(
-        mrTd: [UInt8], rtmrs: [Int: [UInt8]] = [:], mrConfigId: [UInt8]? = nil, minimumTeeTcbSvn: [UInt8]? = nil,
-        allowDebug: Bool = false, acceptTcb: [String] = [DCAPTCBStatus.upToDate.rawValue]
-    ) {
-        self.mrTd = mrTd
-        self.rtmrs = rtmrs
-        self.mrConfigId = mrConfigId
-        self.minimumTeeTcbSvn = minimumTeeTcbSvn
-        self.allowDebug = allowDebug
-        self.acceptTcb = acceptTcb
-    }
-
-    public var policy: TDXPolicy {
-        TDXPolicy(
-            mrTd: mrTd, rtmrs: rtmrs, mrConfigId: mrConfigId, minimumTeeTcbSvn: minimumTeeTcbSvn,
-            allowDebug: allowDebug, acceptedTCBStatuses: Set(acceptTcb))
+    public init(policy: TDXPolicy) {
+        self.policy = policy
     }
 
     init(reading r: inout ManifestReader) throws(ManifestError) {
-        mrTd = try r.hex("mrTd", count: 48)
+        let mrTd = try r.hex("mrTd", count: 48)
         var rtmrs: [Int: [UInt8]] = [:]
         for i in 0..<4 {
             if let v = try r.optionalHex("rtmr\(i)", count: 48) { rtmrs[i] = v }
         }
-        self.rtmrs = rtmrs
-        mrConfigId = try r.optionalHex("mrConfigId", count: 48)
-        minimumTeeTcbSvn = try r.optionalHex("minimumTeeTcbSvn", count: 16)
-        allowDebug = try r.bool("allowDebug", default: false)
-        acceptTcb = try Self.readAcceptTcb(&r)
+        policy = TDXPolicy(
+            mrTd: mrTd, rtmrs: rtmrs, mrConfigId: try r.optionalHex("mrConfigId", count: 48),
+            minimumTeeTcbSvn: try r.optionalHex("minimumTeeTcbSvn", count: 16), allowDebug: try r.bool("allowDebug", default: false),
+            acceptedTCBStatuses: try Self.readAcceptTcb(&r))
     }
 
     /// `acceptTcb`: a non-empty list of distinct Intel TCB status names (shared by SGX).
@@ -67,12 +53,12 @@ public struct TDXWorkload: Sendable, Hashable, WorkloadRequirement {
 
     var fields: [String: JSONValue] {
         var f: [String: JSONValue] = [
-            "mrTd": .hex(mrTd), "allowDebug": .bool(allowDebug),
-            "acceptTcb": .array(acceptTcb.map(JSONValue.string)),
+            "mrTd": .hex(policy.mrTd), "allowDebug": .bool(policy.allowDebug),
+            "acceptTcb": .array(policy.acceptedTCBStatuses.map(JSONValue.string)),
         ]
-        for (i, v) in rtmrs { f["rtmr\(i)"] = .hex(v) }
-        f.set("mrConfigId", mrConfigId.map(JSONValue.hex))
-        f.set("minimumTeeTcbSvn", minimumTeeTcbSvn.map(JSONValue.hex))
+        for (i, v) in policy.rtmrs { f["rtmr\(i)"] = .hex(v) }
+        f.set("mrConfigId", policy.mrConfigId.map(JSONValue.hex))
+        f.set("minimumTeeTcbSvn", policy.minimumTeeTcbSvn.map(JSONValue.hex))
         return f
     }
 

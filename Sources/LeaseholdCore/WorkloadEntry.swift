@@ -55,10 +55,10 @@ extension WorkloadEntry {
     public func allows(tee: TEE, measurement: [UInt8], debug: Bool) -> Bool {
         guard tee == self.tee else { return false }
         switch self {
-        case .sevSNP(let w): return w.measurement == measurement && (w.allowDebug || !debug)
-        case .tdx(let w): return w.mrTd == measurement && (w.allowDebug || !debug)
-        case .sgx(let w): return (w.mrEnclave.map { $0 == measurement } ?? true) && (w.allowDebug || !debug)
-        case .nitro(let w): return w.pcr0 == measurement && (w.allowDebug || !debug)
+        case .sevSNP(let w): return w.policy.measurement == measurement && (w.policy.allowDebug || !debug)
+        case .tdx(let w): return w.policy.mrTd == measurement && (w.policy.allowDebug || !debug)
+        case .sgx(let w): return (w.policy.mrEnclave.map { $0 == measurement } ?? true) && (w.policy.allowDebug || !debug)
+        case .nitro(let w): return w.policy.pcr0 == measurement && (w.policy.allowDebug || !debug)
         case .sandbox(let w): return w.measurement == measurement && !debug
         }
     }

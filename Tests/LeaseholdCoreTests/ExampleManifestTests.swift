@@ -51,9 +51,9 @@ struct ExampleManifestTests {
         let e = try RealEvidence.entry("nitro-evervault-2022-10-13")
         let pcrs = try #require((e["details"] as? [String: Any])?["pcrs"] as? [String: String])
         guard case .nitro(let w) = try Self.read("nitro.yaml").workloads.first else { Issue.record("not a nitro entry"); return }
-        #expect(Hex.encode(w.pcr0) == pcrs["0"])
-        #expect(w.pcr1.map(Hex.encode) == pcrs["1"])
-        #expect(w.pcr2.map(Hex.encode) == pcrs["2"])
-        #expect(w.pcr8.map(Hex.encode) == pcrs["8"])
+        #expect(Hex.encode(w.policy.pcr0) == pcrs["0"])
+        #expect(w.policy.pcr1.map(Hex.encode) == pcrs["1"])
+        #expect(w.policy.pcr2.map(Hex.encode) == pcrs["2"])
+        #expect(w.policy.pcr8.map(Hex.encode) == pcrs["8"])
     }
 }

@@ -193,21 +193,25 @@ struct WhatYouSignTests {
             workloads: [
                 .sevSNP(
                     SNPWorkload(
-                        measurement: bytes(0x11, 48), hostData: bytes(0x12, 32), idKeyDigest: bytes(0x13, 48), allowDebug: true,
-                        minimumReportedTcb: .init(bootloader: 3, tee: 1, snp: 8, microcode: 115, fmc: 2), maxVmpl: 1)),
+                        policy: SNPPolicy(
+                            measurement: bytes(0x11, 48), hostData: bytes(0x12, 32), idKeyDigest: bytes(0x13, 48),
+                            minimumReportedTCB: .init(bootloader: 3, tee: 1, snp: 8, microcode: 115, fmc: 2), allowDebug: true, maxVMPL: 1))),
                 .tdx(
                     TDXWorkload(
-                        mrTd: bytes(0x21, 48), rtmrs: [0: bytes(0x30, 48), 1: bytes(0x31, 48), 2: bytes(0x32, 48), 3: bytes(0x33, 48)],
-                        mrConfigId: bytes(0x22, 48), minimumTeeTcbSvn: bytes(0x23, 16), allowDebug: false,
-                        acceptTcb: ["UpToDate", "SWHardeningNeeded"])),
+                        policy: TDXPolicy(
+                            mrTd: bytes(0x21, 48), rtmrs: [0: bytes(0x30, 48), 1: bytes(0x31, 48), 2: bytes(0x32, 48), 3: bytes(0x33, 48)],
+                            mrConfigId: bytes(0x22, 48), minimumTeeTcbSvn: bytes(0x23, 16), allowDebug: false,
+                            acceptedTCBStatuses: ["UpToDate", "SWHardeningNeeded"]))),
                 .sgx(
                     SGXWorkload(
-                        mrEnclave: bytes(0x41, 32), mrSigner: bytes(0x42, 32), isvProdId: 9, minimumIsvSvn: 4, allowDebug: false,
-                        acceptTcb: ["UpToDate"])),
+                        policy: SGXPolicy(
+                            mrEnclave: bytes(0x41, 32), mrSigner: bytes(0x42, 32), isvProdId: 9, minimumIsvSvn: 4, allowDebug: false,
+                            acceptedTCBStatuses: ["UpToDate"]))),
                 .nitro(
                     NitroWorkload(
-                        pcr0: bytes(0x50, 48), pcr1: bytes(0x51, 48), pcr2: bytes(0x52, 48), pcr3: bytes(0x53, 48),
-                        pcr4: bytes(0x54, 48), pcr8: bytes(0x58, 48), allowDebug: false)),
+                        policy: NitroPolicy(
+                            pcr0: bytes(0x50, 48), pcr1: bytes(0x51, 48), pcr2: bytes(0x52, 48), pcr3: bytes(0x53, 48),
+                            pcr4: bytes(0x54, 48), pcr8: bytes(0x58, 48), allowDebug: false))),
                 .sandbox(SandboxWorkload(measurement: bytes(0x5a, 48))),
             ],
             receipts: .required, broker: "leasehold-log+0a1b2c3d+AQID", issueBefore: ManifestTime.parse("2026-12-31T00:00:00Z"),

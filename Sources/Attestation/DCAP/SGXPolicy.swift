@@ -9,12 +9,13 @@ public struct SGXPolicy: Sendable, Hashable {
     public var isvProdId: UInt16?
     public var minimumIsvSvn: UInt16
     public var allowDebug: Bool
-    public var acceptedTCBStatuses: Set<String>
+    /// Intel TCB statuses accepted, in the order the manifest lists them.
+    public var acceptedTCBStatuses: [String]
 
     public init(
         mrEnclave: [UInt8]? = nil, mrSigner: [UInt8]? = nil, isvProdId: UInt16? = nil,
         minimumIsvSvn: UInt16 = 0, allowDebug: Bool = false,
-        acceptedTCBStatuses: Set<String> = ["UpToDate"]
+        acceptedTCBStatuses: [String] = ["UpToDate"]
     ) {
         self.mrEnclave = mrEnclave
         self.mrSigner = mrSigner
@@ -45,6 +46,6 @@ public struct SGXPolicy: Sendable, Hashable {
         if claims.isvSvn < minimumIsvSvn {
             throw AttestationError(.tcbTooLow, "ISVSVN \(claims.isvSvn) is below the minimum \(minimumIsvSvn)")
         }
-        try claims.status.check(accepted: acceptedTCBStatuses, advisoryIds: claims.advisoryIds)
+        try claims.status.check(accepted: Set(acceptedTCBStatuses), advisoryIds: claims.advisoryIds)
     }
 }

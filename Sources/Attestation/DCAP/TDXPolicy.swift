@@ -17,12 +17,13 @@ public struct TDXPolicy: Sendable, Hashable {
     /// 16 bytes compared component by component (each byte an SVN).
     public var minimumTeeTcbSvn: [UInt8]?
     public var allowDebug: Bool
-    public var acceptedTCBStatuses: Set<String>
+    /// Intel TCB statuses accepted, in the order the manifest lists them.
+    public var acceptedTCBStatuses: [String]
 
     public init(
         mrTd: [UInt8], rtmrs: [Int: [UInt8]] = [:], mrConfigId: [UInt8]? = nil,
         minimumTeeTcbSvn: [UInt8]? = nil, allowDebug: Bool = false,
-        acceptedTCBStatuses: Set<String> = ["UpToDate"]
+        acceptedTCBStatuses: [String] = ["UpToDate"]
     ) {
         self.mrTd = mrTd
         self.rtmrs = rtmrs
@@ -58,6 +59,6 @@ public struct TDXPolicy: Sendable, Hashable {
                 throw AttestationError(.tcbTooLow, "TEE_TCB_SVN \(Hex.encode(claims.teeTcbSvn)) is below the minimum \(Hex.encode(minimum))")
             }
         }
-        try claims.status.check(accepted: acceptedTCBStatuses, advisoryIds: claims.advisoryIds)
+        try claims.status.check(accepted: Set(acceptedTCBStatuses), advisoryIds: claims.advisoryIds)
     }
 }

@@ -40,7 +40,7 @@ struct DCAPPolicyTests {
         let sample = try DCAPSample.load("sgx-phala-00a067110000")
         let claims = try sample.verifier().verifySGX(sample.evidence, at: sample.validAt)
         #expect(dcapErrorCode { try SGXPolicy(mrEnclave: claims.mrEnclave).check(claims) } == .tcbStatusNotAccepted)
-        let accepted: Set<String> = ["UpToDate", "ConfigurationAndSWHardeningNeeded"]
+        let accepted: [String] = ["UpToDate", "ConfigurationAndSWHardeningNeeded"]
         #expect(throws: Never.self) { try SGXPolicy(mrEnclave: claims.mrEnclave, acceptedTCBStatuses: accepted).check(claims) }
         #expect(throws: Never.self) {
             try SGXPolicy(mrSigner: claims.mrSigner, isvProdId: claims.isvProdId, acceptedTCBStatuses: accepted).check(claims)

@@ -178,11 +178,16 @@ let package = Package(
             name: "leasehold-workload",
             dependencies: ["LeaseholdWorkloadCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "BrokerTests", dependencies: ["Codecs", "Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
+        // What the test suites share: fixture paths, a broker on a temporary directory, a
+        // hand-moved clock. A plain target (not a test target), so suites can depend on it.
+        .target(
+            name: "LeaseholdTestSupport", dependencies: ["Broker", "Collateral", "LeaseholdAPI"],
+            path: "Tests/LeaseholdTestSupport"),
+        .testTarget(name: "BrokerTests", dependencies: ["LeaseholdTestSupport", "Codecs", "Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BrokerHTTPTests",
-            dependencies: ["Codecs", 
+            dependencies: ["LeaseholdTestSupport", "Codecs", 
                 "BrokerHTTP", "Broker", "Collateral", "LeaseholdAPI", "LeaseholdClient", "LeaseholdOwnerClient", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -192,23 +197,23 @@ let package = Package(
         ),
         .testTarget(
             name: "LeaseholdClientTests",
-            dependencies: ["Codecs", "LeaseholdClient", "LeaseholdOwnerClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
+            dependencies: ["LeaseholdTestSupport", "Codecs", "LeaseholdClient", "LeaseholdOwnerClient", "Broker", "LeaseholdAPI", "LeaseholdCore", "Vault", "Attestation", "TransparencyLog",
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "AttestationTests", dependencies: ["Codecs", "Attestation", "Collateral", "LeaseholdAPI"]),
-        .testTarget(name: "CollateralTests", dependencies: ["Codecs", "Collateral", "Attestation",
+        .testTarget(name: "AttestationTests", dependencies: ["LeaseholdTestSupport", "Codecs", "Attestation", "Collateral", "LeaseholdAPI"]),
+        .testTarget(name: "CollateralTests", dependencies: ["LeaseholdTestSupport", "Codecs", "Collateral", "Attestation",
                                                        .product(name: "Crypto", package: "swift-crypto"),
                                                        .product(name: "X509", package: "swift-certificates")]),
-        .testTarget(name: "AttestersTests", dependencies: ["Attesters"]),
+        .testTarget(name: "AttestersTests", dependencies: ["LeaseholdTestSupport", "Attesters"]),
         .testTarget(name: "LeaseholdWorkloadCLITests", dependencies: ["LeaseholdWorkloadCLI", "LeaseholdClient", "LeaseholdAPI", "Attesters",
                                                                       .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "LeaseholdCoreTests", dependencies: ["Codecs", "LeaseholdCore", "LeaseholdAPI", "Attestation", "TransparencyLog"]),
+        .testTarget(name: "LeaseholdCoreTests", dependencies: ["LeaseholdTestSupport", "Codecs", "LeaseholdCore", "LeaseholdAPI", "Attestation", "TransparencyLog"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "Codecs"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs"]),
-        .testTarget(name: "TransparencyLogTests", dependencies: ["Codecs", "TransparencyLog"]),
+        .testTarget(name: "TransparencyLogTests", dependencies: ["LeaseholdTestSupport", "Codecs", "TransparencyLog"]),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Codecs", "Storage", "TransparencyLog", "Broker", "Collateral", "Attestation",
+            dependencies: ["LeaseholdTestSupport", "Codecs", "Storage", "TransparencyLog", "Broker", "Collateral", "Attestation",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]

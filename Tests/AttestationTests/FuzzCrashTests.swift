@@ -1,3 +1,4 @@
+import LeaseholdTestSupport
 import Foundation
 import Testing
 @testable import Attestation
@@ -6,11 +7,7 @@ import Testing
 /// fuzz/crashes/TARGET/, fed again to that parser: each must now be refused with a thrown
 /// AttestationError, not trap and not parse.
 struct FuzzCrashTests {
-    static let crashes: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/AttestationTests/FuzzCrashTests.swift -> repo
-        return url.appendingPathComponent("fuzz/crashes")
-    }()
+    static let crashes = TestPaths.inRepository("fuzz/crashes")
 
     static func inputs(_ target: String) throws -> [(String, [UInt8])] {
         let dir = crashes.appendingPathComponent(target)

@@ -1,13 +1,10 @@
+import LeaseholdTestSupport
 import Foundation
 
 /// Locates ../shared/vectors (the real evidence captured on real hardware) from this file.
 /// CI clones the repository with `shared/` beside it, as on the developers' machines.
 enum Vectors {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/AttestationTests/Vectors.swift -> repo
-        return url.deletingLastPathComponent().appendingPathComponent("shared/vectors")
-    }()
+    static let root = TestPaths.vectors
 
     static func bytes(_ relativePath: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: root.appendingPathComponent(relativePath)))

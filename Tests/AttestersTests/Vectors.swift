@@ -1,16 +1,10 @@
+import LeaseholdTestSupport
 import Foundation
 @testable import Attesters
 
 /// The real evidence in /work/shared/vectors (see its SOURCES.md), or LEASEHOLD_VECTORS.
 enum Vectors {
-    static let root: URL = {
-        if let dir = ProcessInfo.processInfo.environment["LEASEHOLD_VECTORS"] { return URL(fileURLWithPath: dir) }
-        // Tests/AttestersTests/Vectors.swift -> the repository -> ../shared/vectors
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let sibling = repo.deletingLastPathComponent().appendingPathComponent("shared/vectors")
-        if FileManager.default.fileExists(atPath: sibling.path) { return sibling }
-        return URL(fileURLWithPath: "/work/shared/vectors")
-    }()
+    static let root = TestPaths.vectors
 
     static func bytes(_ path: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: root.appendingPathComponent(path)))

@@ -9,6 +9,7 @@ import HummingbirdTesting
 @testable import LeaseholdOwnerClient
 import LeaseholdCore
 import Logging
+import LeaseholdTestSupport
 import Testing
 import TransparencyLog
 import Vault
@@ -134,7 +135,7 @@ import Vault
     @Test func theConsoleIsServedAsBuiltWithAStrictPolicy() async throws {
         let t = try await TestBroker.make()
         let app = try BrokerRoutes.application(broker: t.broker, host: "127.0.0.1", port: 0, logger: logger)
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/BrokerHTTP/Console").standardized
+        let dir = TestPaths.inRepository("Sources/BrokerHTTP/Console")
         try await app.test(.router) { client in
             for (uri, file, type) in [
                 ("/console", "console.html", "text/html"), ("/console/console.js", "console.js", "text/javascript"),

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import LeaseholdTestSupport
 import Testing
 
 /// The phase clocks as a value, with made-up times.

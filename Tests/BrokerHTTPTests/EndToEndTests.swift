@@ -9,6 +9,7 @@ import HummingbirdTesting
 @testable import LeaseholdOwnerClient
 import LeaseholdCore
 import Logging
+import LeaseholdTestSupport
 import Testing
 import TransparencyLog
 import Vault

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import LeaseholdTestSupport
 import Testing
 
 /// The HTTP layer's own behaviour: routing, body limits, strict bodies, admin header, query

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import LeaseholdCore
 import Logging
+import LeaseholdTestSupport
 import Testing
 
 /// Review finding L10 in the HTTP layer, and H2's byte cap on log pages.

@@ -8,6 +8,7 @@ import HummingbirdTesting
 @testable import LeaseholdOwnerClient
 import LeaseholdCore
 import Logging
+import LeaseholdTestSupport
 import Testing
 import Vault
 

@@ -3,15 +3,14 @@ import LeaseholdAPI
 @testable import BrokerHTTP
 import Foundation
 import Hummingbird
+import LeaseholdTestSupport
 import Testing
 import Yams
 
 /// openapi.yaml and the router describe the same API: every documented path+method is
 /// routed, and every route is documented.
 @Suite struct OpenAPIRouteTests {
-    static let documentPath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/BrokerHTTP/openapi.yaml").path
+    static let documentPath = TestPaths.inRepository("Sources/BrokerHTTP/openapi.yaml").path
 
     static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 

@@ -1,3 +1,4 @@
+import LeaseholdTestSupport
 import Broker
 @testable import BrokerHTTP
 import Foundation
@@ -9,7 +10,7 @@ import Yams
 /// the same reason codes with the statuses the broker answers, every operation, and every
 /// schema's members (issue 16).
 @Suite struct ProtocolDocumentTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+    static let root = TestPaths.repository
     static var protocolText: String { get throws { try String(contentsOf: root.appendingPathComponent("docs/PROTOCOL.md"), encoding: .utf8) } }
     static var openAPI: [String: Any] {
         get throws {

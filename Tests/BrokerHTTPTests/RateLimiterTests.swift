@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Synchronization
+import LeaseholdTestSupport
 import Testing
 
 /// Token buckets with made-up times, and the 429 over HTTP.

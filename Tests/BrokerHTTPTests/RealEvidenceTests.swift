@@ -12,6 +12,7 @@ import LeaseholdClient
 import LeaseholdCore
 import Logging
 import Synchronization
+import LeaseholdTestSupport
 import Testing
 import TransparencyLog
 import Vault
@@ -55,11 +56,7 @@ import Vault
             measurement: "e72a46ca80a260fb044a125442f0c7e331813bcbaf9724d9f3857758992766f2d65710a27aa94ae3949dd54e7c9fe86a"),
     ]
 
-    static let vectors: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("shared/vectors")
-    }()
+    static let vectors = TestPaths.vectors
 
     func refusal(
         _ s: Sample, manifestMeasurement: String, requireSNPCRL: Bool = false, collateral service: CollateralService? = nil,

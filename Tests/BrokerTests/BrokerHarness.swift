@@ -2,6 +2,7 @@ import Codecs
 import Attestation
 import Foundation
 import Synchronization
+import LeaseholdTestSupport
 import Testing
 @testable import Broker
 import LeaseholdAPI
@@ -133,13 +134,6 @@ final class BrokerHarness: Sendable {
         try checker.finish()
         return s
     }
-}
-
-final class TestClock: Sendable {
-    private let time: Mutex<Date>
-    init(_ start: Date) { time = Mutex(start) }
-    var now: Date { time.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { time.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
 /// Expects `body` to throw a BrokerError with `code`.

@@ -1,3 +1,4 @@
+import LeaseholdTestSupport
 import Codecs
 import Attestation
 import Crypto
@@ -11,11 +12,7 @@ import X509
 /// ../shared/vectors (the TDX quote from Trustee's q4 set, FMSPC 50806f000000, platform CA),
 /// with the issuer chains in percent-encoded headers as Intel sends them.
 @Suite struct CollateralServiceTests {
-    static let vectors: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.deletingLastPathComponent().appendingPathComponent("shared/vectors")
-    }()
+    static let vectors = TestPaths.vectors
     static func file(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: vectors.appendingPathComponent(path))) }
     static let dir = "tdx/trustee-q4-lunal-collateral/"
     static let validAt = Date(timeIntervalSince1970: 1_775_001_600)  // 2026-04-01T00:00:00Z, EXPECTED.json valid_at

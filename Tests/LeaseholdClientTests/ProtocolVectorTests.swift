@@ -1,3 +1,4 @@
+import LeaseholdTestSupport
 import Codecs
 import Crypto
 import Foundation
@@ -10,7 +11,7 @@ import TransparencyLog
 /// docs/vectors/*.json, computed by docs/vectors/generate.py from PROTOCOL.md's formulas with
 /// Python's own primitives: the Swift code must reproduce every value (issue 16).
 @Suite struct ProtocolVectorTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/vectors").standardized
+    static let directory = TestPaths.inRepository("docs/vectors")
 
     static func load(_ name: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name))) as? [String: Any])

@@ -1,3 +1,4 @@
+import LeaseholdTestSupport
 import Codecs
 import Attestation
 import Foundation
@@ -8,11 +9,7 @@ import Testing
 /// signable, and faithful to the real evidence they name.
 @Suite("Example manifests")
 struct ExampleManifestTests {
-    static let directory: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/LeaseholdCoreTests/<file> -> repo
-        return url.appendingPathComponent("manifests")
-    }()
+    static let directory = TestPaths.inRepository("manifests")
 
     static func read(_ name: String) throws -> LeaseManifest {
         try LeaseManifest(yaml: String(decoding: try Data(contentsOf: directory.appendingPathComponent(name)), as: UTF8.self))

@@ -1,14 +1,11 @@
+import LeaseholdTestSupport
 import Attestation
 import Foundation
 
 /// Verified claims from the real evidence in ../shared/vectors, each verified at its
 /// EXPECTED.json `valid_at` by the real verifier (the evidence expires; the time is injected).
 enum RealEvidence {
-    static let root: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/LeaseholdCoreTests/RealEvidence.swift -> repo
-        return url.deletingLastPathComponent().appendingPathComponent("shared/vectors")
-    }()
+    static let root = TestPaths.vectors
 
     static func entry(_ id: String) throws -> [String: Any] {
         let data = try Data(contentsOf: root.appendingPathComponent("EXPECTED.json"))

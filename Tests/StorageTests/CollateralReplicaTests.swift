@@ -1,3 +1,4 @@
+import LeaseholdTestSupport
 import Attestation
 import Broker
 import Collateral
@@ -11,8 +12,7 @@ import Testing
 /// the set's nextUpdate, then refuses. The upstream is a directory holding Intel's real q4
 /// documents of ../shared/vectors in `CollateralDirectory`'s layout; "down" is an empty one.
 @Suite struct CollateralReplicaTests {
-    static let q4 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/vectors/tdx/trustee-q4-lunal-collateral")
+    static let q4 = TestPaths.vectors.appendingPathComponent("tdx/trustee-q4-lunal-collateral")
     static let validAt = Date(timeIntervalSince1970: 1_775_001_600)  // 2026-04-01T00:00:00Z, EXPECTED.json valid_at
 
     static func read(_ name: String) throws -> Data { try Data(contentsOf: q4.appendingPathComponent(name)) }

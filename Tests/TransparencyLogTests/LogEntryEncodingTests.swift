@@ -1,4 +1,5 @@
 import Codecs
+import LeaseholdTestSupport
 import Foundation
 import Testing
 @testable import TransparencyLog
@@ -17,5 +18,17 @@ import Testing
         #expect(RFC3339.format(Date(timeIntervalSince1970: 951_782_400.5)) == "2000-02-29T00:00:00.500Z")
         #expect(RFC3339.parse("2000-02-29T00:00:00.500Z") == Date(timeIntervalSince1970: 951_782_400.5))
         #expect(RFC3339.parseCanonical("2001-02-29T00:00:00.000Z") == nil)
+    }
+
+    static let crash = TestPaths.inRepository("fuzz/crashes/log-entry")
+
+    /// The fuzzer's crash input (fuzz/crashes/log-entry) is a refused entry, not a trap.
+    @Test func theFuzzersCrashIsARefusedEntry() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.crash.path)
+        #expect(!names.isEmpty)
+        for name in names {
+            let bytes = [UInt8](try Data(contentsOf: Self.crash.appendingPathComponent(name)))
+            #expect(throws: LogEntry.FormatError.self) { try LogEntry(bytes: bytes) }
+        }
     }
 }

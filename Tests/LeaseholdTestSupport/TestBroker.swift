@@ -4,16 +4,16 @@ import LeaseholdAPI
 import Foundation
 
 /// A broker on a fresh temporary data directory, removed when the test ends.
-final class TestBroker: @unchecked Sendable {
-    let directory: String
-    let broker: Broker
+public final class TestBroker: @unchecked Sendable {
+    public let directory: String
+    public let broker: Broker
 
     private init(directory: String, broker: Broker) {
         self.directory = directory
         self.broker = broker
     }
 
-    static func make(
+    public static func make(
         allowSandbox: Bool = true, requireSNPCRL: Bool = false, metrics: BrokerMetrics = .disabled,
         collateral: CollateralService? = nil, publicLog: Bool = false, clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> TestBroker {
@@ -34,7 +34,7 @@ final class TestBroker: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-    var adminToken: String {
+    public var adminToken: String {
         get throws { try String(contentsOfFile: broker.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 }

@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: ["Codecs", 
-                "LeaseholdAPI", "LeaseholdClient", "Attestation", "Collateral", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
+                "LeaseholdAPI", "Attestation", "Collateral", "LeaseholdCore", "Storage", "TransparencyLog", "Vault",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "BrokerHTTP",
             dependencies: [
-                "Broker", "LeaseholdAPI",
+                "Broker", "LeaseholdAPI", "LeaseholdClient", "Codecs", "TransparencyLog", "Vault",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -183,7 +183,7 @@ let package = Package(
         .target(
             name: "LeaseholdTestSupport", dependencies: ["Broker", "Collateral", "LeaseholdAPI"],
             path: "Tests/LeaseholdTestSupport"),
-        .testTarget(name: "BrokerTests", dependencies: ["LeaseholdTestSupport", "Codecs", "Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
+        .testTarget(name: "BrokerTests", dependencies: ["LeaseholdTestSupport", "BrokerHTTP", "Codecs", "Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BrokerHTTPTests",

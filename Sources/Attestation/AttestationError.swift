@@ -45,6 +45,14 @@ public struct AttestationError: Error, Sendable, Hashable, CustomStringConvertib
         public static let reportDataMismatch = Code(rawValue: "report-data-mismatch")
         /// The TEE kind is not known, or not enabled on this broker.
         public static let teeNotAllowed = Code(rawValue: "tee-not-allowed")
+        /// The report was made at a VMPL above the policy's maximum: a less privileged guest layer
+        /// (not the one the manifest trusts) asked for it (SEV-SNP).
+        public static let vmplNotAllowed = Code(rawValue: "vmpl-not-allowed")
+        /// The evidence is signed with, or declares, an algorithm this verifier does not accept
+        /// (Nitro: COSE `alg` other than ES384, or a document `digest` other than SHA384).
+        public static let algorithmNotAllowed = Code(rawValue: "algorithm-not-allowed")
+        /// The evidence's own creation time is outside the validity of the certificate that signed it.
+        public static let timestampOutOfRange = Code(rawValue: "timestamp-out-of-range")
     }
 
     public var code: Code

@@ -34,9 +34,9 @@ struct BrokerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response = HTTPBody.error(BrokerError(.rateLimited, message), status: .tooManyRequests)
             response.headers[.retryAfter] = String(Self.retryAfterSeconds(error.retryAfter))
         } catch let error as BodyTooLarge {
-            reason = "request-too-large"
+            reason = ReasonCode.requestTooLarge.rawValue
             response = HTTPBody.error(
-                BrokerError(.init("request-too-large"), "the request body is larger than \(error.limit) bytes"), status: .contentTooLarge)
+                BrokerError(.requestTooLarge, "the request body is larger than \(error.limit) bytes"), status: .contentTooLarge)
         } catch let error as BodyIncomplete {
             reason = "body-incomplete"
             context.logger.info("request body incomplete", metadata: ["cause": "\(error.cause)"])
@@ -48,8 +48,8 @@ struct BrokerErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 response = HTTPBody.error(
                     BrokerError(.notFound, Self.bounded("no such route: \(request.method) \(request.uri.path)")), status: .notFound)
             case .contentTooLarge:
-                reason = "request-too-large"
-                response = HTTPBody.error(BrokerError(.init("request-too-large"), "the request body is too large"), status: .contentTooLarge)
+                reason = ReasonCode.requestTooLarge.rawValue
+                response = HTTPBody.error(BrokerError(.requestTooLarge, "the request body is too large"), status: .contentTooLarge)
             case let status where (400..<500).contains(status.code):
                 reason = BrokerError.Code.badRequest.rawValue
                 response = HTTPBody.error(BrokerError(.badRequest, status.reasonPhrase), status: status)

@@ -131,7 +131,7 @@ public struct PolicyMatcher: Sendable {
         switch code {
         case .teeNotAllowed: return 0
         case .measurementMismatch: return 1
-        case .debugNotAllowed, LeaseRefusal.Code(rawValue: "vmpl-not-allowed"): return 2
+        case .debugNotAllowed, .vmplNotAllowed: return 2
         case .tcbTooLow: return 3
         case .tcbStatusNotAccepted: return 4
         default: return 1

@@ -5,6 +5,7 @@ import Attestation
 import Broker
 import LeaseholdAPI
 import Crypto
+import BrokerHTTP
 import Foundation
 import LeaseholdCore
 import Storage

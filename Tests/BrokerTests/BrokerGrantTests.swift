@@ -1,6 +1,7 @@
 import Codecs
 import Crypto
 import Attestation
+import BrokerHTTP
 import Foundation
 import Synchronization
 import Testing

@@ -1,5 +1,6 @@
 import Codecs
 import Attestation
+import BrokerHTTP
 import Foundation
 import Synchronization
 import LeaseholdTestSupport

@@ -1,6 +1,7 @@
 import Codecs
 import Attestation
 import Crypto
+import BrokerHTTP
 import Foundation
 import Synchronization
 import Testing

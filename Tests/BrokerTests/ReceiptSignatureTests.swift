@@ -1,4 +1,5 @@
 import Codecs
+import BrokerHTTP
 import Foundation
 import Testing
 @testable import Broker

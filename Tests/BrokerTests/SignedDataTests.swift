@@ -1,5 +1,6 @@
 import Codecs
 import Crypto
+import BrokerHTTP
 import Foundation
 import GRDB
 import Testing

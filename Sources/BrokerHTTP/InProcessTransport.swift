@@ -1,3 +1,4 @@
+import Broker
 import LeaseholdAPI
 import LeaseholdClient
 

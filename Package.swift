@@ -183,7 +183,7 @@ let package = Package(
         .target(
             name: "LeaseholdTestSupport", dependencies: ["Broker", "Collateral", "LeaseholdAPI"],
             path: "Tests/LeaseholdTestSupport"),
-        .testTarget(name: "BrokerTests", dependencies: ["LeaseholdTestSupport", "BrokerHTTP", "Codecs", "Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
+        .testTarget(name: "BrokerTests", dependencies: ["LeaseholdTestSupport", "BrokerHTTP", "LeaseholdClient", "Codecs", "Broker", "LeaseholdAPI", "LeaseholdCore", "Storage", "TransparencyLog", "Vault", "Attestation",
                                                    .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "BrokerHTTPTests",

@@ -25,10 +25,6 @@ public struct LocalWorkload: Sendable {
         }
     }
 
-    /// Produces evidence for `reportData` (sandbox: `SandboxEvidence`; tests: a real report).
-    public typealias EvidenceMaker =
-        @Sendable (_ reportData: [UInt8], _ nonce: [UInt8], _ publicKey: [UInt8]) throws -> (tee: String, evidence: [UInt8], collateral: [[UInt8]])
-
     public var broker: Broker
     public var suite: KeyWrapSuite
 
@@ -37,21 +33,15 @@ public struct LocalWorkload: Sendable {
         self.suite = suite
     }
 
-    public static func sandbox(measurement: [UInt8], debug: Bool = false) -> EvidenceMaker {
-        { reportData, _, _ in ("sandbox", try SandboxEvidence(measurement: measurement, reportData: reportData, debug: debug).signed(), []) }
-    }
-
     func client(clock: @escaping @Sendable () -> Date = { Date() }) throws(BrokerError) -> WorkloadClient {
         let key: NoteVerifier
         do { key = try NoteVerifier(encoded: broker.logVerifierKey) } catch { throw BrokerError(.internal, "the broker's log key: \(error)") }
         return WorkloadClient(transport: InProcessTransport(broker), logKey: key, clock: clock)
     }
 
-    public func fetch(owner: String, leaseId: String, evidence make: EvidenceMaker) async throws -> Received {
-        let provider: EvidenceProvider = { binding in
-            let e = try make(binding.reportData, binding.nonce, binding.publicKey)
-            return WorkloadEvidence(tee: e.tee, evidence: e.evidence, collateral: e.collateral)
-        }
+    /// Runs the workload flow with `provider`'s evidence (`EvidenceProviders.sandbox`, or a
+    /// test's real report).
+    public func fetch(owner: String, leaseId: String, evidence provider: EvidenceProvider) async throws -> Received {
         let client = try client()
         do {
             let grant = try await client.fetch(owner: owner, leaseId: leaseId, suite: suite, evidence: provider)

@@ -4,6 +4,7 @@ import ArgumentParser
 import Attestation
 import Broker
 import LeaseholdAPI
+import LeaseholdClient
 import Crypto
 import BrokerHTTP
 import Foundation
@@ -13,8 +14,9 @@ import TransparencyLog
 import Vault
 
 /// `leasehold demo`: the whole story on an embedded SQLite broker, each step printed.
-struct Demo: AsyncParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Run the end-to-end story on a temporary SQLite broker and audit it.",
         discussion: """
             An owner, a key in the vault, a lease, a workload getting the key, a workload refused for the wrong measurement, a revocation, an expiry recorded by the sweeper, and an audit that verifies. With --db FILE the database (and its key files beside it, FILE.log-key, FILE.root-key, FILE.admin-token) is kept for inspection with `leasehold audit`.
@@ -84,7 +86,7 @@ struct DemoStory {
         )
 
         let workload = LocalWorkload(broker: broker)
-        let got = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: measurement))
+        let got = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: EvidenceProviders.sandbox(measurement: measurement))
         let same = got.keys["patients-2026"] == dataKey
         out(
             "5. workload with the right measurement got the key (same as the owner's: \(same ? "yes" : "NO")); its grant is log seq \(got.response.receipt.logIndex), proven in checkpoint of size \(try Checkpoint(body: String(got.response.receipt.checkpoint.split(separator: "\n\n")[0]) + "\n").size)"
@@ -97,7 +99,7 @@ struct DemoStory {
 
         do {
             _ = try await workload.fetch(
-                owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: [UInt8](repeating: 0x66, count: 48)))
+                owner: owner, leaseId: "study-42", evidence: EvidenceProviders.sandbox(measurement: [UInt8](repeating: 0x66, count: 48)))
             throw CLIFailure(message: "a workload with the wrong measurement got a key")
         } catch let e as BrokerError {
             out("6. workload with another measurement refused: \(e.code.rawValue) (logged as key.denied)")
@@ -109,7 +111,7 @@ struct DemoStory {
                 ["op": .string("lease.revoke"), "owner": .string(owner), "leaseId": .string("study-42")], key: ownerKey, at: Date(),
                 broker: broker.logVerifierKey))
         do {
-            _ = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: LocalWorkload.sandbox(measurement: measurement))
+            _ = try await workload.fetch(owner: owner, leaseId: "study-42", evidence: EvidenceProviders.sandbox(measurement: measurement))
             throw CLIFailure(message: "a revoked lease released a key")
         } catch let e as BrokerError {
             out("7. owner revoked study-42; the next request is refused: \(e.code.rawValue)")

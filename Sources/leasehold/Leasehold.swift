@@ -12,8 +12,8 @@ struct Leasehold: AsyncParsableCommand {
         commandName: "leasehold",
         abstract: "A key broker that leases data keys to attested TEE workloads, with a verifiable log.",
         subcommands: [
-            Serve.self, OwnerCommand.self, VaultCommand.self, ManifestCommand.self, LeaseCommand.self, WorkloadCommand.self,
-            Demo.self, Audit.self, AuditorCommand.self, Evidence.self, CollateralCommand.self, Bench.self,
+            ServeCommand.self, OwnerCommand.self, VaultCommand.self, ManifestCommand.self, LeaseCommand.self, WorkloadCommand.self,
+            DemoCommand.self, AuditCommand.self, AuditorCommand.self, EvidenceCommand.self, CollateralCommand.self, BenchCommand.self,
         ]
     )
 

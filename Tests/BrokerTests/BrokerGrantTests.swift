@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 @testable import Broker
 import LeaseholdAPI
+import LeaseholdClient
 import LeaseholdCore
 import Storage
 import TransparencyLog
@@ -38,7 +39,7 @@ import Vault
         let h = try await BrokerHarness.make()
         try await h.issue(h.manifest("pq"))
         let got = try await LocalWorkload(broker: h.broker, suite: .xwingSHA256AES256GCM)
-            .fetch(owner: h.owner, leaseId: "pq", evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
+            .fetch(owner: h.owner, leaseId: "pq", evidence: EvidenceProviders.sandbox(measurement: BrokerHarness.measurement))
         #expect(got.keys[h.keyId] == h.dataKey)
     }
 
@@ -58,7 +59,7 @@ import Vault
         await expectRefusal(.debugNotAllowed) {
             _ = try await LocalWorkload(broker: h.broker).fetch(
                 owner: h.owner, leaseId: "l1",
-                evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement, debug: true))
+                evidence: EvidenceProviders.sandbox(measurement: BrokerHarness.measurement, debug: true))
         }
     }
 

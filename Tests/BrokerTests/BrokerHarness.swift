@@ -7,6 +7,7 @@ import LeaseholdTestSupport
 import Testing
 @testable import Broker
 import LeaseholdAPI
+import LeaseholdClient
 import LeaseholdCore
 import Storage
 import TransparencyLog
@@ -81,7 +82,7 @@ final class BrokerHarness: Sendable {
     }
 
     func fetch(_ leaseId: String, measurement: [UInt8] = BrokerHarness.measurement) async throws -> LocalWorkload.Received {
-        try await LocalWorkload(broker: broker).fetch(owner: owner, leaseId: leaseId, evidence: LocalWorkload.sandbox(measurement: measurement))
+        try await LocalWorkload(broker: broker).fetch(owner: owner, leaseId: leaseId, evidence: EvidenceProviders.sandbox(measurement: measurement))
     }
 
     /// A grant request built by hand from challenge `ch`: sandbox evidence claiming

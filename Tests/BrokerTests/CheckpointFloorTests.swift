@@ -4,6 +4,7 @@ import GRDB
 import Testing
 @testable import Broker
 import LeaseholdAPI
+import LeaseholdClient
 import LeaseholdCore
 import Storage
 import TransparencyLog
@@ -16,7 +17,7 @@ import Vault
 @Suite struct CheckpointFloorTests {
     static func fetch(_ broker: Broker, _ h: BrokerHarness, _ leaseId: String) async throws -> LocalWorkload.Received {
         try await LocalWorkload(broker: broker).fetch(
-            owner: h.owner, leaseId: leaseId, evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
+            owner: h.owner, leaseId: leaseId, evidence: EvidenceProviders.sandbox(measurement: BrokerHarness.measurement))
     }
 
     static func logSize(_ broker: Broker) async throws -> UInt64 {

@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 @testable import Broker
 import LeaseholdAPI
+import LeaseholdClient
 import LeaseholdCore
 import Storage
 import TransparencyLog
@@ -210,7 +211,7 @@ struct WriteLockHeld: Error {}
         try await h.issue(m)
         await expectRefusal(.suiteNotAllowed) { _ = try await h.fetch("pq") }
         let got = try await LocalWorkload(broker: h.broker, suite: .xwingSHA256AES256GCM)
-            .fetch(owner: h.owner, leaseId: "pq", evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
+            .fetch(owner: h.owner, leaseId: "pq", evidence: EvidenceProviders.sandbox(measurement: BrokerHarness.measurement))
         #expect(got.keys[h.keyId] == h.dataKey)
         var bad = h.manifest("bad")
         bad.suite = "rot13"

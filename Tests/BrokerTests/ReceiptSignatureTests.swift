@@ -4,6 +4,7 @@ import Foundation
 import Testing
 @testable import Broker
 import LeaseholdAPI
+import LeaseholdClient
 import LeaseholdCore
 import TransparencyLog
 import Vault
@@ -97,7 +98,7 @@ import Vault
             try await h.broker.challenge(owner: h.owner, leaseId: "pq"), leaseId: "pq", pair: pair, signingKey: classical)
         await expectRefusal(.suiteNotAllowed) { _ = try await h.broker.grant(owner: h.owner, leaseId: "pq", request) }
         let got = try await LocalWorkload(broker: h.broker, suite: .xwingSHA256AES256GCM)
-            .fetch(owner: h.owner, leaseId: "pq", evidence: LocalWorkload.sandbox(measurement: BrokerHarness.measurement))
+            .fetch(owner: h.owner, leaseId: "pq", evidence: EvidenceProviders.sandbox(measurement: BrokerHarness.measurement))
         #expect(got.signingKey.publicKey.scheme == .mlDSA65)
         _ = try await LocalWorkload(broker: h.broker).report(
             op: "release", owner: h.owner, leaseId: "pq", received: got, kind: "shredded", at: h.clock.now)

@@ -6,6 +6,7 @@ import GRDB
 import Testing
 @testable import Broker
 import LeaseholdAPI
+import LeaseholdClient
 import LeaseholdCore
 import Storage
 import TransparencyLog
@@ -27,7 +28,8 @@ import Vault
     }
 
     static func fetch(_ broker: Broker, _ h: BrokerHarness, _ leaseId: String, measurement: [UInt8] = BrokerHarness.measurement) async throws {
-        _ = try await LocalWorkload(broker: broker).fetch(owner: h.owner, leaseId: leaseId, evidence: LocalWorkload.sandbox(measurement: measurement))
+        _ = try await LocalWorkload(broker: broker).fetch(
+            owner: h.owner, leaseId: leaseId, evidence: EvidenceProviders.sandbox(measurement: measurement))
     }
 
     /// The review's attack 1: the lease's workloads are swapped for the attacker's software by

@@ -9,8 +9,9 @@ import Storage
 import TransparencyLog
 
 /// The legal auditor's commands. Their flags are stable: scripts rely on them.
-struct Audit: AsyncParsableCommand {
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Verify, export and prove the transparency log.",
         subcommands: [
             AuditVerify.self, AuditHistory.self, AuditReport.self, AuditExport.self, AuditCheckpoint.self, AuditLogKey.self, AuditProve.self,

@@ -59,7 +59,7 @@ struct BenchAttestation: AsyncParsableCommand {
         for s in samples {
             let bytes = EvidenceFile.decode(try CLIFiles.read(vectors + "/" + s.evidence, what: "evidence"))
             let extra = try s.collateral.map { try CLIFiles.read(vectors + "/" + $0, what: "collateral") }
-            let evidence = Attestation.Evidence(tee: s.tee, bytes: bytes, collateral: extra)
+            let evidence = Evidence(tee: s.tee, bytes: bytes, collateral: extra)
             let at = RFC3339.parse(s.at)!
             // Cold: a fresh verifier (empty caches) per verification.
             var cold = 0, t0 = Date()
@@ -96,10 +96,10 @@ struct BenchAttestation: AsyncParsableCommand {
         let at = RFC3339.parse("2026-04-01T00:00:00Z")!
         let service = CollateralService(
             configuration: .init(intel: IntelPCS(baseURL: CollateralDirectory.baseURL)), http: CollateralDirectory(path: dir))
-        let bare = Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: [])
+        let bare = Evidence(tee: .tdx, bytes: bytes, collateral: [])
         let verifier = try EvidenceVerify.verifier(for: .tdx, allowMissingCRL: false)
         guard let first = try await service.collateral(for: bare, at: at) else { throw CLIFailure(message: "no collateral service") }
-        _ = try verifier.verify(Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: first.pieces), at: at)
+        _ = try verifier.verify(Evidence(tee: .tdx, bytes: bytes, collateral: first.pieces), at: at)
         let sent = service.fetches
         func measure(_ body: () async throws -> Void) async throws -> Double {
             var n = 0
@@ -107,11 +107,11 @@ struct BenchAttestation: AsyncParsableCommand {
             repeat { try await body(); n += 1 } while Date().timeIntervalSince(t0) < seconds
             return Date().timeIntervalSince(t0) * 1_000_000 / Double(n)
         }
-        let files = Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: first.pieces)
+        let files = Evidence(tee: .tdx, bytes: bytes, collateral: first.pieces)
         let withFiles = try await measure { _ = try verifier.verify(files, at: at) }
         let withService = try await measure {
             guard let supplied = try await service.collateral(for: bare, at: at) else { return }
-            _ = try verifier.verify(Attestation.Evidence(tee: .tdx, bytes: bytes, collateral: supplied.pieces), at: at)
+            _ = try verifier.verify(Evidence(tee: .tdx, bytes: bytes, collateral: supplied.pieces), at: at)
         }
         print(
             String(

@@ -115,7 +115,7 @@ extension CollateralFetch {
             let supplied: CollateralService.Supplied?
             do {
                 supplied = try await service.collateral(
-                    for: Attestation.Evidence(tee: .sevSNP, bytes: report, collateral: []), at: at.flatMap(RFC3339.parse) ?? Date())
+                    for: Evidence(tee: .sevSNP, bytes: report, collateral: []), at: at.flatMap(RFC3339.parse) ?? Date())
             } catch {
                 throw CLIFailure(message: "collateral-unavailable: sev-snp report \(file): \(error.description)")
             }

@@ -8,8 +8,9 @@ import TransparencyLog
 
 /// `leasehold evidence verify`: check one piece of attestation evidence outside any lease.
 /// Flags are shared by every TEE and stable: scripts rely on them.
-struct Evidence: ParsableCommand {
+struct EvidenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "evidence",
         abstract: "Verify TEE attestation evidence.",
         subcommands: [EvidenceVerify.self]
     )
@@ -93,7 +94,7 @@ struct EvidenceVerify: AsyncParsableCommand {
         {
             fetched = service.handles(kind)
             do {
-                extra = try await service.collateral(for: Attestation.Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)?.pieces ?? extra
+                extra = try await service.collateral(for: Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)?.pieces ?? extra
             } catch {
                 throw CLIFailure(message: "refused: collateral-unavailable: \(error.description)")
             }
@@ -105,7 +106,7 @@ struct EvidenceVerify: AsyncParsableCommand {
         let claims: any TEEClaims
         do {
             let verifier = try Self.verifier(for: kind, allowMissingCRL: allowMissingCrl, requireSNPCRL: requireCrl || (fetched && kind == .sevSNP))
-            claims = try verifier.verify(Attestation.Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)
+            claims = try verifier.verify(Evidence(tee: kind, bytes: bytes, collateral: extra), at: time)
             try policy.check(claims)
         } catch {
             throw CLIFailure(message: "refused: \(error.code.rawValue): \(error.reason)")

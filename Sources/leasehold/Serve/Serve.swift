@@ -10,8 +10,9 @@ import ServiceLifecycle
 import Storage
 
 /// `leasehold serve`: the broker over HTTP, with its sweeper, until SIGTERM or SIGINT.
-struct Serve: AsyncParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the broker's HTTP API on a data directory.",
         discussion: [
             "DIR holds leasehold.db (SQLite), the log signing key, the root key (unless LEASEHOLD_ROOT_KEY is set) and admin.token (written 0600 on first start). Prints the listening address (port 0 picks a free one) and the admin token's path. SIGTERM or SIGINT stops it gracefully.",

@@ -1,5 +1,4 @@
 import Codecs
-import TransparencyLog
 
 /// Reads one mapping of a manifest against its schema: every field the code asks for is
 /// marked as known, and `finish()` refuses whatever is left. That makes "unknown fields are

@@ -1,6 +1,5 @@
 import Codecs
 import Foundation
-import TransparencyLog
 
 /// Signing and verifying lease manifests as DSSE envelopes.
 public enum ManifestEnvelope {

@@ -1,7 +1,6 @@
 import Codecs
 import Attestation
 import LeaseholdAPI
-import TransparencyLog
 
 extension LeaseManifest {
     /// Reads a manifest written in YAML.

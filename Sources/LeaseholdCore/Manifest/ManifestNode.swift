@@ -1,5 +1,4 @@
 import Codecs
-import TransparencyLog
 import Yams
 
 /// A YAML or JSON document reduced to what manifests use: mappings, sequences and scalars.

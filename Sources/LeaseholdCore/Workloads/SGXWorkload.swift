@@ -1,6 +1,5 @@
 import Attestation
 import Codecs
-import TransparencyLog
 
 /// A `tee: sgx` workload entry: an Intel SGX enclave, named by its exact code (`mrEnclave`)
 /// and/or by its signer and product (`mrSigner` + `isvProdId`, for enclaves updated under

@@ -1,5 +1,4 @@
 import Codecs
-import TransparencyLog
 import Crypto
 import Foundation
 import LeaseholdAPI

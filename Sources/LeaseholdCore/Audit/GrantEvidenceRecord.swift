@@ -2,7 +2,6 @@ import Codecs
 import Crypto
 import Foundation
 import LeaseholdAPI
-import TransparencyLog
 
 /// Everything that decided one grant and that the log entry only names by hash: the evidence
 /// and collateral as the workload sent them, the nonce, the one-time HPKE key and receipt key

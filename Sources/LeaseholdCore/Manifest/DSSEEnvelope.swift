@@ -1,5 +1,4 @@
 import Codecs
-import TransparencyLog
 
 /// A DSSE envelope (https://github.com/secure-systems-lab/dsse, "envelope.md"):
 ///

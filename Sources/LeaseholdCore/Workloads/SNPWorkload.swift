@@ -1,6 +1,5 @@
 import Attestation
 import Codecs
-import TransparencyLog
 
 /// A `tee: sev-snp` workload entry: an AMD SEV-SNP confidential VM. The entry is an
 /// `SNPPolicy` in the manifest's spelling; this type only reads and writes that spelling:

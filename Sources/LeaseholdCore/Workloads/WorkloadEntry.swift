@@ -1,6 +1,5 @@
 import Codecs
 import Attestation
-import TransparencyLog
 
 /// One entry of a manifest's `workloads`: the TEE kind and the values its verified claims
 /// must have. Each case maps onto that TEE's `Attestation` policy type, so the broker checks

@@ -1,6 +1,5 @@
 import Attestation
 import Codecs
-import TransparencyLog
 
 /// A `tee: nitro` workload entry: an AWS Nitro Enclave, named by its PCRs (48 bytes each):
 /// PCR0 the enclave image (required), PCR1 the kernel and boot ramfs, PCR2 the application,

@@ -3,7 +3,6 @@ import Crypto
 import Foundation
 import LeaseholdAPI
 import LeaseholdCore
-import TransparencyLog
 
 /// How owner-signed requests (vault put, revoke) are built and checked. Shared by the client
 /// that signs and the broker that verifies, so both use one definition of the signed bytes.

@@ -1,6 +1,5 @@
 import Codecs
 import Attestation
-import TransparencyLog
 
 /// What you sign is what you see (CRYPTO-REVIEW-2026-12 M5): the whole manifest in plain
 /// words, then the exact canonical JSON that is signed and its SHA-256 digest.

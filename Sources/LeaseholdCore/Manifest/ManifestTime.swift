@@ -1,6 +1,5 @@
 import Codecs
 import Foundation
-import TransparencyLog
 
 /// RFC 3339 date-times as manifests write them: `2026-07-01T00:00:00Z` or with an offset
 /// (`+02:00`), whole seconds only, years 1970-9999.

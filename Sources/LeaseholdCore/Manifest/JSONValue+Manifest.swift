@@ -1,5 +1,4 @@
 import Codecs
-import TransparencyLog
 
 extension JSONValue {
     /// Lower-case hex, the one form byte strings take in a canonical manifest.

@@ -1,6 +1,5 @@
 import Codecs
 import Attestation
-import TransparencyLog
 
 /// A `tee: sandbox` workload entry: software-signed development evidence, never genuine.
 /// The broker honours it only when started with `--allow-sandbox` (`PolicyMatcher`'s

@@ -1,6 +1,5 @@
 import Attestation
 import Codecs
-import TransparencyLog
 
 /// A `tee: tdx` workload entry: an Intel TDX trust domain. The entry is a `TDXPolicy` in the
 /// manifest's spelling:

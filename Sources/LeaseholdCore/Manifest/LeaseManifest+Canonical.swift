@@ -1,6 +1,5 @@
 import Codecs
 import Crypto
-import TransparencyLog
 
 extension LeaseManifest {
     /// The manifest as a JSON value: every field with its default written out (so the signed

@@ -15,7 +15,9 @@ import Vault
 
 /// A broker on a fresh temporary directory with a movable clock, one owner and one key.
 final class BrokerHarness: Sendable {
-    let dir: String
+    /// The temporary directory and the broker it was opened on (removed with the harness).
+    let base: TestBroker
+    var dir: String { base.directory }
     let clock: TestClock
     let broker: Broker
     let ownerKey: OwnerSigningKey
@@ -24,34 +26,32 @@ final class BrokerHarness: Sendable {
     let keyId = "k1"
     static let measurement = [UInt8](repeating: 0x5a, count: 48)
 
+    /// `store` wraps the broker's SQLite store (a failing or slow one) for fault tests.
     static func make(allowSandbox: Bool = true, start: Date = Date(), store: ((SQLiteStore) -> any BrokerStore)? = nil) async throws -> BrokerHarness
     {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("broker-test-\(UUID().uuidString)").path
         let clock = TestClock(start)
-        var config = BrokerConfiguration(dataDirectory: dir, allowSandbox: allowSandbox, logOrigin: "test.leasehold/log", clock: { clock.now })
-        config.environment = [:]
-        var broker = try await Broker.open(config)
+        let base = try await TestBroker.make(allowSandbox: allowSandbox, clock: { clock.now })
+        var broker = base.broker
         if let store {
+            let config = broker.configuration
             let sqlite = try SQLiteStore.open(path: config.databasePath)
             broker = Broker(
                 configuration: config, store: store(sqlite), signer: broker.signer, vault: broker.vault,
                 vaultRecipient: broker.vaultRecipient, adminToken: broker.adminToken, verifiers: broker.verifiers,
                 challengeKey: broker.challengeKey, rowMAC: broker.rowMAC)
         }
-        let h = BrokerHarness(dir: dir, clock: clock, broker: broker, ownerKey: try OwnerSigningKey.generate(), dataKey: try DataKey.generate())
+        let h = BrokerHarness(base: base, clock: clock, broker: broker, ownerKey: try OwnerSigningKey.generate(), dataKey: try DataKey.generate())
         try await h.setUp()
         return h
     }
 
-    init(dir: String, clock: TestClock, broker: Broker, ownerKey: OwnerSigningKey, dataKey: DataKey) {
-        self.dir = dir
+    init(base: TestBroker, clock: TestClock, broker: Broker, ownerKey: OwnerSigningKey, dataKey: DataKey) {
+        self.base = base
         self.clock = clock
         self.broker = broker
         self.ownerKey = ownerKey
         self.dataKey = dataKey
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     var adminToken: String {
         (try? String(contentsOfFile: broker.configuration.adminTokenPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

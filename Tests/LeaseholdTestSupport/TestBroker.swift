@@ -3,7 +3,9 @@ import Broker
 import LeaseholdAPI
 import Foundation
 
-/// A broker on a fresh temporary data directory, removed when the test ends.
+/// A broker on a fresh temporary data directory, removed when the test ends: the one harness
+/// every broker suite starts from (BrokerTests' `BrokerHarness` adds an owner, a key and a
+/// movable clock on top). Hermetic: the process environment (LEASEHOLD_ROOT_KEY) is not read.
 public final class TestBroker: @unchecked Sendable {
     public let directory: String
     public let broker: Broker
@@ -24,6 +26,7 @@ public final class TestBroker: @unchecked Sendable {
         config.metrics = metrics
         config.collateral = collateral
         config.publicLog = publicLog
+        config.environment = [:]
         do {
             return TestBroker(directory: directory, broker: try await Broker.open(config))
         } catch {

@@ -77,6 +77,13 @@ extension Broker {
         return .auditor(record.name)
     }
 
+    /// Whether `token` is the admin token, compared in constant time: it registers owners,
+    /// manages auditors, reads the log and guards `GET /metrics` on the API listener.
+    public func isAdminToken(_ token: String) -> Bool {
+        ConstantTime.equal(Array(token.utf8), adminToken)
+    }
+
+    /// Refuses (401) unless `token` is the admin token; `what` names the action in the message.
     func checkAdmin(_ token: String, for what: String) throws(BrokerError) {
         guard isAdminToken(token) else { throw BrokerError(.unauthorized, "\(what) needs the admin token") }
     }

@@ -16,9 +16,7 @@ extension Broker {
 
     /// Registers a data owner. Authorised by the admin token, compared in constant time.
     public func registerOwner(_ r: RegisterOwnerRequest, adminToken token: String) async throws(BrokerError) -> OwnerInfo {
-        guard ConstantTime.equal(Array(token.utf8), adminToken) else {
-            throw BrokerError(.unauthorized, "a valid admin token is required to register owners")
-        }
+        try checkAdmin(token, for: "registering an owner")
         try Self.checkName(r.owner, what: "owner")
         let key: OwnerPublicKey
         do { key = try OwnerPublicKey(text: r.publicKey) } catch { throw BrokerError(.badRequest, "public key: \(error)") }

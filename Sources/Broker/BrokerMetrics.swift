@@ -45,10 +45,4 @@ extension Broker {
     public func logSize() async throws(BrokerError) -> UInt64 {
         try await read { tx in try tx.logState()?.frontier.size ?? 0 }
     }
-
-    /// Whether `token` is the admin token (constant time, as for owner registration): it
-    /// guards `GET /metrics` on the API listener.
-    public func isAdminToken(_ token: String) -> Bool {
-        ConstantTime.equal(Array(token.utf8), adminToken)
-    }
 }

@@ -45,7 +45,7 @@ extension BrokerRoutes {
                 owner: try param(context, "owner"), leaseId: try param(context, "leaseId"),
                 offset: Int(clamping: offset))
             var out: [UInt8] = []
-            for e in entries { out += e; out.append(0x0A) }
+            for e in entries { appendJSONLine(e, to: &out) }
             return HTTPBody.bytes(out, contentType: "application/jsonl")
         }
         for asset in ConsoleAssets.all {

@@ -243,14 +243,20 @@ public enum BrokerRoutes {
             let chunk = try await broker.logEntries(start: next, limit: min(remaining, 32))
             for entry in chunk {
                 if !out.isEmpty && out.count + entry.count + 1 > maxBytes { return out }
-                out += entry
-                out.append(0x0A)
+                appendJSONLine(entry, to: &out)
             }
             if chunk.count < min(remaining, 32) { break }
             next += UInt64(chunk.count)
             remaining -= chunk.count
         }
         return out
+    }
+
+    /// JSON Lines, as both entry routes send them: each entry's exact stored bytes (canonical
+    /// JSON, never a raw line break inside), then "\n"; an auditor hashes each line without it.
+    static func appendJSONLine(_ entry: [UInt8], to out: inout [UInt8]) {
+        out += entry
+        out.append(0x0A)
     }
 
     /// The per-lease bucket key (names are `[A-Za-z0-9._-]`, so "/" cannot be forged inside one;
